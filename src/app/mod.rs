@@ -1,0 +1,1 @@
+//! Application state and update (in progress).

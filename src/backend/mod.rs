@@ -1,0 +1,128 @@
+//! One module per platform behind one async trait. The trait speaks the neutral model; paging
+//! names, envelopes, id-by-name snapshots and job polling stay inside each platform's module.
+
+mod error;
+pub mod http;
+pub mod tophc;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+
+pub use error::{BackendError, Result};
+pub use http::HttpCall;
+
+use crate::config::Profile;
+use crate::model::{
+    Backup, BackupPoint, BackupQuery, Capabilities, Cluster, Listing, Named, Page, PageRequest,
+    Platform, RemoteBackup, RestoreChoices, SnapshotTree, TaskState, Vm, VmDetail, VmRef,
+};
+use crate::operation::Operation;
+
+/// What a VM list asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct VmQuery {
+    pub page: Option<PageRequest>,
+    /// Substring the platform matches against name (and, where it can, IP or id).
+    pub search: String,
+}
+
+/// A platform, logged in and ready. Implementations must be cheap to share (`Arc`) and safe to
+/// call from many tasks at once.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn platform(&self) -> Platform;
+    fn capabilities(&self) -> &Capabilities;
+    /// Base URL, for the status bar.
+    fn endpoint(&self) -> &str;
+    /// Who we are logged in as, for the status bar.
+    fn user(&self) -> &str;
+
+    async fn clusters(&self) -> Result<Listing<Vec<Cluster>>>;
+    async fn vms(&self, cluster: &Named, query: &VmQuery) -> Result<Listing<Page<Vm>>>;
+    async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail>;
+    async fn snapshots(&self, vm: &VmRef) -> Result<SnapshotTree>;
+    async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>>;
+    async fn backup_points(&self, cluster: &Named) -> Result<Vec<BackupPoint>>;
+    async fn remote_backups(
+        &self,
+        cluster: &Named,
+        point: &Named,
+        page: PageRequest,
+    ) -> Result<Page<RemoteBackup>>;
+    async fn restore_choices(&self, cluster: &Named) -> Result<RestoreChoices>;
+
+    /// The exact calls `submit` will make for this operation, for the preview. A platform
+    /// rule that already forbids the operation is reported here as `Refused`.
+    fn plan(&self, op: &Operation) -> Result<Vec<HttpCall>>;
+
+    /// Sends the operation once. Never retried: if the answer is lost the caller gets a
+    /// watch that re-reads the resource to find out what happened.
+    async fn submit(&self, op: &Operation) -> std::result::Result<Box<dyn TaskWatch>, SubmitError>;
+
+    /// Ends the session if the platform has one. Best effort.
+    async fn logout(&self) {}
+}
+
+/// Follows one submitted operation until the platform says it has ended.
+#[async_trait]
+pub trait TaskWatch: Send + Sync {
+    /// Reads the platform once and says where the operation stands.
+    async fn poll(&mut self) -> Result<TaskState>;
+    /// How long to wait between polls.
+    fn interval(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+}
+
+/// Why a submit did not produce a normal watch.
+pub enum SubmitError {
+    /// The platform (or vmdeck) refused; nothing happened.
+    Rejected(BackendError),
+    /// The request went out but its answer was lost. `verify` re-reads the resource; until
+    /// it knows, the task is `Unknown`.
+    AnswerLost {
+        error: BackendError,
+        verify: Box<dyn TaskWatch>,
+    },
+}
+
+impl std::fmt::Debug for SubmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubmitError::Rejected(e) => write!(f, "Rejected({e})"),
+            SubmitError::AnswerLost { error, .. } => write!(f, "AnswerLost({error})"),
+        }
+    }
+}
+
+impl From<BackendError> for SubmitError {
+    fn from(e: BackendError) -> Self {
+        SubmitError::Rejected(e)
+    }
+}
+
+/// A watch for operations that are complete as soon as the platform accepts them.
+pub struct Done;
+
+#[async_trait]
+impl TaskWatch for Done {
+    async fn poll(&mut self) -> Result<TaskState> {
+        Ok(TaskState::Succeeded)
+    }
+    fn interval(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// Logs in with the profile's platform and returns the ready backend.
+pub async fn connect(profile: &Profile, password: SecretString) -> Result<Arc<dyn Backend>> {
+    match profile.platform {
+        Platform::TopHc => Ok(Arc::new(tophc::TopHc::connect(profile, password).await?)),
+        other => Err(BackendError::Refused(format!(
+            "{other} support is not built yet; use a tophc profile"
+        ))),
+    }
+}

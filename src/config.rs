@@ -1,0 +1,327 @@
+//! The TOML configuration: profiles, and how each finds its password.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::backend::http::HttpOptions;
+use crate::model::Platform;
+
+pub const DEFAULT_BACKUP_PAGE_SIZE: u32 = 20;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub default_profile: Option<String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub platform: Platform,
+    pub url: String,
+    #[serde(default)]
+    pub username: String,
+    /// TopHC tenant name used at login (default `system`).
+    pub tenant: Option<String>,
+    pub password_env: Option<String>,
+    pub password_command: Option<String>,
+    /// Allowed only in a file no other user can read.
+    pub password: Option<SecretString>,
+    #[serde(default)]
+    pub insecure_tls: bool,
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Rows per page in the Backups pane.
+    pub backup_page_size: Option<u32>,
+}
+
+impl Profile {
+    pub fn new(platform: Platform, url: impl Into<String>, username: impl Into<String>) -> Self {
+        Self {
+            platform,
+            url: url.into(),
+            username: username.into(),
+            tenant: None,
+            password_env: None,
+            password_command: None,
+            password: None,
+            insecure_tls: false,
+            ca_cert: None,
+            read_only: false,
+            backup_page_size: None,
+        }
+    }
+
+    pub fn http_options(&self) -> HttpOptions {
+        HttpOptions {
+            insecure_tls: self.insecure_tls,
+            ca_cert: self.ca_cert.clone(),
+            timeout: None,
+        }
+    }
+
+    pub fn backup_page_size(&self) -> u32 {
+        self.backup_page_size
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_BACKUP_PAGE_SIZE)
+    }
+
+    /// Checks what can be checked without the network.
+    pub fn validate(&self, name: &str) -> Result<(), String> {
+        let url = url::Url::parse(&self.url)
+            .map_err(|e| format!("profile {name}: url \"{}\" is not a URL ({e})", self.url))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "profile {name}: url must start with http:// or https://, not {}://",
+                url.scheme()
+            ));
+        }
+        if self.username.is_empty() {
+            return Err(format!("profile {name}: username is missing"));
+        }
+        if let Some(ca) = &self.ca_cert
+            && !ca.exists()
+        {
+            return Err(format!(
+                "profile {name}: ca_cert {} does not exist",
+                ca.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Finds the password: `password_env`, `password_command`, `password`, then
+    /// `VMDECK_PASSWORD`, then a prompt (only when a terminal is attached).
+    pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var)
+                .map(SecretString::from)
+                .map_err(|_| format!("profile {name}: environment variable {var} (password_env) is not set"));
+        }
+        if let Some(cmd) = &self.password_command {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stderr(std::process::Stdio::inherit())
+                .output()
+                .map_err(|e| format!("profile {name}: cannot run password_command: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "profile {name}: password_command exited with {}",
+                    out.status
+                ));
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            let first = text.lines().next().unwrap_or("").to_string();
+            if first.is_empty() {
+                return Err(format!("profile {name}: password_command printed nothing"));
+            }
+            return Ok(SecretString::from(first));
+        }
+        if let Some(p) = &self.password {
+            return Ok(p.clone());
+        }
+        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
+            return Ok(SecretString::from(p));
+        }
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return Err(format!(
+                "profile {name}: no password: set password_env or password_command in the profile, or VMDECK_PASSWORD"
+            ));
+        }
+        rpassword::prompt_password(format!("Password for {}@{}: ", self.username, self.url))
+            .map(SecretString::from)
+            .map_err(|e| format!("cannot read password: {e}"))
+    }
+}
+
+/// `--config`, else `VMDECK_CONFIG`, else `$XDG_CONFIG_HOME/vmdeck/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("VMDECK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    directories::ProjectDirs::from("", "", "vmdeck").map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    pub fn parse(text: &str, origin: &Path) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let msg = e.message().to_string();
+            match e.span() {
+                Some(span) => {
+                    let line = text.as_bytes()[..span.start.min(text.len())]
+                        .iter()
+                        .filter(|b| **b == b'\n')
+                        .count()
+                        + 1;
+                    format!("{}:{line}: {msg}", origin.display())
+                }
+                None => format!("{}: {msg}", origin.display()),
+            }
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+        let config = Config::parse(&text, path)?;
+        if config.profiles.values().any(|p| p.password.is_some()) {
+            refuse_if_readable_by_others(path)?;
+        }
+        Ok(config)
+    }
+
+    /// Picks the named profile, or the default one.
+    pub fn profile(&self, name: Option<&str>) -> Result<(String, Profile), String> {
+        let name = match name.or(self.default_profile.as_deref()) {
+            Some(n) => n.to_string(),
+            None if self.profiles.len() == 1 => self.profiles.keys().next().cloned().unwrap_or_default(),
+            None => {
+                return Err(format!(
+                    "no profile chosen: pass --profile NAME or set default_profile (profiles: {})",
+                    self.profile_names()
+                ));
+            }
+        };
+        match self.profiles.get(&name) {
+            Some(p) => {
+                p.validate(&name)?;
+                Ok((name, p.clone()))
+            }
+            None => Err(format!(
+                "no profile named \"{name}\" in the config (profiles: {})",
+                self.profile_names()
+            )),
+        }
+    }
+
+    fn profile_names(&self) -> String {
+        if self.profiles.is_empty() {
+            "none defined".into()
+        } else {
+            self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        }
+    }
+}
+
+#[cfg(unix)]
+fn refuse_if_readable_by_others(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("cannot stat {}: {e}", path.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} holds a plain password but other users can read it: run chmod 600 {} or use password_env",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_readable_by_others(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+default_profile = "lab"
+[profiles.lab]
+platform = "tophc"
+url = "https://10.0.0.5:8080"
+username = "admin"
+tenant = "system"
+password_env = "LAB_PASSWORD"
+insecure_tls = true
+read_only = true
+"#;
+
+    #[test]
+    fn parses_design_example() {
+        let c = Config::parse(SAMPLE, Path::new("c.toml")).unwrap();
+        let (name, p) = c.profile(None).unwrap();
+        assert_eq!(name, "lab");
+        assert_eq!(p.platform, Platform::TopHc);
+        assert!(p.insecure_tls && p.read_only);
+        assert_eq!(p.backup_page_size(), DEFAULT_BACKUP_PAGE_SIZE);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let text = "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nusername = \"u\"\npasword = \"x\"\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err();
+        assert!(e.contains("c.toml:5"), "{e}");
+        assert!(e.contains("pasword"), "{e}");
+    }
+
+    #[test]
+    fn unknown_platform_is_an_error() {
+        let text = "[profiles.a]\nplatform = \"vsphere\"\nurl = \"http://x\"\n";
+        let e = Config::parse(text, Path::new("c.toml")).unwrap_err();
+        assert!(e.contains("vsphere") || e.contains("unknown variant"), "{e}");
+    }
+
+    #[test]
+    fn missing_profile_lists_the_others() {
+        let c = Config::parse(SAMPLE, Path::new("c.toml")).unwrap();
+        let e = c.profile(Some("prod")).unwrap_err();
+        assert!(e.contains("\"prod\"") && e.contains("lab"), "{e}");
+    }
+
+    #[test]
+    fn bad_url_is_named() {
+        let mut p = Profile::new(Platform::TopHc, "10.0.0.5:8080", "admin");
+        assert!(p.validate("x").unwrap_err().contains("url"));
+        p.url = "ftp://h".into();
+        assert!(p.validate("x").unwrap_err().contains("http://"));
+    }
+
+    #[test]
+    fn password_env_missing_says_which_variable() {
+        let mut p = Profile::new(Platform::TopHc, "http://h", "admin");
+        p.password_env = Some("VMDECK_TEST_SURELY_UNSET".into());
+        let e = p.resolve_password("lab").unwrap_err();
+        assert!(e.contains("VMDECK_TEST_SURELY_UNSET"), "{e}");
+    }
+
+    #[test]
+    fn password_command_first_line() {
+        let mut p = Profile::new(Platform::TopHc, "http://h", "admin");
+        p.password_command = Some("printf 's3cret\\nignored'".into());
+        use secrecy::ExposeSecret;
+        assert_eq!(p.resolve_password("lab").unwrap().expose_secret(), "s3cret");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn plain_password_in_readable_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("vmdeck-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nusername = \"u\"\npassword = \"p\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Config::load(&path).unwrap_err();
+        assert!(e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(&path).is_ok());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,187 @@
+//! Fault injection, switchable per request path: latency, error statuses, malformed or
+//! truncated bodies, lost answers, expired sessions. Tests drive it in-process through
+//! [`Faults`] or over HTTP through `/__sim/faults`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer normally, but this much later.
+    Latency { ms: u64 },
+    /// Answer with this status and body instead of running the handler.
+    Status {
+        status: u16,
+        body: String,
+        #[serde(default)]
+        content_type: Option<String>,
+    },
+    /// Run the handler, then replace the body (malformed JSON, wrong types…).
+    ReplaceBody { body: String },
+    /// Run the handler, then send only the first half of its body.
+    Truncate,
+    /// Run the handler (the mutation happens), then break the connection mid-answer.
+    LoseAnswer,
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    path: String,
+    fault: Fault,
+    remaining: Option<u32>,
+}
+
+#[derive(Clone, Default)]
+pub struct Faults {
+    rules: Arc<Mutex<Vec<Rule>>>,
+    session_epoch: Arc<AtomicU64>,
+}
+
+impl Faults {
+    /// Injects `fault` on requests whose path starts with `path`, for the next `times`
+    /// requests (`None`: until cleared).
+    pub fn inject(&self, path: &str, fault: Fault, times: Option<u32>) {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner()).push(Rule {
+            path: path.to_string(),
+            fault,
+            remaining: times,
+        });
+    }
+
+    pub fn clear(&self) {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Invalidates every session issued so far, as if they had all expired.
+    pub fn expire_sessions(&self) {
+        self.session_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Dialects stamp sessions with this and refuse sessions from an older epoch.
+    pub fn session_epoch(&self) -> u64 {
+        self.session_epoch.load(Ordering::SeqCst)
+    }
+
+    fn take(&self, path: &str) -> Option<Fault> {
+        let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        let idx = rules.iter().position(|r| path.starts_with(&r.path))?;
+        let fault = rules[idx].fault.clone();
+        if let Some(n) = rules[idx].remaining.as_mut() {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                rules.remove(idx);
+            }
+        }
+        Some(fault)
+    }
+}
+
+/// Middleware applying the first matching fault.
+pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/__sim") {
+        return next.run(req).await;
+    }
+    let Some(fault) = faults.take(&path) else {
+        return next.run(req).await;
+    };
+    tracing::debug!(%path, ?fault, "injecting fault");
+    match fault {
+        Fault::Latency { ms } => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(req).await
+        }
+        Fault::Status {
+            status,
+            body,
+            content_type,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let ct = content_type.unwrap_or_else(|| guess_content_type(&body).into());
+            (status, [(header::CONTENT_TYPE, ct)], body).into_response()
+        }
+        Fault::ReplaceBody { body } => {
+            let resp = next.run(req).await;
+            let (mut parts, _) = resp.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(body))
+        }
+        Fault::Truncate => {
+            let resp = next.run(req).await;
+            let (mut parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(half))
+        }
+        Fault::LoseAnswer => {
+            let resp = next.run(req).await;
+            let (mut parts, _) = resp.into_parts();
+            parts.headers.remove(header::CONTENT_LENGTH);
+            let broken = futures::stream::once(async {
+                Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "simulated lost answer",
+                ))
+            });
+            Response::from_parts(parts, Body::from_stream(broken))
+        }
+    }
+}
+
+fn guess_content_type(body: &str) -> &'static str {
+    let t = body.trim_start();
+    if t.starts_with('<') {
+        "text/html; charset=utf-8"
+    } else if t.starts_with('{') || t.starts_with('[') {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+#[derive(Deserialize)]
+struct InjectBody {
+    path: String,
+    fault: Fault,
+    times: Option<u32>,
+}
+
+/// `POST /__sim/faults {path, fault, times?}`, `POST /__sim/faults/clear`,
+/// `POST /__sim/expire-sessions`.
+pub fn admin_router(faults: Faults) -> Router {
+    Router::new()
+        .route(
+            "/__sim/faults",
+            post(|State(f): State<Faults>, Json(b): Json<InjectBody>| async move {
+                f.inject(&b.path, b.fault, b.times);
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/__sim/faults/clear",
+            post(|State(f): State<Faults>| async move {
+                f.clear();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .route(
+            "/__sim/expire-sessions",
+            post(|State(f): State<Faults>| async move {
+                f.expire_sessions();
+                StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state(faults)
+}

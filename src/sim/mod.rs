@@ -1,0 +1,148 @@
+//! The simulator: a real HTTP server speaking each platform's dialect under its own prefix,
+//! with seeded, deterministic, stateful inventories. `vmdeck --demo` runs it in-process on
+//! an ephemeral loopback port; `vmdeck sim --listen ADDR` runs it standalone.
+
+pub mod clock;
+pub mod faults;
+pub mod tophc;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use clock::SimClock;
+pub use faults::{Fault, Faults};
+
+pub const DEFAULT_PASSWORD: &str = "vmdeck-demo";
+pub const DEFAULT_USER: &str = "admin";
+
+/// How big and how fast the simulated world is.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub password: String,
+    /// Total VMs across clusters (default about 50).
+    pub vms: usize,
+    /// Total VM backups across clusters (default several hundred).
+    pub backups: usize,
+    /// Snapshots per VM, at most (default a handful; some VMs have none).
+    pub snapshots: usize,
+    /// Simulated seconds per real second. 1.0 for the demo; tests go faster.
+    pub time_scale: f64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            password: DEFAULT_PASSWORD.to_string(),
+            vms: 50,
+            backups: 400,
+            snapshots: 6,
+            time_scale: 1.0,
+        }
+    }
+}
+
+/// Shared by every dialect's handlers.
+#[derive(Clone)]
+pub struct SimContext {
+    pub clock: SimClock,
+    pub faults: Faults,
+}
+
+/// A running simulator.
+pub struct SimServer {
+    addr: SocketAddr,
+    faults: Faults,
+    clock: SimClock,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimServer {
+    /// Binds `listen` (use port 0 for an ephemeral port) and serves until dropped.
+    pub async fn start(listen: SocketAddr, config: SimConfig) -> std::io::Result<SimServer> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let ctx = SimContext {
+            clock: SimClock::new(config.time_scale),
+            faults: Faults::default(),
+        };
+        let app = router(&config, ctx.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+        });
+        Ok(SimServer {
+            addr,
+            faults: ctx.faults,
+            clock: ctx.clock,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` — each dialect lives under its own prefix below it.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Fault injection, for tests.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// All dialects, each under its prefix, plus the fault-injection admin routes.
+pub fn router(config: &SimConfig, ctx: SimContext) -> Router {
+    let tophc = tophc::router(config, ctx.clone());
+    Router::new()
+        .nest("/v1", tophc)
+        .merge(faults::admin_router(ctx.faults.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.faults.clone(),
+            faults::apply,
+        ))
+        .with_state(())
+}
+
+/// Keeps the type name stable for callers that only need to share the context.
+pub type SharedContext = Arc<SimContext>;

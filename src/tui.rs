@@ -1,0 +1,1 @@
+//! Terminal setup and the event loop (in progress).
