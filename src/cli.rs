@@ -1,1 +1,285 @@
-//! Command line (in progress).
+//! The command line: run the dashboard (against a profile, ad-hoc flags or the built-in
+//! simulator) or run the simulator alone. Every user error is one line saying what to fix.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::app::{App, Session};
+use crate::backend::{self, Backend};
+use crate::config::{self, Config, Profile};
+use crate::model::Platform;
+use crate::sim::{self, SimConfig, SimServer};
+use crate::theme::Theme;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vmdeck",
+    version,
+    about = "Terminal dashboard for TopHC, CloudTower and ZStack"
+)]
+pub struct Cli {
+    /// Run against the built-in simulator (no config needed).
+    #[arg(long)]
+    pub demo: bool,
+    /// Profile from the config file.
+    #[arg(short, long, env = "VMDECK_PROFILE")]
+    pub profile: Option<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/vmdeck/config.toml).
+    #[arg(short, long, env = "VMDECK_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub adhoc: AdHoc,
+    /// Log level for $XDG_STATE_HOME/vmdeck/vmdeck.log (error, warn, info, debug, trace).
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
+    /// Simulated seconds per real second in --demo (tests speed the demo up).
+    #[arg(long, default_value_t = 1.0, hide = true)]
+    pub demo_time_scale: f64,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// A profile given on the command line instead of the config file.
+#[derive(Debug, Args)]
+pub struct AdHoc {
+    /// Platform of an ad-hoc connection: tophc, cloudtower or zstack.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Base URL of the manager, e.g. https://10.0.0.5:8080
+    #[arg(long)]
+    pub url: Option<String>,
+    /// User name (the password comes from VMDECK_PASSWORD or a prompt).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// TopHC tenant name used at login.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Accept a self-signed certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this CA certificate (PEM).
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
+    /// Refuse every change.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the simulator alone and print its URL and credentials.
+    Sim(SimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long, default_value = sim::DEFAULT_PASSWORD)]
+    pub password: String,
+    /// Number of VMs across clusters.
+    #[arg(long)]
+    pub vms: Option<usize>,
+    /// Number of VM backups across clusters.
+    #[arg(long)]
+    pub backups: Option<usize>,
+    /// Snapshots per VM (at most; the first VM of each cluster gets exactly this many).
+    #[arg(long)]
+    pub snapshots: Option<usize>,
+    /// Simulated seconds per real second.
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+}
+
+/// A failure worth one line on stderr, with the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl Failure {
+    fn user(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+    fn runtime(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Some(Cmd::Sim(args)) => return run_sim(args).await,
+        None => {}
+    }
+    if cli.demo {
+        let server = SimServer::start(
+            "127.0.0.1:0".parse().expect("literal address"),
+            SimConfig {
+                time_scale: cli.demo_time_scale,
+                ..SimConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))?;
+        let mut profile = Profile::new(Platform::TopHc, server.base_url(), sim::DEFAULT_USER);
+        profile.tenant = Some("system".into());
+        let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
+        let result = dashboard("demo-tophc", &profile, password).await;
+        server.stop().await;
+        return result;
+    }
+
+    let (name, profile) = choose_profile(&cli)?;
+    profile.validate(&name).map_err(Failure::user)?;
+    let password = profile.resolve_password(&name).map_err(Failure::user)?;
+    dashboard(&name, &profile, password).await
+}
+
+/// Ad-hoc flags if given, else the config file's profile.
+fn choose_profile(cli: &Cli) -> Result<(String, Profile), Failure> {
+    let a = &cli.adhoc;
+    if a.platform.is_some() || a.url.is_some() || a.user.is_some() {
+        let platform_id = a.platform.as_deref().ok_or_else(|| {
+            Failure::user("--platform is needed with --url (tophc, cloudtower or zstack)")
+        })?;
+        let platform = Platform::from_id(platform_id).ok_or_else(|| {
+            Failure::user(format!(
+                "unknown platform \"{platform_id}\": use tophc, cloudtower or zstack"
+            ))
+        })?;
+        let url = a
+            .url
+            .clone()
+            .ok_or_else(|| Failure::user("--url is needed with --platform"))?;
+        let user = a
+            .user
+            .clone()
+            .ok_or_else(|| Failure::user("--user is needed with --url"))?;
+        let mut p = Profile::new(platform, url, user);
+        p.tenant = a.tenant.clone();
+        p.insecure_tls = a.insecure;
+        p.ca_cert = a.ca_cert.clone();
+        p.read_only = a.read_only;
+        return Ok(("command-line".into(), p));
+    }
+    let path = cli
+        .config
+        .clone()
+        .or_else(config::default_path)
+        .ok_or_else(|| Failure::user("cannot find a config directory; pass --config PATH"))?;
+    if !path.exists() {
+        return Err(Failure::user(format!(
+            "no config at {}: create one (see README), pass --config, use --platform/--url/--user, or try --demo",
+            path.display()
+        )));
+    }
+    let config = Config::load(&path).map_err(Failure::user)?;
+    let (name, mut profile) = config
+        .profile(cli.profile.as_deref())
+        .map_err(Failure::user)?;
+    if a.read_only {
+        profile.read_only = true;
+    }
+    if a.insecure {
+        profile.insecure_tls = true;
+    }
+    Ok((name, profile))
+}
+
+async fn dashboard(name: &str, profile: &Profile, password: SecretString) -> Result<(), Failure> {
+    let backend: Arc<dyn Backend> = backend::connect(profile, password)
+        .await
+        .map_err(|e| Failure::runtime(format!("profile {name} ({}): {e}", profile.url)))?;
+    let session = Session {
+        profile: name.to_string(),
+        platform: backend.platform(),
+        endpoint: backend.endpoint().to_string(),
+        user: backend.user().to_string(),
+        read_only: profile.read_only,
+        caps: backend.capabilities().clone(),
+        backup_page_size: profile.backup_page_size(),
+    };
+    tracing::info!(profile = name, url = %profile.url, "connected");
+    let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);
+    let app = App::new(session);
+    let result = crate::tui::run(app, fetcher, Theme::from_env()).await;
+    backend.logout().await;
+    result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
+}
+
+async fn run_sim(args: SimArgs) -> Result<(), Failure> {
+    let defaults = SimConfig::default();
+    let config = SimConfig {
+        seed: args.seed,
+        password: args.password.clone(),
+        vms: args.vms.unwrap_or(defaults.vms),
+        backups: args.backups.unwrap_or(defaults.backups),
+        snapshots: args.snapshots.unwrap_or(defaults.snapshots),
+        time_scale: args.time_scale,
+    };
+    let started = std::time::Instant::now();
+    let server = SimServer::start(args.listen, config)
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", args.listen)))?;
+    let url = server.base_url();
+    println!(
+        "vmdeck simulator ready in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  base URL   {url}");
+    println!(
+        "  TopHC      {url}/v1   user {} · password {} · tenant system",
+        sim::DEFAULT_USER,
+        args.password
+    );
+    println!();
+    println!(
+        "  connect:   VMDECK_PASSWORD={} vmdeck --platform tophc --url {url} --user {}",
+        args.password,
+        sim::DEFAULT_USER
+    );
+    println!(
+        "  faults:    POST {url}/__sim/faults {{\"path\":\"/v1/compute/list\",\"fault\":{{\"kind\":\"status\",\"status\":502,\"body\":\"<html>bad gateway</html>\"}},\"times\":1}}"
+    );
+    println!("Ctrl-C stops it.");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Failure::runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+    server.stop().await;
+    Ok(())
+}
+
+/// Logs to $XDG_STATE_HOME/vmdeck/vmdeck.log, never to the terminal the UI draws on.
+pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = directories::ProjectDirs::from("", "", "vmdeck").map(|d| {
+        d.state_dir()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| d.data_local_dir().to_path_buf())
+    })?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "vmdeck.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("vmdeck={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("vmdeck=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

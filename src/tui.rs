@@ -1,1 +1,84 @@
-//! Terminal setup and the event loop (in progress).
+//! The terminal and the event loop: one `tokio::select!` over key events, fetcher events
+//! and a tick. The loop owns the `App`; it redraws only when something changed.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+
+use crate::app::App;
+use crate::fetcher::{Command, FetcherHandle};
+use crate::theme::Theme;
+use crate::ui;
+
+/// Runs the dashboard until the user quits. The terminal is restored on every exit path,
+/// including panics (ratatui's init installs a hook for that).
+pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, app, fetcher, theme).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    mut app: App,
+    mut fetcher: FetcherHandle,
+    theme: Theme,
+) -> io::Result<()> {
+    let mut keys = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(125));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let send = |cmds: Vec<Command>, fetcher: &FetcherHandle| {
+        for c in cmds {
+            // The fetcher lives as long as this loop; a send error means it is shutting down.
+            let _ = fetcher.commands.send(c);
+        }
+    };
+    send(app.start(), &fetcher);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    loop {
+        // At most ~60 frames a second, and only when something changed.
+        if dirty && last_draw.elapsed() >= Duration::from_millis(16) {
+            terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        if app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            ev = keys.next() => match ev {
+                Some(Ok(TermEvent::Key(key))) => {
+                    let cmds = app.handle_key(key);
+                    send(cmds, &fetcher);
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some(ev) = fetcher.events.recv() => {
+                let cmds = app.on_event(ev);
+                send(cmds, &fetcher);
+                // Take everything else that is already waiting before drawing once.
+                while let Ok(ev) = fetcher.events.try_recv() {
+                    let cmds = app.on_event(ev);
+                    send(cmds, &fetcher);
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                let cmds = app.tick(Instant::now(), jiff::Timestamp::now());
+                send(cmds, &fetcher);
+                if app.animating() || app.status.is_some() {
+                    dirty = true;
+                }
+            }
+        }
+    }
+}

@@ -41,9 +41,12 @@ pub trait Backend: Send + Sync {
     fn user(&self) -> &str;
 
     async fn clusters(&self) -> Result<Listing<Vec<Cluster>>>;
+    /// VMs of a cluster; a cluster with an empty id means every cluster (failed ones are
+    /// reported in the listing's `failures`).
     async fn vms(&self, cluster: &Named, query: &VmQuery) -> Result<Listing<Page<Vm>>>;
     async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail>;
     async fn snapshots(&self, vm: &VmRef) -> Result<SnapshotTree>;
+    /// Backups of a VM or a cluster (empty cluster id: every cluster).
     async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>>;
     async fn backup_points(&self, cluster: &Named) -> Result<Vec<BackupPoint>>;
     async fn remote_backups(

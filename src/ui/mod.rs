@@ -1,1 +1,117 @@
-//! Drawing (in progress).
+//! Drawing. Pure: reads `&App`, writes a `Frame`. One file per pane or dialog; each draws
+//! only the rows that are visible, so the cost follows the screen, not the inventory.
+
+mod backups;
+mod clusters;
+mod confirm;
+mod details;
+mod footer;
+mod form;
+mod help;
+mod message;
+mod remote;
+mod snapshots;
+mod status_bar;
+mod tasks;
+mod vms;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+
+use crate::app::dialog::Dialog;
+use crate::app::{App, Pane};
+use crate::theme::Theme;
+
+/// Where each pane was drawn (for mouse hit-testing later, and tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub status: Rect,
+    pub clusters: Rect,
+    pub vms: Rect,
+    pub snapshots: Rect,
+    pub backups: Rect,
+    pub tasks: Rect,
+    pub details: Rect,
+    pub footer: Rect,
+}
+
+pub fn layout(area: Rect) -> Areas {
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(8),
+        Constraint::Length(1),
+    ])
+    .split(area);
+    let (status, body, footer) = (rows[0], rows[1], rows[2]);
+
+    let wide = body.width >= 110;
+    let (main, details) = if wide {
+        let cols = Layout::horizontal([Constraint::Min(60), Constraint::Length(38)]).split(body);
+        (cols[0], Some(cols[1]))
+    } else {
+        (body, None)
+    };
+    let tasks_h = (main.height / 5).clamp(4, 10);
+    let bands = Layout::vertical([
+        Constraint::Percentage(48),
+        Constraint::Min(5),
+        Constraint::Length(tasks_h),
+    ])
+    .split(main);
+    let top = Layout::horizontal([
+        Constraint::Length(24.min(main.width / 4)),
+        Constraint::Min(20),
+    ])
+    .split(bands[0]);
+    let middle = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+        .split(bands[1]);
+    let (tasks, details) = match details {
+        Some(d) => (bands[2], d),
+        None => {
+            let bottom = Layout::new(
+                Direction::Horizontal,
+                [Constraint::Percentage(60), Constraint::Percentage(40)],
+            )
+            .split(bands[2]);
+            (bottom[0], bottom[1])
+        }
+    };
+    Areas {
+        status,
+        clusters: top[0],
+        vms: top[1],
+        snapshots: middle[0],
+        backups: middle[1],
+        tasks,
+        details,
+        footer,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let areas = layout(frame.area());
+    status_bar::draw(frame, areas.status, app, theme);
+    clusters::draw(frame, areas.clusters, app, theme);
+    vms::draw(frame, areas.vms, app, theme);
+    snapshots::draw(frame, areas.snapshots, app, theme);
+    backups::draw(frame, areas.backups, app, theme);
+    tasks::draw(frame, areas.tasks, app, theme);
+    details::draw(frame, areas.details, app, theme);
+    footer::draw(frame, areas.footer, app, theme);
+
+    match &app.dialog {
+        None => {}
+        Some(Dialog::Help { scroll }) => help::draw(frame, app, *scroll, theme),
+        Some(Dialog::Form(fd)) => form::draw(frame, &fd.form, theme),
+        Some(Dialog::Confirm(cd)) => confirm::draw(frame, cd, theme),
+        Some(Dialog::Message(m)) => message::draw(frame, m, theme),
+        Some(Dialog::Remote(rd)) => remote::draw(frame, rd, app, theme),
+    }
+}
+
+/// Whether a pane has focus (and no dialog covers the screen).
+fn focused(app: &App, pane: Pane) -> bool {
+    app.focus == pane && app.dialog.is_none()
+}

@@ -1,0 +1,37 @@
+/// Everything a key can ask the app to do outside a dialog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    Refresh,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Go into the selected item (cluster → its VMs, VM → its snapshots and backups).
+    Enter,
+    /// Back to the pane this one was entered from.
+    Back,
+    Collapse,
+    Expand,
+    CreateSnapshot,
+    EditSnapshot,
+    Rollback,
+    RollbackDisks,
+    DeleteSnapshot,
+    CreateBackup,
+    DeleteBackup,
+    RestoreBackup,
+    RemoteBackups,
+    FilterBackups,
+    ToggleBackupScope,
+    NextPage,
+    PrevPage,
+    FirstPage,
+    LastPage,
+    ClearFinishedTasks,
+}

@@ -1,0 +1,121 @@
+//! Modal dialogs: operation forms, the preview-and-confirm step, help, messages and the
+//! remote-backup browser. Drawing is in `ui::{form, confirm, help, message, remote}`.
+
+use std::collections::BTreeSet;
+
+use tui_input::Input;
+
+use super::cursor::Cursor;
+use super::flows::Purpose;
+use super::form::Form;
+use crate::backend::HttpCall;
+use crate::model::{Named, Page, PageRequest, RemoteBackup};
+use crate::operation::Operation;
+
+pub enum Dialog {
+    Help { scroll: u16 },
+    Form(FormDialog),
+    Confirm(ConfirmDialog),
+    Message(Message),
+    Remote(RemoteDialog),
+}
+
+pub struct FormDialog {
+    pub form: Form,
+    pub purpose: Purpose,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlanState {
+    Loading,
+    Ready(Vec<HttpCall>),
+    /// The backend refused to plan it (a platform rule); the reason says why.
+    Refused(String),
+}
+
+/// The last step before an operation runs: what, to which target, the exact HTTP calls,
+/// and for rollbacks and deletes the target's name typed by hand.
+pub struct ConfirmDialog {
+    pub steps: Vec<Operation>,
+    pub warnings: Vec<String>,
+    pub plan: PlanState,
+    pub plan_seq: u64,
+    /// `(expected, typed so far)` when the name must be typed.
+    pub typed: Option<(String, Input)>,
+    pub scroll: u16,
+    pub read_only: bool,
+}
+
+impl ConfirmDialog {
+    /// The operation that matters (the last step; earlier ones are safety steps).
+    pub fn main(&self) -> Option<&Operation> {
+        self.steps.last()
+    }
+
+    pub fn name_matches(&self) -> bool {
+        self.typed
+            .as_ref()
+            .is_none_or(|(expected, input)| input.value() == expected)
+    }
+
+    /// Why Enter would not run it yet, if anything.
+    pub fn blocked_reason(&self) -> Option<String> {
+        if self.read_only {
+            return Some("this profile is read-only: nothing can be changed".into());
+        }
+        match &self.plan {
+            PlanState::Loading => return Some("preparing the preview…".into()),
+            PlanState::Refused(r) => return Some(r.clone()),
+            PlanState::Ready(_) => {}
+        }
+        if !self.name_matches() {
+            return self
+                .typed
+                .as_ref()
+                .map(|(expected, _)| format!("type {expected} to confirm"));
+        }
+        None
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub error: bool,
+}
+
+/// Backups found on a backup point, with the ones marked for import.
+pub struct RemoteDialog {
+    pub cluster: Named,
+    pub point: Named,
+    pub request: PageRequest,
+    pub page: Option<Page<RemoteBackup>>,
+    pub cursor: Cursor,
+    pub marked: BTreeSet<String>,
+    /// Marked backups, kept across pages.
+    pub chosen: Vec<RemoteBackup>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub seq: u64,
+}
+
+impl RemoteDialog {
+    pub fn selected(&self) -> Option<&RemoteBackup> {
+        self.page
+            .as_ref()
+            .and_then(|p| p.items.get(self.cursor.selected()))
+    }
+
+    pub fn toggle_selected(&mut self) {
+        let Some(b) = self.selected().cloned() else {
+            return;
+        };
+        if self.marked.remove(&b.id) {
+            self.chosen.retain(|c| c.id != b.id);
+        } else {
+            self.marked.insert(b.id.clone());
+            self.chosen.push(b);
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Create, edit, roll back (whole VM or chosen disks) and delete snapshots.
+
+use jiff::Timestamp;
+
+use super::stamp;
+use crate::app::form::{Field, Form};
+use crate::model::{
+    Capabilities, NodeId, Snapshot, SnapshotDeleteRule, SnapshotDisk, SnapshotRef, SnapshotTree,
+    Vm, VmRef,
+};
+use crate::operation::Operation;
+
+pub fn create_form(vm: &Vm, caps: &Capabilities, now: Timestamp) -> Form {
+    let mut memory = Field::toggle("memory", "Include memory state", false)
+        .with_hint("saves the running state; usable once the dump has uploaded");
+    if !caps.memory_snapshots {
+        memory = memory.disabled("this platform has no memory snapshots");
+    } else if !vm.power.is_running() {
+        memory = memory.disabled(format!(
+            "needs a running VM; {} is {}",
+            vm.name,
+            vm.power.label()
+        ));
+    }
+    Form::new(
+        format!("New snapshot of {}", vm.name),
+        vec![
+            Field::text("name", "Name", format!("snap-{}", stamp(now))),
+            Field::text("description", "Description", ""),
+            memory,
+        ],
+    )
+}
+
+pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
+    let name = form.text("name");
+    check_name(&name)?;
+    Ok(vec![Operation::CreateSnapshot {
+        vm: vm.clone(),
+        name,
+        description: form.text("description"),
+        memory: form.toggle("memory"),
+    }])
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the snapshot needs a name".into());
+    }
+    if name == "head" {
+        return Err("\"head\" is reserved by the platform for the VM's current state".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the name contains control characters".into());
+    }
+    Ok(())
+}
+
+pub fn edit_form(snapshot: &Snapshot) -> Form {
+    Form::new(
+        format!("Edit snapshot {}", snapshot.name),
+        vec![Field::text(
+            "description",
+            "Description",
+            snapshot.description.clone(),
+        )],
+    )
+    .with_intro(vec!["Only the description can change.".into()])
+}
+
+pub fn edit(vm: &VmRef, snapshot: &SnapshotRef, form: &Form) -> Result<Vec<Operation>, String> {
+    Ok(vec![Operation::EditSnapshot {
+        vm: vm.clone(),
+        snapshot: snapshot.clone(),
+        description: form.text("description"),
+    }])
+}
+
+pub fn rollback_form(vm: &Vm, snapshot: &Snapshot, caps: &Capabilities, now: Timestamp) -> Form {
+    let mut memory = Field::toggle(
+        "memory",
+        "Restore memory state",
+        snapshot.memory == Some(true),
+    )
+    .with_hint("restarts the VM into the state saved with the snapshot");
+    if !caps.memory_snapshots || snapshot.memory != Some(true) {
+        memory = memory.disabled("this snapshot holds no memory state");
+    }
+    Form::new(
+        format!("Roll back {} to {}", vm.name, snapshot.name),
+        vec![
+            Field::toggle(
+                "safety",
+                "Take a safety snapshot of the current state first",
+                true,
+            ),
+            Field::text(
+                "safety_name",
+                "Safety snapshot name",
+                format!("before-rollback-{}", stamp(now)),
+            ),
+            memory,
+        ],
+    )
+    .with_intro(vec![
+        format!("{} returns to snapshot \"{}\".", vm.name, snapshot.name),
+        "Changes made since then are lost unless a snapshot keeps them.".into(),
+    ])
+}
+
+pub fn rollback(
+    vm: &VmRef,
+    snapshot: &SnapshotRef,
+    form: &Form,
+    _now: Timestamp,
+) -> Result<Vec<Operation>, String> {
+    let mut steps = Vec::new();
+    if form.toggle("safety") {
+        let name = form.text("safety_name");
+        check_name(&name).map_err(|e| format!("safety snapshot: {e}"))?;
+        steps.push(Operation::CreateSnapshot {
+            vm: vm.clone(),
+            name,
+            description: format!("taken by vmdeck before rolling back to {}", snapshot.name),
+            memory: false,
+        });
+    }
+    steps.push(Operation::RollbackSnapshot {
+        vm: vm.clone(),
+        snapshot: snapshot.clone(),
+        memory: form.toggle("memory"),
+    });
+    Ok(steps)
+}
+
+/// Per-disk rollback needs the capability and a VM that is shut off.
+pub fn rollback_disks_form(
+    vm: &Vm,
+    snapshot: &Snapshot,
+    caps: &Capabilities,
+) -> Result<Form, String> {
+    if !caps.per_disk_rollback {
+        return Err("this platform cannot roll back single disks".into());
+    }
+    if !vm.power.is_stopped() {
+        return Err(format!(
+            "Per-disk rollback needs the VM shut off; {} is {}. Shut it down first.",
+            vm.name,
+            vm.power.label()
+        ));
+    }
+    if snapshot.disks.is_empty() {
+        return Err(format!("snapshot {} lists no disks", snapshot.name));
+    }
+    let fields = snapshot
+        .disks
+        .iter()
+        .map(|d| Field::toggle(format!("disk.{}", d.device), d.device.clone(), true))
+        .collect();
+    Ok(Form::new(
+        format!("Roll back disks of {} to {}", vm.name, snapshot.name),
+        fields,
+    )
+    .with_intro(vec![
+        "Only the chosen disks' data goes back; the VM configuration stays.".into(),
+    ]))
+}
+
+pub fn rollback_disks(
+    vm: &VmRef,
+    snapshot: &SnapshotRef,
+    disks: &[SnapshotDisk],
+    form: &Form,
+) -> Result<Vec<Operation>, String> {
+    let chosen: Vec<SnapshotDisk> = disks
+        .iter()
+        .filter(|d| form.toggle(&format!("disk.{}", d.device)))
+        .cloned()
+        .collect();
+    if chosen.is_empty() {
+        return Err("choose at least one disk".into());
+    }
+    Ok(vec![Operation::RollbackDisks {
+        vm: vm.clone(),
+        snapshot: snapshot.clone(),
+        disks: chosen,
+    }])
+}
+
+/// Checks the platform's delete rule against the tree; returns the operation and the
+/// warnings to show, or why it is refused.
+pub fn delete(
+    vm: &VmRef,
+    tree: &SnapshotTree,
+    node: NodeId,
+    caps: &Capabilities,
+) -> Result<(Vec<Operation>, Vec<String>), String> {
+    let snapshot = tree
+        .snapshot(node)
+        .ok_or("choose a snapshot, not a marker")?;
+    let children = tree.snapshot_children(node);
+    let mut warnings = Vec::new();
+    match caps.snapshot_delete {
+        SnapshotDeleteRule::RefusedWithManyChildren if children > 1 => {
+            return Err(format!(
+                "Cannot delete {}: it has {children} child snapshots, and the platform deletes only snapshots with at most one child. Delete all but one of its children first.",
+                snapshot.name
+            ));
+        }
+        SnapshotDeleteRule::RemovesDescendants => {
+            let below = tree.descendant_snapshots(node);
+            if below > 0 {
+                warnings.push(format!(
+                    "{below} snapshot(s) below {} are deleted with it.",
+                    snapshot.name
+                ));
+            }
+        }
+        _ => {}
+    }
+    if tree.current_snapshot() == Some(node) {
+        warnings.push(format!(
+            "The VM currently sits on {}; its data stays, only the restore point goes.",
+            snapshot.name
+        ));
+    }
+    Ok((
+        vec![Operation::DeleteSnapshot {
+            vm: vm.clone(),
+            snapshot: snapshot.to_ref(),
+        }],
+        warnings,
+    ))
+}

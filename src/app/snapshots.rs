@@ -1,0 +1,298 @@
+//! The Snapshots pane's state, and how a snapshot tree is laid out for display.
+//!
+//! Snapshot trees are mostly long chains (each snapshot taken after the last). Indenting
+//! every generation makes a 1,000-snapshot chain unreadable and slow, so a chain is shown as
+//! one column: within a column each entry is the child of the entry above it, and
+//! indentation only marks where a chain branches. The details pane names each parent.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tui_tree_widget::TreeState;
+
+use crate::model::{NodeId, NodeKind, SnapshotTree, VmRef};
+
+/// One row of the displayed tree, with the rows nested under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DisplayItem {
+    pub node: NodeId,
+    pub children: Vec<DisplayItem>,
+}
+
+/// The display structure plus each node's path in it (what `TreeState` selects by).
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub items: Vec<DisplayItem>,
+    pub paths: HashMap<NodeId, Vec<NodeId>>,
+}
+
+impl Layout {
+    pub fn build(tree: &SnapshotTree) -> Layout {
+        let mut paths = HashMap::with_capacity(tree.nodes.len());
+        let items = tree
+            .roots
+            .iter()
+            .map(|r| chain_item(tree, *r, &[], &mut paths))
+            .collect();
+        Layout { items, paths }
+    }
+
+    /// Paths of every row that has rows under it (to open everything).
+    pub fn openable(&self) -> Vec<Vec<NodeId>> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&DisplayItem> = self.items.iter().collect();
+        while let Some(item) = stack.pop() {
+            if !item.children.is_empty() {
+                if let Some(p) = self.paths.get(&item.node) {
+                    out.push(p.clone());
+                }
+                stack.extend(item.children.iter());
+            }
+        }
+        out
+    }
+}
+
+/// A chain head: the head row, with the rest of its chain nested under it.
+fn chain_item(
+    tree: &SnapshotTree,
+    head: NodeId,
+    parent_path: &[NodeId],
+    paths: &mut HashMap<NodeId, Vec<NodeId>>,
+) -> DisplayItem {
+    let mut head_path = parent_path.to_vec();
+    head_path.push(head);
+    paths.insert(head, head_path.clone());
+
+    let mut column: Vec<DisplayItem> = Vec::new();
+    let mut cur = head;
+    loop {
+        let kids = &tree.nodes[cur].children;
+        match kids.len() {
+            0 => break,
+            1 => {
+                let next = kids[0];
+                let mut p = head_path.clone();
+                p.push(next);
+                paths.insert(next, p);
+                column.push(DisplayItem {
+                    node: next,
+                    children: Vec::new(),
+                });
+                cur = next;
+            }
+            _ => {
+                // A branch point: each branch starts its own column under it.
+                let branch_parent_path = paths.get(&cur).cloned().unwrap_or_default();
+                let branches: Vec<DisplayItem> = kids
+                    .iter()
+                    .map(|k| chain_item(tree, *k, &branch_parent_path, paths))
+                    .collect();
+                if cur == head {
+                    return DisplayItem {
+                        node: head,
+                        children: branches,
+                    };
+                }
+                if let Some(last) = column.last_mut() {
+                    last.children = branches;
+                }
+                break;
+            }
+        }
+    }
+    DisplayItem {
+        node: head,
+        children: column,
+    }
+}
+
+#[derive(Default)]
+pub struct SnapshotsPane {
+    pub vm: Option<VmRef>,
+    pub tree: Option<SnapshotTree>,
+    pub layout: Layout,
+    /// Open/selected rows. A `RefCell` because the tree widget scrolls it while drawing.
+    pub state: RefCell<TreeState<NodeId>>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub seq: u64,
+    /// Bumped whenever the tree changes, so the renderer can rebuild its cached rows.
+    pub revision: u64,
+    /// Rows built for the tree widget, tagged with the revision they were built for.
+    pub rows: RefCell<Option<(u64, Vec<tui_tree_widget::TreeItem<'static, NodeId>>)>>,
+}
+
+impl SnapshotsPane {
+    /// Shows a freshly read tree, keeping the selection on the same snapshot if it is still
+    /// there, else on the snapshot the VM sits on.
+    pub fn set_tree(&mut self, tree: SnapshotTree) {
+        let previous = self.selected_node().and_then(|n| {
+            self.tree
+                .as_ref()
+                .and_then(|t| t.snapshot(n))
+                .map(|s| s.id.clone())
+        });
+        let layout = Layout::build(&tree);
+        let mut state = TreeState::default();
+        for p in layout.openable() {
+            state.open(p);
+        }
+        let target = previous
+            .and_then(|id| tree.find(&id))
+            .or_else(|| tree.current_snapshot())
+            .or_else(|| tree.now_markers().next())
+            .or_else(|| tree.roots.first().copied());
+        if let Some(path) = target.and_then(|t| layout.paths.get(&t)) {
+            state.select(path.clone());
+        }
+        self.tree = Some(tree);
+        self.layout = layout;
+        self.state = RefCell::new(state);
+        self.loading = false;
+        self.error = None;
+        self.revision += 1;
+    }
+
+    pub fn clear(&mut self, vm: Option<VmRef>) {
+        self.vm = vm;
+        self.tree = None;
+        self.layout = Layout::default();
+        self.state = RefCell::new(TreeState::default());
+        self.error = None;
+        self.revision += 1;
+    }
+
+    pub fn selected_node(&self) -> Option<NodeId> {
+        self.state.borrow().selected().last().copied()
+    }
+
+    /// The selected node if it is a real snapshot.
+    pub fn selected_snapshot(&self) -> Option<(NodeId, &crate::model::Snapshot)> {
+        let n = self.selected_node()?;
+        let s = self.tree.as_ref()?.snapshot(n)?;
+        Some((n, s))
+    }
+
+    pub fn select_node(&mut self, node: NodeId) {
+        if let Some(p) = self.layout.paths.get(&node) {
+            self.state.get_mut().select(p.clone());
+        }
+    }
+
+    pub fn is_marker(&self, node: NodeId) -> bool {
+        self.tree
+            .as_ref()
+            .and_then(|t| t.node(node))
+            .is_some_and(|n| matches!(n.kind, NodeKind::Now { .. }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Snapshot, TreeInput};
+
+    fn tree(edges: &[(&str, &str)], now: Option<&str>) -> SnapshotTree {
+        let mut names: Vec<&str> = Vec::new();
+        for (c, p) in edges {
+            for n in [c, p] {
+                if !n.is_empty() && !names.contains(n) {
+                    names.push(n);
+                }
+            }
+        }
+        SnapshotTree::build(TreeInput {
+            snapshots: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| Snapshot {
+                    created: Some(jiff::Timestamp::from_second(i as i64).unwrap()),
+                    ..Snapshot::named(*n)
+                })
+                .collect(),
+            parent_of: edges
+                .iter()
+                .map(|(c, p)| (c.to_string(), (!p.is_empty()).then(|| p.to_string())))
+                .collect(),
+            children_of: vec![],
+            now: now.map(|n| Some(n.to_string())),
+            now_label: "now".into(),
+        })
+    }
+
+    /// Renders the layout as indented names, the way a reader sees it.
+    fn outline(t: &SnapshotTree, l: &Layout) -> Vec<String> {
+        fn walk(t: &SnapshotTree, items: &[DisplayItem], depth: usize, out: &mut Vec<String>) {
+            for i in items {
+                let name = match &t.nodes[i.node].kind {
+                    NodeKind::Snapshot(s) => s.name.clone(),
+                    NodeKind::Now { .. } => "*now".into(),
+                    NodeKind::Group { label } => format!("[{label}]"),
+                };
+                out.push(format!("{}{}", "  ".repeat(depth), name));
+                walk(t, &i.children, depth + 1, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(t, &l.items, 0, &mut out);
+        out
+    }
+
+    #[test]
+    fn chain_is_one_column_and_branches_indent() {
+        // a → b → c → (d → now, e)
+        let t = tree(
+            &[("a", ""), ("b", "a"), ("c", "b"), ("d", "c"), ("e", "c")],
+            Some("d"),
+        );
+        let l = Layout::build(&t);
+        assert_eq!(
+            outline(&t, &l),
+            ["a", "  b", "  c", "    d", "      *now", "    e"]
+        );
+        // Every node has a path ending in itself.
+        for (node, path) in &l.paths {
+            assert_eq!(path.last(), Some(node));
+        }
+        assert_eq!(l.paths.len(), t.nodes.len());
+    }
+
+    #[test]
+    fn branch_at_head_nests_branches_directly() {
+        let t = tree(&[("a", ""), ("b", "a"), ("c", "a")], None);
+        let l = Layout::build(&t);
+        assert_eq!(outline(&t, &l), ["a", "  b", "  c"]);
+    }
+
+    #[test]
+    fn long_chain_stays_shallow() {
+        let names: Vec<String> = (0..1000).map(|i| format!("s{i}")).collect();
+        let edges: Vec<(&str, &str)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), if i == 0 { "" } else { names[i - 1].as_str() }))
+            .collect();
+        let t = tree(&edges, Some("s999"));
+        let l = Layout::build(&t);
+        assert!(l.paths.values().all(|p| p.len() <= 2));
+        let mut pane = SnapshotsPane::default();
+        pane.set_tree(t);
+        let sel = pane.selected_snapshot().map(|(_, s)| s.name.clone());
+        assert_eq!(
+            sel.as_deref(),
+            Some("s999"),
+            "starts on the current snapshot"
+        );
+    }
+
+    #[test]
+    fn selection_survives_a_refresh() {
+        let mut pane = SnapshotsPane::default();
+        pane.set_tree(tree(&[("a", ""), ("b", "a")], Some("b")));
+        let a = pane.tree.as_ref().unwrap().find("a").unwrap();
+        pane.select_node(a);
+        pane.set_tree(tree(&[("x", ""), ("a", "x"), ("b", "a")], Some("b")));
+        assert_eq!(pane.selected_snapshot().unwrap().1.name, "a");
+    }
+}

@@ -1,0 +1,167 @@
+//! The Backups pane: one server page of backups, with paging and filters in the title.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
+
+use super::widgets::{pane_block, placeholder, title_style, truncate, windowed_table};
+use crate::app::{App, Pane};
+use crate::model::{BackupKind, BackupScope, BackupStatus, human_bytes};
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = super::focused(app, Pane::Backups);
+    let pane = &app.backups;
+    let mut title = vec![Span::styled("Backups", title_style(focused, theme))];
+    match &pane.scope {
+        Some(BackupScope::Vm { vm, .. }) => {
+            title.push(Span::styled(format!(" · {}", vm.name), theme.title))
+        }
+        Some(BackupScope::Cluster { cluster }) => title.push(Span::styled(
+            format!(" · cluster {}", cluster.name),
+            theme.title,
+        )),
+        None => {}
+    }
+    let pos = pane.position_label();
+    if !pos.is_empty() {
+        title.push(Span::styled(format!(" · {pos}"), theme.muted));
+    }
+    if !pane.filter.is_empty() {
+        title.push(Span::styled(" · filtered", theme.warn));
+    }
+    if pane.loading {
+        title.push(Span::styled(" loading…", theme.muted));
+    }
+    let block = pane_block(title, focused, theme);
+
+    let Some(page) = &pane.page else {
+        let line = match (&pane.scope, &pane.error) {
+            (_, Some(e)) => Line::styled(format!("✗ {e}"), theme.error),
+            (None, _) => Line::styled(
+                "Choose a VM, or press a for the cluster's backups.",
+                theme.muted,
+            ),
+            (Some(_), None) => Line::styled("Loading backups…", theme.muted),
+        };
+        return placeholder(frame, area, block, vec![line]);
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut notes: Vec<Line> = pane
+        .failures
+        .iter()
+        .map(|f| {
+            Line::from(vec![
+                Span::styled(format!("⚠ {}: ", f.cluster_name), theme.warn),
+                Span::raw(f.message.clone()),
+            ])
+        })
+        .collect();
+    if let Some(e) = &pane.error {
+        notes.push(Line::styled(format!("✗ {e}"), theme.error));
+    }
+    if !pane.filter.is_empty() {
+        notes.push(Line::styled(filter_summary(app), theme.muted));
+    }
+    let notes_h = (notes.len() as u16).min(inner.height / 2);
+    let parts = Layout::vertical([Constraint::Length(notes_h), Constraint::Min(0)]).split(inner);
+    if notes_h > 0 {
+        frame.render_widget(Paragraph::new(notes), parts[0]);
+    }
+    if page.items.is_empty() {
+        let msg = if pane.filter.is_empty() {
+            "No backups. Press c to create one."
+        } else {
+            "No backup matches the filter (f to change it)."
+        };
+        frame.render_widget(Paragraph::new(Line::styled(msg, theme.muted)), parts[1]);
+        return;
+    }
+    let cluster_scope = matches!(pane.scope, Some(BackupScope::Cluster { .. }));
+    let mut header = vec!["NAME", "STATUS", "TYPE", "POINT", "CREATED", "SIZE"];
+    let mut widths = vec![
+        Constraint::Fill(3),
+        Constraint::Length(11),
+        Constraint::Length(5),
+        Constraint::Fill(1),
+        Constraint::Length(16),
+        Constraint::Length(10),
+    ];
+    if cluster_scope {
+        header.insert(1, "VM");
+        widths.insert(1, Constraint::Fill(1));
+    }
+    let name_w = (parts[1].width as usize / 3).max(10);
+    windowed_table(
+        frame,
+        parts[1],
+        Block::default(),
+        Row::new(header),
+        &widths,
+        page.items.len(),
+        &pane.cursor,
+        focused,
+        theme,
+        |i| {
+            let b = &page.items[i];
+            let status_style = match b.status {
+                BackupStatus::Done => theme.ok,
+                BackupStatus::InProgress => theme.warn,
+                BackupStatus::Failed => theme.error,
+                BackupStatus::Unknown(_) => theme.muted,
+            };
+            let mut cells = vec![
+                Cell::from(truncate(&b.name, name_w)),
+                Cell::from(Span::styled(b.status.label().to_string(), status_style)),
+                Cell::from(match b.kind {
+                    Some(BackupKind::Full) => "full",
+                    Some(BackupKind::Incremental) => "incr",
+                    None => "",
+                }),
+                Cell::from(b.point.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
+                Cell::from(
+                    b.created
+                        .map(|t| {
+                            t.to_zoned(app.tz.clone())
+                                .strftime("%Y-%m-%d %H:%M")
+                                .to_string()
+                        })
+                        .unwrap_or_default(),
+                ),
+                Cell::from(b.total_size().map(human_bytes).unwrap_or_default()),
+            ];
+            if cluster_scope {
+                cells.insert(1, Cell::from(b.vm.name.clone()));
+            }
+            Row::new(cells)
+        },
+    );
+}
+
+fn filter_summary(app: &App) -> String {
+    let f = &app.backups.filter;
+    let mut parts = Vec::new();
+    if !f.name.is_empty() {
+        parts.push(format!("name ~ \"{}\"", f.name));
+    }
+    if let Some(id) = &f.point_id {
+        let name = app
+            .backups
+            .points
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or(id.as_str(), |p| p.name.as_str());
+        parts.push(format!("point {name}"));
+    }
+    let day = |t: &jiff::Timestamp| t.strftime("%Y-%m-%d").to_string();
+    match (&f.since, &f.until) {
+        (Some(a), Some(b)) => parts.push(format!("{} … {}", day(a), day(b))),
+        (Some(a), None) => parts.push(format!("since {}", day(a))),
+        (None, Some(b)) => parts.push(format!("until {}", day(b))),
+        _ => {}
+    }
+    format!("filter: {}", parts.join(", "))
+}

@@ -1,0 +1,46 @@
+//! Bottom line: the keys of the focused pane (or of the open dialog), as bound.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use crate::app::dialog::Dialog;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let hints: Vec<(String, &str)> = match &app.dialog {
+        Some(Dialog::Form(_)) => vec![
+            ("Tab/↑↓".into(), "field"),
+            ("←→/Space".into(), "change"),
+            ("Enter".into(), "preview"),
+            ("Esc".into(), "cancel"),
+        ],
+        Some(Dialog::Confirm(c)) if c.typed.is_some() => vec![
+            ("type the name".into(), "then Enter to run"),
+            ("PgUp/PgDn".into(), "scroll"),
+            ("Esc".into(), "cancel"),
+        ],
+        Some(Dialog::Confirm(_)) => vec![
+            ("Enter/y".into(), "run"),
+            ("PgUp/PgDn".into(), "scroll"),
+            ("Esc".into(), "cancel"),
+        ],
+        Some(Dialog::Remote(_)) => vec![
+            ("Space".into(), "mark"),
+            ("[ ]".into(), "page"),
+            ("Enter".into(), "import marked"),
+            ("Esc".into(), "close"),
+        ],
+        Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
+        Some(Dialog::Message(_)) => vec![("Enter/Esc".into(), "close")],
+        None => app.keymap.footer(app.focus).into_iter().collect(),
+    };
+    let mut spans = Vec::new();
+    for (k, h) in hints {
+        spans.push(Span::styled(format!(" {k}"), theme.key));
+        spans.push(Span::styled(format!(" {h} "), theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,167 @@
+//! The Snapshots pane: the VM's snapshot tree, with a marker where the VM is now.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_tree_widget::{Tree, TreeItem};
+
+use super::widgets::{pane_block, placeholder, title_style};
+use crate::app::snapshots::DisplayItem;
+use crate::app::{App, Pane};
+use crate::model::{NodeId, NodeKind, SnapshotTree};
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let focused = super::focused(app, Pane::Snapshots);
+    let pane = &app.snapshots;
+    let mut title = vec![Span::styled("Snapshots", title_style(focused, theme))];
+    if let Some(vm) = &pane.vm {
+        title.push(Span::styled(format!(" · {}", vm.name), theme.title));
+    }
+    if let Some(t) = &pane.tree {
+        title.push(Span::styled(
+            format!(" · {}", t.snapshot_count()),
+            theme.muted,
+        ));
+    }
+    if pane.loading {
+        title.push(Span::styled(" loading…", theme.muted));
+    }
+    let block = pane_block(title, focused, theme);
+
+    let Some(tree) = &pane.tree else {
+        let line = match (&pane.vm, &pane.error) {
+            (_, Some(e)) => Line::styled(format!("✗ {e}"), theme.error),
+            (None, _) => Line::styled("Choose a VM (Enter in VMs).", theme.muted),
+            (Some(_), None) => Line::styled("Loading snapshots…", theme.muted),
+        };
+        return placeholder(frame, area, block, vec![line]);
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let mut notes: Vec<Line> = Vec::new();
+    if let Some(e) = &pane.error {
+        notes.push(Line::styled(format!("✗ {e}"), theme.error));
+    }
+    if !tree.problems.is_empty() {
+        notes.push(Line::styled(
+            format!(
+                "⚠ the platform's tree needed {} repair(s); see details",
+                tree.problems.len()
+            ),
+            theme.warn,
+        ));
+    }
+    if tree.snapshot_count() == 0 {
+        notes.push(Line::styled(
+            "No snapshots yet. Press c to take one.",
+            theme.muted,
+        ));
+    }
+    let parts =
+        Layout::vertical([Constraint::Length(notes.len() as u16), Constraint::Min(0)]).split(inner);
+    if !notes.is_empty() {
+        frame.render_widget(Paragraph::new(notes), parts[0]);
+    }
+
+    let mut cache = pane.rows.borrow_mut();
+    if cache.as_ref().is_none_or(|(rev, _)| *rev != pane.revision) {
+        let rows = build_rows(tree, &pane.layout.items, app, theme);
+        *cache = Some((pane.revision, rows));
+    }
+    let Some((_, rows)) = cache.as_ref() else {
+        return;
+    };
+    let Ok(widget) = Tree::new(rows) else {
+        // Identifiers are node indexes, unique by construction; nothing sensible to draw otherwise.
+        return;
+    };
+    let widget = widget
+        .highlight_style(if focused {
+            theme.selected
+        } else {
+            theme.selected_dim
+        })
+        .highlight_symbol("")
+        .node_closed_symbol("▸ ")
+        .node_open_symbol("▾ ")
+        .node_no_children_symbol("  ");
+    let mut state = pane.state.borrow_mut();
+    frame.render_stateful_widget(widget, parts[1], &mut state);
+}
+
+/// Builds the widget's rows once per tree (not per frame). Iterative over the display
+/// structure's depth, which is the number of branch points, not the chain length.
+pub fn build_rows(
+    tree: &SnapshotTree,
+    items: &[DisplayItem],
+    app: &App,
+    theme: &Theme,
+) -> Vec<TreeItem<'static, NodeId>> {
+    let current = tree.current_snapshot();
+    items
+        .iter()
+        .map(|item| build_item(tree, item, current, app, theme))
+        .collect()
+}
+
+fn build_item(
+    tree: &SnapshotTree,
+    item: &DisplayItem,
+    current: Option<NodeId>,
+    app: &App,
+    theme: &Theme,
+) -> TreeItem<'static, NodeId> {
+    let text = row_text(tree, item.node, current, app, theme);
+    if item.children.is_empty() {
+        return TreeItem::new_leaf(item.node, text);
+    }
+    let children: Vec<_> = item
+        .children
+        .iter()
+        .map(|c| build_item(tree, c, current, app, theme))
+        .collect();
+    TreeItem::new(item.node, text.clone(), children)
+        .unwrap_or_else(|_| TreeItem::new_leaf(item.node, text))
+}
+
+fn row_text(
+    tree: &SnapshotTree,
+    node: NodeId,
+    current: Option<NodeId>,
+    app: &App,
+    theme: &Theme,
+) -> Line<'static> {
+    match &tree.nodes[node].kind {
+        NodeKind::Snapshot(s) => {
+            let is_current = current == Some(node);
+            let mut spans = vec![Span::styled(
+                s.name.clone(),
+                if is_current { theme.accent } else { theme.base },
+            )];
+            if let Some(t) = &s.created {
+                spans.push(Span::styled(
+                    format!(
+                        "  {}",
+                        t.to_zoned(app.tz.clone()).strftime("%Y-%m-%d %H:%M")
+                    ),
+                    theme.muted,
+                ));
+            }
+            if s.memory == Some(true) {
+                spans.push(Span::styled("  +mem", theme.warn));
+            }
+            if !s.description.is_empty() {
+                spans.push(Span::styled(format!("  {}", s.description), theme.muted));
+            }
+            Line::from(spans)
+        }
+        NodeKind::Now { label } => Line::from(vec![
+            Span::styled("◆ ", theme.now_marker),
+            Span::styled(format!("{label} — the VM is here"), theme.now_marker),
+        ]),
+        NodeKind::Group { label } => Line::styled(format!("▣ {label}"), theme.header),
+    }
+}

@@ -1,0 +1,178 @@
+//! Small drawing helpers shared by the panes.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, Paragraph, Row, Table, TableState, Wrap,
+};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::app::cursor::Cursor;
+use crate::theme::Theme;
+
+/// A pane's frame: rounded and highlighted when focused.
+pub fn pane_block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(title);
+    spans.push(Span::raw(" "));
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Line::from(spans))
+}
+
+pub fn title_style(focused: bool, theme: &Theme) -> Style {
+    if focused {
+        theme.title_focused
+    } else {
+        theme.title
+    }
+}
+
+/// A block with a one-paragraph message inside (loading, empty, error).
+pub fn placeholder(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>) {
+    let p = Paragraph::new(lines).block(block).wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+/// Draws a table of `len` rows of which only the visible ones are built.
+#[allow(clippy::too_many_arguments)]
+pub fn windowed_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block<'a>,
+    header: Row<'a>,
+    widths: &[Constraint],
+    len: usize,
+    cursor: &Cursor,
+    focused: bool,
+    theme: &Theme,
+    mut row: impl FnMut(usize) -> Row<'a>,
+) {
+    let inner_h = block.inner(area).height.saturating_sub(1) as usize;
+    let range = cursor.visible_range(len, inner_h);
+    let rows: Vec<Row> = range.map(&mut row).collect();
+    let mut state = TableState::default();
+    if len > 0 {
+        state.select(Some(cursor.row_in_view()));
+    }
+    let table = Table::new(rows, widths.to_vec())
+        .header(header.style(theme.header))
+        .block(block)
+        .column_spacing(1)
+        .row_highlight_style(if focused {
+            theme.selected
+        } else {
+            theme.selected_dim
+        });
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// A dialog frame over a cleared area.
+pub fn dialog_frame(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    style: Style,
+    theme: &Theme,
+) -> Rect {
+    frame.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(style)
+        .title(Line::from(vec![
+            Span::raw(" "),
+            Span::styled(title, style),
+            Span::raw(" "),
+        ]))
+        .style(theme.base);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// Cuts `s` to `width` display columns (CJK counts double), ending in `…` when cut.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in s.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+const SPINNER: [&str; 8] = ["⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "⣷"];
+
+/// A spinner frame for the given elapsed time.
+pub fn spinner(elapsed: std::time::Duration) -> &'static str {
+    SPINNER[(elapsed.as_millis() / 125) as usize % SPINNER.len()]
+}
+
+/// A text gauge: `███████░░░ 70%`.
+pub fn gauge(fraction: f32, width: usize) -> String {
+    let f = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let filled = (f * width as f32).round() as usize;
+    format!(
+        "{}{} {:>3.0}%",
+        "█".repeat(filled),
+        "░".repeat(width - filled.min(width)),
+        f * 100.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_counts_wide_chars() {
+        assert_eq!(truncate("财务系统-db01", 8), "财务系…");
+        assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate("abcd", 3), "ab…");
+        assert!(truncate("数据库主节点", 5).width() <= 5);
+    }
+
+    #[test]
+    fn gauge_bounds() {
+        assert_eq!(gauge(0.5, 4), "██░░  50%");
+        assert_eq!(gauge(7.0, 2), "██ 100%");
+        assert_eq!(gauge(f32::NAN, 2), "░░   0%");
+    }
+}
