@@ -1,1 +1,687 @@
+//! The app's update logic, driven by keys and events as the loop would, without a terminal.
 
+use super::*;
+use crate::fetcher::Event;
+use crate::model::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub(crate) fn tophc_caps() -> Capabilities {
+    Capabilities {
+        snapshot_layout: SnapshotLayout::Tree,
+        memory_snapshots: true,
+        edit_snapshot_description: true,
+        per_disk_rollback: true,
+        snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
+        rollback_requires_stopped: false,
+        rebuild_vm_from_snapshot: false,
+        backup_points: true,
+        backup_full_or_incremental: true,
+        restore_to_new_vm: true,
+        restore_in_place: false,
+        remote_backups: true,
+        database_backups: false,
+        task_api: false,
+        cluster_backups: true,
+    }
+}
+
+pub(crate) fn session(read_only: bool) -> Session {
+    Session {
+        profile: "lab".into(),
+        platform: Platform::TopHc,
+        endpoint: "http://127.0.0.1:8080".into(),
+        user: "admin".into(),
+        read_only,
+        caps: tophc_caps(),
+        backup_page_size: 10,
+    }
+}
+
+pub(crate) fn vm(id: &str, name: &str, power: VmPower) -> Vm {
+    Vm {
+        id: id.into(),
+        name: name.into(),
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        tenant: None,
+        power,
+        action: None,
+        agent: AgentState::Connected,
+        ip: "10.0.0.1".into(),
+        zone: Some(Named::new("z1", "default")),
+        group: Some(Named::new("g1", "default")),
+        os: "CentOS x64".into(),
+        vcpu: Some(2),
+        memory_bytes: Some(4 << 30),
+        created: None,
+        details: vec![],
+    }
+}
+
+fn snap(name: &str, t: i64) -> Snapshot {
+    Snapshot {
+        created: Some(Timestamp::from_second(t).unwrap()),
+        disks: vec![SnapshotDisk {
+            device: "sda".into(),
+            volume_id: "vol-1".into(),
+            snapshot_id: format!("vs-{name}"),
+        }],
+        ..Snapshot::named(name)
+    }
+}
+
+/// origin → (a → now, b)
+pub(crate) fn branched_tree() -> SnapshotTree {
+    SnapshotTree::build(TreeInput {
+        snapshots: vec![snap("origin", 1), snap("a", 2), snap("b", 3)],
+        parent_of: vec![
+            ("origin".into(), None),
+            ("a".into(), Some("origin".into())),
+            ("b".into(), Some("origin".into())),
+        ],
+        children_of: vec![],
+        now: Some(Some("a".into())),
+        now_label: "now".into(),
+    })
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+fn code(k: KeyCode) -> KeyEvent {
+    KeyEvent::new(k, KeyModifiers::NONE)
+}
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.handle_key(key(c));
+    }
+}
+
+fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+    cmds.iter().find_map(pick).expect("command not issued")
+}
+
+/// An app connected, showing one cluster with two VMs, with `web-01` chosen.
+fn ready_app(read_only: bool) -> App {
+    let mut app = App::new(session(read_only));
+    app.tz = jiff::tz::TimeZone::UTC;
+    let cmds = app.start();
+    let cseq = seq_of(&cmds, |c| match c {
+        Command::LoadClusters { seq } => Some(*seq),
+        _ => None,
+    });
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Clusters {
+        seq: cseq,
+        result: Ok(Listing::complete(vec![Cluster {
+            id: "c1".into(),
+            name: "host3222-cvm3322".into(),
+            state: ClusterState::Healthy,
+            details: vec![],
+        }])),
+    });
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(Page {
+            items: vec![
+                vm("v1", "web-01", VmPower::Running),
+                vm("v2", "db-01", VmPower::Stopped),
+            ],
+            total: 2,
+            request: PageRequest::first(500),
+        })),
+        done: true,
+    });
+    app.focus = Pane::Vms;
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let sseq = seq_of(&cmds, |c| match c {
+        Command::LoadSnapshots { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Snapshots {
+        seq: sseq,
+        result: Ok(branched_tree()),
+    });
+    app
+}
+
+#[test]
+fn start_loads_clusters_and_every_clusters_vms() {
+    let mut app = App::new(session(false));
+    let cmds = app.start();
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadClusters { .. }))
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadVms { cluster, .. } if cluster.id.is_empty()))
+    );
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut app = App::new(session(false));
+    let first = app.start();
+    let old = seq_of(&first, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    // The user chose another cluster before the first answer came.
+    app.clusters.items.push(Cluster {
+        id: "c1".into(),
+        name: "one".into(),
+        state: ClusterState::Healthy,
+        details: vec![],
+    });
+    app.clusters.cursor.select(1, 2);
+    app.focus = Pane::Clusters;
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let new = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    assert_ne!(old, new);
+    app.on_event(Event::Vms {
+        seq: old,
+        result: Ok(Listing::complete(Page {
+            items: vec![vm("x", "stale", VmPower::Running)],
+            total: 1,
+            request: PageRequest::first(500),
+        })),
+        done: true,
+    });
+    assert!(app.vms.items.is_empty(), "stale list must not show");
+}
+
+#[test]
+fn failed_cluster_is_named_and_others_still_show() {
+    let mut app = App::new(session(false));
+    let cmds = app.start();
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing {
+            value: Page {
+                items: vec![vm("v1", "web-01", VmPower::Running)],
+                total: 1,
+                request: PageRequest::first(500),
+            },
+            failures: vec![ClusterFailure {
+                cluster_id: "c9".into(),
+                cluster_name: "edge-cluster-04".into(),
+                message: "TopHC error 10000: Manager server error".into(),
+            }],
+        }),
+        done: true,
+    });
+    assert_eq!(app.vms.items.len(), 1);
+    assert_eq!(app.vms.failures[0].cluster_name, "edge-cluster-04");
+}
+
+#[test]
+fn vm_chunks_append_and_keep_loading_flag() {
+    let mut app = App::new(session(false));
+    let cmds = app.start();
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let page = |index, n: usize| Page {
+        items: (0..n)
+            .map(|i| vm(&format!("v{index}-{i}"), "x", VmPower::Running))
+            .collect(),
+        total: 900,
+        request: PageRequest { index, size: 500 },
+    };
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(page(0, 500))),
+        done: false,
+    });
+    assert!(app.vms.loading);
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(page(1, 400))),
+        done: true,
+    });
+    assert!(!app.vms.loading);
+    assert_eq!(app.vms.items.len(), 900);
+}
+
+#[test]
+fn entering_a_vm_loads_its_snapshots_backups_and_points() {
+    let mut app = ready_app(false);
+    assert_eq!(app.focus, Pane::Snapshots);
+    assert_eq!(app.vms.chosen.as_ref().unwrap().name, "web-01");
+    // The tree opened on the snapshot the VM sits on.
+    assert_eq!(app.snapshots.selected_snapshot().unwrap().1.name, "a");
+    app.focus = Pane::Vms;
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    assert!(cmds.iter().any(|c| matches!(c, Command::LoadBackups { query, .. } if matches!(&query.scope, BackupScope::Vm { vm, .. } if vm.id == "v1"))));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadVmDetail { .. }))
+    );
+}
+
+#[test]
+fn create_snapshot_runs_after_preview_and_confirm() {
+    let mut app = ready_app(false);
+    let cmds = app.handle_key(key('c'));
+    assert!(cmds.is_empty());
+    assert!(matches!(app.dialog, Some(Dialog::Form(_))));
+    // Replace the default name.
+    for _ in 0..40 {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    type_text(&mut app, "before-upgrade");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (pseq, ops) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { seq, ops } => Some((*seq, ops.clone())),
+            _ => None,
+        })
+        .expect("preview asked for");
+    assert!(
+        matches!(&ops[0], Operation::CreateSnapshot { name, memory: false, .. } if name == "before-upgrade")
+    );
+    // Enter before the preview is ready does nothing.
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    app.on_event(Event::Plan {
+        seq: pseq,
+        result: Ok(vec![crate::backend::HttpCall::post(
+            "/v1/compute/vsd/snapshot/create",
+            serde_json::json!({"name": "before-upgrade"}),
+        )]),
+    });
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (id, op) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Execute { steps } => Some(steps[0].clone()),
+            _ => None,
+        })
+        .expect("executed");
+    assert!(matches!(op, Operation::CreateSnapshot { .. }));
+    assert!(app.dialog.is_none());
+    assert_eq!(app.tasks.items[0].state, TaskState::Queued);
+    app.on_event(Event::Task {
+        id,
+        state: TaskState::Running { progress: None },
+    });
+    let cmds = app.on_event(Event::Task {
+        id,
+        state: TaskState::Succeeded,
+    });
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadSnapshots { .. })),
+        "the tree is re-read when the task ends"
+    );
+    assert_eq!(app.tasks.items.len(), 1, "ended tasks stay listed");
+}
+
+#[test]
+fn memory_snapshot_needs_a_running_vm() {
+    let mut app = ready_app(false);
+    app.vms.items[0].power = VmPower::Stopped;
+    app.handle_key(key('c'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("no form")
+    };
+    let mem = fd.form.fields.iter().find(|f| f.key == "memory").unwrap();
+    assert!(mem.enabled.as_ref().unwrap_err().contains("running"));
+}
+
+#[test]
+fn rollback_offers_safety_snapshot_and_needs_typed_name() {
+    let mut app = ready_app(false);
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (pseq, ops) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { seq, ops } => Some((*seq, ops.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(ops.len(), 2, "safety snapshot first, on by default");
+    assert!(
+        matches!(&ops[0], Operation::CreateSnapshot { name, .. } if name.starts_with("before-rollback-"))
+    );
+    assert!(
+        matches!(&ops[1], Operation::RollbackSnapshot { snapshot, .. } if snapshot.name == "a")
+    );
+    app.on_event(Event::Plan {
+        seq: pseq,
+        result: Ok(vec![]),
+    });
+    assert!(
+        app.handle_key(code(KeyCode::Enter)).is_empty(),
+        "name not typed yet"
+    );
+    type_text(&mut app, "x");
+    assert!(
+        app.handle_key(code(KeyCode::Enter)).is_empty(),
+        "wrong name"
+    );
+    app.handle_key(code(KeyCode::Backspace));
+    type_text(&mut app, "a");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let steps = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Execute { steps } => Some(steps.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(app.tasks.items.len(), 2);
+}
+
+#[test]
+fn rollback_without_safety_snapshot_is_one_step() {
+    let mut app = ready_app(false);
+    app.handle_key(key('R'));
+    app.handle_key(code(KeyCode::Char(' '))); // untick the safety snapshot
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let ops = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { ops, .. } => Some(ops.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(ops.len(), 1);
+}
+
+#[test]
+fn delete_of_a_snapshot_with_two_children_is_refused_with_reason() {
+    let mut app = ready_app(false);
+    let origin = app.snapshots.tree.as_ref().unwrap().find("origin").unwrap();
+    app.snapshots.select_node(origin);
+    let cmds = app.handle_key(key('d'));
+    assert!(cmds.is_empty());
+    let Some(Dialog::Message(m)) = &app.dialog else {
+        panic!("expected a refusal")
+    };
+    assert!(m.lines[0].contains("2 child snapshots"), "{:?}", m.lines);
+}
+
+#[test]
+fn delete_leaf_asks_for_typed_name() {
+    let mut app = ready_app(false);
+    let b = app.snapshots.tree.as_ref().unwrap().find("b").unwrap();
+    app.snapshots.select_node(b);
+    let cmds = app.handle_key(key('d'));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Plan { .. })));
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("no confirm")
+    };
+    assert_eq!(cd.typed.as_ref().unwrap().0, "b");
+}
+
+#[test]
+fn per_disk_rollback_of_a_running_vm_says_why_not() {
+    let mut app = ready_app(false);
+    app.handle_key(key('D'));
+    let Some(Dialog::Message(m)) = &app.dialog else {
+        panic!("expected refusal")
+    };
+    assert!(
+        m.lines[0].contains("shut off") && m.lines[0].contains("running"),
+        "{:?}",
+        m.lines
+    );
+    app.handle_key(code(KeyCode::Esc));
+    app.vms.items[0].power = VmPower::Stopped;
+    app.handle_key(key('D'));
+    assert!(matches!(app.dialog, Some(Dialog::Form(_))));
+}
+
+#[test]
+fn read_only_profile_blocks_confirmation() {
+    let mut app = ready_app(true);
+    app.handle_key(key('c'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let pseq = seq_of(&cmds, |c| match c {
+        Command::Plan { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Plan {
+        seq: pseq,
+        result: Ok(vec![]),
+    });
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!()
+    };
+    assert!(cd.blocked_reason().unwrap().contains("read-only"));
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn refused_plan_is_shown_and_blocks() {
+    let mut app = ready_app(false);
+    app.handle_key(key('c'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let pseq = seq_of(&cmds, |c| match c {
+        Command::Plan { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Plan {
+        seq: pseq,
+        result: Err(crate::backend::BackendError::Refused("no".into())),
+    });
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!()
+    };
+    assert_eq!(cd.blocked_reason().as_deref(), Some("no"));
+}
+
+fn backup(i: usize) -> Backup {
+    Backup {
+        id: format!("b{i}"),
+        name: format!("backup-{i}"),
+        description: String::new(),
+        vm: Named::new("v1", "web-01"),
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        tenant: None,
+        point: Some(Named::new("p1", "nfs-1")),
+        created: Some(Timestamp::from_second(1_700_000_000 + i as i64).unwrap()),
+        status: BackupStatus::Done,
+        kind: Some(BackupKind::Full),
+        disks: vec![BackupDisk {
+            device: "sda".into(),
+            id: "d".into(),
+            capacity: Some(5 << 30),
+            details: vec![],
+        }],
+        details: vec![],
+    }
+}
+
+fn backups_event(app: &mut App, seq: u64, index: u32, total: u64) {
+    app.on_event(Event::Backups {
+        seq,
+        result: Ok(Listing::complete(Page {
+            items: (0..10).map(|i| backup(index as usize * 10 + i)).collect(),
+            total,
+            request: PageRequest { index, size: 10 },
+        })),
+    });
+}
+
+#[test]
+fn backup_paging_keys() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Backups;
+    let seq = app.backups.seq;
+    backups_event(&mut app, seq, 0, 117);
+    assert_eq!(app.backups.position_label(), "page 1/12 · 117 backups");
+    let page_of = |cmds: &[Command]| {
+        cmds.iter().find_map(|c| match c {
+            Command::LoadBackups { query, .. } => Some(query.page.index),
+            _ => None,
+        })
+    };
+    assert_eq!(page_of(&app.handle_key(key(']'))), Some(1));
+    assert_eq!(page_of(&app.handle_key(key('}'))), Some(11));
+    let seq = app.backups.seq;
+    backups_event(&mut app, seq, 11, 117);
+    assert_eq!(
+        page_of(&app.handle_key(key(']'))),
+        None,
+        "no page after the last"
+    );
+    assert_eq!(page_of(&app.handle_key(key('['))), Some(10));
+    assert_eq!(page_of(&app.handle_key(key('{'))), Some(0));
+}
+
+#[test]
+fn backup_filter_form_sets_the_query() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Backups;
+    app.handle_key(key('f'));
+    type_text(&mut app, "nightly");
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Tab));
+    type_text(&mut app, "2024-01-01");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let q = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadBackups { query, .. } => Some(query.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(q.filter.name, "nightly");
+    assert_eq!(q.filter.since.unwrap().as_second(), 1_704_067_200);
+    assert_eq!(q.page.index, 0);
+}
+
+#[test]
+fn bad_date_in_filter_stays_in_the_form() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Backups;
+    app.handle_key(key('f'));
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Tab));
+    type_text(&mut app, "yesterday");
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!()
+    };
+    assert!(fd.form.error.as_ref().unwrap().contains("YYYY-MM-DD"));
+}
+
+#[test]
+fn restore_form_is_prefilled_and_builds_the_operation() {
+    let mut app = ready_app(false);
+    app.vms.detail = Some(VmDetail {
+        vm: vm("v1", "web-01", VmPower::Running),
+        disks: vec![VmDisk {
+            device: "sda".into(),
+            volume: Named::new("vol", "web-01-sda"),
+            pool: Some(Named::new("pool2", "ssd-pool")),
+            capacity: Some(5 << 30),
+            disk_type: Some("SSD".into()),
+            is_root: true,
+        }],
+        details: vec![],
+    });
+    app.focus = Pane::Backups;
+    let seq = app.backups.seq;
+    backups_event(&mut app, seq, 0, 10);
+    let cmds = app.handle_key(key('R'));
+    let cseq = seq_of(&cmds, |c| match c {
+        Command::LoadRestoreChoices { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::RestoreChoices {
+        seq: cseq,
+        result: Ok(RestoreChoices {
+            zones: vec![Named::new("z0", "other"), Named::new("z1", "default")],
+            groups: vec![Named::new("g1", "default")],
+            pools: vec![
+                Named::new("pool1", "hdd-pool"),
+                Named::new("pool2", "ssd-pool"),
+            ],
+            disk_types: vec!["HDD".into(), "SSD".into()],
+        }),
+    });
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let ops = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { ops, .. } => Some(ops.clone()),
+            _ => None,
+        })
+        .expect("restore previewed");
+    let Operation::RestoreBackup { spec, .. } = &ops[0] else {
+        panic!()
+    };
+    assert_eq!(spec.zone_id, "z1", "zone pre-filled from the VM");
+    assert_eq!(
+        spec.disks[0].pool_id, "pool2",
+        "pool pre-filled from the VM's disk"
+    );
+    assert_eq!(spec.disks[0].disk_type, "SSD");
+    assert!(spec.new_vm_name.starts_with("web-01-restored-"));
+}
+
+#[test]
+fn task_failure_and_unknown_are_reported() {
+    let mut app = ready_app(false);
+    let id = app.tasks.add(
+        Operation::DeleteBackup {
+            backup: backup(1).to_ref(),
+        },
+        app.now,
+    );
+    let cmds = app.on_event(Event::Task {
+        id,
+        state: TaskState::Unknown {
+            reason: "answer lost".into(),
+        },
+    });
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadBackups { .. })),
+        "re-read after unknown"
+    );
+    assert_eq!(app.status.as_ref().unwrap().level, Level::Warn);
+    app.on_event(Event::Task {
+        id,
+        state: TaskState::Succeeded,
+    });
+    assert_eq!(app.tasks.items[0].state, TaskState::Succeeded);
+    assert_eq!(app.tasks.items[0].history.len(), 3);
+}
+
+#[test]
+fn tab_cycles_panes_and_esc_goes_back() {
+    let mut app = App::new(session(false));
+    for expected in [
+        Pane::Vms,
+        Pane::Snapshots,
+        Pane::Backups,
+        Pane::Tasks,
+        Pane::Clusters,
+    ] {
+        app.handle_key(code(KeyCode::Tab));
+        assert_eq!(app.focus, expected);
+    }
+    app.handle_key(code(KeyCode::BackTab));
+    assert_eq!(app.focus, Pane::Tasks);
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.focus, Pane::Vms);
+    app.handle_key(key('q'));
+    assert!(app.quit);
+}

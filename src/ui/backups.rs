@@ -3,8 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Cell, Paragraph};
 
+use super::columns::Col;
 use super::widgets::{pane_block, placeholder, title_style, truncate, windowed_table};
 use crate::app::{App, Pane};
 use crate::model::{BackupKind, BackupScope, BackupStatus, human_bytes};
@@ -81,31 +82,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let cluster_scope = matches!(pane.scope, Some(BackupScope::Cluster { .. }));
-    let mut header = vec!["NAME", "STATUS", "TYPE", "POINT", "CREATED", "SIZE"];
-    let mut widths = vec![
-        Constraint::Fill(3),
-        Constraint::Length(11),
-        Constraint::Length(5),
-        Constraint::Fill(1),
-        Constraint::Length(16),
-        Constraint::Length(10),
+    let cols = [
+        Col::new("NAME", 12, 30, 0).grow(),
+        Col::new(
+            "VM",
+            if cluster_scope { 8 } else { u16::MAX },
+            16,
+            if cluster_scope { 1 } else { u8::MAX },
+        ),
+        Col::new("STATUS", 6, 11, 0),
+        Col::new("TYPE", 4, 4, 3),
+        Col::new("POINT", 6, 14, 4),
+        Col::new("CREATED", 10, 16, 1),
+        Col::new("SIZE", 9, 10, 2),
     ];
-    if cluster_scope {
-        header.insert(1, "VM");
-        widths.insert(1, Constraint::Fill(1));
-    }
-    let name_w = (parts[1].width as usize / 3).max(10);
     windowed_table(
         frame,
         parts[1],
         Block::default(),
-        Row::new(header),
-        &widths,
+        &cols,
         page.items.len(),
         &pane.cursor,
         focused,
         theme,
-        |i| {
+        |i, w| {
             let b = &page.items[i];
             let status_style = match b.status {
                 BackupStatus::Done => theme.ok,
@@ -113,30 +113,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 BackupStatus::Failed => theme.error,
                 BackupStatus::Unknown(_) => theme.muted,
             };
-            let mut cells = vec![
-                Cell::from(truncate(&b.name, name_w)),
-                Cell::from(Span::styled(b.status.label().to_string(), status_style)),
+            let fit = |s: &str, i: usize| truncate(s, w[i] as usize);
+            let created = b
+                .created
+                .map(|t| {
+                    let fmt = if w[5] >= 16 {
+                        "%Y-%m-%d %H:%M"
+                    } else {
+                        "%Y-%m-%d"
+                    };
+                    t.to_zoned(app.tz.clone()).strftime(fmt).to_string()
+                })
+                .unwrap_or_default();
+            vec![
+                Cell::from(fit(&b.name, 0)),
+                Cell::from(fit(&b.vm.name, 1)),
+                Cell::from(Span::styled(fit(b.status.label(), 2), status_style)),
                 Cell::from(match b.kind {
                     Some(BackupKind::Full) => "full",
                     Some(BackupKind::Incremental) => "incr",
                     None => "",
                 }),
-                Cell::from(b.point.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
-                Cell::from(
-                    b.created
-                        .map(|t| {
-                            t.to_zoned(app.tz.clone())
-                                .strftime("%Y-%m-%d %H:%M")
-                                .to_string()
-                        })
-                        .unwrap_or_default(),
-                ),
+                Cell::from(fit(b.point.as_ref().map_or("", |p| p.name.as_str()), 4)),
+                Cell::from(created),
                 Cell::from(b.total_size().map(human_bytes).unwrap_or_default()),
-            ];
-            if cluster_scope {
-                cells.insert(1, Cell::from(b.vm.name.clone()));
-            }
-            Row::new(cells)
+            ]
         },
     );
 }

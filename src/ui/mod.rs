@@ -3,6 +3,7 @@
 
 mod backups;
 mod clusters;
+pub mod columns;
 mod confirm;
 mod details;
 mod footer;
@@ -47,7 +48,7 @@ pub fn layout(area: Rect) -> Areas {
 
     let wide = body.width >= 110;
     let (main, details) = if wide {
-        let cols = Layout::horizontal([Constraint::Min(60), Constraint::Length(38)]).split(body);
+        let cols = Layout::horizontal([Constraint::Min(60), Constraint::Length(34)]).split(body);
         (cols[0], Some(cols[1]))
     } else {
         (body, None)
@@ -64,7 +65,7 @@ pub fn layout(area: Rect) -> Areas {
         Constraint::Min(20),
     ])
     .split(bands[0]);
-    let middle = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+    let middle = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)])
         .split(bands[1]);
     let (tasks, details) = match details {
         Some(d) => (bands[2], d),

@@ -3,8 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row};
+use ratatui::widgets::{Block, Cell, Paragraph};
 
+use super::columns::Col;
 use super::widgets::{centered, dialog_frame, truncate, windowed_table};
 use crate::app::App;
 use crate::app::dialog::RemoteDialog;
@@ -38,40 +39,31 @@ pub fn draw(frame: &mut Frame, rd: &RemoteDialog, app: &App, theme: &Theme) {
             frame,
             parts[1],
             Block::default(),
-            Row::new(vec![
-                "",
-                "NAME",
-                "VM",
-                "FROM CLUSTER",
-                "CREATED",
-                "STATUS",
-                "SIZE",
-            ]),
             &[
-                Constraint::Length(3),
-                Constraint::Fill(3),
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Length(16),
-                Constraint::Length(11),
-                Constraint::Length(10),
+                Col::new("", 3, 3, 0),
+                Col::new("NAME", 12, 36, 0).grow(),
+                Col::new("VM", 8, 20, 1),
+                Col::new("FROM CLUSTER", 8, 20, 1),
+                Col::new("CREATED", 10, 16, 2),
+                Col::new("STATUS", 6, 11, 2),
+                Col::new("SIZE", 8, 10, 3),
             ],
             page.items.len(),
             &rd.cursor,
             true,
             theme,
-            |i| {
+            |i, w| {
                 let b = &page.items[i];
                 let mark = if rd.marked.contains(&b.id) {
                     "[x]"
                 } else {
                     "[ ]"
                 };
-                Row::new(vec![
+                vec![
                     Cell::from(Span::styled(mark, theme.accent)),
-                    Cell::from(truncate(&b.name, 40)),
-                    Cell::from(b.vm_name.clone()),
-                    Cell::from(b.cluster_name.clone()),
+                    Cell::from(truncate(&b.name, w[1] as usize)),
+                    Cell::from(truncate(&b.vm_name, w[2] as usize)),
+                    Cell::from(truncate(&b.cluster_name, w[3] as usize)),
                     Cell::from(
                         b.created
                             .map(|t| {
@@ -83,7 +75,7 @@ pub fn draw(frame: &mut Frame, rd: &RemoteDialog, app: &App, theme: &Theme) {
                     ),
                     Cell::from(b.status.label().to_string()),
                     Cell::from(b.size.map(human_bytes).unwrap_or_default()),
-                ])
+                ]
             },
         ),
         Some(_) => frame.render_widget(

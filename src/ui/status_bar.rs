@@ -10,23 +10,32 @@ use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.session;
+    let sep = || Span::styled(" │ ", theme.border);
+    let dot = || Span::styled(" · ", theme.muted);
     let mut spans = vec![
-        Span::styled(" vmdeck ", theme.accent),
-        Span::styled(format!("{} ", s.profile), theme.title_focused),
-        Span::styled(format!("{} ", s.platform), theme.title),
-        Span::styled(format!("{} ", s.endpoint), theme.muted),
-        Span::styled(format!("{} ", s.user), theme.title),
+        Span::styled(" vmdeck", theme.accent),
+        sep(),
+        Span::styled(s.profile.clone(), theme.title_focused),
+        dot(),
+        Span::styled(s.platform.to_string(), theme.title),
+        dot(),
+        Span::styled(s.endpoint.clone(), theme.muted),
+        dot(),
+        Span::styled(s.user.clone(), theme.title),
     ];
     if s.read_only {
-        spans.push(Span::styled("[READ-ONLY] ", theme.warn));
+        spans.push(sep());
+        spans.push(Span::styled("READ-ONLY", theme.warn));
     }
+    spans.push(sep());
     spans.push(match &app.connection {
-        Connection::Connecting => Span::styled("◌ connecting ", theme.muted),
-        Connection::Connected => Span::styled("● connected ", theme.ok),
-        Connection::Unreachable(_) => Span::styled("✗ unreachable ", theme.error),
+        Connection::Connecting => Span::styled("◌ connecting", theme.muted),
+        Connection::Connected => Span::styled("● connected", theme.ok),
+        Connection::Unreachable(_) => Span::styled("✗ unreachable", theme.error),
     });
     if let Some(t) = &app.last_refresh {
         let local = t.to_zoned(app.tz.clone()).strftime("%H:%M:%S").to_string();
+        spans.push(sep());
         spans.push(Span::styled(format!("refreshed {local}"), theme.muted));
     }
     let left = Line::from(spans);

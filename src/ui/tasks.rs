@@ -1,10 +1,11 @@
 //! The Tasks pane: every operation started here, with progress and outcome; ended ones stay.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
+use super::columns::Col;
 use super::widgets::{
     gauge, pane_block, placeholder, spinner, title_style, truncate, windowed_table,
 };
@@ -35,26 +36,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )],
         );
     }
-    let width = block.inner(area).width as usize;
-    let outcome_w = width.saturating_sub(20 + 28 + 8 + 18 + 6).max(10);
+    let cols = [
+        Col::new("", 1, 1, 0),
+        Col::new("TASK", 10, 16, 0),
+        Col::new("TARGET", 10, 30, 1).grow(),
+        Col::new("ELAPSED", 5, 7, 1),
+        Col::new("PROGRESS", 9, 16, 2),
+        Col::new("OUTCOME", 12, 30, 0).grow(),
+    ];
     windowed_table(
         frame,
         area,
         block,
-        Row::new(vec!["", "TASK", "TARGET", "ELAPSED", "PROGRESS", "OUTCOME"]),
-        &[
-            Constraint::Length(1),
-            Constraint::Length(18),
-            Constraint::Fill(2),
-            Constraint::Length(7),
-            Constraint::Length(16),
-            Constraint::Fill(3),
-        ],
+        &cols,
         pane.items.len(),
         &pane.cursor,
         focused,
         theme,
-        |i| {
+        |i, w| {
             let t = &pane.items[i];
             let elapsed = t.elapsed(app.now);
             let (mark, mark_style) = match &t.state {
@@ -64,35 +63,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 TaskState::Failed { .. } => ("✗", theme.error),
                 TaskState::Unknown { .. } => ("?", theme.warn),
             };
+            let bar = (w[4] as usize).saturating_sub(5).clamp(1, 10);
             let progress = match &t.state {
                 TaskState::Running { progress: Some(p) } => {
-                    Span::styled(gauge(*p, 10), theme.gauge)
+                    Span::styled(gauge(*p, bar), theme.gauge)
                 }
                 TaskState::Running { progress: None } => {
                     Span::styled(format!("{} working", spinner(elapsed)), theme.muted)
                 }
-                TaskState::Succeeded => Span::styled(gauge(1.0, 10), theme.ok),
+                TaskState::Succeeded => Span::styled(gauge(1.0, bar), theme.ok),
                 TaskState::Queued => Span::styled("queued", theme.muted),
                 _ => Span::raw(""),
             };
+            let out_w = w[5] as usize;
             let outcome = match &t.state {
                 TaskState::Succeeded => Span::styled("succeeded", theme.ok),
                 TaskState::Failed { message } => {
-                    Span::styled(truncate(message, outcome_w), theme.error)
+                    Span::styled(truncate(message, out_w), theme.error)
                 }
-                TaskState::Unknown { reason } => {
-                    Span::styled(truncate(reason, outcome_w), theme.warn)
-                }
+                TaskState::Unknown { reason } => Span::styled(truncate(reason, out_w), theme.warn),
                 _ => Span::raw(""),
             };
-            Row::new(vec![
+            vec![
                 Cell::from(Span::styled(mark, mark_style)),
-                Cell::from(t.title.clone()),
-                Cell::from(t.target.clone()),
+                Cell::from(truncate(&t.title, w[1] as usize)),
+                Cell::from(truncate(&t.target, w[2] as usize)),
                 Cell::from(format_elapsed(elapsed)),
                 Cell::from(progress),
                 Cell::from(outcome),
-            ])
+            ]
         },
     );
 }

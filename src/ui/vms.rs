@@ -3,8 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph};
 
+use super::columns::Col;
 use super::widgets::{pane_block, placeholder, title_style, truncate, windowed_table};
 use crate::app::{App, Pane};
 use crate::model::{AgentState, VmPower};
@@ -76,32 +77,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let all = pane.cluster.as_ref().is_some_and(|c| c.id.is_empty());
     let chosen = pane.chosen.as_ref().map(|v| v.id.as_str());
-    let mut header = vec!["NAME", "POWER", "ACTION", "AGENT", "IP", "ZONE", "GROUP"];
-    let mut widths = vec![
-        Constraint::Fill(3),
-        Constraint::Length(9),
-        Constraint::Length(12),
-        Constraint::Length(12),
-        Constraint::Length(15),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
+    let cols = [
+        Col::new("NAME", 12, 24, 0).grow(),
+        Col::new("POWER", 8, 8, 0),
+        Col::new("ACTION", 8, 10, 2),
+        Col::new("AGENT", 5, 7, 3),
+        Col::new("IP", 11, 15, 1),
+        Col::new("ZONE", 6, 10, 4),
+        Col::new("GROUP", 6, 10, 4),
+        Col::new(
+            "CLUSTER",
+            if all { 8 } else { u16::MAX },
+            14,
+            if all { 2 } else { u8::MAX },
+        ),
     ];
-    if all {
-        header.push("CLUSTER");
-        widths.push(Constraint::Fill(1));
-    }
-    let name_w = (table_area.width as usize / 4).max(8);
     windowed_table(
         frame,
         table_area,
         ratatui::widgets::Block::default(),
-        Row::new(header),
-        &widths,
+        &cols,
         pane.items.len(),
         &pane.cursor,
         focused,
         theme,
-        |i| {
+        |i, w| {
             let vm = &pane.items[i];
             let power_style = match vm.power {
                 VmPower::Running => theme.ok,
@@ -118,34 +118,38 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             } else {
                 " "
             };
-            let mut cells = vec![
+            let fit = |s: &str, i: usize| truncate(s, w[i] as usize);
+            vec![
                 Cell::from(Line::from(vec![
                     Span::styled(marker, theme.accent),
-                    Span::raw(truncate(&vm.name, name_w)),
+                    Span::raw(truncate(&vm.name, (w[0] as usize).saturating_sub(1))),
                 ])),
-                Cell::from(Span::styled(vm.power.label().to_string(), power_style)),
+                Cell::from(Span::styled(fit(vm.power.label(), 1), power_style)),
                 Cell::from(Span::styled(
-                    vm.action.clone().unwrap_or_else(|| "-".into()),
+                    fit(vm.action.as_deref().unwrap_or("-"), 2),
                     if vm.action.is_some() {
                         theme.warn
                     } else {
                         theme.muted
                     },
                 )),
-                Cell::from(Span::styled(vm.agent.label().to_string(), agent_style)),
-                Cell::from(vm.ip.clone()),
-                Cell::from(vm.zone.as_ref().map(|z| z.name.clone()).unwrap_or_default()),
-                Cell::from(
-                    vm.group
-                        .as_ref()
-                        .map(|g| g.name.clone())
-                        .unwrap_or_default(),
-                ),
-            ];
-            if all {
-                cells.push(Cell::from(vm.cluster.name.clone()));
-            }
-            Row::new(cells)
+                Cell::from(Span::styled(fit(agent_short(&vm.agent), 3), agent_style)),
+                Cell::from(fit(&vm.ip, 4)),
+                Cell::from(fit(vm.zone.as_ref().map_or("", |z| z.name.as_str()), 5)),
+                Cell::from(fit(vm.group.as_ref().map_or("", |g| g.name.as_str()), 6)),
+                Cell::from(fit(&vm.cluster.name, 7)),
+            ]
         },
     );
+}
+
+/// Guest-agent state in a few letters (the details pane spells it out).
+fn agent_short(a: &AgentState) -> &str {
+    match a {
+        AgentState::Connected => "up",
+        AgentState::Disconnected => "down",
+        AgentState::Pending => "pending",
+        AgentState::NotInstalled => "none",
+        AgentState::Unknown(s) => s,
+    }
 }

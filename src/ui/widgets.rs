@@ -5,10 +5,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
-    Block, BorderType, Borders, Clear, Paragraph, Row, Table, TableState, Wrap,
+    Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap,
 };
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::columns::{Col, fit};
 use crate::app::cursor::Cursor;
 use crate::theme::Theme;
 
@@ -46,28 +47,51 @@ pub fn placeholder(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>
     frame.render_widget(p, area);
 }
 
-/// Draws a table of `len` rows of which only the visible ones are built.
+/// Draws a table of `len` rows of which only the visible ones are built. Columns are
+/// fitted to the width (see [`super::columns`]); `row` gets each column's width (0 when
+/// hidden) so it can cut text to fit, and cells of hidden columns are dropped.
 #[allow(clippy::too_many_arguments)]
 pub fn windowed_table<'a>(
     frame: &mut Frame,
     area: Rect,
     block: Block<'a>,
-    header: Row<'a>,
-    widths: &[Constraint],
+    cols: &[Col],
     len: usize,
     cursor: &Cursor,
     focused: bool,
     theme: &Theme,
-    mut row: impl FnMut(usize) -> Row<'a>,
+    mut row: impl FnMut(usize, &[u16]) -> Vec<Cell<'a>>,
 ) {
-    let inner_h = block.inner(area).height.saturating_sub(1) as usize;
+    let inner = block.inner(area);
+    let widths = fit(cols, inner.width, 1);
+    let inner_h = inner.height.saturating_sub(1) as usize;
     let range = cursor.visible_range(len, inner_h);
-    let rows: Vec<Row> = range.map(&mut row).collect();
+    let keep = |cells: Vec<Cell<'a>>| -> Row<'a> {
+        Row::new(
+            cells
+                .into_iter()
+                .zip(&widths)
+                .filter(|(_, w)| **w > 0)
+                .map(|(c, _)| c),
+        )
+    };
+    let rows: Vec<Row> = range.map(|i| keep(row(i, &widths))).collect();
+    let header = Row::new(
+        cols.iter()
+            .zip(&widths)
+            .filter(|(_, w)| **w > 0)
+            .map(|(c, _)| Cell::from(c.header)),
+    );
     let mut state = TableState::default();
     if len > 0 {
         state.select(Some(cursor.row_in_view()));
     }
-    let table = Table::new(rows, widths.to_vec())
+    let constraints: Vec<Constraint> = widths
+        .iter()
+        .filter(|w| **w > 0)
+        .map(|w| Constraint::Length(*w))
+        .collect();
+    let table = Table::new(rows, constraints)
         .header(header.style(theme.header))
         .block(block)
         .column_spacing(1)
@@ -99,6 +123,16 @@ pub fn dialog_frame(
     style: Style,
     theme: &Theme,
 ) -> Rect {
+    // A wide (CJK) character just left of the dialog would paint over its border.
+    if area.x > 0 {
+        let buf = frame.buffer_mut();
+        for y in area.top()..area.bottom() {
+            let cell = &mut buf[(area.x - 1, y)];
+            if cell.symbol().width() > 1 {
+                cell.set_symbol(" ");
+            }
+        }
+    }
     frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -1,0 +1,329 @@
+//! Fixtures shared by the UI tests: a deterministic app built through its public API, the
+//! way the event loop builds it (keys and fetcher events), with fixed clocks.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use vmdeck::app::{App, Pane, Session};
+use vmdeck::fetcher::{Command, Event};
+use vmdeck::model::*;
+
+pub fn tophc_caps() -> Capabilities {
+    Capabilities {
+        snapshot_layout: SnapshotLayout::Tree,
+        memory_snapshots: true,
+        edit_snapshot_description: true,
+        per_disk_rollback: true,
+        snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
+        rollback_requires_stopped: false,
+        rebuild_vm_from_snapshot: false,
+        backup_points: true,
+        backup_full_or_incremental: true,
+        restore_to_new_vm: true,
+        restore_in_place: false,
+        remote_backups: true,
+        database_backups: false,
+        task_api: false,
+        cluster_backups: true,
+    }
+}
+
+pub fn session() -> Session {
+    Session {
+        profile: "lab".into(),
+        platform: Platform::TopHc,
+        endpoint: "https://10.30.33.25:8080".into(),
+        user: "admin".into(),
+        read_only: false,
+        caps: tophc_caps(),
+        backup_page_size: 10,
+    }
+}
+
+pub fn ts(s: i64) -> Timestamp {
+    Timestamp::from_second(s).unwrap()
+}
+
+/// 2024-03-01 08:00 UTC
+pub const T0: i64 = 1_709_280_000;
+
+pub fn cluster(id: &str, name: &str) -> Cluster {
+    Cluster {
+        id: id.into(),
+        name: name.into(),
+        state: ClusterState::Healthy,
+        details: vec![],
+    }
+}
+
+pub fn vm(i: usize, name: &str, power: VmPower) -> Vm {
+    Vm {
+        id: format!("vm-{i:04}"),
+        name: name.into(),
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        tenant: Some(Named::new("t1", "ops")),
+        power,
+        action: None,
+        agent: AgentState::Connected,
+        ip: format!("10.30.12.{}", 10 + i % 200),
+        zone: Some(Named::new("z1", "default")),
+        group: Some(Named::new("g1", "生产")),
+        os: "CentOS x64".into(),
+        vcpu: Some(4),
+        memory_bytes: Some(8 << 30),
+        created: Some(ts(T0)),
+        details: vec![Detail::new("Type", "GUS")],
+    }
+}
+
+pub fn snap(name: &str, t: i64, desc: &str) -> Snapshot {
+    Snapshot {
+        description: desc.into(),
+        created: Some(ts(t)),
+        disks: vec![
+            SnapshotDisk {
+                device: "sda".into(),
+                volume_id: "vol-a".into(),
+                snapshot_id: format!("{name}-sda"),
+            },
+            SnapshotDisk {
+                device: "sdb".into(),
+                volume_id: "vol-b".into(),
+                snapshot_id: format!("{name}-sdb"),
+            },
+        ],
+        ..Snapshot::named(name)
+    }
+}
+
+/// origin → base-install → (pre-upgrade → now, 试验分支 → experiment-2)
+pub fn demo_tree() -> SnapshotTree {
+    let e = |c: &str, p: Option<&str>| (c.to_string(), p.map(str::to_string));
+    SnapshotTree::build(TreeInput {
+        snapshots: vec![
+            snap("origin", T0, "clean install"),
+            snap("base-install", T0 + 3600, "packages and users"),
+            snap("pre-upgrade", T0 + 86_400, "before kernel 5.14"),
+            Snapshot {
+                memory: Some(true),
+                ..snap("试验分支", T0 + 90_000, "memory snapshot")
+            },
+            snap("experiment-2", T0 + 95_000, ""),
+        ],
+        parent_of: vec![
+            e("origin", None),
+            e("base-install", Some("origin")),
+            e("pre-upgrade", Some("base-install")),
+            e("试验分支", Some("base-install")),
+            e("experiment-2", Some("试验分支")),
+        ],
+        children_of: vec![],
+        now: Some(Some("pre-upgrade".into())),
+        now_label: "now".into(),
+    })
+}
+
+pub fn backup(i: usize, status: BackupStatus) -> Backup {
+    Backup {
+        id: format!("bk-{i:05}"),
+        name: format!("web-01-nightly-{i:03}"),
+        description: "CDP策略自动生成备份".into(),
+        vm: Named::new("vm-0001", "web-01"),
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        tenant: None,
+        point: Some(Named::new("bp1", "nfs_type_1")),
+        created: Some(ts(T0 + i as i64 * 86_400)),
+        status,
+        kind: Some(if i % 7 == 0 {
+            BackupKind::Full
+        } else {
+            BackupKind::Incremental
+        }),
+        disks: vec![
+            BackupDisk {
+                device: "sda".into(),
+                id: format!("d{i}a"),
+                capacity: Some(20 << 30),
+                details: vec![],
+            },
+            BackupDisk {
+                device: "sdb".into(),
+                id: format!("d{i}b"),
+                capacity: Some(100 << 30),
+                details: vec![],
+            },
+        ],
+        details: vec![],
+    }
+}
+
+fn find_seq(cmds: &[Command], f: impl Fn(&Command) -> Option<u64>) -> u64 {
+    cmds.iter().find_map(f).expect("command not issued")
+}
+
+pub fn key(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char(c),
+        crossterm::event::KeyModifiers::NONE,
+    )
+}
+
+pub fn code(k: crossterm::event::KeyCode) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(k, crossterm::event::KeyModifiers::NONE)
+}
+
+/// The main screen with a failed cluster, `vms` VMs, the second VM chosen, its tree and a
+/// page of backups, and a few tasks in every state.
+pub fn main_app(vms: usize) -> App {
+    let mut app = App::new(session());
+    app.tz = jiff::tz::TimeZone::UTC;
+    app.wall = ts(T0 + 100_000);
+    let start = Instant::now();
+    app.now = start;
+    let cmds = app.start();
+    let cseq = find_seq(&cmds, |c| match c {
+        Command::LoadClusters { seq } => Some(*seq),
+        _ => None,
+    });
+    let vseq = find_seq(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let mut failing = cluster("c4", "edge-cluster-04");
+    failing.state = ClusterState::Failed("unreachable".into());
+    app.on_event(Event::Clusters {
+        seq: cseq,
+        result: Ok(Listing::complete(vec![
+            cluster("c1", "host3222-cvm3322"),
+            cluster("c2", "生产集群-A"),
+            cluster("c3", "dr-site-02"),
+            failing,
+        ])),
+    });
+    let names = [
+        "web-01",
+        "财务系统-db01",
+        "数据库主节点",
+        "cache-02",
+        "build-agent-7",
+    ];
+    let items: Vec<Vm> = (0..vms)
+        .map(|i| {
+            let name = if i < names.len() {
+                names[i].to_string()
+            } else {
+                format!("vm-{i:05}")
+            };
+            let power = match i % 4 {
+                0 | 1 => VmPower::Running,
+                2 => VmPower::Stopped,
+                _ => VmPower::Paused,
+            };
+            let mut v = vm(i, &name, power);
+            if i == 3 {
+                v.action = Some("backing_up".into());
+            }
+            v
+        })
+        .collect();
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing {
+            value: Page {
+                total: items.len() as u64,
+                items,
+                request: PageRequest::first(500),
+            },
+            failures: vec![ClusterFailure {
+                cluster_id: "c4".into(),
+                cluster_name: "edge-cluster-04".into(),
+                message:
+                    "TopHC error 10000: Manager server error: dial tcp 10.30.40.5:9000: i/o timeout"
+                        .into(),
+            }],
+        }),
+        done: true,
+    });
+    app.focus = Pane::Vms;
+    app.handle_key(code(crossterm::event::KeyCode::Down));
+    let cmds = app.handle_key(code(crossterm::event::KeyCode::Enter));
+    let _ = cmds;
+    add_tasks(&mut app, start);
+    let sseq = app.snapshots.seq;
+    let bseq = app.backups.seq;
+    app.on_event(Event::Snapshots {
+        seq: sseq,
+        result: Ok(demo_tree()),
+    });
+    app.on_event(Event::Backups {
+        seq: bseq,
+        result: Ok(Listing::complete(Page {
+            items: (0..10)
+                .map(|i| {
+                    backup(
+                        20 + i,
+                        match i {
+                            1 => BackupStatus::InProgress,
+                            4 => BackupStatus::Failed,
+                            _ => BackupStatus::Done,
+                        },
+                    )
+                })
+                .collect(),
+            total: 117,
+            request: PageRequest { index: 2, size: 10 },
+        })),
+    });
+    app.now = start + Duration::from_secs(75);
+    app.status = None;
+    app
+}
+
+/// Tasks in each state, started at `start`.
+fn add_tasks(app: &mut App, start: Instant) {
+    let v = app.vms.items[1].to_ref();
+    let ops = [
+        vmdeck::operation::Operation::CreateSnapshot {
+            vm: v.clone(),
+            name: "before-upgrade".into(),
+            description: String::new(),
+            memory: false,
+        },
+        vmdeck::operation::Operation::CreateBackup {
+            vm: v.clone(),
+            point: Named::new("bp1", "nfs_type_1"),
+            name: "manual-1".into(),
+            description: String::new(),
+            full: true,
+        },
+        vmdeck::operation::Operation::DeleteSnapshot {
+            vm: v.clone(),
+            snapshot: SnapshotRef {
+                id: "old".into(),
+                name: "old".into(),
+            },
+        },
+    ];
+    let mut ids = Vec::new();
+    for op in ops {
+        ids.push(app.tasks.add(op, start));
+    }
+    app.on_event(Event::Task {
+        id: ids[0],
+        state: TaskState::Succeeded,
+    });
+    app.on_event(Event::Task {
+        id: ids[1],
+        state: TaskState::Running {
+            progress: Some(0.42),
+        },
+    });
+    app.now = start + Duration::from_secs(12);
+    app.on_event(Event::Task {
+        id: ids[2],
+        state: TaskState::Failed {
+            message: "TopHC error 22301: snapshot has more than one child".into(),
+        },
+    });
+}

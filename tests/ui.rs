@@ -1,0 +1,136 @@
+//! What the screens look like, as insta snapshots of a ratatui TestBackend.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vmdeck::app::{App, Pane};
+use vmdeck::fetcher::{Command, Event};
+use vmdeck::theme::Theme;
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
+        .unwrap();
+    t
+}
+
+#[test]
+fn main_screen() {
+    let app = main_app(48);
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
+#[test]
+fn main_screen_narrow_terminal() {
+    let app = main_app(48);
+    insta::assert_snapshot!(render(&app, 96, 30).backend());
+}
+
+#[test]
+fn snapshot_tree_focused_on_a_branch() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('k'));
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
+#[test]
+fn paged_backup_list() {
+    let mut app = main_app(5);
+    app.focus = Pane::Backups;
+    app.handle_key(key('j'));
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
+#[test]
+fn rollback_confirmation_dialog() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (seq, ops) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { seq, ops } => Some((*seq, ops.clone())),
+            _ => None,
+        })
+        .unwrap();
+    // The calls as the TopHC backend plans them.
+    let calls = ops
+        .iter()
+        .map(|op| match op {
+            vmdeck::operation::Operation::CreateSnapshot { name, .. } => vmdeck::backend::HttpCall::post(
+                "/v1/compute/vsd/snapshot/create",
+                serde_json::json!({"cluster_uuid":"c1","compute_uuid":"vm-0001","compute_name":"财务系统-db01","name":name,"description":"","domain_memory":false}),
+            ),
+            _ => vmdeck::backend::HttpCall::post(
+                "/v1/compute/vsd/snapshot/rollback",
+                serde_json::json!({"cluster_uuid":"c1","compute_uuid":"vm-0001","compute_name":"财务系统-db01","name":"pre-upgrade","domain_memory":false}),
+            ),
+        })
+        .collect();
+    app.on_event(Event::Plan {
+        seq,
+        result: Ok(calls),
+    });
+    for c in "pre-up".chars() {
+        app.handle_key(key(c));
+    }
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
+#[test]
+fn restore_form() {
+    let mut app = main_app(5);
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('R'));
+    let seq = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadRestoreChoices { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .unwrap();
+    app.on_event(Event::RestoreChoices {
+        seq,
+        result: Ok(vmdeck::model::RestoreChoices {
+            zones: vec![vmdeck::model::Named::new("z1", "default")],
+            groups: vec![
+                vmdeck::model::Named::new("g1", "生产"),
+                vmdeck::model::Named::new("g2", "default"),
+            ],
+            pools: vec![
+                vmdeck::model::Named::new("p1", "hdd-pool"),
+                vmdeck::model::Named::new("p2", "ssd-pool"),
+            ],
+            disk_types: vec!["HDD".into(), "SSD".into()],
+        }),
+    });
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
+#[test]
+fn delete_refused_message() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    let node = app
+        .snapshots
+        .tree
+        .as_ref()
+        .unwrap()
+        .find("base-install")
+        .unwrap();
+    app.snapshots.select_node(node);
+    app.handle_key(key('d'));
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = main_app(5);
+    app.handle_key(key('?'));
+    insta::assert_snapshot!(render(&app, 120, 60).backend());
+}
