@@ -135,7 +135,7 @@ pub fn backup(i: usize, status: BackupStatus) -> Backup {
         point: Some(Named::new("bp1", "nfs_type_1")),
         created: Some(ts(T0 + i as i64 * 86_400)),
         status,
-        kind: Some(if i % 7 == 0 {
+        kind: Some(if i.is_multiple_of(7) {
             BackupKind::Full
         } else {
             BackupKind::Incremental
