@@ -96,6 +96,9 @@ pub struct SimArgs {
     /// Simulated seconds per real second.
     #[arg(long, default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Serve HTTPS with a fresh self-signed certificate (its path is printed, for --ca-cert).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 /// A failure worth one line on stderr, with the exit code.

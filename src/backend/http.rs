@@ -215,9 +215,14 @@ pub async fn send(
 pub fn classify(e: &reqwest::Error, base: &str, path: &str) -> BackendError {
     let reason = root_cause(e);
     if e.is_connect() {
+        let hint = if reason.to_ascii_lowercase().contains("certificate") {
+            " — if the manager uses a self-signed certificate, set ca_cert (or insecure_tls = true) in the profile, or pass --ca-cert / --insecure"
+        } else {
+            ""
+        };
         BackendError::Connect {
             url: base.to_string(),
-            reason,
+            reason: format!("{reason}{hint}"),
         }
     } else if e.is_timeout() {
         BackendError::Timeout {

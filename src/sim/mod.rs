@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod faults;
+pub mod tls;
 pub mod tophc;
 
 use std::net::SocketAddr;
@@ -57,6 +58,7 @@ pub struct SimContext {
 /// A running simulator.
 pub struct SimServer {
     addr: SocketAddr,
+    tls: bool,
     faults: Faults,
     clock: SimClock,
     shutdown: Option<oneshot::Sender<()>>,
@@ -64,8 +66,25 @@ pub struct SimServer {
 }
 
 impl SimServer {
-    /// Binds `listen` (use port 0 for an ephemeral port) and serves until dropped.
+    /// Binds `listen` (use port 0 for an ephemeral port) and serves plain HTTP until dropped.
     pub async fn start(listen: SocketAddr, config: SimConfig) -> std::io::Result<SimServer> {
+        Self::start_with(listen, config, None).await
+    }
+
+    /// Like [`SimServer::start`], over HTTPS with the given certificate.
+    pub async fn start_tls(
+        listen: SocketAddr,
+        config: SimConfig,
+        tls: tls::SelfSigned,
+    ) -> std::io::Result<SimServer> {
+        Self::start_with(listen, config, Some(tls)).await
+    }
+
+    async fn start_with(
+        listen: SocketAddr,
+        config: SimConfig,
+        tls: Option<tls::SelfSigned>,
+    ) -> std::io::Result<SimServer> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let ctx = SimContext {
@@ -74,7 +93,14 @@ impl SimServer {
         };
         let app = router(&config, ctx.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        let is_tls = tls.is_some();
         let task = tokio::spawn(async move {
+            if let Some(cert) = tls {
+                if let Err(e) = tls::serve(listener, app, cert, rx).await {
+                    tracing::error!(error = %e, "simulator (TLS) stopped");
+                }
+                return;
+            }
             let serve = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -88,6 +114,7 @@ impl SimServer {
         });
         Ok(SimServer {
             addr,
+            tls: is_tls,
             faults: ctx.faults,
             clock: ctx.clock,
             shutdown: Some(tx),
@@ -99,9 +126,10 @@ impl SimServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` — each dialect lives under its own prefix below it.
+    /// `http://127.0.0.1:PORT` (or https) — each dialect lives under its own prefix below it.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Fault injection, for tests.
