@@ -124,15 +124,23 @@ pub struct SnapshotsPane {
 }
 
 impl SnapshotsPane {
-    /// Shows a freshly read tree, keeping the selection on the same snapshot if it is still
-    /// there, else on the snapshot the VM sits on.
+    /// Shows a freshly read tree. The selection follows the VM when it moved (a snapshot
+    /// was taken or a rollback ran); otherwise it stays on the same snapshot if it is still
+    /// there, else goes to the snapshot the VM sits on.
     pub fn set_tree(&mut self, tree: SnapshotTree) {
-        let previous = self.selected_node().and_then(|n| {
-            self.tree
-                .as_ref()
-                .and_then(|t| t.snapshot(n))
-                .map(|s| s.id.clone())
-        });
+        let old = self.tree.as_ref();
+        let old_current = old
+            .and_then(|t| t.current_snapshot().and_then(|n| t.snapshot(n)))
+            .map(|s| s.id.clone());
+        let new_current = tree
+            .current_snapshot()
+            .and_then(|n| tree.snapshot(n))
+            .map(|s| s.id.clone());
+        let vm_moved = old.is_some() && old_current != new_current;
+        let previous = self
+            .selected_node()
+            .and_then(|n| old.and_then(|t| t.snapshot(n)).map(|s| s.id.clone()))
+            .filter(|_| !vm_moved);
         let layout = Layout::build(&tree);
         let mut state = TreeState::default();
         for p in layout.openable() {
@@ -284,6 +292,17 @@ mod tests {
             Some("s999"),
             "starts on the current snapshot"
         );
+    }
+
+    #[test]
+    fn selection_follows_the_vm_when_it_moves() {
+        let mut pane = SnapshotsPane::default();
+        pane.set_tree(tree(&[("a", ""), ("b", "a")], Some("b")));
+        let a = pane.tree.as_ref().unwrap().find("a").unwrap();
+        pane.select_node(a);
+        // A new snapshot c was taken: the VM now sits on it.
+        pane.set_tree(tree(&[("a", ""), ("b", "a"), ("c", "b")], Some("c")));
+        assert_eq!(pane.selected_snapshot().unwrap().1.name, "c");
     }
 
     #[test]

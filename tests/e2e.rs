@@ -1,0 +1,221 @@
+//! End to end, the way a person uses it: `vmdeck --demo` in a real terminal (tmux), keys
+//! sent one by one, the screen read back. Needs tmux; `scripts/ensure-tmux.sh` installs it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server running one vmdeck session; killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(args: &str, env: &[(&str, &str)], width: u16, height: u16) -> Tmux {
+        ensure_tmux();
+        let socket = format!("vmdeck-e2e-{}-{}", std::process::id(), rand_suffix());
+        let bin = env!("CARGO_BIN_EXE_vmdeck");
+        let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        let cmd = format!("env {envs}{bin} {args}; echo EXIT:$?; sleep 600");
+        let t = Tmux { socket };
+        t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+            "-e",
+            "TERM=xterm-256color",
+            &cmd,
+        ]);
+        t.tmux(&["set", "-g", "status", "off"]);
+        t.tmux(&["set", "-s", "escape-time", "0"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen as it is.
+    #[track_caller]
+    fn wait_for(&self, text: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("waited {secs}s for {text:?}; the screen shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends tmux key names ("Enter", "Tab", "C-u", "j").
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "e2e", k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn ensure_tmux() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ensure-tmux.sh");
+    let ok = Command::new(script)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "tmux is needed for the end-to-end test and could not be installed ({script})"
+    );
+}
+
+/// The line of the Tasks pane that mentions `title`.
+fn task_line<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
+    screen
+        .lines()
+        .find(|l| l.contains(title) && (l.contains('✓') || l.contains('✗') || l.contains('?')))
+}
+
+#[test]
+fn demo_snapshot_then_rollback_then_quit() {
+    let t = Tmux::start("--demo --demo-time-scale 4", &[], 160, 48);
+    t.wait_for("● connected", 20);
+    t.wait_for("Clusters", 5);
+
+    // To the VM list, onto the first VM, and into it.
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("┏ Snapshots ·", 10);
+
+    // Take a snapshot named e2e-a from the keyboard.
+    let snapshot = |name: &str| {
+        t.keys(&["c"]);
+        t.wait_for("New snapshot of", 5);
+        t.keys(&["C-u"]);
+        t.type_text(name);
+        t.keys(&["Enter"]);
+        t.wait_for("Create snapshot — confirm", 5);
+        t.wait_for("POST /v1/compute/vsd/snapshot/create", 10);
+        t.keys(&["Enter"]);
+    };
+    snapshot("e2e-a");
+    let s = t.wait_for("succeeded", 30);
+    assert!(
+        task_line(&s, "Create snapshot").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    t.wait_for("e2e-a", 15);
+
+    // A second one, so there is somewhere to roll back to.
+    snapshot("e2e-b");
+    t.wait_for("e2e-b", 30);
+
+    // The selection followed the VM onto e2e-b; e2e-a is right above it in the chain.
+    t.keys(&["k"]);
+    t.wait_for("Name: e2e-a", 5);
+    t.keys(&["R"]);
+    t.wait_for("Roll back", 5);
+    t.wait_for("Take a safety snapshot", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("/v1/compute/vsd/snapshot/rollback", 10);
+    assert!(
+        s.contains("Step 1/2: Create snapshot"),
+        "safety snapshot first:\n{s}"
+    );
+    // Enter alone must not run it: the name has to be typed.
+    t.keys(&["Enter"]);
+    t.wait_for("Type e2e-a to confirm", 3);
+    t.type_text("e2e-a");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("The VM currently sits on this", 60);
+    assert!(s.contains("Name: e2e-a"), "the VM is back on e2e-a:\n{s}");
+    let s = t.screen();
+    assert!(
+        task_line(&s, "Roll back VM").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
+}
+
+#[test]
+fn missing_profile_is_one_line_naming_the_fix() {
+    let dir = std::env::temp_dir().join(format!("vmdeck-e2e-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[profiles.lab]\nplatform = \"tophc\"\nurl = \"http://127.0.0.1:9\"\nusername = \"admin\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vmdeck"))
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "prod"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("\"prod\"") && err.contains("lab"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn unreachable_url_is_one_line_naming_the_url() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vmdeck"))
+        .args([
+            "--platform",
+            "tophc",
+            "--url",
+            "http://127.0.0.1:9",
+            "--user",
+            "admin",
+        ])
+        .env("VMDECK_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("http://127.0.0.1:9"), "{err}");
+}
