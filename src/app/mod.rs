@@ -1186,38 +1186,22 @@ impl App {
         }
     }
 
+    /// Backup points arrived: fill the choice of the form waiting for them.
     fn refresh_point_choices(&mut self) {
         let points = &self.backups.points;
-        if let Some(Dialog::Form(fd)) = self.dialog.as_mut() {
-            let opts: Vec<(String, String)> = match fd.purpose {
-                Purpose::CreateBackup { .. } | Purpose::ChooseRemotePoint { .. } => {
-                    let f = match fd.purpose {
-                        Purpose::CreateBackup { .. } => flows::backup::create_form(
-                            &VmRef::default(),
-                            points,
-                            &self.session.caps,
-                            self.wall,
-                        ),
-                        _ => flows::backup::remote_point_form(points),
-                    };
-                    match f.fields.iter().find(|x| x.key == "point").map(|x| &x.kind) {
-                        Some(form::FieldKind::Choice { options, .. }) => options.clone(),
-                        _ => vec![],
-                    }
-                }
-                Purpose::FilterBackups => {
-                    let f = flows::backup::filter_form(&self.backups.filter, points);
-                    match f.fields.iter().find(|x| x.key == "point").map(|x| &x.kind) {
-                        Some(form::FieldKind::Choice { options, .. }) => options.clone(),
-                        _ => vec![],
-                    }
-                }
-                _ => return,
-            };
-            fd.form.set_options("point", opts, None);
-            if let Some(f) = fd.form.fields.iter_mut().find(|f| f.key == "point") {
-                f.hint = None;
+        let Some(Dialog::Form(fd)) = self.dialog.as_mut() else {
+            return;
+        };
+        let options = match fd.purpose {
+            Purpose::CreateBackup { .. } | Purpose::ChooseRemotePoint { .. } => {
+                flows::backup::point_options(points)
             }
+            Purpose::FilterBackups => flows::backup::filter_point_options(points),
+            _ => return,
+        };
+        fd.form.set_options("point", options, None);
+        if let Some(f) = fd.form.fields.iter_mut().find(|f| f.key == "point") {
+            f.hint = None;
         }
     }
 

@@ -685,3 +685,42 @@ fn tab_cycles_panes_and_esc_goes_back() {
     app.handle_key(key('q'));
     assert!(app.quit);
 }
+
+#[test]
+fn create_backup_form_fills_points_when_they_arrive() {
+    let mut app = ready_app(false);
+    app.backups.points.clear();
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('c'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPoints { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    // Submitting before they arrive says why.
+    app.handle_key(code(KeyCode::Enter));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!()
+    };
+    assert!(fd.form.error.as_ref().unwrap().contains("backup point"));
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Ok(vec![BackupPoint {
+            id: "bp1".into(),
+            name: "nfs_type_1".into(),
+            kind: "nfs".into(),
+            state: "healthy".into(),
+            details: vec![],
+        }]),
+    });
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let ops = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Plan { ops, .. } => Some(ops.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        matches!(&ops[0], Operation::CreateBackup { point, full: true, .. } if point.id == "bp1" && point.name == "nfs_type_1")
+    );
+}

@@ -10,7 +10,8 @@ use crate::model::{
 };
 use crate::operation::Operation;
 
-fn point_options(points: &[BackupPoint]) -> Vec<(String, String)> {
+/// Choice options for backup points: `(id, "name (kind[, state])")`.
+pub fn point_options(points: &[BackupPoint]) -> Vec<(String, String)> {
     points
         .iter()
         .map(|p| {
@@ -75,9 +76,15 @@ pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
     }])
 }
 
-pub fn filter_form(filter: &BackupFilter, points: &[BackupPoint]) -> Form {
+/// Filter choices: "any", then every backup point.
+pub fn filter_point_options(points: &[BackupPoint]) -> Vec<(String, String)> {
     let mut options = vec![(String::new(), "any".to_string())];
     options.extend(point_options(points));
+    options
+}
+
+pub fn filter_form(filter: &BackupFilter, points: &[BackupPoint]) -> Form {
+    let options = filter_point_options(points);
     let day = |t: &Option<Timestamp>| {
         t.map(|t| t.strftime("%Y-%m-%d").to_string())
             .unwrap_or_default()
