@@ -16,7 +16,14 @@ use crate::ui;
 /// Runs the dashboard until the user quits. The terminal is restored on every exit path,
 /// including panics (ratatui's init installs a hook for that).
 pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            // Raw mode may already be on; leave the terminal as we found it.
+            ratatui::restore();
+            return Err(e);
+        }
+    };
     let result = event_loop(&mut terminal, app, fetcher, theme).await;
     ratatui::restore();
     result
