@@ -1,0 +1,175 @@
+//! Keys inside dialogs: forms, the preview-and-confirm step, help, remote backups.
+
+use super::*;
+
+impl App {
+    pub(super) fn dialog_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(dialog) = self.dialog.take() else {
+            return vec![];
+        };
+        match dialog {
+            Dialog::Help { scroll } => {
+                let scroll = match key.code {
+                    KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
+                    KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
+                    KeyCode::PageDown => Some(scroll.saturating_add(10)),
+                    KeyCode::PageUp => Some(scroll.saturating_sub(10)),
+                    _ => None,
+                };
+                if let Some(scroll) = scroll {
+                    self.dialog = Some(Dialog::Help { scroll });
+                }
+                vec![]
+            }
+            Dialog::Message(m) => {
+                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.dialog = Some(Dialog::Message(m));
+                }
+                vec![]
+            }
+            Dialog::Form(mut fd) => match fd.form.handle_key(key) {
+                FormOutcome::Editing => {
+                    self.dialog = Some(Dialog::Form(fd));
+                    vec![]
+                }
+                FormOutcome::Cancel => vec![],
+                FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.wall) {
+                    Err(e) => {
+                        fd.form.error = Some(e);
+                        self.dialog = Some(Dialog::Form(fd));
+                        vec![]
+                    }
+                    Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
+                    Ok(Submitted::Filter(filter)) => {
+                        self.backups.filter = filter;
+                        self.backups.request.index = 0;
+                        self.backups.cursor.reset();
+                        self.load_backups()
+                    }
+                    Ok(Submitted::RemotePoint { cluster, point }) => {
+                        let seq = self.next_seq();
+                        let request = PageRequest::first(self.session.backup_page_size);
+                        self.dialog = Some(Dialog::Remote(RemoteDialog {
+                            cluster: cluster.clone(),
+                            point: point.clone(),
+                            request,
+                            page: None,
+                            cursor: Default::default(),
+                            marked: Default::default(),
+                            chosen: Vec::new(),
+                            loading: true,
+                            error: None,
+                            seq,
+                        }));
+                        vec![Command::LoadRemoteBackups {
+                            seq,
+                            cluster,
+                            point,
+                            page: request,
+                        }]
+                    }
+                },
+            },
+            Dialog::Confirm(mut cd) => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                match key.code {
+                    KeyCode::Esc => vec![],
+                    KeyCode::Char('c') if ctrl => vec![],
+                    KeyCode::Enter => {
+                        if cd.blocked_reason().is_none() {
+                            self.execute(cd.steps)
+                        } else {
+                            self.dialog = Some(Dialog::Confirm(cd));
+                            vec![]
+                        }
+                    }
+                    KeyCode::PageDown => {
+                        cd.scroll = cd.scroll.saturating_add(5);
+                        self.dialog = Some(Dialog::Confirm(cd));
+                        vec![]
+                    }
+                    KeyCode::PageUp => {
+                        cd.scroll = cd.scroll.saturating_sub(5);
+                        self.dialog = Some(Dialog::Confirm(cd));
+                        vec![]
+                    }
+                    _ => {
+                        if let Some((_, input)) = cd.typed.as_mut() {
+                            input.handle_event(&crossterm::event::Event::Key(key));
+                        } else if matches!(key.code, KeyCode::Char('y'))
+                            && cd.blocked_reason().is_none()
+                        {
+                            return self.execute(cd.steps);
+                        }
+                        self.dialog = Some(Dialog::Confirm(cd));
+                        vec![]
+                    }
+                }
+            }
+            Dialog::Remote(mut rd) => {
+                let (keep, cmds) = self.remote_key(&mut rd, key);
+                if keep {
+                    self.dialog = Some(Dialog::Remote(rd));
+                }
+                cmds
+            }
+        }
+    }
+
+    /// Keys in the remote-backup browser; returns whether the dialog stays open.
+    pub(super) fn remote_key(
+        &mut self,
+        rd: &mut RemoteDialog,
+        key: KeyEvent,
+    ) -> (bool, Vec<Command>) {
+        let len = rd.page.as_ref().map_or(0, |p| p.items.len());
+        let pages = rd.page.as_ref().map_or(1, |p| p.page_count());
+        let target = match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => return (false, vec![]),
+            KeyCode::Down | KeyCode::Char('j') => {
+                rd.cursor.apply(Action::Down, len);
+                None
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                rd.cursor.apply(Action::Up, len);
+                None
+            }
+            KeyCode::Char(' ') => {
+                rd.toggle_selected();
+                None
+            }
+            KeyCode::Char(']') => Some(rd.request.index + 1),
+            KeyCode::Char('[') => Some(rd.request.index.saturating_sub(1)),
+            KeyCode::Enter => {
+                if rd.chosen.is_empty() {
+                    rd.error = Some("mark backups with Space first".into());
+                    None
+                } else {
+                    let op = Operation::ImportRemoteBackups {
+                        cluster: rd.cluster.clone(),
+                        point: rd.point.clone(),
+                        backups: rd.chosen.clone(),
+                    };
+                    return (false, self.confirm(vec![op], vec![]));
+                }
+            }
+            _ => None,
+        };
+        match target {
+            Some(index) if index != rd.request.index && index < pages => {
+                rd.request.index = index;
+                rd.cursor.reset();
+                rd.loading = true;
+                rd.seq = self.next_seq();
+                let cmd = Command::LoadRemoteBackups {
+                    seq: rd.seq,
+                    cluster: rd.cluster.clone(),
+                    point: rd.point.clone(),
+                    page: rd.request,
+                };
+                (true, vec![cmd])
+            }
+            _ => (true, vec![]),
+        }
+    }
+}

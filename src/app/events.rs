@@ -1,0 +1,281 @@
+//! Fetcher events: answers (stale ones dropped), and task updates.
+
+use super::*;
+
+impl App {
+    pub(super) fn note_error(&mut self, e: &BackendError) {
+        if matches!(
+            e,
+            BackendError::Connect { .. } | BackendError::Timeout { .. }
+        ) {
+            self.connection = Connection::Unreachable(e.to_string());
+        }
+    }
+
+    pub(super) fn note_ok(&mut self) {
+        self.connection = Connection::Connected;
+    }
+
+    pub fn on_event(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Clusters { seq, result } => {
+                if seq != self.clusters.seq {
+                    return vec![];
+                }
+                self.clusters.loading = false;
+                match result {
+                    Ok(listing) => {
+                        self.note_ok();
+                        self.clusters.items = listing.value;
+                        self.clusters.failures = listing.failures;
+                        self.clusters.error = None;
+                        let n = self.clusters.items.len() + 1;
+                        let sel = self.clusters.cursor.selected();
+                        self.clusters.cursor.select(sel, n);
+                        self.last_refresh = Some(self.wall);
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.clusters.error = Some(e.to_string());
+                    }
+                }
+                vec![]
+            }
+            Event::Vms { seq, result, done } => {
+                if seq != self.vms.seq {
+                    return vec![];
+                }
+                self.vms.loading = !done;
+                match result {
+                    Ok(listing) => {
+                        self.note_ok();
+                        let first = listing.value.request.index == 0;
+                        if first {
+                            // Keep the cursor on the same VM across a refresh.
+                            let keep = self.vms.selected().map(|v| v.id.clone());
+                            self.vms.items = listing.value.items;
+                            self.vms.failures = listing.failures;
+                            if let Some(id) = keep
+                                && let Some(i) = self.vms.items.iter().position(|v| v.id == id)
+                            {
+                                self.vms.cursor.select(i, self.vms.items.len());
+                            }
+                        } else {
+                            self.vms.items.extend(listing.value.items);
+                            for f in listing.failures {
+                                if !self.vms.failures.contains(&f) {
+                                    self.vms.failures.push(f);
+                                }
+                            }
+                        }
+                        self.vms.total = listing.value.total;
+                        self.vms.error = None;
+                        let sel = self.vms.cursor.selected();
+                        self.vms.cursor.select(sel, self.vms.items.len());
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.vms.error = Some(e.to_string());
+                    }
+                }
+                vec![]
+            }
+            Event::VmDetail { seq, result } => {
+                if seq != self.vms.detail_seq {
+                    return vec![];
+                }
+                match result {
+                    Ok(detail) => {
+                        self.note_ok();
+                        if let Some(row) = self.vms.items.iter_mut().find(|v| v.id == detail.vm.id)
+                        {
+                            *row = detail.vm.clone();
+                        }
+                        self.vms.detail = Some(*detail);
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.say(Level::Error, format!("VM details: {e}"));
+                    }
+                }
+                vec![]
+            }
+            Event::Snapshots { seq, result } => {
+                if seq != self.snapshots.seq {
+                    return vec![];
+                }
+                self.snapshots.loading = false;
+                match result {
+                    Ok(tree) => {
+                        self.note_ok();
+                        self.snapshots.set_tree(tree);
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.snapshots.error = Some(e.to_string());
+                    }
+                }
+                vec![]
+            }
+            Event::Backups { seq, result } => {
+                if seq != self.backups.seq {
+                    return vec![];
+                }
+                self.backups.loading = false;
+                match result {
+                    Ok(listing) => {
+                        self.note_ok();
+                        let page = listing.value;
+                        // A page past the end (items deleted meanwhile): go to the last one.
+                        if page.items.is_empty()
+                            && page.total > 0
+                            && page.request.index >= page.page_count()
+                        {
+                            self.backups.request.index = page.page_count() - 1;
+                            return self.load_backups();
+                        }
+                        let n = page.items.len();
+                        self.backups.page = Some(page);
+                        self.backups.failures = listing.failures;
+                        self.backups.error = None;
+                        let sel = self.backups.cursor.selected();
+                        self.backups.cursor.select(sel, n);
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.backups.error = Some(e.to_string());
+                    }
+                }
+                vec![]
+            }
+            Event::BackupPoints { seq, result } => {
+                if seq != self.backups.points_seq {
+                    return vec![];
+                }
+                match result {
+                    Ok(points) => {
+                        self.backups.points = points;
+                        self.refresh_point_choices();
+                    }
+                    Err(e) => self.say(Level::Error, format!("backup points: {e}")),
+                }
+                vec![]
+            }
+            Event::RestoreChoices { seq, result } => {
+                if seq != self.choices_seq {
+                    return vec![];
+                }
+                match result {
+                    Ok(choices) => {
+                        if let Some(Dialog::Form(FormDialog {
+                            form,
+                            purpose: Purpose::Restore { backup },
+                        })) = self.dialog.as_mut()
+                        {
+                            let detail =
+                                self.vms.detail.as_ref().filter(|d| d.vm.id == backup.vm.id);
+                            flows::backup::fill_restore_choices(form, &choices, detail);
+                            self.restore_choices = Some((backup.cluster.id.clone(), choices));
+                        }
+                    }
+                    Err(e) => {
+                        if let Some(Dialog::Form(fd)) = self.dialog.as_mut() {
+                            fd.form.error =
+                                Some(format!("cannot load zones, groups and pools: {e}"));
+                        }
+                    }
+                }
+                vec![]
+            }
+            Event::RemoteBackups { seq, result } => {
+                if let Some(Dialog::Remote(rd)) = self.dialog.as_mut()
+                    && rd.seq == seq
+                {
+                    rd.loading = false;
+                    match result {
+                        Ok(page) => {
+                            let n = page.items.len();
+                            rd.page = Some(page);
+                            rd.error = None;
+                            let s = rd.cursor.selected();
+                            rd.cursor.select(s, n);
+                        }
+                        Err(e) => rd.error = Some(e.to_string()),
+                    }
+                }
+                vec![]
+            }
+            Event::Plan { seq, result } => {
+                if let Some(Dialog::Confirm(cd)) = self.dialog.as_mut()
+                    && cd.plan_seq == seq
+                {
+                    cd.plan = match result {
+                        Ok(calls) => PlanState::Ready(calls),
+                        Err(e) => PlanState::Refused(e.to_string()),
+                    };
+                }
+                vec![]
+            }
+            Event::Task { id, state } => self.on_task(id, state),
+        }
+    }
+
+    /// Backup points arrived: fill the choice of the form waiting for them.
+    pub(super) fn refresh_point_choices(&mut self) {
+        let points = &self.backups.points;
+        let Some(Dialog::Form(fd)) = self.dialog.as_mut() else {
+            return;
+        };
+        let options = match fd.purpose {
+            Purpose::CreateBackup { .. } | Purpose::ChooseRemotePoint { .. } => {
+                flows::backup::point_options(points)
+            }
+            Purpose::FilterBackups => flows::backup::filter_point_options(points),
+            _ => return,
+        };
+        fd.form.set_options("point", options, None);
+        if let Some(f) = fd.form.fields.iter_mut().find(|f| f.key == "point") {
+            f.hint = None;
+        }
+    }
+
+    pub(super) fn on_task(&mut self, id: crate::model::TaskId, state: TaskState) -> Vec<Command> {
+        let now = self.now;
+        let Some(entry) = self.tasks.update(id, state, now).cloned() else {
+            return vec![];
+        };
+        // The task ended: re-read what it touched.
+        match &entry.state {
+            TaskState::Succeeded => self.say(
+                Level::Info,
+                format!("{}: {} — done", entry.title, entry.target),
+            ),
+            TaskState::Failed { message } => {
+                self.say(Level::Error, format!("{} failed: {message}", entry.title))
+            }
+            TaskState::Unknown { reason } => self.say(
+                Level::Warn,
+                format!("{}: outcome unknown — {reason}", entry.title),
+            ),
+            _ => {}
+        }
+        let mut cmds = Vec::new();
+        let chosen = self.vms.chosen.as_ref().map(|v| v.id.clone());
+        match &entry.op {
+            Some(op) if op.vm().map(|v| &v.id) == chosen.as_ref() && chosen.is_some() => {
+                cmds.extend(self.load_chosen_vm());
+                if matches!(op, Operation::CreateBackup { .. }) {
+                    cmds.extend(self.load_backups());
+                }
+            }
+            Some(Operation::DeleteBackup { .. }) | Some(Operation::ImportRemoteBackups { .. }) => {
+                cmds.extend(self.load_backups());
+            }
+            Some(Operation::RestoreBackup { .. }) => {
+                cmds.extend(self.load_vms());
+            }
+            _ => {}
+        }
+        cmds
+    }
+}

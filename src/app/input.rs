@@ -1,0 +1,238 @@
+//! Keys outside dialogs: movement, focus, entering and leaving, paging, backup scope.
+
+use super::*;
+
+impl App {
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.kind == KeyEventKind::Release {
+            return vec![];
+        }
+        if self.dialog.is_some() {
+            return self.dialog_key(key);
+        }
+        let k = keymap::Key::from_event(&key);
+        match self.keymap.action(self.focus, k) {
+            Some(action) => self.update(action),
+            None => vec![],
+        }
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![]
+            }
+            Action::Help => {
+                self.dialog = Some(Dialog::Help { scroll: 0 });
+                vec![]
+            }
+            Action::Refresh => self.refresh(),
+            Action::FocusNext | Action::FocusPrev => {
+                let i = Pane::ORDER
+                    .iter()
+                    .position(|p| *p == self.focus)
+                    .unwrap_or(0);
+                let n = Pane::ORDER.len();
+                let j = if action == Action::FocusNext {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.focus = Pane::ORDER[j];
+                vec![]
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                self.move_cursor(action);
+                vec![]
+            }
+            Action::Enter => self.enter(),
+            Action::Back => {
+                self.focus = match self.focus {
+                    Pane::Clusters => Pane::Clusters,
+                    Pane::Vms => Pane::Clusters,
+                    Pane::Snapshots | Pane::Backups | Pane::Tasks => Pane::Vms,
+                };
+                vec![]
+            }
+            Action::Collapse => {
+                let mut st = self.snapshots.state.borrow_mut();
+                if !st.key_left() {
+                    drop(st);
+                    self.focus = Pane::Vms;
+                }
+                vec![]
+            }
+            Action::Expand => {
+                self.snapshots.state.borrow_mut().key_right();
+                vec![]
+            }
+            Action::CreateSnapshot => self.start_create_snapshot(),
+            Action::EditSnapshot => self.start_edit_snapshot(),
+            Action::Rollback => self.start_rollback(),
+            Action::RollbackDisks => self.start_rollback_disks(),
+            Action::DeleteSnapshot => self.start_delete_snapshot(),
+            Action::CreateBackup => self.start_create_backup(),
+            Action::DeleteBackup => self.start_delete_backup(),
+            Action::RestoreBackup => self.start_restore(),
+            Action::RemoteBackups => self.start_remote(),
+            Action::FilterBackups => {
+                let form = flows::backup::filter_form(&self.backups.filter, &self.backups.points);
+                self.dialog = Some(Dialog::Form(FormDialog {
+                    form,
+                    purpose: Purpose::FilterBackups,
+                }));
+                vec![]
+            }
+            Action::ToggleBackupScope => self.toggle_backup_scope(),
+            Action::NextPage | Action::PrevPage | Action::FirstPage | Action::LastPage => {
+                self.turn_page(action)
+            }
+            Action::ClearFinishedTasks => {
+                self.tasks.clear_finished();
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn move_cursor(&mut self, action: Action) {
+        match self.focus {
+            Pane::Clusters => {
+                let n = self.clusters.items.len() + 1;
+                self.clusters.cursor.apply(action, n);
+            }
+            Pane::Vms => {
+                self.vms.cursor.apply(action, self.vms.items.len());
+            }
+            Pane::Snapshots => {
+                let mut st = self.snapshots.state.borrow_mut();
+                match action {
+                    Action::Up => {
+                        st.key_up();
+                    }
+                    Action::Down => {
+                        st.key_down();
+                    }
+                    Action::Top => {
+                        st.select_first();
+                    }
+                    Action::Bottom => {
+                        st.select_last();
+                    }
+                    Action::PageUp => {
+                        st.select_relative(|cur| cur.map_or(0, |c| c.saturating_sub(10)));
+                    }
+                    Action::PageDown => {
+                        st.select_relative(|cur| cur.map_or(0, |c| c.saturating_add(10)));
+                    }
+                    _ => {}
+                }
+            }
+            Pane::Backups => {
+                let n = self.backups.page.as_ref().map_or(0, |p| p.items.len());
+                self.backups.cursor.apply(action, n);
+            }
+            Pane::Tasks => {
+                self.tasks.cursor.apply(action, self.tasks.items.len());
+            }
+        }
+    }
+
+    /// The cluster under the cursor; row 0 of the Clusters pane is "All clusters".
+    pub fn cluster_under_cursor(&self) -> Option<Named> {
+        match self.clusters.cursor.selected() {
+            0 => Some(all_clusters()),
+            i => self
+                .clusters
+                .items
+                .get(i - 1)
+                .map(|c| Named::new(c.id.clone(), c.name.clone())),
+        }
+    }
+
+    pub(super) fn enter(&mut self) -> Vec<Command> {
+        match self.focus {
+            Pane::Clusters => {
+                let Some(cluster) = self.cluster_under_cursor() else {
+                    return vec![];
+                };
+                if let Some(c) = self.clusters.items.iter().find(|c| c.id == cluster.id)
+                    && let ClusterState::Failed(why) = &c.state
+                {
+                    self.say(Level::Warn, format!("{} reports a failure: {why}", c.name));
+                }
+                self.focus = Pane::Vms;
+                self.choose_cluster(cluster)
+            }
+            Pane::Vms => {
+                let Some(vm) = self.vms.selected().map(|v| v.to_ref()) else {
+                    return vec![];
+                };
+                self.focus = Pane::Snapshots;
+                self.choose_vm(vm)
+            }
+            _ => vec![],
+        }
+    }
+
+    pub(super) fn toggle_backup_scope(&mut self) -> Vec<Command> {
+        let next = match &self.backups.scope {
+            Some(BackupScope::Vm { cluster, .. }) if self.caps().cluster_backups => {
+                Some(BackupScope::Cluster {
+                    cluster: cluster.clone(),
+                })
+            }
+            Some(BackupScope::Cluster { .. }) => {
+                self.vms.chosen.as_ref().map(|vm| BackupScope::Vm {
+                    cluster: vm.cluster.clone(),
+                    vm: Named::new(vm.id.clone(), vm.name.clone()),
+                })
+            }
+            None => self
+                .vms
+                .cluster
+                .clone()
+                .filter(|_| self.caps().cluster_backups)
+                .map(|cluster| BackupScope::Cluster { cluster }),
+            _ => None,
+        };
+        match next {
+            Some(scope) => {
+                self.backups.scope = Some(scope);
+                self.backups.request.index = 0;
+                self.backups.cursor.reset();
+                self.load_backups()
+            }
+            None => {
+                self.say(
+                    Level::Warn,
+                    "choose a VM (Enter in VMs) to list its backups",
+                );
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn turn_page(&mut self, action: Action) -> Vec<Command> {
+        let pages = self.backups.page_count();
+        let cur = self.backups.request.index;
+        let next = match action {
+            Action::NextPage => (cur + 1).min(pages.saturating_sub(1)),
+            Action::PrevPage => cur.saturating_sub(1),
+            Action::FirstPage => 0,
+            Action::LastPage => pages.saturating_sub(1),
+            _ => cur,
+        };
+        if next == cur && self.backups.page.is_some() {
+            return vec![];
+        }
+        self.backups.request.index = next;
+        self.backups.cursor.reset();
+        self.load_backups()
+    }
+}

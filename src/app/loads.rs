@@ -1,0 +1,113 @@
+//! Loading: which reads to ask the fetcher for, and choosing a cluster or a VM.
+
+use super::*;
+
+impl App {
+    pub(super) fn load_clusters(&mut self) -> Vec<Command> {
+        let seq = self.next_seq();
+        self.clusters.seq = seq;
+        self.clusters.loading = true;
+        vec![Command::LoadClusters { seq }]
+    }
+
+    pub(super) fn load_vms(&mut self) -> Vec<Command> {
+        let Some(cluster) = self.vms.cluster.clone() else {
+            return vec![];
+        };
+        let seq = self.next_seq();
+        self.vms.seq = seq;
+        self.vms.loading = true;
+        vec![Command::LoadVms { seq, cluster }]
+    }
+
+    pub(super) fn load_chosen_vm(&mut self) -> Vec<Command> {
+        let Some(vm) = self.vms.chosen.clone() else {
+            return vec![];
+        };
+        let snap_seq = self.next_seq();
+        self.snapshots.seq = snap_seq;
+        self.snapshots.loading = true;
+        let detail_seq = self.next_seq();
+        self.vms.detail_seq = detail_seq;
+        vec![
+            Command::LoadSnapshots {
+                seq: snap_seq,
+                vm: vm.clone(),
+            },
+            Command::LoadVmDetail {
+                seq: detail_seq,
+                vm,
+            },
+        ]
+    }
+
+    pub(super) fn load_backups(&mut self) -> Vec<Command> {
+        let Some(scope) = self.backups.scope.clone() else {
+            return vec![];
+        };
+        let seq = self.next_seq();
+        self.backups.seq = seq;
+        self.backups.loading = true;
+        vec![Command::LoadBackups {
+            seq,
+            query: BackupQuery {
+                scope,
+                page: self.backups.request,
+                filter: self.backups.filter.clone(),
+            },
+        }]
+    }
+
+    pub(super) fn load_points(&mut self, cluster: Named) -> Vec<Command> {
+        if !self.caps().backup_points || cluster.id.is_empty() {
+            return vec![];
+        }
+        let seq = self.next_seq();
+        self.backups.points_seq = seq;
+        vec![Command::LoadBackupPoints { seq, cluster }]
+    }
+
+    pub(super) fn refresh(&mut self) -> Vec<Command> {
+        let mut cmds = self.load_clusters();
+        cmds.extend(self.load_vms());
+        cmds.extend(self.load_chosen_vm());
+        cmds.extend(self.load_backups());
+        self.say(Level::Info, "refreshing…");
+        cmds
+    }
+
+    pub(super) fn choose_cluster(&mut self, cluster: Named) -> Vec<Command> {
+        if self.vms.cluster.as_ref() != Some(&cluster) {
+            self.vms.items.clear();
+            self.vms.total = 0;
+            self.vms.cursor.reset();
+            self.vms.failures.clear();
+        }
+        self.vms.cluster = Some(cluster);
+        self.vms.error = None;
+        self.load_vms()
+    }
+
+    pub(super) fn choose_vm(&mut self, vm: VmRef) -> Vec<Command> {
+        let same = self.vms.chosen.as_ref().map(|v| &v.id) == Some(&vm.id);
+        if !same {
+            self.snapshots.clear(Some(vm.clone()));
+            self.vms.detail = None;
+            self.backups.page = None;
+            self.backups.cursor.reset();
+            self.backups.request.index = 0;
+        }
+        self.vms.chosen = Some(vm.clone());
+        self.snapshots.vm = Some(vm.clone());
+        self.backups.scope = Some(BackupScope::Vm {
+            cluster: vm.cluster.clone(),
+            vm: Named::new(vm.id.clone(), vm.name.clone()),
+        });
+        let mut cmds = self.load_chosen_vm();
+        cmds.extend(self.load_backups());
+        if self.backups.points.is_empty() || !same {
+            cmds.extend(self.load_points(vm.cluster.clone()));
+        }
+        cmds
+    }
+}
