@@ -33,6 +33,9 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub adhoc: AdHoc,
+    /// Colour theme: dark, light, high-contrast, monochrome, a user theme or a .toml path.
+    #[arg(long, env = "VMDECK_THEME")]
+    pub theme: Option<String>,
     /// Log level for $XDG_STATE_HOME/vmdeck/vmdeck.log (error, warn, info, debug, trace).
     #[arg(long, default_value = "info")]
     pub log_level: String,
@@ -141,19 +144,29 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         let mut profile = Profile::new(Platform::TopHc, server.base_url(), sim::DEFAULT_USER);
         profile.tenant = Some("system".into());
         let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
-        let result = dashboard("demo-tophc", &profile, password).await;
+        let theme = load_theme(cli.theme.as_deref())?;
+        let result = dashboard("demo-tophc", &profile, password, theme).await;
         server.stop().await;
         return result;
     }
 
-    let (name, profile) = choose_profile(&cli)?;
+    let (name, profile, theme_name) = choose_profile(&cli)?;
     profile.validate(&name).map_err(Failure::user)?;
+    let theme = load_theme(cli.theme.as_deref().or(theme_name.as_deref()))?;
     let password = profile.resolve_password(&name).map_err(Failure::user)?;
-    dashboard(&name, &profile, password).await
+    dashboard(&name, &profile, password, theme).await
 }
 
-/// Ad-hoc flags if given, else the config file's profile.
-fn choose_profile(cli: &Cli) -> Result<(String, Profile), Failure> {
+fn load_theme(name: Option<&str>) -> Result<Theme, Failure> {
+    let theme = match name {
+        Some(n) => Theme::load(n, crate::theme::user_dir().as_deref()).map_err(Failure::user)?,
+        None => Theme::dark(),
+    };
+    Ok(theme.adapt_to_env())
+}
+
+/// Ad-hoc flags if given, else the config file's profile (with the config's theme name).
+fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<String>), Failure> {
     let a = &cli.adhoc;
     if a.platform.is_some() || a.url.is_some() || a.user.is_some() {
         let platform_id = a.platform.as_deref().ok_or_else(|| {
@@ -177,7 +190,7 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile), Failure> {
         p.insecure_tls = a.insecure;
         p.ca_cert = a.ca_cert.clone();
         p.read_only = a.read_only;
-        return Ok(("command-line".into(), p));
+        return Ok(("command-line".into(), p, None));
     }
     let path = cli
         .config
@@ -200,10 +213,15 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile), Failure> {
     if a.insecure {
         profile.insecure_tls = true;
     }
-    Ok((name, profile))
+    Ok((name, profile, config.theme.clone()))
 }
 
-async fn dashboard(name: &str, profile: &Profile, password: SecretString) -> Result<(), Failure> {
+async fn dashboard(
+    name: &str,
+    profile: &Profile,
+    password: SecretString,
+    theme: Theme,
+) -> Result<(), Failure> {
     let backend: Arc<dyn Backend> = backend::connect(profile, password)
         .await
         .map_err(|e| Failure::runtime(format!("profile {name} ({}): {e}", profile.url)))?;
@@ -219,7 +237,7 @@ async fn dashboard(name: &str, profile: &Profile, password: SecretString) -> Res
     tracing::info!(profile = name, url = %profile.url, "connected");
     let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);
     let app = App::new(session);
-    let result = crate::tui::run(app, fetcher, Theme::from_env()).await;
+    let result = crate::tui::run(app, fetcher, theme).await;
     backend.logout().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }

@@ -15,6 +15,8 @@ pub const DEFAULT_BACKUP_PAGE_SIZE: u32 = 20;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub default_profile: Option<String>,
+    /// Colour theme: a built-in name, a file under `$XDG_CONFIG_HOME/vmdeck/themes/`, or a path.
+    pub theme: Option<String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
