@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
-use crate::app::{App, Session};
+use crate::app::{App, Keymap, Session};
 use crate::backend::{self, Backend};
 use crate::config::{self, Config, Profile};
 use crate::model::Platform;
@@ -144,29 +144,60 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         let mut profile = Profile::new(Platform::TopHc, server.base_url(), sim::DEFAULT_USER);
         profile.tenant = Some("system".into());
         let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
-        let theme = load_theme(cli.theme.as_deref())?;
-        let result = dashboard("demo-tophc", &profile, password, theme).await;
+        // The demo needs no config, but honours the theme and keys of one if it exists.
+        let config = config_if_present(&cli)?;
+        let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
+        let result = dashboard("demo-tophc", &profile, password, look).await;
         server.stop().await;
         return result;
     }
 
-    let (name, profile, theme_name) = choose_profile(&cli)?;
+    let (name, profile, config) = choose_profile(&cli)?;
     profile.validate(&name).map_err(Failure::user)?;
-    let theme = load_theme(cli.theme.as_deref().or(theme_name.as_deref()))?;
+    let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
     let password = profile.resolve_password(&name).map_err(Failure::user)?;
-    dashboard(&name, &profile, password, theme).await
+    dashboard(&name, &profile, password, look).await
 }
 
-fn load_theme(name: Option<&str>) -> Result<Theme, Failure> {
-    let theme = match name {
-        Some(n) => Theme::load(n, crate::theme::user_dir().as_deref()).map_err(Failure::user)?,
-        None => Theme::dark(),
-    };
-    Ok(theme.adapt_to_env())
+/// How the dashboard looks and answers keys: theme and key bindings.
+struct Look {
+    theme: Theme,
+    keymap: Keymap,
 }
 
-/// Ad-hoc flags if given, else the config file's profile (with the config's theme name).
-fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<String>), Failure> {
+impl Look {
+    fn new(theme: Option<&str>, config: Option<&Config>) -> Result<Look, Failure> {
+        let name = theme.or(config.and_then(|c| c.theme.as_deref()));
+        let theme = match name {
+            Some(n) => {
+                Theme::load(n, crate::theme::user_dir().as_deref()).map_err(Failure::user)?
+            }
+            None => Theme::dark(),
+        };
+        let keymap = match config {
+            Some(c) => Keymap::with_config(&c.keys).map_err(Failure::user)?,
+            None => Keymap::default(),
+        };
+        Ok(Look {
+            theme: theme.adapt_to_env(),
+            keymap,
+        })
+    }
+}
+
+fn config_path(cli: &Cli) -> Option<PathBuf> {
+    cli.config.clone().or_else(config::default_path)
+}
+
+fn config_if_present(cli: &Cli) -> Result<Option<Config>, Failure> {
+    match config_path(cli) {
+        Some(p) if p.exists() => Config::load(&p).map(Some).map_err(Failure::user),
+        _ => Ok(None),
+    }
+}
+
+/// Ad-hoc flags if given, else the config file's profile (with the config, if any).
+fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
     let a = &cli.adhoc;
     if a.platform.is_some() || a.url.is_some() || a.user.is_some() {
         let platform_id = a.platform.as_deref().ok_or_else(|| {
@@ -190,12 +221,9 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<String>), Failur
         p.insecure_tls = a.insecure;
         p.ca_cert = a.ca_cert.clone();
         p.read_only = a.read_only;
-        return Ok(("command-line".into(), p, None));
+        return Ok(("command-line".into(), p, config_if_present(cli)?));
     }
-    let path = cli
-        .config
-        .clone()
-        .or_else(config::default_path)
+    let path = config_path(cli)
         .ok_or_else(|| Failure::user("cannot find a config directory; pass --config PATH"))?;
     if !path.exists() {
         return Err(Failure::user(format!(
@@ -213,14 +241,14 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<String>), Failur
     if a.insecure {
         profile.insecure_tls = true;
     }
-    Ok((name, profile, config.theme.clone()))
+    Ok((name, profile, Some(config)))
 }
 
 async fn dashboard(
     name: &str,
     profile: &Profile,
     password: SecretString,
-    theme: Theme,
+    look: Look,
 ) -> Result<(), Failure> {
     let backend: Arc<dyn Backend> = backend::connect(profile, password)
         .await
@@ -236,8 +264,9 @@ async fn dashboard(
     };
     tracing::info!(profile = name, url = %profile.url, "connected");
     let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);
-    let app = App::new(session);
-    let result = crate::tui::run(app, fetcher, theme).await;
+    let mut app = App::new(session);
+    app.keymap = look.keymap;
+    let result = crate::tui::run(app, fetcher, look.theme).await;
     backend.logout().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }

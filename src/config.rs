@@ -17,6 +17,9 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// Colour theme: a built-in name, a file under `$XDG_CONFIG_HOME/vmdeck/themes/`, or a path.
     pub theme: Option<String>,
+    /// Key rebindings (`[keys]`, `[keys.<pane>]`).
+    #[serde(default)]
+    pub keys: crate::app::keymap::KeysConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }

@@ -1,5 +1,7 @@
-/// Everything a key can ask the app to do outside a dialog.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Everything a key can ask the app to do outside a dialog. The snake_case names are what
+/// the `[keys]` section of the config uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
     Help,
@@ -34,4 +36,23 @@ pub enum Action {
     FirstPage,
     LastPage,
     ClearFinishedTasks,
+}
+
+impl Action {
+    /// The name used in the config file.
+    pub fn name(self) -> String {
+        let dbg = format!("{self:?}");
+        let mut out = String::new();
+        for (i, c) in dbg.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
 }

@@ -69,9 +69,110 @@ impl fmt::Display for Key {
             KeyCode::PageDown => f.write_str("PgDn"),
             KeyCode::Home => f.write_str("Home"),
             KeyCode::End => f.write_str("End"),
+            KeyCode::Backspace => f.write_str("Bksp"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::F(n) => write!(f, "F{n}"),
             other => write!(f, "{other:?}"),
         }
     }
+}
+
+impl std::str::FromStr for Key {
+    type Err = String;
+
+    /// Parses "q", "R", "ctrl-r", "alt-x", "shift-tab", "enter", "esc", "space", "f5", "pgdn"…
+    fn from_str(text: &str) -> Result<Key, String> {
+        let bad = || {
+            format!(
+                "unknown key \"{text}\" (write a character, or ctrl-/alt- plus a key, or one of enter esc tab shift-tab space backspace up down left right pgup pgdn home end f1…f12)"
+            )
+        };
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if let Some(r) = lower
+                .strip_prefix("ctrl-")
+                .or_else(|| lower.strip_prefix("c-"))
+            {
+                mods |= KeyModifiers::CONTROL;
+                rest = &rest[rest.len() - r.len()..];
+            } else if let Some(r) = lower
+                .strip_prefix("alt-")
+                .or_else(|| lower.strip_prefix("m-"))
+            {
+                mods |= KeyModifiers::ALT;
+                rest = &rest[rest.len() - r.len()..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => match rest.to_ascii_lowercase().as_str() {
+                "enter" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "tab" => KeyCode::Tab,
+                "shift-tab" | "backtab" | "s-tab" => KeyCode::BackTab,
+                "space" => KeyCode::Char(' '),
+                "backspace" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "pgup" | "pageup" => KeyCode::PageUp,
+                "pgdn" | "pagedown" => KeyCode::PageDown,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                f if f.starts_with('f') => match f[1..].parse::<u8>() {
+                    Ok(n @ 1..=12) => KeyCode::F(n),
+                    _ => return Err(bad()),
+                },
+                _ => return Err(bad()),
+            },
+        };
+        if text.is_empty() {
+            return Err(bad());
+        }
+        Ok(Key { code, mods })
+    }
+}
+
+/// The `[keys]` section of the config: `action = "key"` or `action = ["k1", "k2"]` for
+/// keys that work everywhere, and `[keys.<pane>]` tables for one pane.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct KeysConfig(pub std::collections::BTreeMap<String, KeyEntry>);
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyEntry {
+    One(String),
+    Many(Vec<String>),
+    Pane(std::collections::BTreeMap<String, OneOrMany>),
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn keys(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(k) => vec![k.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+fn pane_named(name: &str) -> Option<Pane> {
+    Pane::ORDER
+        .into_iter()
+        .find(|p| p.title().eq_ignore_ascii_case(name))
 }
 
 /// Where a binding applies.
@@ -141,6 +242,106 @@ impl Keymap {
                 b.action == action && (b.scope == Scope::Pane(pane) || b.scope == Scope::Global)
             })
             .and_then(|b| b.keys.first().copied())
+    }
+}
+
+impl Keymap {
+    /// The defaults with the config's rebindings applied. Errors name the config key.
+    pub fn with_config(config: &KeysConfig) -> Result<Keymap, String> {
+        let mut km = Keymap::default();
+        for (name, entry) in &config.0 {
+            match entry {
+                KeyEntry::One(k) => {
+                    km.rebind(Scope::Global, name, &[k.as_str()], &format!("keys.{name}"))?
+                }
+                KeyEntry::Many(v) => {
+                    let keys: Vec<&str> = v.iter().map(String::as_str).collect();
+                    km.rebind(Scope::Global, name, &keys, &format!("keys.{name}"))?
+                }
+                KeyEntry::Pane(table) => {
+                    let pane = pane_named(name).ok_or_else(|| {
+                        format!("keys.{name}: no pane called \"{name}\" (clusters, vms, snapshots, backups, tasks)")
+                    })?;
+                    for (action, keys) in table {
+                        km.rebind(
+                            Scope::Pane(pane),
+                            action,
+                            &keys.keys(),
+                            &format!("keys.{name}.{action}"),
+                        )?;
+                    }
+                }
+            }
+        }
+        km.check_conflicts()?;
+        Ok(km)
+    }
+
+    fn rebind(
+        &mut self,
+        scope: Scope,
+        action: &str,
+        keys: &[&str],
+        path: &str,
+    ) -> Result<(), String> {
+        use serde::Deserialize;
+        let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(action);
+        let action = Action::deserialize(de).map_err(|_| {
+            format!("{path}: no action called \"{action}\" (see the README for the list)")
+        })?;
+        let keys: Vec<Key> = keys
+            .iter()
+            .map(|k| k.parse::<Key>().map_err(|e| format!("{path}: {e}")))
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Err(format!("{path}: give at least one key"));
+        }
+        if let Some(b) = self
+            .bindings
+            .iter_mut()
+            .find(|b| b.scope == scope && b.action == action)
+        {
+            b.keys = keys;
+            return Ok(());
+        }
+        // Not bound in that scope yet: bind it there, described as it is elsewhere.
+        let help = self
+            .bindings
+            .iter()
+            .find(|b| b.action == action)
+            .map_or("", |b| b.help);
+        self.bindings.push(Binding {
+            keys,
+            action,
+            scope,
+            help,
+            in_footer: scope != Scope::Global,
+        });
+        Ok(())
+    }
+
+    fn check_conflicts(&self) -> Result<(), String> {
+        let mut seen: Vec<(Scope, Key, Action)> = Vec::new();
+        for b in &self.bindings {
+            for k in &b.keys {
+                let clash = seen
+                    .iter()
+                    .find(|(s, key, a)| *s == b.scope && key == k && *a != b.action);
+                if let Some((_, _, other)) = clash {
+                    let scope = match b.scope {
+                        Scope::Global => "everywhere".to_string(),
+                        Scope::Pane(p) => format!("in {}", p.title()),
+                    };
+                    return Err(format!(
+                        "keys: {k} is bound to both {} and {} {scope}",
+                        other.name(),
+                        b.action.name()
+                    ));
+                }
+                seen.push((b.scope, *k, b.action));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -397,6 +598,69 @@ mod tests {
         assert_eq!(Key::from_event(&ev), Key::ch('R'));
         let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&ev), Key::plain(KeyCode::BackTab));
+    }
+
+    fn config(text: &str) -> KeysConfig {
+        #[derive(serde::Deserialize)]
+        struct C {
+            keys: KeysConfig,
+        }
+        toml::from_str::<C>(text).unwrap().keys
+    }
+
+    #[test]
+    fn keys_parse() {
+        assert_eq!("ctrl-r".parse::<Key>().unwrap(), Key::ctrl('r'));
+        assert_eq!("R".parse::<Key>().unwrap(), Key::ch('R'));
+        assert_eq!(
+            "shift-tab".parse::<Key>().unwrap(),
+            Key::plain(KeyCode::BackTab)
+        );
+        assert_eq!("F5".parse::<Key>().unwrap(), Key::plain(KeyCode::F(5)));
+        assert_eq!("alt-x".parse::<Key>().unwrap().mods, KeyModifiers::ALT);
+        assert!("ctrl-".parse::<Key>().is_err());
+        assert!("hyper-q".parse::<Key>().unwrap_err().contains("hyper-q"));
+    }
+
+    #[test]
+    fn config_rebinds_and_help_follows() {
+        let km = Keymap::with_config(&config(
+            "[keys]\nrefresh = \"F5\"\nquit = [\"Q\", \"ctrl-c\"]\n[keys.snapshots]\nrollback = \"ctrl-b\"\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            km.action(Pane::Vms, Key::plain(KeyCode::F(5))),
+            Some(Action::Refresh)
+        );
+        assert_eq!(km.action(Pane::Vms, Key::ch('r')), None, "old key freed");
+        assert_eq!(km.action(Pane::Vms, Key::ch('q')), None);
+        assert_eq!(km.action(Pane::Vms, Key::ch('Q')), Some(Action::Quit));
+        assert_eq!(
+            km.action(Pane::Snapshots, Key::ctrl('b')),
+            Some(Action::Rollback)
+        );
+        let footer = km.footer(Pane::Snapshots);
+        assert!(
+            footer.iter().any(|(k, h)| k == "^b" && *h == "roll back"),
+            "{footer:?}"
+        );
+        assert!(km.listing(Scope::Global).iter().any(|(k, _)| k == "F5"));
+    }
+
+    #[test]
+    fn config_errors_name_the_key() {
+        let e = Keymap::with_config(&config("[keys]\nrefrsh = \"F5\"\n")).unwrap_err();
+        assert!(e.contains("keys.refrsh"), "{e}");
+        let e = Keymap::with_config(&config("[keys.snapshot]\nrollback = \"x\"\n")).unwrap_err();
+        assert!(
+            e.contains("keys.snapshot") && e.contains("snapshots"),
+            "{e}"
+        );
+        let e =
+            Keymap::with_config(&config("[keys.snapshots]\nrollback = \"ctrl-\"\n")).unwrap_err();
+        assert!(e.contains("keys.snapshots.rollback"), "{e}");
+        let e = Keymap::with_config(&config("[keys.snapshots]\nrollback = \"d\"\n")).unwrap_err();
+        assert!(e.contains("bound to both"), "{e}");
     }
 
     #[test]
