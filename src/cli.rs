@@ -76,6 +76,19 @@ pub struct AdHoc {
 pub enum Cmd {
     /// Run the simulator alone and print its URL and credentials.
     Sim(SimArgs),
+    /// Check or create the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate the config (syntax, profiles, theme, keys, file permissions).
+    Check,
+    /// Write a commented example config (never over an existing file).
+    Init,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +142,13 @@ impl Failure {
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Cmd::Sim(args)) => return run_sim(args).await,
+        Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
+        Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
+        Some(Cmd::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "vmdeck", &mut std::io::stdout());
+            return Ok(());
+        }
         None => {}
     }
     if cli.demo {
@@ -269,6 +289,72 @@ async fn dashboard(
     let result = crate::tui::run(app, fetcher, look.theme).await;
     backend.logout().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
+}
+
+fn config_check(cli: &Cli) -> Result<(), Failure> {
+    let path = config_path(cli)
+        .ok_or_else(|| Failure::user("cannot find a config directory; pass --config PATH"))?;
+    if !path.exists() {
+        return Err(Failure::user(format!(
+            "no config at {}: run `vmdeck config init` to write an example",
+            path.display()
+        )));
+    }
+    let config = Config::load(&path).map_err(Failure::user)?;
+    for (name, profile) in &config.profiles {
+        profile
+            .validate(name)
+            .map_err(|e| Failure::user(format!("{}: {e}", path.display())))?;
+    }
+    if let Some(d) = &config.default_profile
+        && !config.profiles.contains_key(d)
+    {
+        return Err(Failure::user(format!(
+            "{}: default_profile \"{d}\" is not a profile here",
+            path.display()
+        )));
+    }
+    Look::new(None, Some(&config))
+        .map_err(|f| Failure::user(format!("{}: {}", path.display(), f.message)))?;
+    println!(
+        "{}: ok ({} profile{})",
+        path.display(),
+        config.profiles.len(),
+        if config.profiles.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+fn config_init(cli: &Cli) -> Result<(), Failure> {
+    let path = config_path(cli)
+        .ok_or_else(|| Failure::user("cannot find a config directory; pass --config PATH"))?;
+    if path.exists() {
+        return Err(Failure::user(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    write_private(&path, include_str!("../assets/config.example.toml"))
+        .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+    println!(
+        "wrote {} — edit it, then run `vmdeck config check`",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Creates a file only its owner can read (it may come to hold a password).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)?.write_all(text.as_bytes())
 }
 
 async fn run_sim(args: SimArgs) -> Result<(), Failure> {

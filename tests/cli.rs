@@ -1,0 +1,143 @@
+//! The command line as a user meets it: one-line errors that say what to fix, and the
+//! config tooling.
+
+use std::process::Command;
+
+fn vmdeck() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vmdeck"));
+    // Never read the developer's own config or password.
+    c.env_remove("VMDECK_CONFIG")
+        .env_remove("VMDECK_PASSWORD")
+        .env_remove("VMDECK_PROFILE");
+    c.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("vmdeck-no-such-config-home"),
+    );
+    c
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("vmdeck-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn missing_profile_is_one_line_naming_the_fix() {
+    let dir = std::env::temp_dir().join(format!("vmdeck-e2e-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[profiles.lab]\nplatform = \"tophc\"\nurl = \"http://127.0.0.1:9\"\nusername = \"admin\"\n",
+    )
+    .unwrap();
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "--profile", "prod"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("\"prod\"") && err.contains("lab"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn unreachable_url_is_one_line_naming_the_url() {
+    let out = vmdeck()
+        .args([
+            "--platform",
+            "tophc",
+            "--url",
+            "http://127.0.0.1:9",
+            "--user",
+            "admin",
+        ])
+        .env("VMDECK_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("http://127.0.0.1:9"), "{err}");
+}
+
+#[test]
+fn config_init_writes_a_private_example_that_checks() {
+    let dir = temp_dir("init");
+    let cfg = dir.join("sub/config.toml");
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "config", "init"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&cfg).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok (1 profile)"));
+    // A second init refuses to overwrite.
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "config", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn config_check_names_the_line() {
+    let dir = temp_dir("check");
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, "default_profile = \"a\"\n\n[profiles.a]\nplatform = \"tophc\"\nurl = \"http://h\"\nusernme = \"x\"\n").unwrap();
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("config.toml:6") && err.contains("usernme"),
+        "{err}"
+    );
+    std::fs::write(&cfg, "theme = \"solarized\"\n[profiles.a]\nplatform = \"tophc\"\nurl = \"http://h\"\nusername = \"x\"\n").unwrap();
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("solarized"), "{err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn version_and_completions() {
+    let out = vmdeck().arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("vmdeck "));
+    for shell in ["bash", "zsh", "fish"] {
+        let out = vmdeck().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("vmdeck"),
+            "{shell}"
+        );
+    }
+}
