@@ -183,6 +183,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 struct Look {
     theme: Theme,
     keymap: Keymap,
+    mouse: bool,
 }
 
 impl Look {
@@ -201,6 +202,7 @@ impl Look {
         Ok(Look {
             theme: theme.adapt_to_env(),
             keymap,
+            mouse: config.and_then(|c| c.mouse).unwrap_or(true),
         })
     }
 }
@@ -286,6 +288,7 @@ async fn dashboard(
     let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);
     let mut app = App::new(session);
     app.keymap = look.keymap;
+    app.mouse = look.mouse;
     let result = crate::tui::run(app, fetcher, look.theme).await;
     backend.logout().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))

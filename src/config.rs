@@ -17,6 +17,8 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// Colour theme: a built-in name, a file under `$XDG_CONFIG_HOME/vmdeck/themes/`, or a path.
     pub theme: Option<String>,
+    /// Mouse clicks and wheel in the dashboard (default on).
+    pub mouse: Option<bool>,
     /// Key rebindings (`[keys]`, `[keys.<pane>]`).
     #[serde(default)]
     pub keys: crate::app::keymap::KeysConfig,

@@ -16,6 +16,7 @@ use crate::ui;
 /// Runs the dashboard until the user quits. The terminal is restored on every exit path,
 /// including panics (ratatui's init installs a hook for that).
 pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<()> {
+    let mouse = app.mouse;
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
@@ -24,7 +25,19 @@ pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<(
             return Err(e);
         }
     };
+    if mouse {
+        // ratatui's hook restores the screen but not mouse reporting: stop that first.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+            previous(info);
+        }));
+        crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let result = event_loop(&mut terminal, app, fetcher, theme).await;
+    if mouse {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }
@@ -61,6 +74,11 @@ async fn event_loop(
             ev = keys.next() => match ev {
                 Some(Ok(TermEvent::Key(key))) => {
                     let cmds = app.handle_key(key);
+                    send(cmds, &fetcher);
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Mouse(m))) => {
+                    let cmds = app.handle_mouse(m);
                     send(cmds, &fetcher);
                     dirty = true;
                 }

@@ -10,6 +10,8 @@ pub struct Cursor {
     selected: usize,
     offset: Cell<usize>,
     viewport: Cell<usize>,
+    /// Screen row of the first visible item at the last draw (for mouse clicks).
+    first_row_y: Cell<Option<u16>>,
 }
 
 impl Cursor {
@@ -65,6 +67,27 @@ impl Cursor {
         offset = offset.min(len.saturating_sub(height));
         self.offset.set(offset);
         offset..(offset + height).min(len)
+    }
+
+    /// First visible item at the last draw.
+    pub fn offset(&self) -> usize {
+        self.offset.get()
+    }
+
+    /// Remembers where the first visible row was drawn.
+    pub fn set_first_row_y(&self, y: u16) {
+        self.first_row_y.set(Some(y));
+    }
+
+    /// The item drawn at screen row `y` at the last draw, if any.
+    pub fn item_at_row(&self, y: u16, len: usize) -> Option<usize> {
+        let top = self.first_row_y.get()?;
+        let row = usize::from(y.checked_sub(top)?);
+        if row >= self.viewport.get() {
+            return None;
+        }
+        let i = self.offset.get() + row;
+        (i < len).then_some(i)
     }
 
     /// Position of the selection within the visible rows.

@@ -11,6 +11,7 @@ pub mod form;
 mod input;
 pub mod keymap;
 mod loads;
+mod mouse;
 mod operations;
 pub mod panes;
 pub mod snapshots;
@@ -130,6 +131,10 @@ pub struct App {
     seq: u64,
     pub quit: bool,
     last_detail_poll: Option<Instant>,
+    /// Mouse clicks and wheel (on unless the config says `mouse = false`).
+    pub mouse: bool,
+    /// Where each pane was drawn last, in `Pane::ORDER` (for mouse hit-testing).
+    pub pane_areas: std::cell::Cell<[ratatui::layout::Rect; 5]>,
 }
 
 impl App {
@@ -156,6 +161,8 @@ impl App {
             seq: 0,
             quit: false,
             last_detail_poll: None,
+            mouse: true,
+            pane_areas: Default::default(),
         }
     }
 

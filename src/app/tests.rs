@@ -724,3 +724,37 @@ fn create_backup_form_fills_points_when_they_arrive() {
         matches!(&ops[0], Operation::CreateBackup { point, full: true, .. } if point.id == "bp1" && point.name == "nfs_type_1")
     );
 }
+
+#[test]
+fn mouse_click_focuses_selects_and_enters() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut app = ready_app(false);
+    app.focus = Pane::Clusters;
+    let mut t = Terminal::new(TestBackend::new(140, 40)).unwrap();
+    let theme = crate::theme::Theme::dark();
+    t.draw(|f| crate::ui::draw(f, &app, &theme)).unwrap();
+    let vms = app.pane_areas.get()[1];
+    let click = |x, y| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Header is the first inner row; the second VM is two rows below it.
+    let cmds = app.handle_mouse(click(vms.x + 5, vms.y + 3));
+    assert!(cmds.is_empty());
+    assert_eq!(app.focus, Pane::Vms);
+    assert_eq!(app.vms.selected().unwrap().name, "db-01");
+    t.draw(|f| crate::ui::draw(f, &app, &theme)).unwrap();
+    let cmds = app.handle_mouse(click(vms.x + 5, vms.y + 3));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadSnapshots { vm, .. } if vm.name == "db-01"))
+    );
+    // The wheel scrolls the pane under the pointer; mouse off ignores everything.
+    app.mouse = false;
+    assert!(app.handle_mouse(click(vms.x + 5, vms.y + 2)).is_empty());
+    assert_eq!(app.focus, Pane::Snapshots);
+}

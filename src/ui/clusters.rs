@@ -51,7 +51,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.error,
         ))));
     }
-    let mut state = ListState::default().with_selected(Some(pane.cursor.selected()));
+    let inner_h = block.inner(area).height as usize;
+    pane.cursor.visible_range(items.len(), inner_h);
+    pane.cursor.set_first_row_y(area.y + 1);
+    let mut state = ListState::default()
+        .with_selected(Some(pane.cursor.selected()))
+        .with_offset(pane.cursor.offset());
     let list = List::new(items).block(block).highlight_style(if focused {
         theme.selected
     } else {

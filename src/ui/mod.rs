@@ -93,6 +93,13 @@ pub fn layout(area: Rect) -> Areas {
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let areas = layout(frame.area());
+    app.pane_areas.set([
+        areas.clusters,
+        areas.vms,
+        areas.snapshots,
+        areas.backups,
+        areas.tasks,
+    ]);
     status_bar::draw(frame, areas.status, app, theme);
     clusters::draw(frame, areas.clusters, app, theme);
     vms::draw(frame, areas.vms, app, theme);

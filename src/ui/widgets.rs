@@ -63,6 +63,7 @@ pub fn windowed_table<'a>(
     mut row: impl FnMut(usize, &[u16]) -> Vec<Cell<'a>>,
 ) {
     let inner = block.inner(area);
+    cursor.set_first_row_y(inner.y + 1);
     let widths = fit(cols, inner.width, 1);
     let inner_h = inner.height.saturating_sub(1) as usize;
     let range = cursor.visible_range(len, inner_h);
