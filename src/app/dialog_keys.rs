@@ -43,7 +43,7 @@ impl App {
                     Ok(Submitted::Filter(filter)) => {
                         self.backups.filter = filter;
                         self.backups.request.index = 0;
-                        self.backups.cursor.reset();
+                        self.backups.list.cursor.reset();
                         self.load_backups()
                     }
                     Ok(Submitted::RemotePoint { cluster, point }) => {

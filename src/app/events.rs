@@ -26,12 +26,9 @@ impl App {
                 match result {
                     Ok(listing) => {
                         self.note_ok();
-                        self.clusters.items = listing.value;
+                        self.clusters.set_clusters(listing.value);
                         self.clusters.failures = listing.failures;
                         self.clusters.error = None;
-                        let n = self.clusters.items.len() + 1;
-                        let sel = self.clusters.cursor.selected();
-                        self.clusters.cursor.select(sel, n);
                         self.last_refresh = Some(self.wall);
                     }
                     Err(e) => {
@@ -51,17 +48,10 @@ impl App {
                         self.note_ok();
                         let first = listing.value.request.index == 0;
                         if first {
-                            // Keep the cursor on the same VM across a refresh.
-                            let keep = self.vms.selected().map(|v| v.id.clone());
-                            self.vms.items = listing.value.items;
+                            self.vms.list.set_items(listing.value.items);
                             self.vms.failures = listing.failures;
-                            if let Some(id) = keep
-                                && let Some(i) = self.vms.items.iter().position(|v| v.id == id)
-                            {
-                                self.vms.cursor.select(i, self.vms.items.len());
-                            }
                         } else {
-                            self.vms.items.extend(listing.value.items);
+                            self.vms.list.extend(listing.value.items);
                             for f in listing.failures {
                                 if !self.vms.failures.contains(&f) {
                                     self.vms.failures.push(f);
@@ -70,8 +60,6 @@ impl App {
                         }
                         self.vms.total = listing.value.total;
                         self.vms.error = None;
-                        let sel = self.vms.cursor.selected();
-                        self.vms.cursor.select(sel, self.vms.items.len());
                     }
                     Err(e) => {
                         self.note_error(&e);
@@ -87,9 +75,15 @@ impl App {
                 match result {
                     Ok(detail) => {
                         self.note_ok();
-                        if let Some(row) = self.vms.items.iter_mut().find(|v| v.id == detail.vm.id)
+                        if let Some(row) = self
+                            .vms
+                            .list
+                            .items
+                            .iter_mut()
+                            .find(|v| v.id == detail.vm.id)
                         {
                             *row = detail.vm.clone();
+                            self.vms.list.refresh();
                         }
                         self.vms.detail = Some(*detail);
                     }
@@ -134,12 +128,9 @@ impl App {
                             self.backups.request.index = page.page_count() - 1;
                             return self.load_backups();
                         }
-                        let n = page.items.len();
-                        self.backups.page = Some(page);
+                        self.backups.set_page(page);
                         self.backups.failures = listing.failures;
                         self.backups.error = None;
-                        let sel = self.backups.cursor.selected();
-                        self.backups.cursor.select(sel, n);
                     }
                     Err(e) => {
                         self.note_error(&e);
@@ -241,7 +232,7 @@ impl App {
 
     pub(super) fn on_task(&mut self, id: crate::model::TaskId, state: TaskState) -> Vec<Command> {
         let now = self.now;
-        let Some(entry) = self.tasks.update(id, state, now).cloned() else {
+        let Some(entry) = self.tasks.update(id, state, now) else {
             return vec![];
         };
         // The task ended: re-read what it touched.

@@ -100,15 +100,35 @@ impl App {
         }
     }
 
-    pub(super) fn move_cursor(&mut self, action: Action) {
-        match self.focus {
+    /// The cursor and row count of a list pane (not the snapshot tree).
+    pub(super) fn list_cursor(&mut self, pane: Pane) -> Option<(&mut cursor::Cursor, usize)> {
+        match pane {
             Pane::Clusters => {
-                let n = self.clusters.items.len() + 1;
-                self.clusters.cursor.apply(action, n);
+                let n = self.clusters.list.rows();
+                Some((&mut self.clusters.list.cursor, n))
             }
             Pane::Vms => {
-                self.vms.cursor.apply(action, self.vms.items.len());
+                let n = self.vms.list.rows();
+                Some((&mut self.vms.list.cursor, n))
             }
+            Pane::Backups => {
+                let n = self.backups.list.rows();
+                Some((&mut self.backups.list.cursor, n))
+            }
+            Pane::Tasks => {
+                let n = self.tasks.list.rows();
+                Some((&mut self.tasks.list.cursor, n))
+            }
+            Pane::Snapshots => None,
+        }
+    }
+
+    pub(super) fn move_cursor(&mut self, action: Action) {
+        if let Some((cursor, n)) = self.list_cursor(self.focus) {
+            cursor.apply(action, n);
+            return;
+        }
+        match self.focus {
             Pane::Snapshots => {
                 let mut st = self.snapshots.state.borrow_mut();
                 match action {
@@ -133,26 +153,15 @@ impl App {
                     _ => {}
                 }
             }
-            Pane::Backups => {
-                let n = self.backups.page.as_ref().map_or(0, |p| p.items.len());
-                self.backups.cursor.apply(action, n);
-            }
-            Pane::Tasks => {
-                self.tasks.cursor.apply(action, self.tasks.items.len());
-            }
+            _ => {}
         }
     }
 
-    /// The cluster under the cursor; row 0 of the Clusters pane is "All clusters".
+    /// The cluster under the cursor ("All clusters" has an empty id).
     pub fn cluster_under_cursor(&self) -> Option<Named> {
-        match self.clusters.cursor.selected() {
-            0 => Some(all_clusters()),
-            i => self
-                .clusters
-                .items
-                .get(i - 1)
-                .map(|c| Named::new(c.id.clone(), c.name.clone())),
-        }
+        self.clusters
+            .selected()
+            .map(|c| Named::new(c.id.clone(), c.name.clone()))
     }
 
     pub(super) fn enter(&mut self) -> Vec<Command> {
@@ -161,7 +170,7 @@ impl App {
                 let Some(cluster) = self.cluster_under_cursor() else {
                     return vec![];
                 };
-                if let Some(c) = self.clusters.items.iter().find(|c| c.id == cluster.id)
+                if let Some(c) = self.clusters.clusters().iter().find(|c| c.id == cluster.id)
                     && let ClusterState::Failed(why) = &c.state
                 {
                     self.say(Level::Warn, format!("{} reports a failure: {why}", c.name));
@@ -205,7 +214,7 @@ impl App {
             Some(scope) => {
                 self.backups.scope = Some(scope);
                 self.backups.request.index = 0;
-                self.backups.cursor.reset();
+                self.backups.list.cursor.reset();
                 self.load_backups()
             }
             None => {
@@ -232,7 +241,7 @@ impl App {
             return vec![];
         }
         self.backups.request.index = next;
-        self.backups.cursor.reset();
+        self.backups.list.cursor.reset();
         self.load_backups()
     }
 }

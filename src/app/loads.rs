@@ -78,9 +78,9 @@ impl App {
 
     pub(super) fn choose_cluster(&mut self, cluster: Named) -> Vec<Command> {
         if self.vms.cluster.as_ref() != Some(&cluster) {
-            self.vms.items.clear();
+            self.vms.list.set_items(Vec::new());
             self.vms.total = 0;
-            self.vms.cursor.reset();
+            self.vms.list.cursor.reset();
             self.vms.failures.clear();
         }
         self.vms.cluster = Some(cluster);
@@ -93,8 +93,7 @@ impl App {
         if !same {
             self.snapshots.clear(Some(vm.clone()));
             self.vms.detail = None;
-            self.backups.page = None;
-            self.backups.cursor.reset();
+            self.backups.clear();
             self.backups.request.index = 0;
         }
         self.vms.chosen = Some(vm.clone());

@@ -10,11 +10,13 @@ pub mod flows;
 pub mod form;
 mod input;
 pub mod keymap;
+pub mod listed;
 mod loads;
 mod mouse;
 mod operations;
 pub mod panes;
 pub mod snapshots;
+pub mod view;
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,7 @@ use dialog::{ConfirmDialog, Dialog, FormDialog, Message, PlanState, RemoteDialog
 use flows::{Purpose, Submitted};
 use form::FormOutcome;
 pub use keymap::Keymap;
+pub use panes::all_clusters;
 use panes::{BackupsPane, ClustersPane, TasksPane, VmsPane};
 use snapshots::SnapshotsPane;
 
@@ -99,11 +102,6 @@ pub enum Connection {
     Connecting,
     Connected,
     Unreachable(String),
-}
-
-/// The pseudo-cluster that lists every cluster at once.
-pub fn all_clusters() -> Named {
-    Named::new("", "All clusters")
 }
 
 pub struct App {

@@ -65,15 +65,8 @@ impl App {
             self.snapshots.state.borrow_mut().click_at(at);
             return vec![];
         }
-        let (cursor, len) = match pane {
-            Pane::Clusters => (&mut self.clusters.cursor, self.clusters.items.len() + 1),
-            Pane::Vms => (&mut self.vms.cursor, self.vms.items.len()),
-            Pane::Backups => {
-                let n = self.backups.page.as_ref().map_or(0, |p| p.items.len());
-                (&mut self.backups.cursor, n)
-            }
-            Pane::Tasks => (&mut self.tasks.cursor, self.tasks.items.len()),
-            Pane::Snapshots => return vec![],
+        let Some((cursor, len)) = self.list_cursor(pane) else {
+            return vec![];
         };
         let Some(row) = cursor.item_at_row(at.y, len) else {
             return vec![];

@@ -263,7 +263,9 @@ impl App {
             let id = self.tasks.add(op.clone(), now);
             tagged.push((id, op.clone()));
         }
-        self.tasks.cursor.select(0, self.tasks.items.len());
+        if let Some((id, _)) = tagged.first() {
+            self.tasks.select(*id);
+        }
         let last = steps.last().map(|o| o.title()).unwrap_or("");
         self.say(Level::Info, format!("{last} started — follow it in Tasks"));
         vec![Command::Execute { steps: tagged }]

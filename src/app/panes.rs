@@ -3,37 +3,76 @@
 
 use std::time::Instant;
 
-use super::cursor::Cursor;
+use super::listed::Listed;
 use crate::model::{
-    Backup, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure, Page, PageRequest,
-    TaskId, TaskOrigin, TaskState, Vm, VmDetail, VmRef,
+    Backup, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure, ClusterState, Named,
+    Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail, VmRef, page_count,
 };
 use crate::operation::Operation;
 
-#[derive(Default)]
+/// The pseudo-cluster that lists every cluster at once (the first row of Clusters).
+pub fn all_clusters() -> Named {
+    Named::new("", "All clusters")
+}
+
 pub struct ClustersPane {
-    pub items: Vec<Cluster>,
+    /// The first item is always "All clusters" (pinned).
+    pub list: Listed<Cluster>,
     pub failures: Vec<ClusterFailure>,
-    pub cursor: Cursor,
     pub loading: bool,
     pub error: Option<String>,
     pub seq: u64,
 }
 
+impl Default for ClustersPane {
+    fn default() -> Self {
+        let mut list = Listed::default();
+        list.set_items(vec![all_row()]);
+        Self {
+            list,
+            failures: Vec::new(),
+            loading: false,
+            error: None,
+            seq: 0,
+        }
+    }
+}
+
+fn all_row() -> Cluster {
+    let a = all_clusters();
+    Cluster {
+        id: a.id,
+        name: a.name,
+        state: ClusterState::Healthy,
+        details: Vec::new(),
+    }
+}
+
 impl ClustersPane {
+    pub fn set_clusters(&mut self, clusters: Vec<Cluster>) {
+        let mut items = vec![all_row()];
+        items.extend(clusters);
+        self.list.set_items(items);
+    }
+
+    /// Real clusters (without the "All clusters" row).
+    pub fn clusters(&self) -> &[Cluster] {
+        self.list.items.get(1..).unwrap_or(&[])
+    }
+
+    /// The row under the cursor ("All clusters" included).
     pub fn selected(&self) -> Option<&Cluster> {
-        self.items.get(self.cursor.selected())
+        self.list.selected()
     }
 }
 
 #[derive(Default)]
 pub struct VmsPane {
-    pub cluster: Option<crate::model::Named>,
-    pub items: Vec<Vm>,
-    /// Total the platform reported (may be ahead of `items` while chunks arrive).
+    pub cluster: Option<Named>,
+    pub list: Listed<Vm>,
+    /// Total the platform reported (may be ahead of the list while chunks arrive).
     pub total: u64,
     pub failures: Vec<ClusterFailure>,
-    pub cursor: Cursor,
     pub loading: bool,
     pub error: Option<String>,
     pub seq: u64,
@@ -46,13 +85,26 @@ pub struct VmsPane {
 
 impl VmsPane {
     pub fn selected(&self) -> Option<&Vm> {
-        self.items.get(self.cursor.selected())
+        self.list.selected()
     }
 
     /// The chosen VM's current list entry (power state changes as operations run).
     pub fn chosen_vm(&self) -> Option<&Vm> {
         let id = &self.chosen.as_ref()?.id;
-        self.items.iter().find(|v| &v.id == id)
+        self.list.items.iter().find(|v| &v.id == id)
+    }
+}
+
+/// Where a page of backups sits in the whole list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageInfo {
+    pub request: PageRequest,
+    pub total: u64,
+}
+
+impl PageInfo {
+    pub fn page_count(&self) -> u32 {
+        page_count(self.total, self.request.size)
     }
 }
 
@@ -60,9 +112,11 @@ pub struct BackupsPane {
     pub scope: Option<BackupScope>,
     pub request: PageRequest,
     pub filter: BackupFilter,
-    pub page: Option<Page<Backup>>,
+    /// The backups of the page shown (filter and sort here act on this page only).
+    pub list: Listed<Backup>,
+    /// Which page that is; `None` until the first page arrives.
+    pub page: Option<PageInfo>,
     pub failures: Vec<ClusterFailure>,
-    pub cursor: Cursor,
     pub loading: bool,
     pub error: Option<String>,
     pub seq: u64,
@@ -77,9 +131,9 @@ impl BackupsPane {
             scope: None,
             request: PageRequest::first(page_size),
             filter: BackupFilter::default(),
+            list: Listed::default(),
             page: None,
             failures: Vec::new(),
-            cursor: Cursor::default(),
             loading: false,
             error: None,
             seq: 0,
@@ -88,14 +142,26 @@ impl BackupsPane {
         }
     }
 
+    pub fn set_page(&mut self, page: Page<Backup>) {
+        self.page = Some(PageInfo {
+            request: page.request,
+            total: page.total,
+        });
+        self.list.set_items(page.items);
+    }
+
+    pub fn clear(&mut self) {
+        self.page = None;
+        self.list.set_items(Vec::new());
+        self.list.cursor.reset();
+    }
+
     pub fn selected(&self) -> Option<&Backup> {
-        self.page
-            .as_ref()
-            .and_then(|p| p.items.get(self.cursor.selected()))
+        self.list.selected()
     }
 
     pub fn page_count(&self) -> u32 {
-        self.page.as_ref().map_or(1, Page::page_count)
+        self.page.as_ref().map_or(1, PageInfo::page_count)
     }
 
     /// "page 3/12 · 117 backups"
@@ -117,6 +183,8 @@ impl BackupsPane {
 #[derive(Clone, Debug)]
 pub struct TaskEntry {
     pub id: TaskId,
+    /// `id` as text, for keeping the selection.
+    pub key: String,
     pub title: String,
     pub target: String,
     pub started: Instant,
@@ -136,68 +204,81 @@ impl TaskEntry {
     }
 }
 
-#[derive(Default)]
 pub struct TasksPane {
-    /// Newest first.
-    pub items: Vec<TaskEntry>,
-    pub cursor: Cursor,
+    /// Oldest first; the view shows newest first unless sorted otherwise.
+    pub list: Listed<TaskEntry>,
     next_id: u64,
+}
+
+impl Default for TasksPane {
+    fn default() -> Self {
+        let mut list = Listed::default();
+        // Newest first; steps started together keep their order.
+        list.view.sort = Some(super::view::Sort::default());
+        list.view.default_sort = list.view.sort;
+        Self { list, next_id: 0 }
+    }
 }
 
 impl TasksPane {
     pub fn add(&mut self, op: Operation, now: Instant) -> TaskId {
         self.next_id += 1;
         let id = TaskId(self.next_id);
-        self.items.insert(
-            0,
-            TaskEntry {
-                id,
-                title: op.title().to_string(),
-                target: op.target(),
-                started: now,
-                ended: None,
-                state: TaskState::Queued,
-                origin: TaskOrigin::Ours,
-                op: Some(op),
-                history: vec![(now, "queued".into())],
-            },
-        );
-        // Keep the selection on the task it was on.
-        if !self.items.is_empty() && self.cursor.selected() > 0 {
-            let s = self.cursor.selected() + 1;
-            self.cursor.select(s, self.items.len());
-        }
+        self.list.items.push(TaskEntry {
+            id,
+            key: id.0.to_string(),
+            title: op.title().to_string(),
+            target: op.target(),
+            started: now,
+            ended: None,
+            state: TaskState::Queued,
+            origin: TaskOrigin::Ours,
+            op: Some(op),
+            history: vec![(now, "queued".into())],
+        });
+        self.list.refresh();
         id
     }
 
     /// Records a new state; returns the entry when the task just ended.
-    pub fn update(&mut self, id: TaskId, state: TaskState, now: Instant) -> Option<&TaskEntry> {
-        let entry = self.items.iter_mut().find(|t| t.id == id)?;
+    pub fn update(&mut self, id: TaskId, state: TaskState, now: Instant) -> Option<TaskEntry> {
+        let entry = self.list.items.iter_mut().find(|t| t.id == id)?;
         if entry.state == state {
             return None;
         }
         entry.history.push((now, describe(&state)));
         entry.state = state;
-        // Unknown can still resolve (the re-read finds the answer); only the last end counts.
-        if entry.state.is_terminal() {
-            entry.ended = Some(now);
-        } else {
-            entry.ended = None;
-        }
-        entry.state.is_terminal().then_some(&*entry)
+        // Unknown can still resolve (the re-read finds the answer); the last end counts.
+        entry.ended = entry.state.is_terminal().then_some(now);
+        let ended = entry.state.is_terminal().then(|| entry.clone());
+        self.list.refresh();
+        ended
     }
 
     pub fn running(&self) -> usize {
-        self.items.iter().filter(|t| !t.state.is_terminal()).count()
+        self.list
+            .items
+            .iter()
+            .filter(|t| !t.state.is_terminal())
+            .count()
     }
 
     pub fn clear_finished(&mut self) {
-        self.items.retain(|t| !t.state.is_terminal());
-        self.cursor.select(self.cursor.selected(), self.items.len());
+        let items = std::mem::take(&mut self.list.items);
+        self.list.set_items(
+            items
+                .into_iter()
+                .filter(|t| !t.state.is_terminal())
+                .collect(),
+        );
     }
 
     pub fn selected(&self) -> Option<&TaskEntry> {
-        self.items.get(self.cursor.selected())
+        self.list.selected()
+    }
+
+    pub fn select(&mut self, id: TaskId) {
+        self.list.select_key(&id.0.to_string());
     }
 }
 

@@ -170,13 +170,13 @@ fn stale_answers_are_dropped() {
         _ => None,
     });
     // The user chose another cluster before the first answer came.
-    app.clusters.items.push(Cluster {
+    app.clusters.set_clusters(vec![Cluster {
         id: "c1".into(),
         name: "one".into(),
         state: ClusterState::Healthy,
         details: vec![],
-    });
-    app.clusters.cursor.select(1, 2);
+    }]);
+    app.clusters.list.cursor.select(1, 2);
     app.focus = Pane::Clusters;
     let cmds = app.handle_key(code(KeyCode::Enter));
     let new = seq_of(&cmds, |c| match c {
@@ -193,7 +193,7 @@ fn stale_answers_are_dropped() {
         })),
         done: true,
     });
-    assert!(app.vms.items.is_empty(), "stale list must not show");
+    assert!(app.vms.list.items.is_empty(), "stale list must not show");
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn failed_cluster_is_named_and_others_still_show() {
         }),
         done: true,
     });
-    assert_eq!(app.vms.items.len(), 1);
+    assert_eq!(app.vms.list.items.len(), 1);
     assert_eq!(app.vms.failures[0].cluster_name, "edge-cluster-04");
 }
 
@@ -251,7 +251,7 @@ fn vm_chunks_append_and_keep_loading_flag() {
         done: true,
     });
     assert!(!app.vms.loading);
-    assert_eq!(app.vms.items.len(), 900);
+    assert_eq!(app.vms.list.items.len(), 900);
 }
 
 #[test]
@@ -311,7 +311,7 @@ fn create_snapshot_runs_after_preview_and_confirm() {
         .expect("executed");
     assert!(matches!(op, Operation::CreateSnapshot { .. }));
     assert!(app.dialog.is_none());
-    assert_eq!(app.tasks.items[0].state, TaskState::Queued);
+    assert_eq!(app.tasks.list.items[0].state, TaskState::Queued);
     app.on_event(Event::Task {
         id,
         state: TaskState::Running { progress: None },
@@ -325,13 +325,13 @@ fn create_snapshot_runs_after_preview_and_confirm() {
             .any(|c| matches!(c, Command::LoadSnapshots { .. })),
         "the tree is re-read when the task ends"
     );
-    assert_eq!(app.tasks.items.len(), 1, "ended tasks stay listed");
+    assert_eq!(app.tasks.list.items.len(), 1, "ended tasks stay listed");
 }
 
 #[test]
 fn memory_snapshot_needs_a_running_vm() {
     let mut app = ready_app(false);
-    app.vms.items[0].power = VmPower::Stopped;
+    app.vms.list.items[0].power = VmPower::Stopped;
     app.handle_key(key('c'));
     let Some(Dialog::Form(fd)) = &app.dialog else {
         panic!("no form")
@@ -383,7 +383,7 @@ fn rollback_offers_safety_snapshot_and_needs_typed_name() {
         })
         .unwrap();
     assert_eq!(steps.len(), 2);
-    assert_eq!(app.tasks.items.len(), 2);
+    assert_eq!(app.tasks.list.items.len(), 2);
 }
 
 #[test]
@@ -441,7 +441,7 @@ fn per_disk_rollback_of_a_running_vm_says_why_not() {
         m.lines
     );
     app.handle_key(code(KeyCode::Esc));
-    app.vms.items[0].power = VmPower::Stopped;
+    app.vms.list.items[0].power = VmPower::Stopped;
     app.handle_key(key('D'));
     assert!(matches!(app.dialog, Some(Dialog::Form(_))));
 }
@@ -661,8 +661,8 @@ fn task_failure_and_unknown_are_reported() {
         id,
         state: TaskState::Succeeded,
     });
-    assert_eq!(app.tasks.items[0].state, TaskState::Succeeded);
-    assert_eq!(app.tasks.items[0].history.len(), 3);
+    assert_eq!(app.tasks.list.items[0].state, TaskState::Succeeded);
+    assert_eq!(app.tasks.list.items[0].history.len(), 3);
 }
 
 #[test]

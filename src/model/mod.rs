@@ -7,7 +7,7 @@ pub mod snapshot_tree;
 mod task;
 
 pub use capabilities::{Capabilities, SnapshotDeleteRule, SnapshotLayout};
-pub use paging::{Page, PageRequest};
+pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};
 pub use task::{TaskId, TaskOrigin, TaskProgress, TaskState, format_elapsed};
 

@@ -32,12 +32,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !pane.filter.is_empty() {
         title.push(Span::styled(" · filtered", theme.warn));
     }
+    let view = pane.list.describe();
+    if !view.is_empty() {
+        title.push(Span::styled(format!(" · {view} (this page)"), theme.warn));
+    }
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
     let block = pane_block(title, focused, theme);
 
-    let Some(page) = &pane.page else {
+    if pane.page.is_none() {
         let line = match (&pane.scope, &pane.error) {
             (_, Some(e)) => Line::styled(format!("✗ {e}"), theme.error),
             (None, _) => Line::styled(
@@ -47,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             (Some(_), None) => Line::styled("Loading backups…", theme.muted),
         };
         return placeholder(frame, area, block, vec![line]);
-    };
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -72,8 +76,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if notes_h > 0 {
         frame.render_widget(Paragraph::new(notes), parts[0]);
     }
-    if page.items.is_empty() {
-        let msg = if pane.filter.is_empty() {
+    if pane.list.rows() == 0 {
+        let msg = if !pane.list.items.is_empty() {
+            "No backup on this page matches / (Esc in / clears it)."
+        } else if pane.filter.is_empty() {
             "No backups. Press c to create one."
         } else {
             "No backup matches the filter (f to change it)."
@@ -101,12 +107,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         parts[1],
         Block::default(),
         &cols,
-        page.items.len(),
-        &pane.cursor,
+        pane.list.rows(),
+        &pane.list.cursor,
         focused,
         theme,
         |i, w| {
-            let b = &page.items[i];
+            let Some(b) = pane.list.row(i) else {
+                return vec![];
+            };
             let status_style = match b.status {
                 BackupStatus::Done => theme.ok,
                 BackupStatus::InProgress => theme.warn,

@@ -14,6 +14,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let focused = super::focused(app, Pane::Clusters);
     let pane = &app.clusters;
     let mut title = vec![Span::styled("Clusters", title_style(focused, theme))];
+    let view = pane.list.describe();
+    if !view.is_empty() {
+        title.push(Span::styled(format!(" · {view}"), theme.warn));
+    }
     if pane.loading {
         title.push(Span::styled(" …", theme.muted));
     }
@@ -21,11 +25,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner_w = block.inner(area).width.saturating_sub(2) as usize;
     let shown = app.vms.cluster.as_ref().map(|c| c.id.as_str());
 
-    let mut items = vec![ListItem::new(Line::from(vec![
-        Span::styled(if shown == Some("") { "▸ " } else { "  " }, theme.accent),
-        Span::raw("All clusters"),
-    ]))];
-    for c in &pane.items {
+    let mut items: Vec<ListItem> = Vec::new();
+    for row in 0..pane.list.rows() {
+        let Some(c) = pane.list.row(row) else {
+            continue;
+        };
+        let chosen = if shown == Some(c.id.as_str()) {
+            "▸"
+        } else {
+            " "
+        };
+        if c.id.is_empty() {
+            items.push(ListItem::new(Line::from(vec![
+                Span::styled(chosen, theme.accent),
+                Span::raw(" All clusters"),
+            ])));
+            continue;
+        }
         let failed_here = pane.failures.iter().any(|f| f.cluster_id == c.id)
             || app.vms.failures.iter().any(|f| f.cluster_id == c.id);
         let (mark, style) = match &c.state {
@@ -33,11 +49,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ClusterState::Degraded(_) => ("◐ ", theme.warn),
             ClusterState::Unknown if !failed_here => ("○ ", theme.muted),
             _ => ("✗ ", theme.error),
-        };
-        let chosen = if shown == Some(c.id.as_str()) {
-            "▸"
-        } else {
-            " "
         };
         items.push(ListItem::new(Line::from(vec![
             Span::styled(chosen, theme.accent),
@@ -52,11 +63,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ))));
     }
     let inner_h = block.inner(area).height as usize;
-    pane.cursor.visible_range(items.len(), inner_h);
-    pane.cursor.set_first_row_y(area.y + 1);
+    let cursor = &pane.list.cursor;
+    cursor.visible_range(items.len(), inner_h);
+    cursor.set_first_row_y(area.y + 1);
     let mut state = ListState::default()
-        .with_selected(Some(pane.cursor.selected()))
-        .with_offset(pane.cursor.offset());
+        .with_selected(Some(cursor.selected()))
+        .with_offset(cursor.offset());
     let list = List::new(items).block(block).highlight_style(if focused {
         theme.selected
     } else {

@@ -47,17 +47,11 @@ fn time(app: &App, t: &Option<jiff::Timestamp>) -> String {
 fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
     match app.focus {
         Pane::Clusters => {
-            let Some(c) = app
-                .clusters
-                .cursor
-                .selected()
-                .checked_sub(1)
-                .and_then(|i| app.clusters.items.get(i))
-            else {
+            let Some(c) = app.clusters.selected().filter(|c| !c.id.is_empty()) else {
                 return (
                     "All clusters".into(),
                     vec![
-                        kv("Clusters", app.clusters.items.len().to_string(), theme),
+                        kv("Clusters", app.clusters.clusters().len().to_string(), theme),
                         Line::styled("Enter lists the VMs of every cluster.", theme.muted),
                     ],
                 );

@@ -18,14 +18,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let pane = &app.tasks;
     let running = pane.running();
     let mut title = vec![Span::styled("Tasks", title_style(focused, theme))];
-    if !pane.items.is_empty() {
+    if !pane.list.items.is_empty() {
         title.push(Span::styled(
-            format!(" · {running} running · {} total", pane.items.len()),
+            format!(" · {running} running · {} total", pane.list.items.len()),
             theme.muted,
         ));
     }
+    let view = pane.list.describe();
+    if !view.is_empty() {
+        title.push(Span::styled(format!(" · {view}"), theme.warn));
+    }
     let block = pane_block(title, focused, theme);
-    if pane.items.is_empty() {
+    if pane.list.items.is_empty() {
         return placeholder(
             frame,
             area,
@@ -49,12 +53,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         area,
         block,
         &cols,
-        pane.items.len(),
-        &pane.cursor,
+        pane.list.rows(),
+        &pane.list.cursor,
         focused,
         theme,
         |i, w| {
-            let t = &pane.items[i];
+            let Some(t) = pane.list.row(i) else {
+                return vec![];
+            };
             let elapsed = t.elapsed(app.now);
             let (mark, mark_style) = match &t.state {
                 TaskState::Queued => ("·", theme.muted),

@@ -18,13 +18,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(c) = &pane.cluster {
         title.push(Span::styled(format!(" · {}", c.name), theme.title));
     }
-    if !pane.items.is_empty() || pane.total > 0 {
-        let count = if pane.loading && (pane.items.len() as u64) < pane.total {
-            format!(" · {}/{}", pane.items.len(), pane.total)
+    let loaded = pane.list.items.len();
+    if loaded > 0 || pane.total > 0 {
+        let count = if pane.loading && (loaded as u64) < pane.total {
+            format!(" · {loaded}/{}", pane.total)
+        } else if pane.list.rows() < loaded {
+            format!(" · {} of {loaded}", pane.list.rows())
         } else {
-            format!(" · {}", pane.items.len())
+            format!(" · {loaded}")
         };
         title.push(Span::styled(count, theme.muted));
+    }
+    let view = pane.list.describe();
+    if !view.is_empty() {
+        title.push(Span::styled(format!(" · {view}"), theme.warn));
     }
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
@@ -66,9 +73,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(banner), parts[0]);
     }
     let table_area = parts[1];
-    if pane.items.is_empty() {
+    if pane.list.rows() == 0 {
         let msg = if pane.loading {
             "Loading VMs…"
+        } else if !pane.list.items.is_empty() {
+            "No VM matches the filter (/ to change it)."
         } else {
             "No VMs."
         };
@@ -97,12 +106,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         table_area,
         ratatui::widgets::Block::default(),
         &cols,
-        pane.items.len(),
-        &pane.cursor,
+        pane.list.rows(),
+        &pane.list.cursor,
         focused,
         theme,
         |i, w| {
-            let vm = &pane.items[i];
+            let Some(vm) = pane.list.row(i) else {
+                return vec![];
+            };
             let power_style = match vm.power {
                 VmPower::Running => theme.ok,
                 VmPower::Stopped => theme.muted,

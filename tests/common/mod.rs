@@ -282,7 +282,7 @@ pub fn main_app(vms: usize) -> App {
 
 /// Tasks in each state, started at `start`.
 fn add_tasks(app: &mut App, start: Instant) {
-    let v = app.vms.items[1].to_ref();
+    let v = app.vms.list.items[1].to_ref();
     let ops = [
         vmdeck::operation::Operation::CreateSnapshot {
             vm: v.clone(),
@@ -306,8 +306,8 @@ fn add_tasks(app: &mut App, start: Instant) {
         },
     ];
     let mut ids = Vec::new();
-    for op in ops {
-        ids.push(app.tasks.add(op, start));
+    for (i, op) in ops.into_iter().enumerate() {
+        ids.push(app.tasks.add(op, start + Duration::from_secs(i as u64)));
     }
     app.on_event(Event::Task {
         id: ids[0],
