@@ -128,33 +128,17 @@ impl App {
             cursor.apply(action, n);
             return;
         }
-        match self.focus {
-            Pane::Snapshots => {
-                let mut st = self.snapshots.state.borrow_mut();
-                match action {
-                    Action::Up => {
-                        st.key_up();
-                    }
-                    Action::Down => {
-                        st.key_down();
-                    }
-                    Action::Top => {
-                        st.select_first();
-                    }
-                    Action::Bottom => {
-                        st.select_last();
-                    }
-                    Action::PageUp => {
-                        st.select_relative(|cur| cur.map_or(0, |c| c.saturating_sub(10)));
-                    }
-                    Action::PageDown => {
-                        st.select_relative(|cur| cur.map_or(0, |c| c.saturating_add(10)));
-                    }
-                    _ => {}
-                }
-            }
-            _ => {}
-        }
+        // The snapshot tree moves through its own widget state.
+        let mut st = self.snapshots.state.borrow_mut();
+        match action {
+            Action::Up => st.key_up(),
+            Action::Down => st.key_down(),
+            Action::Top => st.select_first(),
+            Action::Bottom => st.select_last(),
+            Action::PageUp => st.select_relative(|cur| cur.map_or(0, |c| c.saturating_sub(10))),
+            Action::PageDown => st.select_relative(|cur| cur.map_or(0, |c| c.saturating_add(10))),
+            _ => false,
+        };
     }
 
     /// The cluster under the cursor ("All clusters" has an empty id).
