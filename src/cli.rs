@@ -289,6 +289,7 @@ async fn dashboard(
     let mut app = App::new(session);
     app.keymap = look.keymap;
     app.mouse = look.mouse;
+    app.apply_ui_state(&crate::state::load());
     let result = crate::tui::run(app, fetcher, look.theme).await;
     backend.logout().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))

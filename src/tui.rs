@@ -67,6 +67,16 @@ async fn event_loop(
             dirty = false;
             last_draw = Instant::now();
         }
+        if app.state_changed {
+            app.state_changed = false;
+            let state = app.ui_state();
+            // Off the UI loop: a slow disk must not stall a frame.
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = crate::state::save(&state) {
+                    tracing::warn!(error = %e, "cannot save state");
+                }
+            });
+        }
         if app.quit {
             return Ok(());
         }

@@ -134,3 +134,62 @@ fn help_overlay() {
     app.handle_key(key('?'));
     insta::assert_snapshot!(render(&app, 120, 60).backend());
 }
+
+#[test]
+fn command_line_with_completion() {
+    let mut app = main_app(5);
+    app.handle_key(key(':'));
+    app.handle_key(key('s'));
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn filtered_and_sorted_vm_list() {
+    let mut app = main_app(48);
+    app.focus = Pane::Vms;
+    app.run_command("sort name desc").unwrap();
+    app.handle_key(key('/'));
+    for c in "vm-0001".chars() {
+        app.handle_key(key(c));
+    }
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn snapshot_search_highlights_hits() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('/'));
+    for c in "exp".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+/// Monochrome: no colour anywhere, and the selection still shows (reverse video).
+#[test]
+fn monochrome_theme_keeps_selection_visible() {
+    let app = main_app(5);
+    let mut t = Terminal::new(TestBackend::new(100, 26)).unwrap();
+    let theme = Theme::monochrome();
+    t.draw(|f| vmdeck::ui::draw(f, &app, &theme)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut reversed_rows = std::collections::BTreeSet::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert_eq!(c.fg, ratatui::style::Color::Reset, "colour at {x},{y}");
+            assert_eq!(c.bg, ratatui::style::Color::Reset, "colour at {x},{y}");
+            if c.modifier.contains(ratatui::style::Modifier::REVERSED) {
+                reversed_rows.insert(y);
+            }
+        }
+    }
+    assert_eq!(
+        reversed_rows.len(),
+        1,
+        "exactly the focused selection is reversed"
+    );
+    insta::assert_snapshot!(t.backend());
+}

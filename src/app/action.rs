@@ -36,6 +36,12 @@ pub enum Action {
     FirstPage,
     LastPage,
     ClearFinishedTasks,
+    CommandMode,
+    Filter,
+    SortNext,
+    SortReverse,
+    NextHit,
+    PrevHit,
 }
 
 impl Action {

@@ -7,6 +7,9 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return vec![];
         }
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
         if self.dialog.is_some() {
             return self.dialog_key(key);
         }
@@ -97,7 +100,51 @@ impl App {
                 self.tasks.clear_finished();
                 vec![]
             }
+            Action::CommandMode => {
+                self.open_prompt(prompt::PromptKind::Command);
+                vec![]
+            }
+            Action::Filter => {
+                self.open_prompt(prompt::PromptKind::Filter(self.focus));
+                vec![]
+            }
+            Action::SortNext | Action::SortReverse => {
+                let reverse = action == Action::SortReverse;
+                match self.focus {
+                    Pane::Clusters => self.clusters.list.cycle_sort(reverse),
+                    Pane::Vms => self.vms.list.cycle_sort(reverse),
+                    Pane::Backups => self.backups.list.cycle_sort(reverse),
+                    Pane::Tasks => self.tasks.list.cycle_sort(reverse),
+                    Pane::Snapshots => return vec![],
+                }
+                self.state_changed = true;
+                vec![]
+            }
+            Action::NextHit | Action::PrevHit => {
+                self.snapshots.next_hit(action == Action::PrevHit);
+                vec![]
+            }
         }
+    }
+
+    /// Sets a pane's sort (remembered across restarts).
+    pub fn set_sort(&mut self, pane: Pane, sort: Option<view::Sort>) {
+        let list_view = match pane {
+            Pane::Clusters => &mut self.clusters.list.view,
+            Pane::Vms => &mut self.vms.list.view,
+            Pane::Backups => &mut self.backups.list.view,
+            Pane::Tasks => &mut self.tasks.list.view,
+            Pane::Snapshots => return,
+        };
+        list_view.sort = sort.or(list_view.default_sort);
+        match pane {
+            Pane::Clusters => self.clusters.list.refresh(),
+            Pane::Vms => self.vms.list.refresh(),
+            Pane::Backups => self.backups.list.refresh(),
+            Pane::Tasks => self.tasks.list.refresh(),
+            Pane::Snapshots => {}
+        }
+        self.state_changed = true;
     }
 
     /// The cursor and row count of a list pane (not the snapshot tree).

@@ -417,6 +417,10 @@ impl Default for Keymap {
                 false,
             ),
             g(vec![Key::ch('r'), Key::ctrl('r')], Refresh, "refresh", true),
+            g(vec![Key::ch(':')], CommandMode, "command", true),
+            g(vec![Key::ch('/')], Filter, "filter", true),
+            g(vec![Key::ch('o')], SortNext, "sort by next column", false),
+            g(vec![Key::ch('O')], SortReverse, "reverse the sort", false),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(

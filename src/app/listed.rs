@@ -14,8 +14,9 @@ pub trait Listable {
     const COLUMNS: &'static [&'static str];
     /// Identity, to keep the selection on the same item across refreshes.
     fn key(&self) -> &str;
-    /// What `/` searches.
-    fn search_text(&self) -> String;
+    /// What `/` searches: each field is matched on its own, so a fuzzy pattern cannot
+    /// stitch a match together across the name, the IP and the id.
+    fn search_fields(&self) -> Vec<&str>;
     fn compare(&self, other: &Self, column: usize) -> Ordering;
     /// Pinned items stay on top, unfiltered (the "All clusters" row).
     fn pinned(&self) -> bool {
@@ -79,7 +80,7 @@ impl<T: Listable> Listed<T> {
             .filter(|i| self.items[*i].pinned())
             .collect();
         self.view
-            .rebuild(&self.items, Listable::search_text, |a, b, c| {
+            .rebuild(&self.items, Listable::search_fields, |a, b, c| {
                 a.compare(b, c)
             });
         self.view.order.retain(|i| !self.items[*i].pinned());
@@ -146,11 +147,8 @@ impl Listable for Vm {
     fn key(&self) -> &str {
         &self.id
     }
-    fn search_text(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.name, self.ip, self.id, self.cluster.name
-        )
+    fn search_fields(&self) -> Vec<&str> {
+        vec![&self.name, &self.ip, &self.id, &self.cluster.name]
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
@@ -183,8 +181,8 @@ impl Listable for Cluster {
     fn key(&self) -> &str {
         &self.id
     }
-    fn search_text(&self) -> String {
-        self.name.clone()
+    fn search_fields(&self) -> Vec<&str> {
+        vec![&self.name]
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         let rank = |c: &Cluster| match c.state {
@@ -208,14 +206,13 @@ impl Listable for Backup {
     fn key(&self) -> &str {
         &self.id
     }
-    fn search_text(&self) -> String {
-        format!(
-            "{} {} {} {}",
-            self.name,
-            self.vm.name,
+    fn search_fields(&self) -> Vec<&str> {
+        vec![
+            &self.name,
+            &self.vm.name,
             name_of(&self.point),
-            self.description
-        )
+            &self.description,
+        ]
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         match column {
@@ -234,8 +231,8 @@ impl Listable for super::panes::TaskEntry {
     fn key(&self) -> &str {
         &self.key
     }
-    fn search_text(&self) -> String {
-        format!("{} {} {}", self.title, self.target, self.state.label())
+    fn search_fields(&self) -> Vec<&str> {
+        vec![&self.title, &self.target, self.state.label()]
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         let rank = |s: &TaskState| match s {

@@ -15,6 +15,7 @@ mod loads;
 mod mouse;
 mod operations;
 pub mod panes;
+pub mod prompt;
 pub mod snapshots;
 pub mod view;
 
@@ -129,6 +130,14 @@ pub struct App {
     seq: u64,
     pub quit: bool,
     last_detail_poll: Option<Instant>,
+    /// The `:` or `/` line being typed.
+    pub prompt: Option<prompt::Prompt>,
+    /// Names of every configured profile (for `:profile` and its completion).
+    pub profiles: Vec<String>,
+    /// Set by `:profile NAME`; the event loop switches site and clears it.
+    pub switch_to: Option<String>,
+    /// Set when something worth remembering across restarts changed (sorts).
+    pub state_changed: bool,
     /// Mouse clicks and wheel (on unless the config says `mouse = false`).
     pub mouse: bool,
     /// Where each pane was drawn last, in `Pane::ORDER` (for mouse hit-testing).
@@ -161,6 +170,10 @@ impl App {
             last_detail_poll: None,
             mouse: true,
             pane_areas: Default::default(),
+            prompt: None,
+            profiles: Vec::new(),
+            switch_to: None,
+            state_changed: false,
         }
     }
 

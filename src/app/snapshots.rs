@@ -121,6 +121,9 @@ pub struct SnapshotsPane {
     pub revision: u64,
     /// Rows built for the tree widget, tagged with the revision they were built for.
     pub rows: RefCell<Option<(u64, Vec<tui_tree_widget::TreeItem<'static, NodeId>>)>>,
+    /// The `/` search and the snapshots it found, in display order.
+    pub search: String,
+    pub hits: Vec<NodeId>,
 }
 
 impl SnapshotsPane {
@@ -160,6 +163,14 @@ impl SnapshotsPane {
         self.loading = false;
         self.error = None;
         self.revision += 1;
+        if !self.search.is_empty() {
+            let keep = self.selected_node();
+            let text = self.search.clone();
+            self.search_for(&text);
+            if let Some(n) = keep {
+                self.select_node(n);
+            }
+        }
     }
 
     pub fn clear(&mut self, vm: Option<VmRef>) {
@@ -186,6 +197,65 @@ impl SnapshotsPane {
         if let Some(p) = self.layout.paths.get(&node) {
             self.state.get_mut().select(p.clone());
         }
+    }
+
+    /// Searches names and descriptions; opens the branches leading to the hits and selects
+    /// the first one.
+    pub fn search_for(&mut self, text: &str) {
+        self.search = text.to_string();
+        self.hits.clear();
+        self.revision += 1;
+        let matcher = super::view::FilterMatcher::new(text);
+        let Some(tree) = &self.tree else {
+            return;
+        };
+        if !matcher.is_active() {
+            return;
+        }
+        // Display order: walk the layout.
+        let mut order = Vec::new();
+        let mut stack: Vec<&DisplayItem> = self.layout.items.iter().rev().collect();
+        while let Some(item) = stack.pop() {
+            order.push(item.node);
+            stack.extend(item.children.iter().rev());
+        }
+        self.hits = order
+            .into_iter()
+            .filter(|n| {
+                tree.snapshot(*n)
+                    .is_some_and(|s| matcher.matches_any(&[&s.name, &s.description]))
+            })
+            .collect();
+        let state = self.state.get_mut();
+        for hit in &self.hits {
+            if let Some(path) = self.layout.paths.get(hit) {
+                for k in 1..path.len() {
+                    state.open(path[..k].to_vec());
+                }
+            }
+        }
+        if let Some(first) = self.hits.first().copied() {
+            self.select_node(first);
+        }
+    }
+
+    /// Moves to the next (or previous) search hit.
+    pub fn next_hit(&mut self, backwards: bool) -> bool {
+        if self.hits.is_empty() {
+            return false;
+        }
+        let cur = self
+            .selected_node()
+            .and_then(|n| self.hits.iter().position(|h| *h == n));
+        let n = self.hits.len();
+        let next = match (cur, backwards) {
+            (Some(i), false) => (i + 1) % n,
+            (Some(i), true) => (i + n - 1) % n,
+            (None, false) => 0,
+            (None, true) => n - 1,
+        };
+        self.select_node(self.hits[next]);
+        true
     }
 
     pub fn is_marker(&self, node: NodeId) -> bool {
@@ -303,6 +373,37 @@ mod tests {
         // A new snapshot c was taken: the VM now sits on it.
         pane.set_tree(tree(&[("a", ""), ("b", "a"), ("c", "b")], Some("c")));
         assert_eq!(pane.selected_snapshot().unwrap().1.name, "c");
+    }
+
+    #[test]
+    fn search_opens_branches_to_hits_and_cycles() {
+        let mut pane = SnapshotsPane::default();
+        // a → b → (c → d, e)
+        pane.set_tree(tree(
+            &[("a", ""), ("b", "a"), ("c", "b"), ("d", "c"), ("e", "b")],
+            Some("e"),
+        ));
+        // Close everything, then search.
+        pane.state.get_mut().close_all();
+        pane.search_for("d");
+        let d = pane.tree.as_ref().unwrap().find("d").unwrap();
+        assert_eq!(pane.hits, vec![d]);
+        assert_eq!(pane.selected_node(), Some(d));
+        let path = pane.layout.paths[&d].clone();
+        for k in 1..path.len() {
+            assert!(
+                pane.state.borrow().opened().contains(&path[..k].to_vec()),
+                "branch {k} open"
+            );
+        }
+        pane.search_for("!zzz");
+        assert_eq!(pane.hits.len(), 5, "inverted search finds every snapshot");
+        let first = pane.hits[0];
+        assert_eq!(pane.selected_node(), Some(first));
+        pane.next_hit(true);
+        assert_eq!(pane.selected_node(), pane.hits.last().copied());
+        pane.search_for("");
+        assert!(pane.hits.is_empty());
     }
 
     #[test]

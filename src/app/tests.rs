@@ -758,3 +758,102 @@ fn mouse_click_focuses_selects_and_enters() {
     assert!(app.handle_mouse(click(vms.x + 5, vms.y + 2)).is_empty());
     assert_eq!(app.focus, Pane::Snapshots);
 }
+
+#[test]
+fn command_mode_completes_and_runs() {
+    let mut app = ready_app(false);
+    app.profiles = vec!["lab".into(), "prod".into()];
+    app.handle_key(key(':'));
+    assert!(app.prompt.is_some());
+    type_text(&mut app, "ba");
+    assert_eq!(app.prompt.as_ref().unwrap().candidates, ["backups"]);
+    app.handle_key(code(KeyCode::Tab));
+    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "backups");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.prompt.is_none());
+    assert_eq!(app.focus, Pane::Backups);
+    // Aliases.
+    app.handle_key(key(':'));
+    type_text(&mut app, "vm");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.focus, Pane::Vms);
+    // Arguments complete too; unknown things are explained in the prompt.
+    app.handle_key(key(':'));
+    type_text(&mut app, "profile p");
+    assert_eq!(app.prompt.as_ref().unwrap().candidates, ["prod"]);
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.switch_to.as_deref(), Some("prod"));
+    app.handle_key(key(':'));
+    type_text(&mut app, "frobnicate");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(
+        app.prompt
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("frobnicate")
+    );
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key(':'));
+    type_text(&mut app, "q");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.quit);
+}
+
+#[test]
+fn filter_as_you_type_inverts_and_clears() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.handle_key(key('/'));
+    type_text(&mut app, "db");
+    assert_eq!(app.vms.list.rows(), 1, "filtered while typing");
+    assert_eq!(app.vms.selected().unwrap().name, "db-01");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.vms.list.rows(), 1, "kept after Enter");
+    app.handle_key(key('/'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "!db");
+    assert_eq!(app.vms.selected().unwrap().name, "web-01");
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.vms.list.rows(), 2, "Esc clears the filter");
+}
+
+#[test]
+fn sorting_from_keys_and_command() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.handle_key(key('o'));
+    assert_eq!(app.vms.list.row(0).unwrap().name, "db-01", "by name");
+    app.handle_key(key('O'));
+    assert_eq!(app.vms.list.row(0).unwrap().name, "web-01", "reversed");
+    assert!(app.state_changed);
+    app.run_command("sort power").unwrap();
+    assert_eq!(app.vms.list.row(0).unwrap().power, VmPower::Running);
+    assert!(
+        app.run_command("sort colour")
+            .unwrap_err()
+            .contains("colour")
+    );
+}
+
+#[test]
+fn sorts_round_trip_through_the_state_file_format() {
+    let mut app = ready_app(false);
+    app.run_command("vms").unwrap();
+    app.run_command("sort ip desc").unwrap();
+    let state = app.ui_state();
+    assert_eq!(state.sort.get("vms").map(String::as_str), Some("ip:desc"));
+    let text = toml::to_string(&state).unwrap();
+    let back: crate::state::UiState = toml::from_str(&text).unwrap();
+    let mut fresh = App::new(session(false));
+    fresh.apply_ui_state(&back);
+    assert_eq!(fresh.ui_state(), state);
+    assert!(!fresh.state_changed);
+    // Rubbish in the file is ignored, not fatal.
+    let junk: crate::state::UiState =
+        toml::from_str("[sort]\nvms = \"colour:sideways\"\nnope = \"x\"\n").unwrap();
+    fresh.apply_ui_state(&junk);
+}

@@ -42,17 +42,17 @@ impl View {
         self.order.iter().position(|i| *i == item)
     }
 
-    /// Recomputes the order. `text` gives what the filter searches in an item; `cmp`
-    /// compares two items by a column.
-    pub fn rebuild<T>(
+    /// Recomputes the order. `fields` gives the texts the filter searches in an item (an
+    /// item matches when one field does); `cmp` compares two items by a column.
+    pub fn rebuild<'a, T: 'a>(
         &mut self,
-        items: &[T],
-        text: impl Fn(&T) -> String,
+        items: &'a [T],
+        fields: impl Fn(&'a T) -> Vec<&'a str>,
         cmp: impl Fn(&T, &T, usize) -> Ordering,
     ) {
         let matcher = FilterMatcher::new(&self.filter);
         self.order = (0..items.len())
-            .filter(|i| matcher.matches(&text(&items[*i])))
+            .filter(|i| matcher.matches_any(&fields(&items[*i])))
             .collect();
         if let Some(sort) = self.sort {
             // Stable: equal keys keep the platform's order.
@@ -141,6 +141,19 @@ impl FilterMatcher {
         hit != self.invert
     }
 
+    /// Whether one of the fields matches (inverted: none of them does).
+    pub fn matches_any(&self, fields: &[&str]) -> bool {
+        let Some(p) = &self.pattern else {
+            return true;
+        };
+        let mut buf = Vec::new();
+        let mut m = self.matcher.borrow_mut();
+        let hit = fields
+            .iter()
+            .any(|f| p.score(Utf32Str::new(f, &mut buf), &mut m).is_some());
+        hit != self.invert
+    }
+
     pub fn is_active(&self) -> bool {
         self.pattern.is_some()
     }
@@ -170,16 +183,16 @@ mod tests {
             filter: "wb".into(),
             ..Default::default()
         };
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["web-01", "web-02"]);
         v.filter = "!web".into();
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["财务系统-db01", "cache-02"]);
         v.filter = "财务".into();
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["财务系统-db01"]);
         v.filter = "!".into();
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(v.len(), 4, "an empty inverted filter keeps everything");
     }
 
@@ -188,10 +201,10 @@ mod tests {
         let items = ["b", "a", "c"];
         let mut v = View::default();
         v.cycle_sort(2, false);
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["a", "b", "c"]);
         v.cycle_sort(2, true);
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["c", "b", "a"]);
         assert_eq!(v.describe(&["NAME", "POWER"]), "by name ↓");
         v.cycle_sort(2, false);
@@ -204,7 +217,7 @@ mod tests {
         );
         v.cycle_sort(2, false);
         assert_eq!(v.sort, None);
-        v.rebuild(&items, |s| s.to_string(), |a, b, _| a.cmp(b));
+        v.rebuild(&items, |s| vec![*s], |a, b, _| a.cmp(b));
         assert_eq!(names(&v, &items), ["b", "a", "c"], "platform order again");
     }
 }

@@ -10,6 +10,7 @@ mod footer;
 mod form;
 mod help;
 mod message;
+mod prompt;
 mod remote;
 mod snapshots;
 mod status_bar;
@@ -108,6 +109,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     tasks::draw(frame, areas.tasks, app, theme);
     details::draw(frame, areas.details, app, theme);
     footer::draw(frame, areas.footer, app, theme);
+    if let Some(p) = &app.prompt {
+        prompt::draw(frame, areas.footer, app, p, theme);
+    }
 
     match &app.dialog {
         None => {}

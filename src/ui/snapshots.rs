@@ -100,28 +100,37 @@ pub fn build_rows(
     app: &App,
     theme: &Theme,
 ) -> Vec<TreeItem<'static, NodeId>> {
-    let current = tree.current_snapshot();
+    let marks = Marks {
+        current: tree.current_snapshot(),
+        hits: app.snapshots.hits.iter().copied().collect(),
+    };
     items
         .iter()
-        .map(|item| build_item(tree, item, current, app, theme))
+        .map(|item| build_item(tree, item, &marks, app, theme))
         .collect()
+}
+
+/// What a row needs to know to highlight itself.
+struct Marks {
+    current: Option<NodeId>,
+    hits: std::collections::HashSet<NodeId>,
 }
 
 fn build_item(
     tree: &SnapshotTree,
     item: &DisplayItem,
-    current: Option<NodeId>,
+    marks: &Marks,
     app: &App,
     theme: &Theme,
 ) -> TreeItem<'static, NodeId> {
-    let text = row_text(tree, item.node, current, app, theme);
+    let text = row_text(tree, item.node, marks, app, theme);
     if item.children.is_empty() {
         return TreeItem::new_leaf(item.node, text);
     }
     let children: Vec<_> = item
         .children
         .iter()
-        .map(|c| build_item(tree, c, current, app, theme))
+        .map(|c| build_item(tree, c, marks, app, theme))
         .collect();
     TreeItem::new(item.node, text.clone(), children)
         .unwrap_or_else(|_| TreeItem::new_leaf(item.node, text))
@@ -130,17 +139,22 @@ fn build_item(
 fn row_text(
     tree: &SnapshotTree,
     node: NodeId,
-    current: Option<NodeId>,
+    marks: &Marks,
     app: &App,
     theme: &Theme,
 ) -> Line<'static> {
     match &tree.nodes[node].kind {
         NodeKind::Snapshot(s) => {
-            let is_current = current == Some(node);
-            let mut spans = vec![Span::styled(
-                s.name.clone(),
-                if is_current { theme.accent } else { theme.base },
-            )];
+            let style = if marks.hits.contains(&node) {
+                theme
+                    .warn
+                    .add_modifier(ratatui::style::Modifier::UNDERLINED)
+            } else if marks.current == Some(node) {
+                theme.accent
+            } else {
+                theme.base
+            };
+            let mut spans = vec![Span::styled(s.name.clone(), style)];
             if let Some(t) = &s.created {
                 spans.push(Span::styled(
                     format!(
