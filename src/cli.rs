@@ -283,6 +283,7 @@ async fn dashboard(
         read_only: profile.read_only,
         caps: backend.capabilities().clone(),
         backup_page_size: profile.backup_page_size(),
+        refresh_every: profile.refresh_every(),
     };
     tracing::info!(profile = name, url = %profile.url, "connected");
     let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);

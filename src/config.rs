@@ -46,7 +46,64 @@ pub struct Profile {
     pub read_only: bool,
     /// Rows per page in the Backups pane.
     pub backup_page_size: Option<u32>,
+    /// Re-read what is on screen this often: seconds, or "30s", "5m", "off" (default 30s).
+    pub refresh_interval: Option<Interval>,
+    /// Language of platform messages: "en" (default) or "zh-CN".
+    pub language: Option<Language>,
 }
+
+/// A refresh interval; `None` inside means never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval(pub Option<std::time::Duration>);
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(u64),
+            Text(String),
+        }
+        let parse = |t: &str| -> Option<Interval> {
+            let t = t.trim();
+            if matches!(t, "off" | "never" | "0") {
+                return Some(Interval(None));
+            }
+            let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+            let n: u64 = num.parse().ok()?;
+            let secs = match unit.trim() {
+                "" | "s" => n,
+                "m" => n * 60,
+                "h" => n * 3600,
+                _ => return None,
+            };
+            Some(Interval(
+                (secs > 0).then(|| std::time::Duration::from_secs(secs)),
+            ))
+        };
+        match Raw::deserialize(d)? {
+            Raw::Secs(0) => Ok(Interval(None)),
+            Raw::Secs(n) => Ok(Interval(Some(std::time::Duration::from_secs(n)))),
+            Raw::Text(t) => parse(&t).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "refresh_interval \"{t}\": write seconds (30), \"30s\", \"5m\" or \"off\""
+                ))
+            }),
+        }
+    }
+}
+
+/// The language platform messages are shown in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "en", alias = "en-US")]
+    English,
+    #[serde(rename = "zh-CN", alias = "zh")]
+    Chinese,
+}
+
+pub const DEFAULT_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Profile {
     pub fn new(platform: Platform, url: impl Into<String>, username: impl Into<String>) -> Self {
@@ -62,7 +119,14 @@ impl Profile {
             ca_cert: None,
             read_only: false,
             backup_page_size: None,
+            refresh_interval: None,
+            language: None,
         }
+    }
+
+    /// How often to re-read the screen's data (`None`: never).
+    pub fn refresh_every(&self) -> Option<std::time::Duration> {
+        self.refresh_interval.map_or(Some(DEFAULT_REFRESH), |i| i.0)
     }
 
     pub fn http_options(&self) -> HttpOptions {
@@ -266,6 +330,35 @@ read_only = true
         assert_eq!(p.platform, Platform::TopHc);
         assert!(p.insecure_tls && p.read_only);
         assert_eq!(p.backup_page_size(), DEFAULT_BACKUP_PAGE_SIZE);
+    }
+
+    #[test]
+    fn refresh_interval_forms() {
+        let p = |v: &str| {
+            let text = format!(
+                "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nrefresh_interval = {v}\n"
+            );
+            Config::parse(&text, Path::new("c.toml")).map(|c| c.profiles["a"].refresh_every())
+        };
+        assert_eq!(p("45").unwrap(), Some(std::time::Duration::from_secs(45)));
+        assert_eq!(
+            p("\"2m\"").unwrap(),
+            Some(std::time::Duration::from_secs(120))
+        );
+        assert_eq!(p("\"off\"").unwrap(), None);
+        assert_eq!(p("0").unwrap(), None);
+        assert!(p("\"soon\"").unwrap_err().contains("refresh_interval"));
+        let none = Profile::new(Platform::TopHc, "http://x", "u");
+        assert_eq!(none.refresh_every(), Some(DEFAULT_REFRESH));
+    }
+
+    #[test]
+    fn language_values() {
+        let text = "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nlanguage = \"zh-CN\"\n";
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(c.profiles["a"].language, Some(Language::Chinese));
+        let bad = text.replace("zh-CN", "fr");
+        assert!(Config::parse(&bad, Path::new("c.toml")).is_err());
     }
 
     #[test]

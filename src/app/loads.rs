@@ -67,12 +67,19 @@ impl App {
         vec![Command::LoadBackupPoints { seq, cluster }]
     }
 
+    /// `r`: re-read everything on screen now.
     pub(super) fn refresh(&mut self) -> Vec<Command> {
+        self.say(Level::Info, "refreshing…");
+        self.last_reload = Some(self.now);
+        self.reload()
+    }
+
+    /// Re-reads what is on screen (the refresh interval does this quietly).
+    pub(super) fn reload(&mut self) -> Vec<Command> {
         let mut cmds = self.load_clusters();
         cmds.extend(self.load_vms());
         cmds.extend(self.load_chosen_vm());
         cmds.extend(self.load_backups());
-        self.say(Level::Info, "refreshing…");
         cmds
     }
 

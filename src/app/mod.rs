@@ -81,6 +81,8 @@ pub struct Session {
     pub read_only: bool,
     pub caps: Capabilities,
     pub backup_page_size: u32,
+    /// Re-read the screen this often (`None`: only on `r`).
+    pub refresh_every: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +138,8 @@ pub struct App {
     pub profiles: Vec<String>,
     /// Set by `:profile NAME`; the event loop switches site and clears it.
     pub switch_to: Option<String>,
+    /// When the screen was last re-read (by `r` or the interval).
+    last_reload: Option<Instant>,
     /// Set when something worth remembering across restarts changed (sorts).
     pub state_changed: bool,
     /// Mouse clicks and wheel (on unless the config says `mouse = false`).
@@ -171,6 +175,7 @@ impl App {
             mouse: true,
             pane_areas: Default::default(),
             prompt: None,
+            last_reload: None,
             profiles: Vec::new(),
             switch_to: None,
             state_changed: false,
@@ -219,6 +224,14 @@ impl App {
             && s.level == Level::Info
         {
             self.status = None;
+        }
+        let start = *self.last_reload.get_or_insert(now);
+        if let Some(every) = self.session.refresh_every
+            && now.saturating_duration_since(start) >= every
+            && self.dialog.is_none()
+        {
+            self.last_reload = Some(now);
+            return self.reload();
         }
         let busy = self.tasks.running() > 0;
         let due = self

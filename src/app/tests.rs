@@ -34,6 +34,7 @@ pub(crate) fn session(read_only: bool) -> Session {
         read_only,
         caps: tophc_caps(),
         backup_page_size: 10,
+        refresh_every: Some(std::time::Duration::from_secs(30)),
     }
 }
 
@@ -856,4 +857,38 @@ fn sorts_round_trip_through_the_state_file_format() {
     let junk: crate::state::UiState =
         toml::from_str("[sort]\nvms = \"colour:sideways\"\nnope = \"x\"\n").unwrap();
     fresh.apply_ui_state(&junk);
+}
+
+#[test]
+fn refresh_interval_rereads_quietly() {
+    let mut app = ready_app(false);
+    let t0 = app.now;
+    assert!(
+        app.tick(t0, app.wall)
+            .iter()
+            .all(|c| !matches!(c, Command::LoadClusters { .. }))
+    );
+    let cmds = app.tick(t0 + std::time::Duration::from_secs(31), app.wall);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadClusters { .. }))
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadSnapshots { .. }))
+    );
+    let cmds = app.tick(t0 + std::time::Duration::from_secs(40), app.wall);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadClusters { .. })),
+        "not again so soon"
+    );
+    app.session.refresh_every = None;
+    let cmds = app.tick(t0 + std::time::Duration::from_secs(400), app.wall);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadClusters { .. }))
+    );
 }

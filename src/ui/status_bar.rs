@@ -38,6 +38,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(sep());
         spans.push(Span::styled(format!("refreshed {local}"), theme.muted));
     }
+    if let Some(every) = s.refresh_every {
+        spans.push(Span::styled(
+            format!(" ↻ {}", crate::model::format_elapsed(every)),
+            theme.muted,
+        ));
+    }
     let left = Line::from(spans);
     let right = app.status.as_ref().map(|m| {
         let style = match m.level {

@@ -38,6 +38,7 @@ pub fn session() -> Session {
         read_only: false,
         caps: tophc_caps(),
         backup_page_size: 10,
+        refresh_every: Some(std::time::Duration::from_secs(30)),
     }
 }
 
