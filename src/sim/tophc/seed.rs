@@ -441,7 +441,7 @@ fn gen_cluster(w: &mut World, rng: &mut ChaCha8Rng, spec: &ClusterSpec, anchor: 
             btype: "nfs",
             ip: format!("10.30.{}.{}", spec.net + 100, 160 + b),
             root_dir: format!("/exports/{}/data", Uid::random(rng)),
-            sub_dir: if b % 2 == 0 {
+            sub_dir: if b.is_multiple_of(2) {
                 String::new()
             } else {
                 format!("vmbackup-{}", spec.net)
@@ -774,13 +774,13 @@ fn gen_backup(w: &mut World, rng: &mut ChaCha8Rng, c: usize, anchor: i64) {
     let span = (anchor - vm.create_time).clamp(DAY, 180 * DAY);
     let create_time = anchor - rng.random_range(60..span);
     let failed_since = anchor - 12 * DAY;
-    let status = if !w.bps[bp].healthy && create_time > failed_since {
-        2
-    } else if rng.random_range(0..100) < 2 {
-        2
-    } else {
-        0
-    };
+    // Backups to the point since it went down failed; a few others failed too.
+    let status =
+        if (!w.bps[bp].healthy && create_time > failed_since) || rng.random_range(0..100) < 2 {
+            2
+        } else {
+            0
+        };
     let stamp = civil(create_time + 8 * 3600);
     let (name, description) = match rng.random_range(0..100) {
         0..45 => (
