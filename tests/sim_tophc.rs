@@ -888,6 +888,9 @@ async fn power_operations_follow_the_documented_preconditions() {
     let v = api.inspect(&c, s(&on["uuid"])).await;
     assert_eq!(v["state"], "shutdown");
     refused(&api.post("/v1/compute/start", body(on)).await, 22001);
+    let busy = api.post("/v1/compute/shutoff", body(on)).await;
+    refused(&busy, 22001);
+    assert_eq!(busy["message"], "VM is busy: shutdown");
     let v = api.wait_idle(&c, s(&on["uuid"])).await;
     assert_eq!(v["state"], "shutoff");
 

@@ -118,17 +118,21 @@ pub fn md5_hex(s: &str) -> String {
 }
 
 /// The token from `Authorization: Bearer <jwt>` (a bare token is accepted too, as
-/// `api_spec.md` writes it). `None` when there is no header or it is empty.
+/// `api_spec.md` writes it). `None` when there is no header or it is empty; a header that
+/// is not text gives an empty token, which fails verification.
 fn bearer(headers: &HeaderMap) -> Option<String> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    if v.eq_ignore_ascii_case("bearer") {
+    let Ok(v) = headers.get(header::AUTHORIZATION)?.to_str() else {
+        return Some(String::new());
+    };
+    let v = v.trim();
+    if v.is_empty() || v.eq_ignore_ascii_case("bearer") {
         return None;
     }
     let token = match v.get(..7) {
         Some(p) if p.eq_ignore_ascii_case("bearer ") => v[7..].trim(),
         _ => v,
     };
-    (!token.is_empty()).then(|| token.to_string())
+    Some(token.to_string())
 }
 
 /// Middleware on every route but login/logout: 10002 without a token, 10003 for a bad one.

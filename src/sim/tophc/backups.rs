@@ -6,7 +6,7 @@
 //!   `start_time <= create_time <= end_time` (0 = unset).
 //! * `inspect` without `cluster_uuid` searches every reachable cluster.
 //! * `create`: the backup is listed at once with status 1 and the VM's action is
-//!   `backing_up`; after 20 s + 0.1 s per GiB of disk it becomes status 0 — or status 2
+//!   `backing_up`; after 20 s + 0.02 s per GiB of disk it becomes status 0 — or status 2
 //!   after 10 s if the backup point is unhealthy (`Bpstate:"unhealthy"`).
 //! * `delete` of a backup in progress: 22405. Deleting also removes the data from the
 //!   backup point (so it leaves `remote/list`).
@@ -15,7 +15,7 @@
 //!   each `pool_uuid` (10205) must exist in the cluster, each `target_device` must be one
 //!   of the backup's disks (22406), `new_vm_name` must be unused in the cluster (22007).
 //!   The new VM belongs to the object group's tenant, starts `shutoff` with action
-//!   `restoring` for 30 s + 0.05 s per GiB, then becomes `noaction`.
+//!   `restoring` for 30 s + 0.01 s per GiB, then becomes `noaction`.
 //! * `remote/list` needs `cluster_uuid` and `backuppoint_uuid`; it lists this cluster's
 //!   backups on that point and the ones other clusters left there, newest first;
 //!   `vm_infos` covers the VMs of the page. `Filename` is `vm_<VmUUID>/<UUID>.meta`,

@@ -11,10 +11,10 @@
 //! * Operations need a `cluster_uuid` (10001 without); a non-empty `tenant` that is not
 //!   the VM's makes the VM "not exist" (22002).
 //! * start: `shutoff` + idle → `running` at once, agent `pending`, `connected` 8 s later.
-//!   shutoff: `running`, `paused` or shutting down (cancels a graceful shutdown) → `shutoff`
-//!   at once. shutdown: `running` + idle + agent `connected` → state `shutdown` (action
-//!   stays `noaction`) for 5 s, then `shutoff`; meanwhile other operations get 22001
-//!   "VM is busy: shutdown".
+//!   shutoff: `running` + idle → `shutoff` at once (22004 otherwise, e.g. `paused`).
+//!   shutdown: `running` + idle + agent `connected` → state `shutdown` (action stays
+//!   `noaction`) for 5 s, then `shutoff`; meanwhile every operation on the VM (shutoff
+//!   included) gets 22001 "VM is busy: shutdown".
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -522,20 +522,10 @@ pub fn start(w: &mut World, b: ComputeIdentifier) -> ApiResult {
 pub fn shutoff(w: &mut World, b: ComputeIdentifier) -> ApiResult {
     let i = b.vm(w)?;
     let vm = &mut w.vms[i];
-    let shutting_down = matches!(
-        vm.op,
-        Some(VmOp {
-            kind: OpKind::Shutdown,
-            ..
-        })
-    );
-    if !shutting_down {
-        vm.check_idle()?;
-    }
-    if !matches!(vm.state, "running" | "paused" | "shutdown") {
+    vm.check_idle()?;
+    if vm.state != "running" {
         return Err(ApiError::new(wire::VM_NOT_RUNNING, vm.state));
     }
-    vm.op = None;
     vm.state = "shutoff";
     vm.ga_state = "disconnected";
     vm.host = None;

@@ -191,6 +191,14 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
         order.sort_by_key(|&i| std::cmp::Reverse(w.vms[i].create_time));
         // The first VM listed is a busy production server with the deepest snapshot tree.
         if let Some(&first) = order.first() {
+            if let Some(name) = SHOWCASE.get(c) {
+                let holder = order.iter().copied().find(|&i| w.vms[i].name == *name);
+                if let Some(h) = holder {
+                    let theirs = w.vms[first].name.clone();
+                    rename(&mut w.vms[h], theirs);
+                }
+                rename(&mut w.vms[first], name.to_string());
+            }
             let vm = &mut w.vms[first];
             vm.state = "running";
             vm.ga_state = "connected";
@@ -260,6 +268,16 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
         w.backup_index.insert(b.uuid, i);
     }
     w
+}
+
+/// Names of the first VM listed in each cluster (the one with the deepest snapshot tree).
+const SHOWCASE: &[&str] = &["财务系统-db01", "数据库主节点", "erp-应用服务器"];
+
+fn rename(vm: &mut Vm, name: String) {
+    for (k, d) in vm.disks.iter_mut().enumerate() {
+        d.volume_name = format!("{name}-volume-{}", k + 1);
+    }
+    vm.name = name;
 }
 
 /// Splits `total` over `weights` (largest remainder; zero weights get nothing).
@@ -665,10 +683,13 @@ enum Shape {
 fn tree_shape(rng: &mut ChaCha8Rng, n: usize, branchy: bool) -> (Vec<Option<usize>>, usize) {
     let mut parents = vec![None; n];
     let mut tip = 0;
+    // Small trees branch often; big ones are a long line with side branches.
+    let branch_pct = if n > 50 { 10 } else { 25 };
+    let switch_pct = if n > 50 { 5 } else { 30 };
     for (i, parent) in parents.iter_mut().enumerate().skip(1) {
-        if branchy && i >= 2 && rng.random_range(0..100) < 25 {
+        if branchy && i >= 2 && rng.random_range(0..100) < branch_pct {
             *parent = Some(rng.random_range(0..i - 1));
-            if rng.random_range(0..100) < 30 {
+            if rng.random_range(0..100) < switch_pct {
                 tip = i;
             }
         } else {
@@ -970,7 +991,8 @@ mod tests {
         assert!(w.clusters[3].failure.is_some());
         assert_eq!(w.vms.len(), 50);
         assert_eq!(w.backups.len(), 400);
-        assert!(w.vms.iter().any(|v| v.name == "财务系统-db01"));
+        assert_eq!(w.vms[w.clusters[0].vm_order[0]].name, "财务系统-db01");
+        assert_eq!(w.vms[w.clusters[1].vm_order[0]].name, "数据库主节点");
         assert!(w.vms.iter().any(|v| v.snaps.is_empty()));
         assert!(w.vms.iter().all(|v| v.snaps.len() <= 6));
         for c in 0..3 {
@@ -1022,7 +1044,30 @@ mod tests {
         });
         for c in 0..3 {
             let order = &w.clusters[c].vm_order;
-            assert_eq!(w.vms[order[0]].snaps.len(), 300);
+            let vm = &w.vms[order[0]];
+            assert_eq!(vm.snaps.len(), 300);
+            // A long line with side branches.
+            let parent: HashMap<&str, &str> = vm
+                .snaps
+                .iter()
+                .map(|s| (s.name.as_str(), s.parent.as_str()))
+                .collect();
+            let mut deepest = 0;
+            for s in &vm.snaps {
+                let (mut n, mut d) = (s.name.as_str(), 0);
+                while !n.is_empty() {
+                    n = parent[n];
+                    d += 1;
+                }
+                deepest = deepest.max(d);
+            }
+            assert!(deepest > 100, "depth {deepest}");
+            let forks = vm
+                .snaps
+                .iter()
+                .filter(|s| vm.snaps.iter().filter(|c| c.parent == s.name).count() > 1)
+                .count();
+            assert!(forks > 5, "forks {forks}");
             assert!(order[1..].iter().all(|&i| w.vms[i].snaps.len() <= 8));
         }
     }

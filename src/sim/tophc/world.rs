@@ -18,12 +18,12 @@ pub const ROLLBACK_SECS: f64 = 4.0;
 pub const SNAPSHOT_DELETE_SECS: f64 = 2.0;
 /// Backup create: this much plus [`BACKUP_SECS_PER_GIB`] per GiB of disk capacity.
 pub const BACKUP_BASE_SECS: f64 = 20.0;
-pub const BACKUP_SECS_PER_GIB: f64 = 0.1;
+pub const BACKUP_SECS_PER_GIB: f64 = 0.02;
 /// A backup to an unhealthy backup point fails (status 2) after this long.
 pub const BACKUP_FAIL_SECS: f64 = 10.0;
 /// Backup restore: this much plus [`RESTORE_SECS_PER_GIB`] per GiB restored.
 pub const RESTORE_BASE_SECS: f64 = 30.0;
-pub const RESTORE_SECS_PER_GIB: f64 = 0.05;
+pub const RESTORE_SECS_PER_GIB: f64 = 0.01;
 /// After a start (or a memory rollback) the guest agent reports `pending`, then `connected`.
 pub const AGENT_CONNECT_SECS: f64 = 8.0;
 
