@@ -7,6 +7,7 @@
 //!   `filter_host_type`, `filter_object_group`, `filter_zone`, `filter_state`,
 //!   `filter_agent`, `filter_action` are exact; `filter_vm_ip` and `filter_mac_address` are
 //!   substring matches (case-insensitive) on any NIC.
+//! * A `tenant` that is not a tenant uuid of the cluster matches nothing (no error).
 //! * `interface_ips` is an array of IP strings; `cluster_total_resource` is `null`.
 //! * Operations need a `cluster_uuid` (10001 without); a non-empty `tenant` that is not
 //!   the VM's makes the VM "not exist" (22002).

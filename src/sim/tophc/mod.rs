@@ -9,8 +9,35 @@
 //! Every request locks the world (a std `Mutex`, never held across an await), first
 //! completes the operations that are due by the simulated clock, then runs its handler.
 //!
-//! Undocumented choices (the client must match them) are collected in the module docs of
-//! `wire` (error codes), `world` (action names, timings) and the handler files.
+//! # Contract where the documents are silent
+//!
+//! Details per endpoint are in the module docs of `clusters`, `compute`, `snapshots` and
+//! `backups`; the error codes are the table in `wire` (`ALL_CODES`). In short:
+//!
+//! * Envelope `Output` on HTTP 200 for success and failure; errors have a `stack` array and
+//!   `data: null`. Unknown route or wrong method: HTTP 404 `404 page not found`.
+//!   `GET /v1/system/version` alone answers in the old envelope of its doc example
+//!   (`status_code`, `message_en`, `message_cn`, `data`).
+//! * Auth: `Authorization: Bearer <jwt>` (a bare token is accepted too). No header: 10002
+//!   "Unauthorized: missing token"; bad signature, expired (`exp` = `iat` + 300000 simulated
+//!   seconds), logged out, or older than `expire_sessions()`: 10003 "Token is invalid or has
+//!   expired". Login: only tenant `system`, user `admin`, `password` = lower-case hex md5
+//!   (10183 unknown user/tenant or `is_ldap:true`, 10184 wrong password, 10001 bad body).
+//!   Logout needs no valid token, always answers `data: ""`, and revokes the token it gets.
+//! * Paging: `page_number` wins over `page_num`; 0-based; `page_size <= 0` means all.
+//!   Bad integers/booleans in the query string: 10001.
+//! * Fan-out (empty `cluster_uuid`): items merged in cluster order; one
+//!   `each_range_list_state` entry per cluster with `cluster_uuid, cluster_name,
+//!   cluster_mode (""), namespace_uuid, namespace_name` (the `tenant`'s, or ""),
+//!   `result`, `total_count`. The unreachable cluster `edge-cluster-04` has
+//!   `result.scode` 10000 "Manager server error: dial tcp 10.30.40.5:9000: i/o timeout";
+//!   asked for alone, that is the top-level answer of every call.
+//! * VM `action` values: `noaction`, `snapshotting` (create, 3 s; 8 s with memory),
+//!   `rollbacking` (4 s), `snapshot_deleting` (2 s), `backing_up` (20 s + 0.02 s/GiB),
+//!   `restoring` (30 s + 0.01 s/GiB). Graceful shutdown: state `shutdown` for 5 s with
+//!   action `noaction`. After a start the agent is `pending` for 8 s. Any operation on a
+//!   VM that is not idle: 22001 "VM is busy: `<action>`" (or "shutdown").
+//! * Times are simulated (`SimClock`); operations finish when a later request looks.
 
 mod auth;
 mod backups;
