@@ -53,7 +53,12 @@ impl Backend for TopHc {
     async fn backup_points(&self, _: &Named) -> Result<Vec<BackupPoint>> {
         Err(BackendError::Refused("not built".into()))
     }
-    async fn remote_backups(&self, _: &Named, _: &Named, _: PageRequest) -> Result<Page<RemoteBackup>> {
+    async fn remote_backups(
+        &self,
+        _: &Named,
+        _: &Named,
+        _: PageRequest,
+    ) -> Result<Page<RemoteBackup>> {
         Err(BackendError::Refused("not built".into()))
     }
     async fn restore_choices(&self, _: &Named) -> Result<RestoreChoices> {
@@ -63,6 +68,8 @@ impl Backend for TopHc {
         Err(BackendError::Refused("not built".into()))
     }
     async fn submit(&self, _: &Operation) -> std::result::Result<Box<dyn TaskWatch>, SubmitError> {
-        Err(SubmitError::Rejected(BackendError::Refused("not built".into())))
+        Err(SubmitError::Rejected(BackendError::Refused(
+            "not built".into(),
+        )))
     }
 }
