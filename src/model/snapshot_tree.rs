@@ -16,13 +16,9 @@ pub type NodeId = usize;
 pub enum NodeKind {
     Snapshot(Snapshot),
     /// Where the VM (or volume) is now. Not a snapshot.
-    Now {
-        label: String,
-    },
+    Now { label: String },
     /// A heading that groups trees, e.g. one volume's snapshots.
-    Group {
-        label: String,
-    },
+    Group { label: String },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -90,12 +86,7 @@ impl SnapshotTree {
     pub fn grouped(groups: Vec<(String, SnapshotTree)>) -> SnapshotTree {
         let mut out = SnapshotTree::default();
         for (label, sub) in groups {
-            let head = out.push(
-                NodeKind::Group {
-                    label: label.clone(),
-                },
-                None,
-            );
+            let head = out.push(NodeKind::Group { label: label.clone() }, None);
             out.roots.push(head);
             let base = out.nodes.len();
             for mut node in sub.nodes {
@@ -241,10 +232,8 @@ impl Builder {
     fn run(mut self, input: TreeInput) -> SnapshotTree {
         for s in input.snapshots {
             if self.index.contains_key(&s.id) {
-                self.problems.push(format!(
-                    "snapshot \"{}\" is listed twice; showing it once",
-                    s.id
-                ));
+                self.problems
+                    .push(format!("snapshot \"{}\" is listed twice; showing it once", s.id));
                 continue;
             }
             self.index.insert(s.id.clone(), self.snaps.len());
@@ -349,8 +338,8 @@ impl Builder {
             .collect();
         tree.roots = tops;
 
-        if let Some(at) = input.now {
-            {
+        match input.now {
+            Some(at) => {
                 let label = if input.now_label.is_empty() {
                     "now".to_string()
                 } else {
@@ -377,6 +366,7 @@ impl Builder {
                     None => tree.roots.push(marker),
                 }
             }
+            None => {}
         }
 
         // Depths, iteratively (trees can be thousands deep).

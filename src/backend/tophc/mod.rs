@@ -53,12 +53,7 @@ impl Backend for TopHc {
     async fn backup_points(&self, _: &Named) -> Result<Vec<BackupPoint>> {
         Err(BackendError::Refused("not built".into()))
     }
-    async fn remote_backups(
-        &self,
-        _: &Named,
-        _: &Named,
-        _: PageRequest,
-    ) -> Result<Page<RemoteBackup>> {
+    async fn remote_backups(&self, _: &Named, _: &Named, _: PageRequest) -> Result<Page<RemoteBackup>> {
         Err(BackendError::Refused("not built".into()))
     }
     async fn restore_choices(&self, _: &Named) -> Result<RestoreChoices> {
@@ -68,8 +63,6 @@ impl Backend for TopHc {
         Err(BackendError::Refused("not built".into()))
     }
     async fn submit(&self, _: &Operation) -> std::result::Result<Box<dyn TaskWatch>, SubmitError> {
-        Err(SubmitError::Rejected(BackendError::Refused(
-            "not built".into(),
-        )))
+        Err(SubmitError::Rejected(BackendError::Refused("not built".into())))
     }
 }
