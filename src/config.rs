@@ -100,9 +100,9 @@ impl Profile {
     /// `VMDECK_PASSWORD`, then a prompt (only when a terminal is attached).
     pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
         if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(SecretString::from)
-                .map_err(|_| format!("profile {name}: environment variable {var} (password_env) is not set"));
+            return std::env::var(var).map(SecretString::from).map_err(|_| {
+                format!("profile {name}: environment variable {var} (password_env) is not set")
+            });
         }
         if let Some(cmd) = &self.password_command {
             let out = std::process::Command::new("sh")
@@ -182,7 +182,9 @@ impl Config {
     pub fn profile(&self, name: Option<&str>) -> Result<(String, Profile), String> {
         let name = match name.or(self.default_profile.as_deref()) {
             Some(n) => n.to_string(),
-            None if self.profiles.len() == 1 => self.profiles.keys().next().cloned().unwrap_or_default(),
+            None if self.profiles.len() == 1 => {
+                self.profiles.keys().next().cloned().unwrap_or_default()
+            }
             None => {
                 return Err(format!(
                     "no profile chosen: pass --profile NAME or set default_profile (profiles: {})",
@@ -271,7 +273,10 @@ read_only = true
     fn unknown_platform_is_an_error() {
         let text = "[profiles.a]\nplatform = \"vsphere\"\nurl = \"http://x\"\n";
         let e = Config::parse(text, Path::new("c.toml")).unwrap_err();
-        assert!(e.contains("vsphere") || e.contains("unknown variant"), "{e}");
+        assert!(
+            e.contains("vsphere") || e.contains("unknown variant"),
+            "{e}"
+        );
     }
 
     #[test]

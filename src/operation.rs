@@ -1,9 +1,7 @@
 //! Every mutation vmdeck can perform, as a value. The preview dialog, the fetcher's
 //! read-only guard and the task tracker all work from this one description.
 
-use crate::model::{
-    BackupRef, Named, RemoteBackup, RestoreSpec, SnapshotDisk, SnapshotRef, VmRef,
-};
+use crate::model::{BackupRef, Named, RemoteBackup, RestoreSpec, SnapshotDisk, SnapshotRef, VmRef};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operation {
@@ -89,7 +87,9 @@ impl Operation {
                 format!("{} · snapshot {}", vm.name, snapshot.name)
             }
             Operation::CreateBackup { vm, point, .. } => format!("{} → {}", vm.name, point.name),
-            Operation::DeleteBackup { backup } => format!("backup {} of {}", backup.name, backup.vm.name),
+            Operation::DeleteBackup { backup } => {
+                format!("backup {} of {}", backup.name, backup.vm.name)
+            }
             Operation::RestoreBackup { backup, spec } => {
                 format!("backup {} → new VM {}", backup.name, spec.new_vm_name)
             }
@@ -102,31 +102,51 @@ impl Operation {
     /// What will happen, in plain sentences, for the preview.
     pub fn effects(&self) -> Vec<String> {
         match self {
-            Operation::CreateSnapshot { vm, name, memory, .. } => {
+            Operation::CreateSnapshot {
+                vm, name, memory, ..
+            } => {
                 let mut v = vec![format!("Take snapshot \"{name}\" of VM {}.", vm.name)];
                 if *memory {
                     v.push("Memory state is saved too; the snapshot is usable only once the memory dump has uploaded.".into());
                 }
                 v
             }
-            Operation::EditSnapshot { snapshot, description, .. } => vec![format!(
+            Operation::EditSnapshot {
+                snapshot,
+                description,
+                ..
+            } => vec![format!(
                 "Set the description of snapshot \"{}\" to \"{description}\".",
                 snapshot.name
             )],
-            Operation::RollbackSnapshot { vm, snapshot, memory } => {
+            Operation::RollbackSnapshot {
+                vm,
+                snapshot,
+                memory,
+            } => {
                 let mut v = vec![
                     format!("VM {} returns to snapshot \"{}\".", vm.name, snapshot.name),
                     "Everything written since that snapshot and not saved in another snapshot is lost.".into(),
                 ];
                 if *memory {
-                    v.push("The VM restarts into the running state saved with the snapshot.".into());
+                    v.push(
+                        "The VM restarts into the running state saved with the snapshot.".into(),
+                    );
                 }
                 v
             }
-            Operation::RollbackDisks { vm, snapshot, disks } => vec![
+            Operation::RollbackDisks {
+                vm,
+                snapshot,
+                disks,
+            } => vec![
                 format!(
                     "Disks {} of VM {} return to snapshot \"{}\".",
-                    disks.iter().map(|d| d.device.as_str()).collect::<Vec<_>>().join(", "),
+                    disks
+                        .iter()
+                        .map(|d| d.device.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     vm.name,
                     snapshot.name
                 ),
@@ -136,7 +156,13 @@ impl Operation {
                 "Snapshot \"{}\" of VM {} is deleted. This cannot be undone.",
                 snapshot.name, vm.name
             )],
-            Operation::CreateBackup { vm, point, full, name, .. } => vec![format!(
+            Operation::CreateBackup {
+                vm,
+                point,
+                full,
+                name,
+                ..
+            } => vec![format!(
                 "Write a {} backup \"{name}\" of VM {} to {}.",
                 if *full { "full" } else { "incremental" },
                 vm.name,
@@ -155,7 +181,11 @@ impl Operation {
                 ),
                 format!("The original VM {} is not touched.", backup.vm.name),
             ],
-            Operation::ImportRemoteBackups { cluster, point, backups } => vec![format!(
+            Operation::ImportRemoteBackups {
+                cluster,
+                point,
+                backups,
+            } => vec![format!(
                 "Add {} backup(s) found on {} to cluster {}.",
                 backups.len(),
                 point.name,

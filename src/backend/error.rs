@@ -40,7 +40,10 @@ pub enum BackendError {
 impl BackendError {
     /// True when a request may have reached the server and its effect is unknown.
     pub fn answer_lost(&self) -> bool {
-        matches!(self, BackendError::Timeout { .. } | BackendError::Transport { .. })
+        matches!(
+            self,
+            BackendError::Timeout { .. } | BackendError::Transport { .. }
+        )
     }
 
     /// Worth retrying a *read* after this (never a mutation).

@@ -72,7 +72,14 @@ impl HttpCall {
 }
 
 /// Keys whose values never appear in previews or logs.
-const SECRET_KEYS: &[&str] = &["password", "pass_word", "pwd", "token", "secret", "iscsi_chap_secret"];
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "pass_word",
+    "pwd",
+    "token",
+    "secret",
+    "iscsi_chap_secret",
+];
 
 /// The body with secret-looking fields replaced by `"••••"`.
 pub fn redact(value: &Value) -> Value {
@@ -172,11 +179,11 @@ pub async fn send(
 ) -> Result<RawResponse, BackendError> {
     let url = format!("{}{}", base.trim_end_matches('/'), call.path_and_query());
     let mut req = client.request(call.method.clone(), &url);
-    for (k, v) in auth.iter().map(|(k, v)| (*k, v.as_str())).chain(
-        call.headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    ) {
+    for (k, v) in auth
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(call.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    {
         req = req.header(k, v);
     }
     if let Some(body) = &call.body {
@@ -289,7 +296,9 @@ pub fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, Backend
         path: path.into(),
         reason: match e.classify() {
             serde_json::error::Category::Eof => "the JSON was cut off (truncated answer)".into(),
-            serde_json::error::Category::Syntax => format!("not valid JSON ({e}): {}", excerpt(body)),
+            serde_json::error::Category::Syntax => {
+                format!("not valid JSON ({e}): {}", excerpt(body))
+            }
             _ => format!("{e}"),
         },
     })

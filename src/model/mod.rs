@@ -47,7 +47,9 @@ impl Platform {
     }
 
     pub fn from_id(id: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.id().eq_ignore_ascii_case(id))
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.id().eq_ignore_ascii_case(id))
     }
 }
 

@@ -70,7 +70,10 @@ mod tests {
         let p = Page::<()> {
             items: vec![],
             total: 117,
-            request: PageRequest { index: 11, size: 10 },
+            request: PageRequest {
+                index: 11,
+                size: 10,
+            },
         };
         assert_eq!(p.request.offset(), 110);
         assert!(p.is_last());

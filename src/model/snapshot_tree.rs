@@ -16,9 +16,13 @@ pub type NodeId = usize;
 pub enum NodeKind {
     Snapshot(Snapshot),
     /// Where the VM (or volume) is now. Not a snapshot.
-    Now { label: String },
+    Now {
+        label: String,
+    },
     /// A heading that groups trees, e.g. one volume's snapshots.
-    Group { label: String },
+    Group {
+        label: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -86,7 +90,12 @@ impl SnapshotTree {
     pub fn grouped(groups: Vec<(String, SnapshotTree)>) -> SnapshotTree {
         let mut out = SnapshotTree::default();
         for (label, sub) in groups {
-            let head = out.push(NodeKind::Group { label: label.clone() }, None);
+            let head = out.push(
+                NodeKind::Group {
+                    label: label.clone(),
+                },
+                None,
+            );
             out.roots.push(head);
             let base = out.nodes.len();
             for mut node in sub.nodes {
@@ -232,8 +241,10 @@ impl Builder {
     fn run(mut self, input: TreeInput) -> SnapshotTree {
         for s in input.snapshots {
             if self.index.contains_key(&s.id) {
-                self.problems
-                    .push(format!("snapshot \"{}\" is listed twice; showing it once", s.id));
+                self.problems.push(format!(
+                    "snapshot \"{}\" is listed twice; showing it once",
+                    s.id
+                ));
                 continue;
             }
             self.index.insert(s.id.clone(), self.snaps.len());

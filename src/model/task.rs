@@ -14,11 +14,17 @@ pub enum TaskProgress {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TaskState {
     Queued,
-    Running { progress: Option<f32> },
+    Running {
+        progress: Option<f32>,
+    },
     Succeeded,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     /// We could not tell whether it happened (the answer was lost, or the platform forgot).
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 impl TaskState {

@@ -28,7 +28,11 @@ impl SimClock {
             inner: Arc::new(Inner {
                 started: Instant::now(),
                 epoch_at_start,
-                scale: if scale.is_finite() && scale > 0.0 { scale } else { 1.0 },
+                scale: if scale.is_finite() && scale > 0.0 {
+                    scale
+                } else {
+                    1.0
+                },
             }),
         }
     }

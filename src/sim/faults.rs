@@ -52,11 +52,14 @@ impl Faults {
     /// Injects `fault` on requests whose path starts with `path`, for the next `times`
     /// requests (`None`: until cleared).
     pub fn inject(&self, path: &str, fault: Fault, times: Option<u32>) {
-        self.rules.lock().unwrap_or_else(|e| e.into_inner()).push(Rule {
-            path: path.to_string(),
-            fault,
-            remaining: times,
-        });
+        self.rules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Rule {
+                path: path.to_string(),
+                fault,
+                remaining: times,
+            });
     }
 
     pub fn clear(&self) {
@@ -120,7 +123,9 @@ pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Re
         Fault::Truncate => {
             let resp = next.run(req).await;
             let (mut parts, body) = resp.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
             let half = bytes.slice(..bytes.len() / 2);
             parts.headers.remove(header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(half))
@@ -164,10 +169,12 @@ pub fn admin_router(faults: Faults) -> Router {
     Router::new()
         .route(
             "/__sim/faults",
-            post(|State(f): State<Faults>, Json(b): Json<InjectBody>| async move {
-                f.inject(&b.path, b.fault, b.times);
-                StatusCode::NO_CONTENT
-            }),
+            post(
+                |State(f): State<Faults>, Json(b): Json<InjectBody>| async move {
+                    f.inject(&b.path, b.fault, b.times);
+                    StatusCode::NO_CONTENT
+                },
+            ),
         )
         .route(
             "/__sim/faults/clear",

@@ -8,11 +8,18 @@ fn snap(id: &str, t: i64) -> Snapshot {
     }
 }
 
-fn input(snaps: &[(&str, i64)], parents: &[(&str, &str)], children: &[(&str, &[&str])]) -> TreeInput {
+fn input(
+    snaps: &[(&str, i64)],
+    parents: &[(&str, &str)],
+    children: &[(&str, &[&str])],
+) -> TreeInput {
     let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
     TreeInput {
         snapshots: snaps.iter().map(|(n, t)| snap(n, *t)).collect(),
-        parent_of: parents.iter().map(|(c, p)| (c.to_string(), opt(p))).collect(),
+        parent_of: parents
+            .iter()
+            .map(|(c, p)| (c.to_string(), opt(p)))
+            .collect(),
         children_of: children
             .iter()
             .map(|(p, kids)| (opt(p), kids.iter().map(|k| k.to_string()).collect()))
@@ -103,7 +110,11 @@ fn cycle_is_broken_and_reported() {
     let tree = SnapshotTree::build(inp);
     assert_well_formed(&tree);
     assert_eq!(tree.snapshot_count(), 3);
-    assert!(tree.problems.iter().any(|p| p.contains("cycle")), "{:?}", tree.problems);
+    assert!(
+        tree.problems.iter().any(|p| p.contains("cycle")),
+        "{:?}",
+        tree.problems
+    );
 }
 
 #[test]
@@ -120,7 +131,11 @@ fn orphans_and_unknown_parents_still_show() {
     let tree = SnapshotTree::build(inp);
     assert_well_formed(&tree);
     assert_eq!(tree.snapshot_count(), 3);
-    assert!(tree.problems.iter().any(|p| p.contains("\"x\" is not in the tree")));
+    assert!(
+        tree.problems
+            .iter()
+            .any(|p| p.contains("\"x\" is not in the tree"))
+    );
     assert!(tree.problems.iter().any(|p| p.contains("\"ghost\"")));
 }
 
