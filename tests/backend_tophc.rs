@@ -674,22 +674,68 @@ async fn backup_operations_end_to_end() -> TestResult {
             .all(|x| x.id != full.id)
     );
 
-    // Import what a backup point holds from elsewhere.
+    // Import what a backup point holds and this cluster does not know yet; importing one
+    // it already has is refused by the platform.
+    let mut known = std::collections::HashSet::new();
+    for index in 0.. {
+        let page = b
+            .backups(&BackupQuery {
+                scope: BackupScope::Cluster {
+                    cluster: vm.cluster.clone(),
+                },
+                page: PageRequest { index, size: 200 },
+                filter: BackupFilter::default(),
+            })
+            .await?
+            .value;
+        known.extend(page.items.iter().map(|x| x.id.clone()));
+        if page.items.is_empty() || page.is_last() {
+            break;
+        }
+    }
     let remote = b
-        .remote_backups(&vm.cluster, &point, PageRequest { index: 0, size: 50 })
+        .remote_backups(
+            &vm.cluster,
+            &point,
+            PageRequest {
+                index: 0,
+                size: 500,
+            },
+        )
         .await?;
-    if let Some(r) = remote
-        .items
-        .iter()
-        .find(|r| r.cluster_name != vm.cluster.name)
-        .or(remote.items.first())
-    {
-        let op = Operation::ImportRemoteBackups {
-            cluster: vm.cluster.clone(),
-            point: point.clone(),
-            backups: vec![r.clone()],
+    assert!(!remote.items.is_empty(), "the backup point holds backups");
+    let import = |r: &RemoteBackup| Operation::ImportRemoteBackups {
+        cluster: vm.cluster.clone(),
+        point: point.clone(),
+        backups: vec![r.clone()],
+    };
+    if let Some(new) = remote.items.iter().find(|r| !known.contains(&r.id)) {
+        assert_eq!(run(&b, import(new)).await, TaskState::Succeeded);
+        let q = BackupQuery {
+            scope: BackupScope::Cluster {
+                cluster: vm.cluster.clone(),
+            },
+            page: PageRequest {
+                index: 0,
+                size: 100,
+            },
+            filter: BackupFilter {
+                name: new.name.clone(),
+                ..Default::default()
+            },
         };
-        assert_eq!(run(&b, op).await, TaskState::Succeeded);
+        assert!(
+            b.backups(&q)
+                .await?
+                .value
+                .items
+                .iter()
+                .any(|x| x.id == new.id)
+        );
+    }
+    if let Some(old) = remote.items.iter().find(|r| known.contains(&r.id)) {
+        let e = rejected(&b, import(old)).await;
+        assert!(matches!(e, BackendError::Platform { .. }), "{e:?}");
     }
     Ok(())
 }
