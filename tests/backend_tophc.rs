@@ -233,6 +233,26 @@ async fn every_read() -> TestResult {
 
     let clusters = b.clusters().await?;
     assert!(!clusters.value.is_empty());
+    // A cluster the fan-out could not reach is reported, and marked failed with the reason.
+    for f in &clusters.failures {
+        let c = clusters
+            .value
+            .iter()
+            .find(|c| c.id == f.cluster_id)
+            .expect("a failure names a listed cluster");
+        assert_eq!(c.state, ClusterState::Failed(f.message.clone()));
+        assert!(!f.message.is_empty());
+        let e = b
+            .vms(
+                &Named::new(c.id.clone(), c.name.clone()),
+                &VmQuery::default(),
+            )
+            .await;
+        assert!(
+            e.as_ref().is_err() || !e.as_ref().unwrap().failures.is_empty(),
+            "listing an unreachable cluster says so"
+        );
+    }
     let cluster = clusters
         .value
         .iter()
