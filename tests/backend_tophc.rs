@@ -991,3 +991,241 @@ async fn broken_answers_give_readable_errors() -> TestResult {
     b.vms(&cluster, &VmQuery::default()).await?;
     Ok(())
 }
+
+/// Submits with the answer lost and follows the verify watch.
+async fn lost(server: &SimServer, b: &TopHc, path: &str, op: Operation) -> TaskState {
+    server.faults().inject(path, Fault::LoseAnswer, Some(1));
+    match b.submit(&op).await {
+        Err(SubmitError::AnswerLost { error, verify }) => {
+            assert!(error.answer_lost(), "{error:?}");
+            follow(verify, &format!("verify {}", op.title())).await.0
+        }
+        Err(e) => panic!("{}: expected a lost answer, got {e:?}", op.title()),
+        Ok(_) => panic!("{}: expected a lost answer, got an answer", op.title()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_lost_answer_is_verified() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server)
+        .await
+        .with_watch_timing(vmdeck::backend::tophc::WatchTiming {
+            interval: Duration::from_millis(50),
+            settle: Duration::from_millis(500),
+            verify_window: Duration::from_secs(3),
+            deadline: Duration::from_secs(60),
+        });
+    let vm = idle_vm(&b, true).await;
+    let vm_ref = vm.to_ref();
+
+    assert_eq!(
+        run(&b, create(&vm_ref, "l-1", false)).await,
+        TaskState::Succeeded
+    );
+    let op = Operation::EditSnapshot {
+        vm: vm_ref.clone(),
+        snapshot: named("l-1"),
+        description: "after a lost answer".into(),
+    };
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/vsd/snapshot/modify", op).await,
+        TaskState::Succeeded
+    );
+    assert_eq!(
+        snap(&tree(&b, &vm_ref).await, "l-1").unwrap().description,
+        "after a lost answer"
+    );
+    let op = Operation::DeleteSnapshot {
+        vm: vm_ref.clone(),
+        snapshot: named("l-1"),
+    };
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/vsd/snapshot/delete", op).await,
+        TaskState::Succeeded
+    );
+    assert!(snap(&tree(&b, &vm_ref).await, "l-1").is_none());
+
+    // Disk contents cannot be read back: Succeeded if the VM was seen rolling back,
+    // otherwise Unknown. Never Failed, never sent twice.
+    let stopped = idle_vm(&b, false).await.to_ref();
+    assert_eq!(
+        run(&b, create(&stopped, "l-disk", false)).await,
+        TaskState::Succeeded
+    );
+    let s = snap(&tree(&b, &stopped).await, "l-disk").unwrap();
+    let op = Operation::RollbackDisks {
+        vm: stopped.clone(),
+        snapshot: sref(&s),
+        disks: s.disks.clone(),
+    };
+    let state = lost(&server, &b, "/v1/compute/volume/snapshot/rollback", op).await;
+    assert!(
+        matches!(state, TaskState::Succeeded | TaskState::Unknown { .. }),
+        "{state:?}"
+    );
+
+    // Backups: create one to restore and delete.
+    let points = b.backup_points(&vm.cluster).await?;
+    let point = Named::new(points[0].id.clone(), points[0].name.clone());
+    let op = Operation::CreateBackup {
+        vm: vm_ref.clone(),
+        point: point.clone(),
+        name: "l-backup".into(),
+        description: String::new(),
+        full: true,
+    };
+    assert_eq!(run(&b, op).await, TaskState::Succeeded);
+    let q = BackupQuery {
+        scope: BackupScope::Vm {
+            cluster: vm.cluster.clone(),
+            vm: Named::new(vm.id.clone(), vm.name.clone()),
+        },
+        page: PageRequest {
+            index: 0,
+            size: 100,
+        },
+        filter: BackupFilter {
+            name: "l-backup".into(),
+            ..Default::default()
+        },
+    };
+    let backup = b.backups(&q).await?.value.items.remove(0);
+
+    let choices = b.restore_choices(&vm.cluster).await?;
+    let spec = RestoreSpec {
+        new_vm_name: "l-restored".into(),
+        zone_id: choices.zones[0].id.clone(),
+        group_id: choices.groups[0].id.clone(),
+        disks: backup
+            .disks
+            .iter()
+            .map(|d| RestoreDiskSpec {
+                device: d.device.clone(),
+                pool_id: choices.pools[0].id.clone(),
+                volume_name: format!("l-restored-{}", d.device),
+                disk_type: "HDD".into(),
+            })
+            .collect(),
+    };
+    let op = Operation::RestoreBackup {
+        backup: backup.to_ref(),
+        spec,
+    };
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/backup/restore", op).await,
+        TaskState::Succeeded
+    );
+    let restored = b
+        .vms(
+            &vm.cluster,
+            &VmQuery {
+                page: None,
+                search: "l-restored".into(),
+            },
+        )
+        .await?
+        .value;
+    assert_eq!(
+        restored
+            .items
+            .iter()
+            .filter(|v| v.name == "l-restored")
+            .count(),
+        1,
+        "exactly one VM: the restore was not sent twice"
+    );
+
+    let op = Operation::DeleteBackup {
+        backup: backup.to_ref(),
+    };
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/backup/delete", op).await,
+        TaskState::Succeeded
+    );
+    assert!(b.backups(&q).await?.value.items.is_empty());
+
+    // Import: the verify watch looks the backups up in the cluster.
+    let mut known = std::collections::HashSet::new();
+    for index in 0.. {
+        let page = b
+            .backups(&BackupQuery {
+                scope: BackupScope::Cluster {
+                    cluster: vm.cluster.clone(),
+                },
+                page: PageRequest { index, size: 200 },
+                filter: BackupFilter::default(),
+            })
+            .await?
+            .value;
+        known.extend(page.items.iter().map(|x| x.id.clone()));
+        if page.items.is_empty() || page.is_last() {
+            break;
+        }
+    }
+    let remote = b
+        .remote_backups(
+            &vm.cluster,
+            &point,
+            PageRequest {
+                index: 0,
+                size: 500,
+            },
+        )
+        .await?;
+    if let Some(new) = remote.items.iter().find(|r| !known.contains(&r.id)) {
+        let op = Operation::ImportRemoteBackups {
+            cluster: vm.cluster.clone(),
+            point,
+            backups: vec![new.clone()],
+        };
+        assert_eq!(
+            lost(&server, &b, "/v1/compute/backup/remote/import", op).await,
+            TaskState::Succeeded
+        );
+    }
+
+    // An unreadable answer is treated like a lost one: the platform may have acted.
+    // Here it did (the handler ran, then the body was replaced): verified, not resent.
+    server.faults().inject(
+        "/v1/compute/vsd/snapshot/create",
+        Fault::ReplaceBody {
+            body: "<html>proxy error</html>".into(),
+        },
+        Some(1),
+    );
+    match b.submit(&create(&vm_ref, "mangled", false)).await {
+        Err(SubmitError::AnswerLost { error, verify }) => {
+            assert!(matches!(error, BackendError::Decode { .. }), "{error:?}");
+            assert_eq!(
+                follow(verify, "verify mangled").await.0,
+                TaskState::Succeeded
+            );
+        }
+        other => panic!("expected AnswerLost, got {:?}", other.err()),
+    }
+    // Here it did not (a gateway answered instead): the verify watch ends Unknown.
+    server.faults().inject(
+        "/v1/compute/vsd/snapshot/create",
+        Fault::Status {
+            status: 504,
+            body: "<html><h1>504 Gateway Time-out</h1></html>".into(),
+            content_type: None,
+        },
+        Some(1),
+    );
+    match b.submit(&create(&vm_ref, "never-made", false)).await {
+        Err(SubmitError::AnswerLost { error, verify }) => {
+            assert!(error.to_string().contains("504"), "{error}");
+            match follow(verify, "verify never-made").await.0 {
+                TaskState::Unknown { reason } => {
+                    assert!(reason.contains("never-made"), "{reason}")
+                }
+                other => panic!("expected Unknown, got {other:?}"),
+            }
+        }
+        other => panic!("expected AnswerLost, got {:?}", other.err()),
+    }
+    assert!(snap(&tree(&b, &vm_ref).await, "never-made").is_none());
+    Ok(())
+}

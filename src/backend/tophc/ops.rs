@@ -252,8 +252,8 @@ pub async fn submit(
     };
     match api.mutate(call).await {
         Ok(data) => accepted(api, timing, op, data, &call.path),
-        Err(error) if error.answer_lost() => {
-            tracing::warn!(path = %call.path, %error, "answer lost; verifying instead of re-sending");
+        Err(error) if outcome_unknown(&error) => {
+            tracing::warn!(path = %call.path, %error, "answer lost or unreadable; verifying instead of re-sending");
             Err(SubmitError::AnswerLost {
                 error,
                 verify: watch_for(api, timing, op, Mode::Verify),
@@ -261,6 +261,16 @@ pub async fn submit(
         }
         Err(e) => Err(SubmitError::Rejected(e)),
     }
+}
+
+/// After this error the mutation may or may not have happened: the answer was lost
+/// (timeout, broken connection), could not be read (the platform may have acted and its
+/// answer been mangled on the way), or came from a gateway (5xx) that may have passed the
+/// request on. The outcome is found by re-reading, never by sending again.
+pub fn outcome_unknown(e: &BackendError) -> bool {
+    e.answer_lost()
+        || matches!(e, BackendError::Decode { .. })
+        || matches!(e, BackendError::Http { status, .. } if *status >= 500)
 }
 
 /// The watch after the platform accepted the call, checking what its answer says.

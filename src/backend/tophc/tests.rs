@@ -1273,3 +1273,42 @@ proptest! {
         prop_assert!(reached.iter().all(|r| *r));
     }
 }
+
+#[test]
+fn which_failures_leave_a_mutation_s_outcome_unknown() {
+    use ops::outcome_unknown;
+    let path = || "/p".to_string();
+    assert!(outcome_unknown(&BackendError::Timeout {
+        path: path(),
+        secs: 30
+    }));
+    assert!(outcome_unknown(&BackendError::Transport {
+        path: path(),
+        reason: "reset".into()
+    }));
+    assert!(outcome_unknown(&BackendError::Decode {
+        path: path(),
+        reason: "HTML".into()
+    }));
+    assert!(outcome_unknown(&BackendError::Http {
+        status: 504,
+        path: path(),
+        excerpt: String::new()
+    }));
+    // Definite refusals: nothing happened.
+    assert!(!outcome_unknown(&BackendError::Http {
+        status: 404,
+        path: path(),
+        excerpt: String::new()
+    }));
+    assert!(!outcome_unknown(&BackendError::Platform {
+        platform: Platform::TopHc,
+        code: "22303".into(),
+        message: String::new()
+    }));
+    assert!(!outcome_unknown(&BackendError::Connect {
+        url: path(),
+        reason: "refused".into()
+    }));
+    assert!(!outcome_unknown(&BackendError::Refused("x".into())));
+}
