@@ -1,5 +1,5 @@
 //! Decoding and conversion against the documents' own examples (verbatim fixtures under
-//! `tests/fixtures/tophc/`), lenient and hostile variants, and the calls `plan` builds.
+//! `tests/fixtures/tophc/doc-examples/`), lenient and hostile variants, and the calls `plan` builds.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ macro_rules! fixture {
     ($name:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/tophc/",
+            "/tests/fixtures/tophc/doc-examples/",
             $name
         ))
     };
