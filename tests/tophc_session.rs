@@ -255,3 +255,11 @@ async fn many_refusals_at_once_log_in_once() {
     }
     assert_eq!(state.lock().unwrap().logins, 2);
 }
+
+#[tokio::test]
+async fn logout_with_an_expired_session_does_not_log_in_first() {
+    let (state, backend) = fake(3600).await;
+    expire(&state);
+    backend.logout().await;
+    assert_eq!(state.lock().unwrap().logins, 1);
+}

@@ -223,11 +223,18 @@ impl Api {
         self.exchange(call, Kind::Mutation).await
     }
 
-    /// `POST /v1/authentication/logout`, best effort.
+    /// `POST /v1/authentication/logout`, best effort: sent once with the current token,
+    /// never preceded by a login (an expired session is as good as logged out).
     pub async fn logout(&self) {
         let call = HttpCall::post("/v1/authentication/logout", json!({}));
-        if let Err(e) = self.exchange(&call, Kind::Mutation).await {
-            tracing::debug!(error = %e, "logout failed");
+        let bearer = {
+            let t = self.token.read().unwrap_or_else(|e| e.into_inner());
+            t.bearer.expose_secret().to_string()
+        };
+        match self.send_once(&call, &bearer).await {
+            Ok(Answer::Data(_)) => tracing::info!("logged out of TopHC"),
+            Ok(Answer::SessionRefused(_)) => {}
+            Err(e) => tracing::debug!(error = %e, "logout failed"),
         }
     }
 }
