@@ -350,30 +350,32 @@ impl Builder {
         tree.roots = tops;
 
         if let Some(at) = input.now {
-            let label = if input.now_label.is_empty() {
-                "now".to_string()
-            } else {
-                input.now_label
-            };
-            let under = at.and_then(|id| {
-                let found = self.index.get(&id).copied();
-                if found.is_none() {
-                    self.problems.push(format!(
-                        "the VM is said to be on snapshot \"{id}\", which does not exist; marker shown at the top level"
-                    ));
+            {
+                let label = if input.now_label.is_empty() {
+                    "now".to_string()
+                } else {
+                    input.now_label
+                };
+                let under = at.and_then(|id| {
+                    let found = self.index.get(&id).copied();
+                    if found.is_none() {
+                        self.problems.push(format!(
+                            "the VM is said to be on snapshot \"{id}\", which does not exist; marker shown at the top level"
+                        ));
+                    }
+                    found
+                });
+                let marker = tree.nodes.len();
+                tree.nodes.push(SnapshotNode {
+                    kind: NodeKind::Now { label },
+                    parent: under,
+                    children: Vec::new(),
+                    depth: 0,
+                });
+                match under {
+                    Some(p) => tree.nodes[p].children.push(marker),
+                    None => tree.roots.push(marker),
                 }
-                found
-            });
-            let marker = tree.nodes.len();
-            tree.nodes.push(SnapshotNode {
-                kind: NodeKind::Now { label },
-                parent: under,
-                children: Vec::new(),
-                depth: 0,
-            });
-            match under {
-                Some(p) => tree.nodes[p].children.push(marker),
-                None => tree.roots.push(marker),
             }
         }
 
