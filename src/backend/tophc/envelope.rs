@@ -118,6 +118,8 @@ pub fn compose_message(out: &Output) -> String {
         (None, None) => String::new(),
     };
     let desc = out.desc.trim();
+    // Messages like "Manager server error: %s" often carry `desc` already.
+    let desc = if head.contains(desc) { "" } else { desc };
     let text = match (head.is_empty(), desc.is_empty()) {
         (false, false) => format!("{head} — {desc}"),
         (false, true) => head,

@@ -136,6 +136,11 @@ fn error_message_joins_present_parts_only() {
             json!({"scode": "20926", "message": "x", "message_cn": "x"}),
             "x",
         ),
+        (
+            json!({"scode": 10000, "message": "Manager server error: dial tcp: i/o timeout",
+                   "message_cn": "服务器出错: dial tcp: i/o timeout", "desc": "dial tcp: i/o timeout"}),
+            "Manager server error: dial tcp: i/o timeout (服务器出错: dial tcp: i/o timeout)",
+        ),
     ];
     for (body, want) in cases {
         match read_answer("/p", 200, body.to_string().as_bytes()) {
