@@ -67,6 +67,22 @@ impl Tmux {
         }
     }
 
+    /// Waits until `ready` holds for the screen; fails with the screen as it is.
+    #[track_caller]
+    fn wait_until(&self, what: &str, secs: u64, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if ready(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("waited {secs}s for {what}; the screen shows:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Sends tmux key names ("Enter", "Tab", "C-u", "j").
     fn keys(&self, keys: &[&str]) {
         for k in keys {
@@ -148,7 +164,15 @@ fn demo_snapshot_then_rollback_then_quit() {
 
     // A second one, so there is somewhere to roll back to.
     snapshot("e2e-b");
-    t.wait_for("e2e-b", 30);
+    // The tree row (name, then its date) — not the task line, which shows the name at once.
+    // Then wait for the tree to settle on it: the task is over, the tree re-read and the
+    // selection on the VM's new place, so the next key is not overtaken by a refresh.
+    t.wait_until("the tree to settle on e2e-b", 30, |s| {
+        s.contains("e2e-b  20")
+            && s.contains("Name: e2e-b")
+            && !s.contains("loading…")
+            && task_line(s, "snapshot e2e-b").is_some_and(|l| l.contains('✓'))
+    });
 
     // The selection followed the VM onto e2e-b; e2e-a is right above it in the chain.
     t.keys(&["k"]);
@@ -167,13 +191,19 @@ fn demo_snapshot_then_rollback_then_quit() {
     t.wait_for("Type e2e-a to confirm", 3);
     t.type_text("e2e-a");
     t.keys(&["Enter"]);
-    let s = t.wait_for("The VM currently sits on this", 60);
-    assert!(s.contains("Name: e2e-a"), "the VM is back on e2e-a:\n{s}");
-    let s = t.screen();
+    // The safety snapshot is taken (and the VM sits on it) before the rollback starts, so
+    // "currently sits on this" alone proves nothing: wait for the rollback task to end.
+    let s = t.wait_until("the rollback task to end", 60, |s| {
+        task_line(s, "Roll back VM").is_some()
+    });
     assert!(
         task_line(&s, "Roll back VM").is_some_and(|l| l.contains('✓')),
         "{s}"
     );
+    // The tree is re-read once the task ends; the selection follows the VM back onto e2e-a.
+    t.wait_until("the VM back on e2e-a", 15, |s| {
+        s.contains("Name: e2e-a") && s.contains("The VM currently sits on this")
+    });
 
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);

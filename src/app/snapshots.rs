@@ -144,10 +144,30 @@ impl SnapshotsPane {
             .selected_node()
             .and_then(|n| old.and_then(|t| t.snapshot(n)).map(|s| s.id.clone()))
             .filter(|_| !vm_moved);
+        // Branches the operator closed stay closed across refreshes (by snapshot id, since
+        // node ids are positions in one read of the tree).
+        let closed: std::collections::HashSet<String> = match old {
+            Some(t) => {
+                let state = self.state.borrow();
+                self.layout
+                    .openable()
+                    .into_iter()
+                    .filter(|p| !state.opened().contains(p))
+                    .filter_map(|p| p.last().and_then(|n| t.snapshot(*n)).map(|s| s.id.clone()))
+                    .collect()
+            }
+            None => Default::default(),
+        };
         let layout = Layout::build(&tree);
         let mut state = TreeState::default();
         for p in layout.openable() {
-            state.open(p);
+            let was_closed = p
+                .last()
+                .and_then(|n| tree.snapshot(*n))
+                .is_some_and(|s| closed.contains(&s.id));
+            if !was_closed {
+                state.open(p);
+            }
         }
         let target = previous
             .and_then(|id| tree.find(&id))
@@ -155,6 +175,10 @@ impl SnapshotsPane {
             .or_else(|| tree.now_markers().next())
             .or_else(|| tree.roots.first().copied());
         if let Some(path) = target.and_then(|t| layout.paths.get(&t)) {
+            // The selection is never hidden inside a closed branch.
+            for k in 1..path.len() {
+                state.open(path[..k].to_vec());
+            }
             state.select(path.clone());
         }
         self.tree = Some(tree);
@@ -404,6 +428,36 @@ mod tests {
         assert_eq!(pane.selected_node(), pane.hits.last().copied());
         pane.search_for("");
         assert!(pane.hits.is_empty());
+    }
+
+    #[test]
+    fn closed_branches_stay_closed_across_a_refresh() {
+        let mut pane = SnapshotsPane::default();
+        // a → (b → c, d): two branches under a.
+        let maps = [("a", ""), ("b", "a"), ("c", "b"), ("d", "a")];
+        pane.set_tree(tree(&maps, Some("d")));
+        let b = pane.tree.as_ref().unwrap().find("b").unwrap();
+        let b_path = pane.layout.paths[&b].clone();
+        pane.state.get_mut().close(&b_path);
+        pane.set_tree(tree(&maps, Some("d")));
+        let b = pane.tree.as_ref().unwrap().find("b").unwrap();
+        let b_path = pane.layout.paths[&b].clone();
+        assert!(
+            !pane.state.borrow().opened().contains(&b_path),
+            "b stays closed"
+        );
+        // The VM moves into the closed branch: it opens so the selection is visible.
+        pane.set_tree(tree(
+            &[("a", ""), ("b", "a"), ("c", "b"), ("d", "a"), ("e", "c")],
+            Some("e"),
+        ));
+        let b = pane.tree.as_ref().unwrap().find("b").unwrap();
+        let b_path = pane.layout.paths[&b].clone();
+        assert!(
+            pane.state.borrow().opened().contains(&b_path),
+            "opened to show e"
+        );
+        assert_eq!(pane.selected_snapshot().unwrap().1.name, "e");
     }
 
     #[test]
