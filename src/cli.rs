@@ -363,13 +363,12 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 async fn run_sim(args: SimArgs) -> Result<(), Failure> {
-    let defaults = SimConfig::default();
     let config = SimConfig {
         seed: args.seed,
         password: args.password.clone(),
-        vms: args.vms.unwrap_or(defaults.vms),
-        backups: args.backups.unwrap_or(defaults.backups),
-        snapshots: args.snapshots.unwrap_or(defaults.snapshots),
+        vms: args.vms,
+        backups: args.backups,
+        snapshots: args.snapshots,
         time_scale: args.time_scale,
     };
     let started = std::time::Instant::now();

@@ -3,9 +3,11 @@
 //! an ephemeral loopback port; `vmdeck sim --listen ADDR` runs it standalone.
 
 pub mod clock;
+pub mod cloudtower;
 pub mod faults;
 pub mod tls;
 pub mod tophc;
+pub mod zstack;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,17 +22,18 @@ pub use faults::{Fault, Faults};
 pub const DEFAULT_PASSWORD: &str = "vmdeck-demo";
 pub const DEFAULT_USER: &str = "admin";
 
-/// How big and how fast the simulated world is.
+/// How big and how fast the simulated world is. Sizes apply to each dialect; `None` lets
+/// each dialect use its own default (TopHC about 50 VMs, CloudTower and ZStack about 100).
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub seed: u64,
     pub password: String,
-    /// Total VMs across clusters (default about 50).
-    pub vms: usize,
-    /// Total VM backups across clusters (default several hundred).
-    pub backups: usize,
-    /// Snapshots per VM, at most (default a handful; some VMs have none).
-    pub snapshots: usize,
+    /// VMs across the dialect's clusters.
+    pub vms: Option<usize>,
+    /// VM backups across the dialect's clusters.
+    pub backups: Option<usize>,
+    /// Snapshots per VM, at most (the first VM of each cluster gets exactly this many).
+    pub snapshots: Option<usize>,
     /// Simulated seconds per real second. 1.0 for the demo; tests go faster.
     pub time_scale: f64,
 }
@@ -40,9 +43,9 @@ impl Default for SimConfig {
         Self {
             seed: 42,
             password: DEFAULT_PASSWORD.to_string(),
-            vms: 50,
-            backups: 400,
-            snapshots: 6,
+            vms: None,
+            backups: None,
+            snapshots: None,
             time_scale: 1.0,
         }
     }
@@ -162,8 +165,12 @@ impl Drop for SimServer {
 /// All dialects, each under its prefix, plus the fault-injection admin routes.
 pub fn router(config: &SimConfig, ctx: SimContext) -> Router {
     let tophc = tophc::router(config, ctx.clone());
+    let cloudtower = cloudtower::router(config, ctx.clone());
+    let zstack = zstack::router(config, ctx.clone());
     Router::new()
         .nest("/v1", tophc)
+        .nest("/v2/api", cloudtower)
+        .nest("/zstack/v1", zstack)
         .merge(faults::admin_router(ctx.faults.clone()))
         .layer(axum::middleware::from_fn_with_state(
             ctx.faults.clone(),

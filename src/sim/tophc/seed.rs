@@ -14,6 +14,10 @@ use super::world::*;
 use crate::sim::SimConfig;
 
 const DAY: i64 = 86_400;
+/// Sizes when the configuration leaves them open.
+const DEFAULT_VMS: usize = 50;
+const DEFAULT_BACKUPS: usize = 400;
+const DEFAULT_SNAPSHOTS: usize = 6;
 
 struct ClusterSpec {
     name: &'static str,
@@ -181,7 +185,7 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
     }
     // VMs, spread by weight over the reachable clusters.
     let weights: Vec<usize> = CLUSTERS.iter().map(|s| s.weight).collect();
-    let counts = split(config.vms, &weights);
+    let counts = split(config.vms.unwrap_or(DEFAULT_VMS), &weights);
     for (c, &n) in counts.iter().enumerate() {
         let mut names = NameGen::default();
         for _ in 0..n {
@@ -207,13 +211,14 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
         }
         w.clusters[c].vm_order = order;
     }
+    let snapshots = config.snapshots.unwrap_or(DEFAULT_SNAPSHOTS);
     for c in 0..w.clusters.len() {
         let order = w.clusters[c].vm_order.clone();
         for (k, &i) in order.iter().enumerate() {
             let count = if k == 0 {
-                config.snapshots
+                snapshots
             } else {
-                let cap = config.snapshots.min(8);
+                let cap = snapshots.min(8);
                 match rng.random_range(0..100) {
                     0..25 => 0,
                     _ => rng.random_range(0..=cap),
@@ -236,7 +241,7 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
     }
     // Backups, spread like the VMs.
     let vm_counts: Vec<usize> = w.clusters.iter().map(|c| c.vm_order.len()).collect();
-    let bcounts = split(config.backups, &vm_counts);
+    let bcounts = split(config.backups.unwrap_or(DEFAULT_BACKUPS), &vm_counts);
     for (c, &n) in bcounts.iter().enumerate() {
         if w.clusters[c].vm_order.is_empty() || w.clusters[c].bps.is_empty() {
             continue;
@@ -1037,9 +1042,9 @@ mod tests {
     #[test]
     fn large_snapshot_counts_go_to_the_first_vm() {
         let w = world(&SimConfig {
-            vms: 30,
-            snapshots: 300,
-            backups: 10,
+            vms: Some(30),
+            snapshots: Some(300),
+            backups: Some(10),
             ..Default::default()
         });
         for c in 0..3 {
@@ -1076,9 +1081,9 @@ mod tests {
     fn tiny_worlds_do_not_panic() {
         for vms in [0, 1, 2, 3] {
             let w = world(&SimConfig {
-                vms,
-                backups: 5,
-                snapshots: 0,
+                vms: Some(vms),
+                backups: Some(5),
+                snapshots: Some(0),
                 ..Default::default()
             });
             assert_eq!(w.vms.len(), vms);
