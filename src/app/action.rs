@@ -29,6 +29,7 @@ pub enum Action {
     DeleteBackup,
     RestoreBackup,
     RemoteBackups,
+    BackupPlans,
     FilterBackups,
     ToggleBackupScope,
     NextPage,

@@ -18,6 +18,23 @@ pub enum Dialog {
     Confirm(ConfirmDialog),
     Message(Message),
     Remote(RemoteDialog),
+    Plans(PlansDialog),
+}
+
+/// A cluster's backup plans: Enter lists what a plan made, `x` runs it now.
+pub struct PlansDialog {
+    pub cluster: Named,
+    pub plans: Vec<crate::model::BackupPlan>,
+    pub cursor: Cursor,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub seq: u64,
+}
+
+impl PlansDialog {
+    pub fn selected(&self) -> Option<&crate::model::BackupPlan> {
+        self.plans.get(self.cursor.selected())
+    }
 }
 
 pub struct FormDialog {

@@ -113,6 +113,40 @@ impl App {
                 }
                 cmds
             }
+            Dialog::Plans(mut pd) => {
+                let n = pd.plans.len();
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') => vec![],
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        pd.cursor.apply(Action::Down, n);
+                        self.dialog = Some(Dialog::Plans(pd));
+                        vec![]
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        pd.cursor.apply(Action::Up, n);
+                        self.dialog = Some(Dialog::Plans(pd));
+                        vec![]
+                    }
+                    KeyCode::Enter => match pd.selected().cloned() {
+                        Some(plan) => self.show_plan_backups(&plan),
+                        None => {
+                            self.dialog = Some(Dialog::Plans(pd));
+                            vec![]
+                        }
+                    },
+                    KeyCode::Char('x') => match pd.selected().cloned() {
+                        Some(plan) => self.start_run_plan(&plan),
+                        None => {
+                            self.dialog = Some(Dialog::Plans(pd));
+                            vec![]
+                        }
+                    },
+                    _ => {
+                        self.dialog = Some(Dialog::Plans(pd));
+                        vec![]
+                    }
+                }
+            }
         }
     }
 

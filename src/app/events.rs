@@ -208,7 +208,77 @@ impl App {
                 vec![]
             }
             Event::Task { id, state } => self.on_task(id, state),
+            Event::BackupPlans { seq, result } => self.on_backup_plans(seq, result),
+            Event::BackupChain { seq, result } => self.on_backup_chain(seq, result),
+            Event::PlatformTasks { seq, result } => self.on_platform_tasks(seq, result),
+            Event::TaskLinked { id, platform_id } => {
+                self.tasks.link(id, platform_id);
+                vec![]
+            }
         }
+    }
+
+    fn on_backup_plans(
+        &mut self,
+        seq: u64,
+        result: Result<Vec<crate::model::BackupPlan>, BackendError>,
+    ) -> Vec<Command> {
+        if let Some(Dialog::Plans(pd)) = self.dialog.as_mut()
+            && pd.seq == seq
+        {
+            pd.loading = false;
+            match result {
+                Ok(plans) => {
+                    let n = plans.len();
+                    pd.plans = plans;
+                    pd.error = None;
+                    let s = pd.cursor.selected();
+                    pd.cursor.select(s, n);
+                }
+                Err(e) => pd.error = Some(e.to_string()),
+            }
+        }
+        vec![]
+    }
+
+    fn on_backup_chain(
+        &mut self,
+        seq: u64,
+        result: Result<Vec<crate::model::Backup>, BackendError>,
+    ) -> Vec<Command> {
+        if seq != self.backups.chain_seq {
+            return vec![];
+        }
+        if let Some(chain) = self.backups.chain.as_mut() {
+            chain.loading = false;
+            match result {
+                Ok(items) => {
+                    chain.items = items;
+                    chain.error = None;
+                }
+                Err(e) => chain.error = Some(e.to_string()),
+            }
+        }
+        vec![]
+    }
+
+    fn on_platform_tasks(
+        &mut self,
+        seq: u64,
+        result: Result<Vec<crate::model::PlatformTask>, BackendError>,
+    ) -> Vec<Command> {
+        if seq != self.platform_tasks_seq {
+            return vec![];
+        }
+        match result {
+            Ok(tasks) => {
+                self.platform_tasks_error = None;
+                let (now, wall) = (self.now, self.wall);
+                self.tasks.set_platform_tasks(tasks, now, wall);
+            }
+            Err(e) => self.platform_tasks_error = Some(e.to_string()),
+        }
+        vec![]
     }
 
     /// Backup points arrived: fill the choice of the form waiting for them.

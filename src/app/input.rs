@@ -84,6 +84,7 @@ impl App {
             Action::DeleteBackup => self.start_delete_backup(),
             Action::RestoreBackup => self.start_restore(),
             Action::RemoteBackups => self.start_remote(),
+            Action::BackupPlans => self.start_plans(),
             Action::FilterBackups => {
                 let form = flows::backup::filter_form(&self.backups.filter, &self.backups.points);
                 self.dialog = Some(Dialog::Form(FormDialog {

@@ -556,6 +556,13 @@ impl Default for Keymap {
             ),
             p(
                 Pane::Backups,
+                vec![Key::ch('p')],
+                BackupPlans,
+                "backup plans",
+                true,
+            ),
+            p(
+                Pane::Backups,
                 vec![Key::ch('i')],
                 RemoteBackups,
                 "remote backups / import",

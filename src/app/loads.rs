@@ -52,6 +52,7 @@ impl App {
             seq,
             query: BackupQuery {
                 scope,
+                category: self.backups.category,
                 page: self.backups.request,
                 filter: self.backups.filter.clone(),
             },

@@ -6,23 +6,7 @@ use crate::model::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub(crate) fn tophc_caps() -> Capabilities {
-    Capabilities {
-        snapshot_layout: SnapshotLayout::Tree,
-        memory_snapshots: true,
-        edit_snapshot_description: true,
-        per_disk_rollback: true,
-        snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
-        rollback_requires_stopped: false,
-        rebuild_vm_from_snapshot: false,
-        backup_points: true,
-        backup_full_or_incremental: true,
-        restore_to_new_vm: true,
-        restore_in_place: false,
-        remote_backups: true,
-        database_backups: false,
-        task_api: false,
-        cluster_backups: true,
-    }
+    crate::backend::tophc::capabilities()
 }
 
 pub(crate) fn session(read_only: bool) -> Session {
@@ -505,6 +489,10 @@ fn backup(i: usize) -> Backup {
             details: vec![],
         }],
         details: vec![],
+        category: Default::default(),
+        volume: None,
+        locations: Vec::new(),
+        parent: None,
     }
 }
 
@@ -615,6 +603,10 @@ fn restore_form_is_prefilled_and_builds_the_operation() {
                 Named::new("pool2", "ssd-pool"),
             ],
             disk_types: vec!["HDD".into(), "SSD".into()],
+            clusters: Vec::new(),
+            hosts: Vec::new(),
+            networks: Vec::new(),
+            source_networks: Vec::new(),
         }),
     });
     let cmds = app.handle_key(code(KeyCode::Enter));

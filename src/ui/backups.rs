@@ -23,6 +23,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!(" · cluster {}", cluster.name),
             theme.title,
         )),
+        Some(BackupScope::Plan { plan, .. }) => {
+            title.push(Span::styled(format!(" · plan {}", plan.name), theme.title))
+        }
         None => {}
     }
     let pos = pane.position_label();

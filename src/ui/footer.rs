@@ -33,6 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("Enter".into(), "import marked"),
             ("Esc".into(), "close"),
         ],
+        Some(Dialog::Plans(_)) => vec![
+            ("↑↓".into(), "move"),
+            ("Enter".into(), "its backups"),
+            ("x".into(), "run now"),
+            ("Esc".into(), "close"),
+        ],
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
         Some(Dialog::Message(_)) => vec![("Enter/Esc".into(), "close")],
         None => app.keymap.footer(app.focus).into_iter().collect(),

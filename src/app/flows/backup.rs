@@ -73,6 +73,7 @@ pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
         name,
         description: form.text("description"),
         full: form.choice("kind").is_none_or(|(k, _)| k == "full"),
+        volume: None,
     }])
 }
 
@@ -300,6 +301,7 @@ pub fn restore(backup: &BackupRef, form: &Form) -> Result<Vec<Operation>, String
             zone_id: zone.0,
             group_id: group.0,
             disks,
+            ..Default::default()
         },
     }])
 }

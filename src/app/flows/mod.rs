@@ -2,6 +2,7 @@
 //! the `Operation`s the confirm dialog previews. One file per family.
 
 pub mod backup;
+pub mod plan;
 pub mod snapshot;
 
 use jiff::Timestamp;
@@ -38,6 +39,10 @@ pub enum Purpose {
     FilterBackups,
     ChooseRemotePoint {
         cluster: Named,
+    },
+    RunPlan {
+        cluster: Named,
+        plan: Named,
     },
 }
 
@@ -76,6 +81,7 @@ impl Purpose {
             Purpose::CreateBackup { vm } => ops(backup::create(vm, form)?),
             Purpose::Restore { backup } => ops(backup::restore(backup, form)?),
             Purpose::FilterBackups => backup::filter(form).map(Submitted::Filter),
+            Purpose::RunPlan { cluster, plan } => ops(plan::run(cluster, plan, form)?),
             Purpose::ChooseRemotePoint { cluster } => {
                 let (id, name) = form.choice("point").ok_or("choose a backup point first")?;
                 Ok(Submitted::RemotePoint {

@@ -40,6 +40,8 @@ pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
         name,
         description: form.text("description"),
         memory: form.toggle("memory"),
+        consistent: false,
+        volume: None,
     }])
 }
 
@@ -123,6 +125,8 @@ pub fn rollback(
             name,
             description: format!("taken by vmdeck before rolling back to {}", snapshot.name),
             memory: false,
+            consistent: false,
+            volume: snapshot.volume.clone(),
         });
     }
     steps.push(Operation::RollbackSnapshot {
@@ -200,6 +204,7 @@ pub fn delete(
         .ok_or("choose a snapshot, not a marker")?;
     let children = tree.snapshot_children(node);
     let mut warnings = Vec::new();
+    let mut descendants = 0;
     match caps.snapshot_delete {
         SnapshotDeleteRule::RefusedWithManyChildren if children > 1 => {
             return Err(format!(
@@ -209,6 +214,7 @@ pub fn delete(
         }
         SnapshotDeleteRule::RemovesDescendants => {
             let below = tree.descendant_snapshots(node);
+            descendants = below;
             if below > 0 {
                 warnings.push(format!(
                     "{below} snapshot(s) below {} are deleted with it.",
@@ -228,6 +234,7 @@ pub fn delete(
         vec![Operation::DeleteSnapshot {
             vm: vm.clone(),
             snapshot: snapshot.to_ref(),
+            descendants,
         }],
         warnings,
     ))

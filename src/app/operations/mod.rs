@@ -1,5 +1,7 @@
 //! Starting operations: the checks and forms before the preview, and running them.
 
+mod backup;
+
 use super::*;
 
 impl App {
@@ -204,7 +206,7 @@ impl App {
         self.choices_seq = seq;
         vec![Command::LoadRestoreChoices {
             seq,
-            cluster: b.cluster.clone(),
+            backup: b.to_ref(),
         }]
     }
 
