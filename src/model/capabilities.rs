@@ -6,8 +6,10 @@ pub struct Capabilities {
     pub memory_snapshots: bool,
     /// File-system-consistent snapshots are possible while the guest tools run (CloudTower).
     pub consistent_snapshots: bool,
-    /// Snapshots are taken per volume, and a VM-level snapshot groups one per volume (ZStack).
+    /// Snapshots are taken per volume (ZStack).
     pub volume_snapshots: bool,
+    /// A VM-level snapshot takes one snapshot of each volume as a group (ZStack 3.6+).
+    pub snapshot_groups: bool,
     pub edit_snapshot_description: bool,
     /// Roll back chosen disks only (TopHC `volume/snapshot/rollback`).
     pub per_disk_rollback: bool,

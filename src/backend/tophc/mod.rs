@@ -59,6 +59,7 @@ pub fn capabilities() -> Capabilities {
         memory_snapshots: true,
         consistent_snapshots: false,
         volume_snapshots: false,
+        snapshot_groups: false,
         edit_snapshot_description: true,
         per_disk_rollback: true,
         snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
