@@ -221,6 +221,7 @@ impl App {
             title: title.to_string(),
             lines,
             error,
+            offer: None,
         }));
     }
 
