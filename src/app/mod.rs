@@ -309,4 +309,6 @@ impl App {
 }
 
 #[cfg(test)]
+mod platform_tests;
+#[cfg(test)]
 mod tests;

@@ -69,25 +69,30 @@ pub(crate) fn branched_tree() -> SnapshotTree {
     })
 }
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
-fn code(k: KeyCode) -> KeyEvent {
+pub(super) fn code(k: KeyCode) -> KeyEvent {
     KeyEvent::new(k, KeyModifiers::NONE)
 }
-fn type_text(app: &mut App, s: &str) {
+pub(super) fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
         app.handle_key(key(c));
     }
 }
 
-fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+pub(super) fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
     cmds.iter().find_map(pick).expect("command not issued")
 }
 
 /// An app connected, showing one cluster with two VMs, with `web-01` chosen.
 fn ready_app(read_only: bool) -> App {
-    let mut app = App::new(session(read_only));
+    ready_app_with(session(read_only))
+}
+
+/// Like [`ready_app`], for another platform's session.
+pub(super) fn ready_app_with(session: Session) -> App {
+    let mut app = App::new(session);
     app.tz = jiff::tz::TimeZone::UTC;
     let cmds = app.start();
     let cseq = seq_of(&cmds, |c| match c {
