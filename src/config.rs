@@ -170,36 +170,8 @@ impl Profile {
     /// Finds the password: `password_env`, `password_command`, `password`, then
     /// `VMDECK_PASSWORD`, then a prompt (only when a terminal is attached).
     pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
-        if let Some(var) = &self.password_env {
-            return std::env::var(var).map(SecretString::from).map_err(|_| {
-                format!("profile {name}: environment variable {var} (password_env) is not set")
-            });
-        }
-        if let Some(cmd) = &self.password_command {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stderr(std::process::Stdio::inherit())
-                .output()
-                .map_err(|e| format!("profile {name}: cannot run password_command: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "profile {name}: password_command exited with {}",
-                    out.status
-                ));
-            }
-            let text = String::from_utf8_lossy(&out.stdout);
-            let first = text.lines().next().unwrap_or("").to_string();
-            if first.is_empty() {
-                return Err(format!("profile {name}: password_command printed nothing"));
-            }
-            return Ok(SecretString::from(first));
-        }
-        if let Some(p) = &self.password {
-            return Ok(p.clone());
-        }
-        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
-            return Ok(SecretString::from(p));
+        if let Some(p) = self.stored_password(name, std::process::Stdio::inherit())? {
+            return Ok(p);
         }
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -210,6 +182,70 @@ impl Profile {
         rpassword::prompt_password(format!("Password for {}@{}: ", self.username, self.url))
             .map(SecretString::from)
             .map_err(|e| format!("cannot read password: {e}"))
+    }
+
+    /// The password from wherever the profile keeps it, without asking anyone:
+    /// `password_env`, `password_command`, `password`, then `VMDECK_PASSWORD`. `Ok(None)`
+    /// means only a prompt could supply it. `command_stderr` is where `password_command`
+    /// may write (inherited before the UI starts; captured while the UI owns the terminal).
+    pub fn stored_password(
+        &self,
+        name: &str,
+        command_stderr: std::process::Stdio,
+    ) -> Result<Option<SecretString>, String> {
+        if let Some(var) = &self.password_env {
+            return std::env::var(var)
+                .map(|p| Some(SecretString::from(p)))
+                .map_err(|_| {
+                    format!("profile {name}: environment variable {var} (password_env) is not set")
+                });
+        }
+        if let Some(cmd) = &self.password_command {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(command_stderr)
+                .output()
+                .map_err(|e| format!("profile {name}: cannot run password_command: {e}"))?;
+            if !out.status.success() {
+                // What the command said on stderr (if captured) is the best hint; the
+                // password itself only ever comes on stdout.
+                let said = String::from_utf8_lossy(&out.stderr);
+                let said: String = said
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(120)
+                    .collect();
+                return Err(if said.trim().is_empty() {
+                    format!(
+                        "profile {name}: password_command exited with {}",
+                        out.status
+                    )
+                } else {
+                    format!(
+                        "profile {name}: password_command exited with {}: {}",
+                        out.status,
+                        said.trim()
+                    )
+                });
+            }
+            let text = String::from_utf8_lossy(&out.stdout);
+            let first = text.lines().next().unwrap_or("").to_string();
+            if first.is_empty() {
+                return Err(format!("profile {name}: password_command printed nothing"));
+            }
+            return Ok(Some(SecretString::from(first)));
+        }
+        if let Some(p) = &self.password {
+            return Ok(Some(p.clone()));
+        }
+        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
+            return Ok(Some(SecretString::from(p)));
+        }
+        Ok(None)
     }
 }
 

@@ -42,6 +42,8 @@ pub enum Action {
     SortReverse,
     NextHit,
     PrevHit,
+    /// Choose a site (profile): the picker.
+    PickSite,
 }
 
 impl Action {
