@@ -182,6 +182,12 @@ impl Sites {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Read {
+    Wait,
+    Replace,
+}
+
 /// How one login attempt ended.
 enum Attempt {
     Connected(Arc<dyn Backend>),
@@ -218,20 +224,26 @@ async fn run_site(
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         t
     });
-    let read_clusters = |backend: &Arc<dyn Backend>, reading: &mut Option<JoinHandle<()>>| {
-        // One read at a time: a slow site is not asked again before it has answered.
-        if reading.as_ref().is_some_and(|r| !r.is_finished()) {
-            return;
-        }
-        let (b, out) = (backend.clone(), out.clone());
-        *reading = Some(tokio::spawn(async move {
-            let result = b.clusters().await;
-            let _ = out.send(SiteEvent {
-                site,
-                news: SiteNews::Clusters(result),
-            });
-        }));
-    };
+    // One read at a time. The interval leaves a slow site's read alone (`Wait`); a read
+    // someone asked for replaces the one in flight (`Replace`), as a new load does in the
+    // fetcher.
+    let read_clusters =
+        |backend: &Arc<dyn Backend>, reading: &mut Option<JoinHandle<()>>, how: Read| {
+            if let Some(r) = reading.as_ref().filter(|r| !r.is_finished()) {
+                match how {
+                    Read::Wait => return,
+                    Read::Replace => r.abort(),
+                }
+            }
+            let (b, out) = (backend.clone(), out.clone());
+            *reading = Some(tokio::spawn(async move {
+                let result = b.clusters().await;
+                let _ = out.send(SiteEvent {
+                    site,
+                    news: SiteNews::Clusters(result),
+                });
+            }));
+        };
     if let Some(b) = ready {
         // The app reads this site's clusters itself at start; the interval takes over.
         fetcher = Some(fetcher::spawn(b.clone(), profile.read_only));
@@ -263,7 +275,7 @@ async fn run_site(
                 }
                 Some(Control::ReadClusters) => {
                     if let Some(b) = &backend {
-                        read_clusters(b, &mut reading);
+                        read_clusters(b, &mut reading, Read::Replace);
                     }
                 }
             },
@@ -280,7 +292,7 @@ async fn run_site(
                         let session = session_for(&name, &profile, &*b);
                         fetcher = Some(fetcher::spawn(b.clone(), profile.read_only));
                         send(SiteNews::Connected(Box::new(session)));
-                        read_clusters(&b, &mut reading);
+                        read_clusters(&b, &mut reading, Read::Replace);
                         backend = Some(b);
                     }
                     Attempt::NeedsPassword(error) => {
@@ -298,7 +310,7 @@ async fn run_site(
             }
             _ = ticked(&mut timer) => {
                 if let Some(b) = &backend {
-                    read_clusters(b, &mut reading);
+                    read_clusters(b, &mut reading, Read::Wait);
                 } else if unreachable && attempt.is_none() {
                     // Try again quietly: the site keeps showing why it failed until it works.
                     attempt = Some(tokio::spawn(connect_once(

@@ -191,7 +191,7 @@ pub struct TaskEntry {
     pub ended: Option<Instant>,
     pub state: TaskState,
     pub origin: TaskOrigin,
-    /// The site it runs on, when more than one is configured (also leads `target`).
+    /// The site it runs on, when more than one is configured (also ends `target`).
     pub site: Option<String>,
     pub op: Option<Operation>,
     /// Every state change, oldest first, for the details view.
@@ -237,7 +237,7 @@ impl TasksPane {
             key: id.0.to_string(),
             title: op.title().to_string(),
             target: match &self.site {
-                Some(site) => format!("{site} › {}", op.target()),
+                Some(site) => format!("{} @ {site}", op.target()),
                 None => op.target(),
             },
             started: now,

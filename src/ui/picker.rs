@@ -41,9 +41,9 @@ pub fn draw_picker(frame: &mut Frame, app: &App, cursor: &Cursor, theme: &Theme)
             Span::raw("  "),
             Span::styled(pad(s.platform.id(), 10), theme.title),
             Span::raw("  "),
-            Span::styled(mark.clone(), style),
+            Span::styled(pad(&mark, 18), style),
         ];
-        let used = 2 + name_w + 2 + 10 + 2 + mark.width();
+        let used = 2 + name_w + 2 + 10 + 2 + 18;
         let room = width.saturating_sub(used + 2);
         let why = match &s.state {
             SiteState::Unreachable(why) => Some(why.clone()),
@@ -51,7 +51,12 @@ pub fn draw_picker(frame: &mut Frame, app: &App, cursor: &Cursor, theme: &Theme)
             SiteState::Connected => s.error.clone().or_else(|| {
                 s.read.then(|| {
                     let n = s.clusters.len();
-                    format!("{n} cluster{}", if n == 1 { "" } else { "s" })
+                    let failing = s.clusters.iter().filter(|c| s.cluster_failed(c)).count();
+                    let mut text = format!("{n} cluster{}", if n == 1 { "" } else { "s" });
+                    if failing > 0 {
+                        text.push_str(&format!(" · {failing} failing"));
+                    }
+                    text
                 })
             }),
             _ => None,

@@ -177,7 +177,7 @@ fn tasks_survive_a_switch_and_name_their_site() {
     };
     let id = steps[0].0;
     assert_eq!(app.tasks.list.items[0].site.as_deref(), Some("lab"));
-    assert!(app.tasks.list.items[0].target.starts_with("lab › "));
+    assert!(app.tasks.list.items[0].target.ends_with(" @ lab"));
 
     app.run_command("profile prod").unwrap();
     assert_eq!(app.tasks.list.items.len(), 1, "lab's task is still listed");
@@ -191,7 +191,7 @@ fn tasks_survive_a_switch_and_name_their_site() {
     ));
     assert!(cmds.is_empty(), "{cmds:?}");
     assert_eq!(app.tasks.list.items[0].state, TaskState::Succeeded);
-    assert!(app.status.as_ref().unwrap().text.contains("lab › "));
+    assert!(app.status.as_ref().unwrap().text.contains("@ lab"));
     // New tasks belong to prod.
     app.execute(vec![snapshot_op("on-prod")]);
     assert!(
@@ -208,7 +208,7 @@ fn one_site_shows_no_site_in_tasks() {
     let mut app = App::new(session(false));
     app.execute(vec![snapshot_op("x")]);
     assert_eq!(app.tasks.list.items[0].site, None);
-    assert!(!app.tasks.list.items[0].target.contains('›'));
+    assert!(!app.tasks.list.items[0].target.contains(" @ "));
 }
 
 #[test]
