@@ -35,8 +35,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ],
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
         Some(Dialog::Message(_)) => vec![("Enter/Esc".into(), "close")],
-        None => super::sites::footer_hints(app)
-            .unwrap_or_else(|| app.keymap.footer(app.focus).into_iter().collect()),
+        None => super::sites::footer_hints(app).unwrap_or_else(|| {
+            app.keymap
+                .footer(app.focus)
+                .into_iter()
+                .filter(|(_, help)| super::sites::hint_shown(app, help))
+                .collect()
+        }),
     };
     let mut spans = Vec::new();
     for (k, h) in hints {

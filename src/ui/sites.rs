@@ -201,6 +201,16 @@ fn key_for(app: &App, action: Action, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
+/// The picker's key is worth footer room only when there is another site to pick.
+pub fn hint_shown(app: &App, help: &str) -> bool {
+    app.sites.list.len() > 1
+        || !app
+            .keymap
+            .bindings
+            .iter()
+            .any(|b| b.action == Action::PickSite && b.help == help)
+}
+
 /// Footer hints while a site window is open (`None`: none is).
 pub fn footer_hints(app: &App) -> Option<Vec<(String, &'static str)>> {
     use crate::app::sites::SiteOverlay;
