@@ -50,6 +50,24 @@ pub struct Profile {
     pub refresh_interval: Option<Interval>,
     /// Language of platform messages: "en" (default) or "zh-CN".
     pub language: Option<Language>,
+    /// CloudTower: where the user is defined, "local" (default) or "ldap".
+    pub login_source: Option<LoginSource>,
+    /// CloudTower: an API token, read from this environment variable or printed by this
+    /// command, used instead of logging in with a password.
+    pub token_env: Option<String>,
+    pub token_command: Option<String>,
+    /// ZStack: the management node's time zone (its timestamps carry none), e.g.
+    /// "Asia/Shanghai". Default: this machine's zone.
+    pub timezone: Option<String>,
+}
+
+/// Which directory a CloudTower user logs in against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginSource {
+    #[default]
+    Local,
+    Ldap,
 }
 
 /// A refresh interval; `None` inside means never.
@@ -121,7 +139,24 @@ impl Profile {
             backup_page_size: None,
             refresh_interval: None,
             language: None,
+            login_source: None,
+            token_env: None,
+            token_command: None,
+            timezone: None,
         }
+    }
+
+    /// True when the profile authenticates with an API token instead of a password.
+    pub fn uses_token(&self) -> bool {
+        self.token_env.is_some() || self.token_command.is_some()
+    }
+
+    /// The management node's time zone for platforms whose timestamps carry none.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        self.timezone
+            .as_deref()
+            .and_then(|z| jiff::tz::TimeZone::get(z).ok())
+            .unwrap_or_else(jiff::tz::TimeZone::system)
     }
 
     /// How often to re-read the screen's data (`None`: never).
@@ -153,8 +188,21 @@ impl Profile {
                 url.scheme()
             ));
         }
-        if self.username.is_empty() {
+        if self.username.is_empty() && !self.uses_token() {
             return Err(format!("profile {name}: username is missing"));
+        }
+        if self.uses_token() && self.platform != Platform::CloudTower {
+            return Err(format!(
+                "profile {name}: token_env/token_command are for CloudTower profiles; {} logs in with a password",
+                self.platform
+            ));
+        }
+        if let Some(z) = &self.timezone
+            && jiff::tz::TimeZone::get(z).is_err()
+        {
+            return Err(format!(
+                "profile {name}: timezone \"{z}\" is not a time zone name (write it like \"Asia/Shanghai\" or \"UTC\")"
+            ));
         }
         if let Some(ca) = &self.ca_cert
             && !ca.exists()
@@ -169,6 +217,8 @@ impl Profile {
 
     /// Finds the password: `password_env`, `password_command`, `password`, then
     /// `VMDECK_PASSWORD`, then a prompt (only when a terminal is attached).
+    /// For a token profile ([`Profile::uses_token`]) this is the API token instead, from
+    /// `token_env` or `token_command`.
     pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
         if let Some(p) = self.stored_password(name, std::process::Stdio::inherit())? {
             return Ok(p);
@@ -184,15 +234,28 @@ impl Profile {
             .map_err(|e| format!("cannot read password: {e}"))
     }
 
-    /// The password from wherever the profile keeps it, without asking anyone:
-    /// `password_env`, `password_command`, `password`, then `VMDECK_PASSWORD`. `Ok(None)`
-    /// means only a prompt could supply it. `command_stderr` is where `password_command`
-    /// may write (inherited before the UI starts; captured while the UI owns the terminal).
+    /// The secret from wherever the profile keeps it, without asking anyone: `token_env`,
+    /// `token_command`, `password_env`, `password_command`, `password`, then
+    /// `VMDECK_PASSWORD`. `Ok(None)` means only a prompt could supply it. `command_stderr`
+    /// is where a `*_command` may write (inherited before the UI starts; captured while
+    /// the UI owns the terminal, so it cannot scribble over the screen).
     pub fn stored_password(
         &self,
         name: &str,
         command_stderr: std::process::Stdio,
     ) -> Result<Option<SecretString>, String> {
+        if let Some(var) = &self.token_env {
+            return std::env::var(var)
+                .map(|p| Some(SecretString::from(p)))
+                .map_err(|_| {
+                    format!("profile {name}: environment variable {var} (token_env) is not set")
+                });
+        }
+        if let Some(cmd) = &self.token_command {
+            return run_secret_command(cmd, command_stderr)
+                .map(Some)
+                .map_err(|e| format!("profile {name}: token_command {e}"));
+        }
         if let Some(var) = &self.password_env {
             return std::env::var(var)
                 .map(|p| Some(SecretString::from(p)))
@@ -201,43 +264,9 @@ impl Profile {
                 });
         }
         if let Some(cmd) = &self.password_command {
-            let out = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stdin(std::process::Stdio::null())
-                .stderr(command_stderr)
-                .output()
-                .map_err(|e| format!("profile {name}: cannot run password_command: {e}"))?;
-            if !out.status.success() {
-                // What the command said on stderr (if captured) is the best hint; the
-                // password itself only ever comes on stdout.
-                let said = String::from_utf8_lossy(&out.stderr);
-                let said: String = said
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(120)
-                    .collect();
-                return Err(if said.trim().is_empty() {
-                    format!(
-                        "profile {name}: password_command exited with {}",
-                        out.status
-                    )
-                } else {
-                    format!(
-                        "profile {name}: password_command exited with {}: {}",
-                        out.status,
-                        said.trim()
-                    )
-                });
-            }
-            let text = String::from_utf8_lossy(&out.stdout);
-            let first = text.lines().next().unwrap_or("").to_string();
-            if first.is_empty() {
-                return Err(format!("profile {name}: password_command printed nothing"));
-            }
-            return Ok(Some(SecretString::from(first)));
+            return run_secret_command(cmd, command_stderr)
+                .map(Some)
+                .map_err(|e| format!("profile {name}: password_command {e}"));
         }
         if let Some(p) = &self.password {
             return Ok(Some(p.clone()));
@@ -247,6 +276,41 @@ impl Profile {
         }
         Ok(None)
     }
+}
+
+/// Runs a `*_command` and takes the first line it prints as the secret. Its stdin is
+/// closed (it must not wait on the terminal); what it says on stderr, when captured, is
+/// the hint given if it fails (the secret itself only ever comes on stdout).
+fn run_secret_command(cmd: &str, stderr: std::process::Stdio) -> Result<SecretString, String> {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stderr(stderr)
+        .output()
+        .map_err(|e| format!("cannot be run: {e}"))?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said: String = said
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(120)
+            .collect();
+        return Err(if said.is_empty() {
+            format!("exited with {}", out.status)
+        } else {
+            format!("exited with {}: {said}", out.status)
+        });
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or("").to_string();
+    if first.is_empty() {
+        return Err("printed nothing".into());
+    }
+    Ok(SecretString::from(first))
 }
 
 /// `--config`, else `VMDECK_CONFIG`, else `$XDG_CONFIG_HOME/vmdeck/config.toml`.

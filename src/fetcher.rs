@@ -14,8 +14,9 @@ use tokio::task::AbortHandle;
 
 use crate::backend::{Backend, BackendError, HttpCall, SubmitError, TaskWatch, VmQuery};
 use crate::model::{
-    Backup, BackupPoint, BackupQuery, Cluster, Listing, Named, Page, PageRequest, RemoteBackup,
-    RestoreChoices, SnapshotTree, TaskId, TaskState, Vm, VmDetail, VmRef,
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Cluster, Listing, Named, Page,
+    PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskId, TaskState, Vm,
+    VmDetail, VmRef,
 };
 use crate::operation::Operation;
 
@@ -57,6 +58,18 @@ pub enum Command {
         page: PageRequest,
     },
     LoadRestoreChoices {
+        seq: Generation,
+        backup: BackupRef,
+    },
+    LoadBackupPlans {
+        seq: Generation,
+        cluster: Named,
+    },
+    LoadBackupChain {
+        seq: Generation,
+        backup: BackupRef,
+    },
+    LoadPlatformTasks {
         seq: Generation,
         cluster: Named,
     },
@@ -109,6 +122,18 @@ pub enum Event {
         seq: Generation,
         result: R<RestoreChoices>,
     },
+    BackupPlans {
+        seq: Generation,
+        result: R<Vec<BackupPlan>>,
+    },
+    BackupChain {
+        seq: Generation,
+        result: R<Vec<Backup>>,
+    },
+    PlatformTasks {
+        seq: Generation,
+        result: R<Vec<PlatformTask>>,
+    },
     Plan {
         seq: Generation,
         result: R<Vec<HttpCall>>,
@@ -116,6 +141,11 @@ pub enum Event {
     Task {
         id: TaskId,
         state: TaskState,
+    },
+    /// The platform's own id for one of our tasks became known.
+    TaskLinked {
+        id: TaskId,
+        platform_id: String,
     },
 }
 
@@ -130,6 +160,9 @@ enum Slot {
     BackupPoints,
     RemoteBackups,
     RestoreChoices,
+    BackupPlans,
+    BackupChain,
+    PlatformTasks,
     Plan,
 }
 
@@ -229,11 +262,31 @@ impl Fetcher {
                     result: b.remote_backups(&cluster, &point, page).await,
                 }
             }),
-            Command::LoadRestoreChoices { seq, cluster } => {
+            Command::LoadRestoreChoices { seq, backup } => {
                 self.load(Slot::RestoreChoices, async move {
                     Event::RestoreChoices {
                         seq,
-                        result: b.restore_choices(&cluster).await,
+                        result: b.restore_choices(&backup).await,
+                    }
+                })
+            }
+            Command::LoadBackupPlans { seq, cluster } => self.load(Slot::BackupPlans, async move {
+                Event::BackupPlans {
+                    seq,
+                    result: b.backup_plans(&cluster).await,
+                }
+            }),
+            Command::LoadBackupChain { seq, backup } => self.load(Slot::BackupChain, async move {
+                Event::BackupChain {
+                    seq,
+                    result: b.backup_chain(&backup).await,
+                }
+            }),
+            Command::LoadPlatformTasks { seq, cluster } => {
+                self.load(Slot::PlatformTasks, async move {
+                    Event::PlatformTasks {
+                        seq,
+                        result: b.platform_tasks(&cluster).await,
                     }
                 })
             }
@@ -387,6 +440,9 @@ pub async fn run_one(
             verify
         }
     };
+    if let Some(platform_id) = watch.platform_id() {
+        let _ = tx.send(Event::TaskLinked { id, platform_id });
+    }
     follow(watch, &send).await
 }
 

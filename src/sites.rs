@@ -78,7 +78,7 @@ pub enum SiteRequest {
 }
 
 enum Control {
-    Fetch(Command),
+    Fetch(Box<Command>),
     Connect(Option<SecretString>),
     ReadClusters,
     Stop,
@@ -142,7 +142,7 @@ impl Sites {
         if let Some(c) = self.controls.get(site) {
             for cmd in cmds {
                 // A send error means the site's task has ended (shutting down).
-                let _ = c.send(Control::Fetch(cmd));
+                let _ = c.send(Control::Fetch(Box::new(cmd)));
             }
         }
     }
@@ -256,7 +256,7 @@ async fn run_site(
                 None | Some(Control::Stop) => break,
                 Some(Control::Fetch(cmd)) => {
                     if let Some(f) = &fetcher {
-                        let _ = f.commands.send(cmd);
+                        let _ = f.commands.send(*cmd);
                     }
                 }
                 Some(Control::Connect(typed)) => {

@@ -124,6 +124,8 @@ fn create(vm: &VmRef, name: &str, memory: bool) -> Operation {
         name: name.into(),
         description: format!("made by the {name} test"),
         memory,
+        consistent: false,
+        volume: None,
     }
 }
 
@@ -135,6 +137,7 @@ fn named(name: &str) -> SnapshotRef {
     SnapshotRef {
         id: name.into(),
         name: name.into(),
+        volume: None,
     }
 }
 
@@ -330,6 +333,7 @@ async fn every_read() -> TestResult {
             },
             page,
             filter: BackupFilter::default(),
+            category: Default::default(),
         })
         .await?
         .value;
@@ -344,6 +348,7 @@ async fn every_read() -> TestResult {
             },
             page,
             filter: BackupFilter::default(),
+            category: Default::default(),
         })
         .await?
         .value;
@@ -359,6 +364,7 @@ async fn every_read() -> TestResult {
                 name: one.name.clone(),
                 ..Default::default()
             },
+            category: Default::default(),
         })
         .await?
         .value;
@@ -374,6 +380,7 @@ async fn every_read() -> TestResult {
                     point_id: Some(point.id.clone()),
                     ..Default::default()
                 },
+                category: Default::default(),
             })
             .await?
             .value;
@@ -395,6 +402,7 @@ async fn every_read() -> TestResult {
                     since: Some(created),
                     ..Default::default()
                 },
+                category: Default::default(),
             })
             .await?
             .value;
@@ -412,6 +420,7 @@ async fn every_read() -> TestResult {
             },
             page: PageRequest { index: 1, size: 20 },
             filter: BackupFilter::default(),
+            category: Default::default(),
         })
         .await?
         .value;
@@ -431,7 +440,12 @@ async fn every_read() -> TestResult {
         .await?;
     assert!(remote.items.iter().all(|r| r.opaque.is_object()));
 
-    let choices = b.restore_choices(&cluster).await?;
+    let choices = b
+        .restore_choices(&BackupRef {
+            cluster: cluster.clone(),
+            ..Default::default()
+        })
+        .await?;
     assert!(!choices.zones.is_empty());
     assert!(!choices.groups.is_empty());
     assert!(!choices.pools.is_empty());
@@ -505,6 +519,7 @@ async fn snapshot_operations_end_to_end() -> TestResult {
         Operation::DeleteSnapshot {
             vm: running.clone(),
             snapshot: named("t-a"),
+            descendants: 0,
         },
     )
     .await;
@@ -551,6 +566,7 @@ async fn snapshot_operations_end_to_end() -> TestResult {
             Operation::DeleteSnapshot {
                 vm: running.clone(),
                 snapshot: named("t-c"),
+                descendants: 0,
             }
         )
         .await,
@@ -606,6 +622,7 @@ async fn backup_operations_end_to_end() -> TestResult {
             name: name.into(),
             description: "test".into(),
             full,
+            volume: None,
         };
         assert_eq!(run(&b, op).await, TaskState::Succeeded, "{name}");
     }
@@ -622,6 +639,7 @@ async fn backup_operations_end_to_end() -> TestResult {
             name: "b-full".into(),
             ..Default::default()
         },
+        category: Default::default(),
     };
     let listed = b.backups(&q).await?.value.items;
     let full = listed
@@ -633,7 +651,7 @@ async fn backup_operations_end_to_end() -> TestResult {
     assert!(!full.disks.is_empty());
 
     // Restore to a new VM, following its progress.
-    let choices = b.restore_choices(&vm.cluster).await?;
+    let choices = b.restore_choices(&full.to_ref()).await?;
     let spec = RestoreSpec {
         new_vm_name: "restored-by-test".into(),
         zone_id: choices.zones[0].id.clone(),
@@ -648,6 +666,10 @@ async fn backup_operations_end_to_end() -> TestResult {
                 disk_type: choices.disk_types[0].clone(),
             })
             .collect(),
+        cluster: None,
+        host: None,
+        networks: Vec::new(),
+        power_on: false,
     };
     let op = Operation::RestoreBackup {
         backup: full.to_ref(),
@@ -705,6 +727,7 @@ async fn backup_operations_end_to_end() -> TestResult {
                 },
                 page: PageRequest { index, size: 200 },
                 filter: BackupFilter::default(),
+                category: Default::default(),
             })
             .await?
             .value;
@@ -743,6 +766,7 @@ async fn backup_operations_end_to_end() -> TestResult {
                 name: new.name.clone(),
                 ..Default::default()
             },
+            category: Default::default(),
         };
         assert!(
             b.backups(&q)
@@ -840,6 +864,7 @@ async fn a_lost_answer_is_verified_never_resent() -> TestResult {
         name: "lost-backup".into(),
         description: String::new(),
         full: true,
+        volume: None,
     };
     match b.submit(&op).await {
         Err(SubmitError::AnswerLost { verify, .. }) => {
@@ -862,6 +887,7 @@ async fn a_lost_answer_is_verified_never_resent() -> TestResult {
                 name: "lost-backup".into(),
                 ..Default::default()
             },
+            category: Default::default(),
         })
         .await?
         .value
@@ -1039,6 +1065,7 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
     let op = Operation::DeleteSnapshot {
         vm: vm_ref.clone(),
         snapshot: named("l-1"),
+        descendants: 0,
     };
     assert_eq!(
         lost(&server, &b, "/v1/compute/vsd/snapshot/delete", op).await,
@@ -1074,6 +1101,7 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
         name: "l-backup".into(),
         description: String::new(),
         full: true,
+        volume: None,
     };
     assert_eq!(run(&b, op).await, TaskState::Succeeded);
     let q = BackupQuery {
@@ -1089,10 +1117,11 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
             name: "l-backup".into(),
             ..Default::default()
         },
+        category: Default::default(),
     };
     let backup = b.backups(&q).await?.value.items.remove(0);
 
-    let choices = b.restore_choices(&vm.cluster).await?;
+    let choices = b.restore_choices(&backup.to_ref()).await?;
     let spec = RestoreSpec {
         new_vm_name: "l-restored".into(),
         zone_id: choices.zones[0].id.clone(),
@@ -1107,6 +1136,10 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
                 disk_type: "HDD".into(),
             })
             .collect(),
+        cluster: None,
+        host: None,
+        networks: Vec::new(),
+        power_on: false,
     };
     let op = Operation::RestoreBackup {
         backup: backup.to_ref(),
@@ -1155,6 +1188,7 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
                 },
                 page: PageRequest { index, size: 200 },
                 filter: BackupFilter::default(),
+                category: Default::default(),
             })
             .await?
             .value;

@@ -141,6 +141,8 @@ fn snapshot_op() -> Operation {
         name: "s1".into(),
         description: String::new(),
         memory: false,
+        consistent: false,
+        volume: None,
     }
 }
 

@@ -107,6 +107,7 @@ fn restore_form() {
                 vmdeck::model::Named::new("p2", "ssd-pool"),
             ],
             disk_types: vec!["HDD".into(), "SSD".into()],
+            ..Default::default()
         }),
     });
     insta::assert_snapshot!(render(&app, 120, 40).backend());

@@ -18,6 +18,23 @@ pub enum Dialog {
     Confirm(ConfirmDialog),
     Message(Message),
     Remote(RemoteDialog),
+    Plans(PlansDialog),
+}
+
+/// A cluster's backup plans: Enter lists what a plan made, `x` runs it now.
+pub struct PlansDialog {
+    pub cluster: Named,
+    pub plans: Vec<crate::model::BackupPlan>,
+    pub cursor: Cursor,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub seq: u64,
+}
+
+impl PlansDialog {
+    pub fn selected(&self) -> Option<&crate::model::BackupPlan> {
+        self.plans.get(self.cursor.selected())
+    }
 }
 
 pub struct FormDialog {
@@ -78,11 +95,19 @@ impl ConfirmDialog {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     pub title: String,
     pub lines: Vec<String>,
     pub error: bool,
+    /// A follow-up the message offers on a key (e.g. stop the VM first).
+    pub offer: Option<Offer>,
+}
+
+/// "Press `key` to `label`": opens `form`.
+pub struct Offer {
+    pub key: char,
+    pub label: String,
+    pub form: Box<FormDialog>,
 }
 
 /// Backups found on a backup point, with the ones marked for import.

@@ -43,6 +43,9 @@ use crate::model::{
 };
 use crate::operation::Operation;
 
+/// How often the platform's own task list is re-read while it is shown.
+const PLATFORM_TASKS_EVERY: Duration = Duration::from_secs(5);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Pane {
     Clusters,
@@ -145,6 +148,10 @@ pub struct App {
     pub state_changed: bool,
     /// Mouse clicks and wheel (on unless the config says `mouse = false`).
     pub mouse: bool,
+    /// The last read of the platform's own task list (platforms that have one).
+    platform_tasks_seq: u64,
+    last_platform_tasks: Option<Instant>,
+    pub platform_tasks_error: Option<String>,
     /// Where each pane was drawn last, in `Pane::ORDER` (for mouse hit-testing).
     pub pane_areas: std::cell::Cell<[ratatui::layout::Rect; 5]>,
 }
@@ -175,6 +182,9 @@ impl App {
             quit: false,
             last_detail_poll: None,
             mouse: true,
+            platform_tasks_seq: 0,
+            last_platform_tasks: None,
+            platform_tasks_error: None,
             pane_areas: Default::default(),
             prompt: None,
             last_reload: None,
@@ -213,6 +223,7 @@ impl App {
             title: title.to_string(),
             lines,
             error,
+            offer: None,
         }));
     }
 
@@ -235,6 +246,7 @@ impl App {
             self.last_reload = Some(now);
             return self.reload();
         }
+        let mut cmds = self.poll_platform(now);
         let busy = self.tasks.running() > 0;
         let due = self
             .last_detail_poll
@@ -246,9 +258,45 @@ impl App {
             self.last_detail_poll = Some(now);
             let seq = self.next_seq();
             self.vms.detail_seq = seq;
-            return vec![Command::LoadVmDetail { seq, vm }];
+            cmds.push(Command::LoadVmDetail { seq, vm });
         }
-        vec![]
+        cmds
+    }
+
+    /// Reads that follow the screen on their own: the platform's recent tasks every few
+    /// seconds, and the chain of the selected backup once the cursor rests on it.
+    fn poll_platform(&mut self, now: Instant) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if self.caps().platform_tasks
+            && self
+                .last_platform_tasks
+                .is_none_or(|t| now.saturating_duration_since(t) >= PLATFORM_TASKS_EVERY)
+        {
+            self.last_platform_tasks = Some(now);
+            let seq = self.next_seq();
+            self.platform_tasks_seq = seq;
+            let cluster = self.vms.cluster.clone().unwrap_or_else(all_clusters);
+            cmds.push(Command::LoadPlatformTasks { seq, cluster });
+        }
+        if self.caps().backup_chains
+            && let Some(b) = self.backups.selected()
+        {
+            let known = self.backups.chain.as_ref().is_some_and(|c| {
+                c.backup_id == b.id || (!c.loading && c.items.iter().any(|x| x.id == b.id))
+            });
+            if !known {
+                let backup = b.to_ref();
+                let seq = self.next_seq();
+                self.backups.chain_seq = seq;
+                self.backups.chain = Some(panes::BackupChain {
+                    backup_id: backup.id.clone(),
+                    loading: true,
+                    ..Default::default()
+                });
+                cmds.push(Command::LoadBackupChain { seq, backup });
+            }
+        }
+        cmds
     }
 
     /// True when something animates (spinners, elapsed times) and the screen should redraw
@@ -262,5 +310,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod platform_tests;
 #[cfg(test)]
 mod tests;

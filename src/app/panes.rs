@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use super::listed::Listed;
 use crate::model::{
-    Backup, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure, ClusterState, Named,
-    Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail, VmRef, page_count,
+    Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure,
+    ClusterState, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail, VmRef,
+    page_count,
 };
 use crate::operation::Operation;
 
@@ -110,6 +111,8 @@ impl PageInfo {
 
 pub struct BackupsPane {
     pub scope: Option<BackupScope>,
+    /// Which kind of backup is listed (platforms with several: `t` switches).
+    pub category: BackupCategory,
     pub request: PageRequest,
     pub filter: BackupFilter,
     /// The backups of the page shown (filter and sort here act on this page only).
@@ -123,12 +126,26 @@ pub struct BackupsPane {
     /// Backup points of the scope's cluster (filter and create forms).
     pub points: Vec<BackupPoint>,
     pub points_seq: u64,
+    /// The chain the selected backup belongs to (platforms with backup chains).
+    pub chain: Option<BackupChain>,
+    pub chain_seq: u64,
+}
+
+/// A backup's chain (its full backup and the incrementals built on it), for the details view.
+#[derive(Clone, Debug, Default)]
+pub struct BackupChain {
+    /// The backup the chain was read for.
+    pub backup_id: String,
+    pub items: Vec<Backup>,
+    pub loading: bool,
+    pub error: Option<String>,
 }
 
 impl BackupsPane {
     pub fn new(page_size: u32) -> Self {
         Self {
             scope: None,
+            category: BackupCategory::default(),
             request: PageRequest::first(page_size),
             filter: BackupFilter::default(),
             list: Listed::default(),
@@ -139,6 +156,8 @@ impl BackupsPane {
             seq: 0,
             points: Vec::new(),
             points_seq: 0,
+            chain: None,
+            chain_seq: 0,
         }
     }
 
@@ -196,6 +215,12 @@ pub struct TaskEntry {
     pub op: Option<Operation>,
     /// Every state change, oldest first, for the details view.
     pub history: Vec<(Instant, String)>,
+    /// The platform's own id for this work, when it has a task API.
+    pub platform_id: Option<String>,
+    /// Who started it, for work others started.
+    pub user: Option<String>,
+    /// What the platform says about it (work others started).
+    pub details: Vec<crate::model::Detail>,
 }
 
 impl TaskEntry {
@@ -247,14 +272,92 @@ impl TasksPane {
             site: self.site.clone(),
             op: Some(op),
             history: vec![(now, "queued".into())],
+            platform_id: None,
+            user: None,
+            details: Vec::new(),
         });
         self.list.refresh();
         id
     }
 
+    /// Notes the platform's id for one of our tasks, so the platform's own listing of it is
+    /// not shown a second time as someone else's.
+    pub fn link(&mut self, id: TaskId, platform_id: String) {
+        if let Some(t) = self.list.items.iter_mut().find(|t| t.id == id) {
+            t.platform_id = Some(platform_id);
+        }
+        let linked: Vec<String> = self.ours_on_platform();
+        self.list.items.retain(|t| {
+            t.origin == TaskOrigin::Ours
+                || !t.platform_id.as_ref().is_some_and(|p| linked.contains(p))
+        });
+        self.list.refresh();
+    }
+
+    fn ours_on_platform(&self) -> Vec<String> {
+        self.list
+            .items
+            .iter()
+            .filter(|t| t.origin == TaskOrigin::Ours)
+            .filter_map(|t| t.platform_id.clone())
+            .collect()
+    }
+
+    /// Replaces the platform's recent work with a fresh listing; ours stay as they are.
+    /// `now`/`wall` translate the platform's timestamps into the pane's clock.
+    pub fn set_platform_tasks(
+        &mut self,
+        tasks: Vec<crate::model::PlatformTask>,
+        now: Instant,
+        wall: jiff::Timestamp,
+    ) {
+        let linked = self.ours_on_platform();
+        let at = |ts: Option<jiff::Timestamp>| {
+            ts.map(|t| {
+                // A platform clock ahead of ours reads as "just now", never the future.
+                let ago = wall.duration_since(t);
+                if ago.is_negative() {
+                    now
+                } else {
+                    now.checked_sub(ago.unsigned_abs()).unwrap_or(now)
+                }
+            })
+        };
+        self.list.items.retain(|t| t.origin == TaskOrigin::Ours);
+        for t in tasks.into_iter().filter(|t| !linked.contains(&t.id)) {
+            let started = at(t.started).unwrap_or(now);
+            let ended = if t.state.is_terminal() {
+                Some(at(t.finished).unwrap_or(now).max(started))
+            } else {
+                None
+            };
+            self.list.items.push(TaskEntry {
+                id: TaskId(0),
+                key: format!("platform:{}", t.id),
+                title: t.title,
+                target: t.target,
+                started,
+                ended,
+                history: vec![(started, describe(&t.state))],
+                state: t.state,
+                origin: TaskOrigin::Others,
+                site: self.site.clone(),
+                op: None,
+                platform_id: Some(t.id),
+                user: (!t.user.is_empty()).then_some(t.user),
+                details: t.details,
+            });
+        }
+        self.list.refresh();
+    }
+
     /// Records a new state; returns the entry when the task just ended.
     pub fn update(&mut self, id: TaskId, state: TaskState, now: Instant) -> Option<TaskEntry> {
-        let entry = self.list.items.iter_mut().find(|t| t.id == id)?;
+        let entry = self
+            .list
+            .items
+            .iter_mut()
+            .find(|t| t.id == id && t.origin == TaskOrigin::Ours)?;
         if entry.state == state {
             return None;
         }
@@ -267,11 +370,12 @@ impl TasksPane {
         ended
     }
 
+    /// Our operations still in progress.
     pub fn running(&self) -> usize {
         self.list
             .items
             .iter()
-            .filter(|t| !t.state.is_terminal())
+            .filter(|t| t.origin == TaskOrigin::Ours && !t.state.is_terminal())
             .count()
     }
 

@@ -6,23 +6,7 @@ use crate::model::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub(crate) fn tophc_caps() -> Capabilities {
-    Capabilities {
-        snapshot_layout: SnapshotLayout::Tree,
-        memory_snapshots: true,
-        edit_snapshot_description: true,
-        per_disk_rollback: true,
-        snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
-        rollback_requires_stopped: false,
-        rebuild_vm_from_snapshot: false,
-        backup_points: true,
-        backup_full_or_incremental: true,
-        restore_to_new_vm: true,
-        restore_in_place: false,
-        remote_backups: true,
-        database_backups: false,
-        task_api: false,
-        cluster_backups: true,
-    }
+    crate::backend::tophc::capabilities()
 }
 
 pub(crate) fn session(read_only: bool) -> Session {
@@ -85,25 +69,30 @@ pub(crate) fn branched_tree() -> SnapshotTree {
     })
 }
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
-fn code(k: KeyCode) -> KeyEvent {
+pub(super) fn code(k: KeyCode) -> KeyEvent {
     KeyEvent::new(k, KeyModifiers::NONE)
 }
-fn type_text(app: &mut App, s: &str) {
+pub(super) fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
         app.handle_key(key(c));
     }
 }
 
-fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+pub(super) fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
     cmds.iter().find_map(pick).expect("command not issued")
 }
 
 /// An app connected, showing one cluster with two VMs, with `web-01` chosen.
 fn ready_app(read_only: bool) -> App {
-    let mut app = App::new(session(read_only));
+    ready_app_with(session(read_only))
+}
+
+/// Like [`ready_app`], for another platform's session.
+pub(super) fn ready_app_with(session: Session) -> App {
+    let mut app = App::new(session);
     app.tz = jiff::tz::TimeZone::UTC;
     let cmds = app.start();
     let cseq = seq_of(&cmds, |c| match c {
@@ -505,6 +494,10 @@ fn backup(i: usize) -> Backup {
             details: vec![],
         }],
         details: vec![],
+        category: Default::default(),
+        volume: None,
+        locations: Vec::new(),
+        parent: None,
     }
 }
 
@@ -615,6 +608,10 @@ fn restore_form_is_prefilled_and_builds_the_operation() {
                 Named::new("pool2", "ssd-pool"),
             ],
             disk_types: vec!["HDD".into(), "SSD".into()],
+            clusters: Vec::new(),
+            hosts: Vec::new(),
+            networks: Vec::new(),
+            source_networks: Vec::new(),
         }),
     });
     let cmds = app.handle_key(code(KeyCode::Enter));

@@ -16,8 +16,9 @@ pub use http::HttpCall;
 
 use crate::config::Profile;
 use crate::model::{
-    Backup, BackupPoint, BackupQuery, Capabilities, Cluster, Listing, Named, Page, PageRequest,
-    Platform, RemoteBackup, RestoreChoices, SnapshotTree, TaskState, Vm, VmDetail, VmRef,
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Capabilities, Cluster, Listing, Named,
+    Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree,
+    TaskState, Vm, VmDetail, VmRef,
 };
 use crate::operation::Operation;
 
@@ -55,7 +56,27 @@ pub trait Backend: Send + Sync {
         point: &Named,
         page: PageRequest,
     ) -> Result<Page<RemoteBackup>>;
-    async fn restore_choices(&self, cluster: &Named) -> Result<RestoreChoices>;
+    /// What the "restore to a new VM" form offers for this backup.
+    async fn restore_choices(&self, backup: &BackupRef) -> Result<RestoreChoices>;
+
+    /// Backup plans of a cluster (empty id: every cluster). Platforms with
+    /// `Capabilities::backup_plans`.
+    async fn backup_plans(&self, _cluster: &Named) -> Result<Vec<BackupPlan>> {
+        Err(unsupported(self.platform(), "backup plans"))
+    }
+
+    /// Every backup of the chain `backup` belongs to (the full one and the incrementals
+    /// built on it), in any order; `Backup::parent` links them. Platforms with
+    /// `Capabilities::backup_chains`.
+    async fn backup_chain(&self, _backup: &BackupRef) -> Result<Vec<Backup>> {
+        Err(unsupported(self.platform(), "backup chains"))
+    }
+
+    /// Recent work on the platform, newest first, including what others started.
+    /// Platforms with `Capabilities::platform_tasks`.
+    async fn platform_tasks(&self, _cluster: &Named) -> Result<Vec<PlatformTask>> {
+        Ok(Vec::new())
+    }
 
     /// The exact calls `submit` will make for this operation, for the preview. A platform
     /// rule that already forbids the operation is reported here as `Refused`.
@@ -77,6 +98,11 @@ pub trait TaskWatch: Send + Sync {
     /// How long to wait between polls.
     fn interval(&self) -> Duration {
         Duration::from_secs(1)
+    }
+    /// The platform's id for the work being followed (a CloudTower task, a ZStack job),
+    /// so the Tasks pane can tell our work from others'.
+    fn platform_id(&self) -> Option<String> {
+        None
     }
 }
 
@@ -118,6 +144,11 @@ impl TaskWatch for Done {
     fn interval(&self) -> Duration {
         Duration::ZERO
     }
+}
+
+/// The answer for a read the platform does not have.
+pub fn unsupported(platform: Platform, what: &str) -> BackendError {
+    BackendError::Refused(format!("{platform} has no {what}"))
 }
 
 /// Logs in with the profile's platform and returns the ready backend.

@@ -6,7 +6,9 @@ mod paging;
 pub mod snapshot_tree;
 mod task;
 
-pub use capabilities::{Capabilities, SnapshotDeleteRule, SnapshotLayout};
+pub use capabilities::{
+    BackupCategory, Capabilities, RestorePlacement, SnapshotDeleteRule, SnapshotLayout,
+};
 pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};
 pub use task::{TaskId, TaskOrigin, TaskProgress, TaskState, format_elapsed};
@@ -263,6 +265,9 @@ pub struct Snapshot {
     pub memory: Option<bool>,
     pub size: Option<u64>,
     pub disks: Vec<SnapshotDisk>,
+    /// The volume this snapshot is of, on platforms that snapshot volumes one by one
+    /// (`None`: the whole VM).
+    pub volume: Option<Named>,
     pub details: Vec<Detail>,
 }
 
@@ -278,6 +283,7 @@ impl Snapshot {
             memory: None,
             size: None,
             disks: Vec::new(),
+            volume: None,
             details: Vec::new(),
         }
     }
@@ -286,6 +292,7 @@ impl Snapshot {
         SnapshotRef {
             id: self.id.clone(),
             name: self.name.clone(),
+            volume: self.volume.clone(),
         }
     }
 }
@@ -301,6 +308,8 @@ pub struct SnapshotDisk {
 pub struct SnapshotRef {
     pub id: String,
     pub name: String,
+    /// Set for a volume's snapshot (see [`Snapshot::volume`]).
+    pub volume: Option<Named>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -341,11 +350,19 @@ pub struct Backup {
     pub id: String,
     pub name: String,
     pub description: String,
+    pub category: BackupCategory,
+    /// The VM backed up (empty for database backups).
     pub vm: Named,
+    /// The volume backed up, for volume backups.
+    pub volume: Option<Named>,
     pub cluster: Named,
     pub tenant: Option<Named>,
     /// Where the backup lives (TopHC backup point, CloudTower plan, ZStack backup storage).
     pub point: Option<Named>,
+    /// Every backup storage holding a copy (ZStack, after a sync); empty when unknown.
+    pub locations: Vec<Named>,
+    /// The backup an incremental one builds on (CloudTower `parent_restore_point`).
+    pub parent: Option<String>,
     pub created: Option<Timestamp>,
     pub status: BackupStatus,
     pub kind: Option<BackupKind>,
@@ -366,9 +383,12 @@ impl Backup {
         BackupRef {
             id: self.id.clone(),
             name: self.name.clone(),
+            category: self.category,
             cluster: self.cluster.clone(),
             tenant: self.tenant.clone(),
             vm: self.vm.clone(),
+            volume: self.volume.clone(),
+            locations: self.locations.clone(),
         }
     }
 }
@@ -377,22 +397,37 @@ impl Backup {
 pub struct BackupRef {
     pub id: String,
     pub name: String,
+    pub category: BackupCategory,
     pub cluster: Named,
     pub tenant: Option<Named>,
     pub vm: Named,
+    pub volume: Option<Named>,
+    pub locations: Vec<Named>,
 }
 
 /// Which backups a list shows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum BackupScope {
-    Vm { cluster: Named, vm: Named },
-    Cluster { cluster: Named },
+    Vm {
+        cluster: Named,
+        vm: Named,
+    },
+    Cluster {
+        cluster: Named,
+    },
+    /// What one backup plan made (CloudTower).
+    Plan {
+        cluster: Named,
+        plan: Named,
+    },
 }
 
 impl BackupScope {
     pub fn cluster(&self) -> &Named {
         match self {
-            BackupScope::Vm { cluster, .. } | BackupScope::Cluster { cluster } => cluster,
+            BackupScope::Vm { cluster, .. }
+            | BackupScope::Cluster { cluster }
+            | BackupScope::Plan { cluster, .. } => cluster,
         }
     }
 }
@@ -417,8 +452,41 @@ impl BackupFilter {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BackupQuery {
     pub scope: BackupScope,
+    pub category: BackupCategory,
     pub page: PageRequest,
     pub filter: BackupFilter,
+}
+
+/// A schedule that makes backups (CloudTower backup plan).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupPlan {
+    pub id: String,
+    pub name: String,
+    pub cluster: Named,
+    /// The platform's word for its state ("working", "paused", …).
+    pub status: String,
+    /// How the last run went ("success", "failed", "never run", …).
+    pub last_result: String,
+    pub last_run: Option<Timestamp>,
+    pub next_run: Option<Timestamp>,
+    pub vms: Vec<Named>,
+    pub backup_count: Option<u64>,
+    pub size: Option<u64>,
+    pub details: Vec<Detail>,
+}
+
+/// Work on the platform that vmdeck did not start (CloudTower tasks, ZStack long jobs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlatformTask {
+    pub id: String,
+    pub title: String,
+    pub target: String,
+    /// Who started it, when the platform says.
+    pub user: String,
+    pub state: TaskState,
+    pub started: Option<Timestamp>,
+    pub finished: Option<Timestamp>,
+    pub details: Vec<Detail>,
 }
 
 /// A place backups are written to (TopHC backup point, ZStack backup storage).
@@ -445,13 +513,27 @@ pub struct RemoteBackup {
     pub opaque: serde_json::Value,
 }
 
-/// Choices a restore form offers, read from the platform.
+/// Choices a restore form offers, read from the platform. Each platform fills the part its
+/// [`RestorePlacement`] needs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreChoices {
     pub zones: Vec<Named>,
     pub groups: Vec<Named>,
     pub pools: Vec<Named>,
     pub disk_types: Vec<String>,
+    pub clusters: Vec<Named>,
+    pub hosts: Vec<HostChoice>,
+    /// Networks a restored VM can be attached to.
+    pub networks: Vec<Named>,
+    /// The networks the backed-up VM was attached to, to map onto `networks`.
+    pub source_networks: Vec<Named>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostChoice {
+    pub id: String,
+    pub name: String,
+    pub cluster_id: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -462,12 +544,40 @@ pub struct RestoreDiskSpec {
     pub disk_type: String,
 }
 
+/// Where a restored VM goes. Fields a platform's [`RestorePlacement`] does not use stay empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RestoreSpec {
     pub new_vm_name: String,
     pub zone_id: String,
     pub group_id: String,
     pub disks: Vec<RestoreDiskSpec>,
+    pub cluster: Option<Named>,
+    pub host: Option<Named>,
+    pub networks: Vec<NetworkMapping>,
+    /// Start the VM once it is restored.
+    pub power_on: bool,
+}
+
+/// "Attach what was on `from` to `to`."
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NetworkMapping {
+    pub from: Named,
+    pub to: Named,
+}
+
+/// How many backups of `chain` build on the backup `id`, directly or through others.
+/// Cycles in the platform's parent links are tolerated.
+pub fn chain_descendants(chain: &[Backup], id: &str) -> usize {
+    let mut seen = std::collections::HashSet::from([id.to_string()]);
+    let mut frontier = vec![id.to_string()];
+    while let Some(cur) = frontier.pop() {
+        for b in chain {
+            if b.parent.as_deref() == Some(cur.as_str()) && seen.insert(b.id.clone()) {
+                frontier.push(b.id.clone());
+            }
+        }
+    }
+    seen.len() - 1
 }
 
 /// Human-readable byte size ("20.0 GiB").

@@ -14,7 +14,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: u16, theme: &Theme) {
     let inner = dialog_frame(frame, area, "Help — keys", theme.accent, theme);
     let mut lines: Vec<Line> = Vec::new();
     let section = |title: &str, scope: Scope, lines: &mut Vec<Line>| {
-        let entries = app.keymap.listing(scope);
+        let entries = app.keymap.listing_for(scope, Some(app.caps()));
         if entries.is_empty() {
             return;
         }

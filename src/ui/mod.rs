@@ -11,6 +11,7 @@ mod form;
 mod help;
 mod message;
 mod picker;
+mod plans;
 mod prompt;
 mod remote;
 mod sites;
@@ -139,6 +140,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Dialog::Confirm(cd)) => confirm::draw(frame, cd, theme),
         Some(Dialog::Message(m)) => message::draw(frame, m, theme),
         Some(Dialog::Remote(rd)) => remote::draw(frame, rd, app, theme),
+        Some(Dialog::Plans(pd)) => plans::draw(frame, pd, app, theme),
     }
 }
 

@@ -10,23 +10,7 @@ use vmdeck::fetcher::{Command, Event};
 use vmdeck::model::*;
 
 pub fn tophc_caps() -> Capabilities {
-    Capabilities {
-        snapshot_layout: SnapshotLayout::Tree,
-        memory_snapshots: true,
-        edit_snapshot_description: true,
-        per_disk_rollback: true,
-        snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
-        rollback_requires_stopped: false,
-        rebuild_vm_from_snapshot: false,
-        backup_points: true,
-        backup_full_or_incremental: true,
-        restore_to_new_vm: true,
-        restore_in_place: false,
-        remote_backups: true,
-        database_backups: false,
-        task_api: false,
-        cluster_backups: true,
-    }
+    vmdeck::backend::tophc::capabilities()
 }
 
 pub fn session() -> Session {
@@ -130,7 +114,9 @@ pub fn backup(i: usize, status: BackupStatus) -> Backup {
         id: format!("bk-{i:05}"),
         name: format!("web-01-nightly-{i:03}"),
         description: "CDP策略自动生成备份".into(),
+        category: BackupCategory::Vm,
         vm: Named::new("vm-0001", "web-01"),
+        volume: None,
         cluster: Named::new("c1", "host3222-cvm3322"),
         tenant: None,
         point: Some(Named::new("bp1", "nfs_type_1")),
@@ -156,6 +142,8 @@ pub fn backup(i: usize, status: BackupStatus) -> Backup {
             },
         ],
         details: vec![],
+        locations: Vec::new(),
+        parent: None,
     }
 }
 
@@ -290,6 +278,8 @@ fn add_tasks(app: &mut App, start: Instant) {
             name: "before-upgrade".into(),
             description: String::new(),
             memory: false,
+            consistent: false,
+            volume: None,
         },
         vmdeck::operation::Operation::CreateBackup {
             vm: v.clone(),
@@ -297,13 +287,16 @@ fn add_tasks(app: &mut App, start: Instant) {
             name: "manual-1".into(),
             description: String::new(),
             full: true,
+            volume: None,
         },
         vmdeck::operation::Operation::DeleteSnapshot {
             vm: v.clone(),
             snapshot: SnapshotRef {
                 id: "old".into(),
                 name: "old".into(),
+                volume: None,
             },
+            descendants: 0,
         },
     ];
     let mut ids = Vec::new();

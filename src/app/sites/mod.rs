@@ -245,8 +245,12 @@ impl App {
     /// progress counts (the panes show another site now).
     fn on_site_fetched(&mut self, site: SiteId, event: Event) -> Vec<Command> {
         if site != self.sites.active {
-            if let Event::Task { id, state } = event {
-                self.on_task_elsewhere(id, state);
+            match event {
+                Event::Task { id, state } => self.on_task_elsewhere(id, state),
+                // Our task's id on its platform, so the platform's own listing of it is
+                // not shown twice once the user is back on that site.
+                Event::TaskLinked { id, platform_id } => self.tasks.link(id, platform_id),
+                _ => {}
             }
             return vec![];
         }
@@ -405,6 +409,14 @@ impl App {
         self.vms.list.view.sort = sorts.1;
         self.backups.list.view.sort = sorts.2;
         self.clusters.list.refresh();
+        // The platform's own tasks are the old site's; ours (of every site) stay.
+        self.tasks
+            .list
+            .items
+            .retain(|t| t.origin == crate::model::TaskOrigin::Ours);
+        self.tasks.list.refresh();
+        self.last_platform_tasks = None;
+        self.platform_tasks_error = None;
         // A form or preview was about the other site's things.
         self.dialog = None;
         self.restore_choices = None;

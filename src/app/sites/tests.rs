@@ -97,6 +97,8 @@ fn snapshot_op(name: &str) -> crate::operation::Operation {
         name: name.into(),
         description: String::new(),
         memory: false,
+        consistent: false,
+        volume: None,
     }
 }
 
@@ -465,4 +467,73 @@ fn a_read_failure_marks_the_site_down_in_the_count() {
     ));
     assert_eq!(app.sites.up(), (1, 3));
     assert!(app.sites.rows().contains(&SiteRow::Note(1)));
+}
+
+#[test]
+fn the_platforms_own_tasks_belong_to_the_site_they_came_from() {
+    let mut app = lab_ready_prod_connected();
+    app.session.caps.platform_tasks = true;
+    app.sites.list[0]
+        .session
+        .as_mut()
+        .unwrap()
+        .caps
+        .platform_tasks = true;
+    let cmds = app.tick(app.now, app.wall);
+    let seq = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("lab's platform tasks are read");
+    let platform_task = |id: &str| PlatformTask {
+        id: id.into(),
+        title: "Migrate VM".into(),
+        target: "db-01".into(),
+        user: "someone".into(),
+        state: TaskState::Running { progress: None },
+        started: None,
+        finished: None,
+        details: vec![],
+    };
+    app.on_site_event(ev(
+        0,
+        SiteNews::Fetched(Event::PlatformTasks {
+            seq,
+            result: Ok(vec![platform_task("lab-job-1")]),
+        }),
+    ));
+    app.execute(vec![snapshot_op("mine")]);
+    assert_eq!(app.tasks.list.items.len(), 2);
+
+    app.run_command("profile prod").unwrap();
+    assert_eq!(
+        app.tasks.list.items.len(),
+        1,
+        "lab's platform task left with lab"
+    );
+    assert_eq!(app.tasks.list.items[0].origin, TaskOrigin::Ours);
+    // lab's listing arrives late with prod's seq: dropped, it is lab's.
+    app.on_site_event(ev(
+        0,
+        SiteNews::Fetched(Event::PlatformTasks {
+            seq: app.platform_tasks_seq,
+            result: Ok(vec![platform_task("lab-job-2")]),
+        }),
+    ));
+    assert_eq!(app.tasks.list.items.len(), 1);
+    // But lab still links our task to its platform id.
+    let id = app.tasks.list.items[0].id;
+    app.on_site_event(ev(
+        0,
+        SiteNews::Fetched(Event::TaskLinked {
+            id,
+            platform_id: "lab-job-9".into(),
+        }),
+    ));
+    assert_eq!(
+        app.tasks.list.items[0].platform_id.as_deref(),
+        Some("lab-job-9")
+    );
 }

@@ -10,9 +10,9 @@ use super::wire::{
 };
 use crate::backend::BackendError;
 use crate::model::{
-    AgentState, Backup, BackupDisk, BackupKind, BackupPoint, BackupStatus, Cluster, ClusterState,
-    Detail, Named, RemoteBackup, Snapshot, SnapshotDisk, SnapshotTree, Timestamp, TreeInput, Vm,
-    VmDetail, VmDisk, VmPower, human_bytes, short_time,
+    AgentState, Backup, BackupCategory, BackupDisk, BackupKind, BackupPoint, BackupStatus, Cluster,
+    ClusterState, Detail, Named, RemoteBackup, Snapshot, SnapshotDisk, SnapshotTree, Timestamp,
+    TreeInput, Vm, VmDetail, VmDisk, VmPower, human_bytes, short_time,
 };
 
 /// The tree's pseudo-node for the VM's current state.
@@ -311,6 +311,7 @@ pub fn snapshot(s: &VsdSnapshot) -> Snapshot {
         created: time(s.ctime),
         memory,
         size: None,
+        volume: None,
         disks: s
             .disk_snapshot_list
             .iter()
@@ -476,7 +477,11 @@ pub fn backup(b: &BackupInfo, cluster: &Named) -> Backup {
         id: b.uuid.0.clone(),
         name: b.name.0.clone(),
         description: b.description.0.clone(),
+        category: BackupCategory::Vm,
         vm: Named::new(b.compute_uuid.as_str(), b.compute_name.as_str()),
+        volume: None,
+        locations: Vec::new(),
+        parent: None,
         cluster: Named::new(
             b.cluster_uuid.non_empty().unwrap_or(&cluster.id),
             b.cluster_name.non_empty().unwrap_or(&cluster.name),

@@ -57,18 +57,29 @@ pub fn capabilities() -> Capabilities {
     Capabilities {
         snapshot_layout: SnapshotLayout::Tree,
         memory_snapshots: true,
+        consistent_snapshots: false,
+        volume_snapshots: false,
+        snapshot_groups: false,
         edit_snapshot_description: true,
         per_disk_rollback: true,
         snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
         rollback_requires_stopped: false,
+        power_actions: false,
         rebuild_vm_from_snapshot: false,
+        backup_categories: vec![BackupCategory::Vm],
         backup_points: true,
         backup_full_or_incremental: true,
+        backup_plans: false,
+        backup_chains: false,
         restore_to_new_vm: true,
+        restore_placement: RestorePlacement::ZoneGroupDisks,
         restore_in_place: false,
+        backup_sync: false,
+        backup_templates: false,
         remote_backups: true,
         database_backups: false,
         task_api: false,
+        platform_tasks: false,
         cluster_backups: true,
     }
 }
@@ -423,7 +434,8 @@ impl Backend for TopHc {
         })
     }
 
-    async fn restore_choices(&self, cluster: &Named) -> Result<RestoreChoices> {
+    async fn restore_choices(&self, backup: &BackupRef) -> Result<RestoreChoices> {
+        let cluster = &backup.cluster;
         let zones_call = reads::zones(&cluster.id);
         let groups_call = reads::group_tree(&cluster.id);
         let pools_call = reads::internal_pools(&cluster.id);
@@ -445,6 +457,7 @@ impl Backend for TopHc {
                 .map(convert::pool)
                 .collect(),
             disk_types: convert::disk_types(),
+            ..Default::default()
         })
     }
 

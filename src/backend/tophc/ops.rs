@@ -41,8 +41,16 @@ pub fn plan(op: &Operation) -> Result<Vec<HttpCall>> {
             name,
             description,
             memory,
+            consistent,
+            volume,
         } => {
             require(&vm.id, "the VM has no id")?;
+            if *consistent {
+                return refuse("TopHC has no file-system-consistent snapshots");
+            }
+            if volume.is_some() {
+                return refuse("TopHC snapshots whole VMs, not single volumes");
+            }
             require(name, "enter a snapshot name")?;
             if name.trim() == super::convert::HEAD {
                 return refuse(
@@ -116,7 +124,7 @@ pub fn plan(op: &Operation) -> Result<Vec<HttpCall>> {
                 with(compute_identifier(vm), json!({"disk_snapshot_list": list})),
             )
         }
-        Operation::DeleteSnapshot { vm, snapshot } => {
+        Operation::DeleteSnapshot { vm, snapshot, .. } => {
             require(&vm.id, "the VM has no id")?;
             require(&snapshot.id, "no snapshot chosen")?;
             HttpCall::post(
@@ -130,8 +138,12 @@ pub fn plan(op: &Operation) -> Result<Vec<HttpCall>> {
             name,
             description,
             full,
+            volume,
         } => {
             require(&vm.id, "the VM has no id")?;
+            if volume.is_some() {
+                return refuse("TopHC backs up whole VMs, not single volumes");
+            }
             require(&point.id, "choose a backup point")?;
             require(name, "enter a backup name")?;
             HttpCall::post(
@@ -232,6 +244,12 @@ pub fn plan(op: &Operation) -> Result<Vec<HttpCall>> {
                 "/v1/compute/backup/remote/import",
                 json!({"cluster_uuid": cluster.id, "backup": items}),
             )
+        }
+        other => {
+            return refuse(format!(
+                "TopHC has no \"{}\" operation",
+                other.title().to_lowercase()
+            ));
         }
     };
     Ok(vec![call])
@@ -369,7 +387,7 @@ fn watch_for(
             timing,
             mode,
         )),
-        Operation::DeleteSnapshot { vm, snapshot } => Box::new(watch::SnapshotDeleted::new(
+        Operation::DeleteSnapshot { vm, snapshot, .. } => Box::new(watch::SnapshotDeleted::new(
             api,
             vm.clone(),
             snapshot.id.clone(),
@@ -405,5 +423,7 @@ fn watch_for(
                 timing,
             )),
         },
+        // `plan` refuses every other operation, so `submit` never gets here with one.
+        _ => Box::new(Done),
     }
 }

@@ -85,7 +85,8 @@ pub fn snapshot_get(vm: &VmRef, name: &str) -> HttpCall {
 pub fn backup_list(q: &BackupQuery) -> HttpCall {
     let (cluster, vm) = match &q.scope {
         BackupScope::Vm { cluster, vm } => (cluster, vm.id.as_str()),
-        BackupScope::Cluster { cluster } => (cluster, ""),
+        // TopHC has no plans: a plan scope cannot come from the UI; list the cluster's.
+        BackupScope::Cluster { cluster } | BackupScope::Plan { cluster, .. } => (cluster, ""),
     };
     let secs = |t: Option<jiff::Timestamp>| t.map_or(0, |t| t.as_second().max(0));
     let call = HttpCall::get("/v1/compute/backup/list")
@@ -106,6 +107,7 @@ pub fn backup_list(q: &BackupQuery) -> HttpCall {
 /// Backups of one VM with this name (for finding a backup whose create answer was lost).
 pub fn backups_named(cluster: &Named, vm_id: &str, name: &str) -> HttpCall {
     let q = BackupQuery {
+        category: Default::default(),
         scope: BackupScope::Vm {
             cluster: cluster.clone(),
             vm: Named::new(vm_id, ""),

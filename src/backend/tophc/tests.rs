@@ -828,12 +828,15 @@ fn snapshot_calls_match_the_documented_requests() {
     let snap_ref = |n: &str| SnapshotRef {
         id: n.into(),
         name: n.into(),
+        volume: None,
     };
     let (path, body) = body_of(&Operation::CreateSnapshot {
         vm: vm.clone(),
         name: "temp".into(),
         description: String::new(),
         memory: false,
+        consistent: false,
+        volume: None,
     });
     assert_eq!(path, "/v1/compute/vsd/snapshot/create");
     assert_covers(fixture!("req_snapshot_create.json"), &body);
@@ -859,6 +862,7 @@ fn snapshot_calls_match_the_documented_requests() {
     let (path, body) = body_of(&Operation::DeleteSnapshot {
         vm: vm.clone(),
         snapshot: snap_ref("temp"),
+        descendants: 0,
     });
     assert_eq!(path, "/v1/compute/vsd/snapshot/delete");
     assert_covers(fixture!("req_snapshot_delete.json"), &body);
@@ -895,6 +899,7 @@ fn backup_calls_match_the_documented_requests() {
         name: "test-api".into(),
         description: String::new(),
         full: true,
+        volume: None,
     });
     assert_eq!(path, "/v1/compute/backup/create");
     assert_covers(fixture!("req_backup_create.json"), &body);
@@ -905,6 +910,9 @@ fn backup_calls_match_the_documented_requests() {
         cluster: vm.cluster.clone(),
         tenant: vm.tenant.clone(),
         vm: Named::new(vm.id.clone(), "vm"),
+        category: Default::default(),
+        locations: Vec::new(),
+        volume: None,
     };
     let (path, body) = body_of(&Operation::DeleteBackup {
         backup: backup.clone(),
@@ -921,6 +929,9 @@ fn backup_calls_match_the_documented_requests() {
         cluster: Named::new("bdc01c45-973c-4b7b-a565-7a03c74379e4", ""),
         tenant: None,
         vm: Named::new("e3174e1d-bc9b-4fe5-8d4c-8d4245ff9a1a", ""),
+        category: Default::default(),
+        locations: Vec::new(),
+        volume: None,
     };
     let spec = RestoreSpec {
         new_vm_name: "test-restore".into(),
@@ -932,6 +943,10 @@ fn backup_calls_match_the_documented_requests() {
             volume_name: "restore-1".into(),
             disk_type: "HDD".into(),
         }],
+        cluster: None,
+        host: None,
+        networks: Vec::new(),
+        power_on: false,
     };
     let (path, body) = body_of(&Operation::RestoreBackup {
         backup: restore,
@@ -986,6 +1001,8 @@ fn plan_refuses_what_cannot_work() {
         name: name.into(),
         description: String::new(),
         memory: true,
+        consistent: false,
+        volume: None,
     };
     assert!(refused(create("")).contains("snapshot name"));
     assert!(refused(create("   ")).contains("snapshot name"));
@@ -1003,7 +1020,8 @@ fn plan_refuses_what_cannot_work() {
             vm: vm.clone(),
             snapshot: SnapshotRef {
                 id: "a".into(),
-                name: "a".into()
+                name: "a".into(),
+                volume: None,
             },
             disks: vec![],
         })
@@ -1016,6 +1034,7 @@ fn plan_refuses_what_cannot_work() {
             name: "b".into(),
             description: String::new(),
             full: false,
+            volume: None,
         })
         .contains("backup point")
     );
@@ -1029,6 +1048,10 @@ fn plan_refuses_what_cannot_work() {
             volume_name: "v".into(),
             disk_type: "HDD".into(),
         }],
+        cluster: None,
+        host: None,
+        networks: Vec::new(),
+        power_on: false,
     };
     let backup = BackupRef {
         id: "b".into(),
@@ -1081,6 +1104,7 @@ fn read_calls_page_with_both_names() {
             since: ts(1000),
             until: None,
         },
+        category: Default::default(),
     };
     let call = reads::backup_list(&q);
     let qs = call.path_and_query();
