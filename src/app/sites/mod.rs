@@ -69,6 +69,12 @@ impl SiteSummary {
         self.state == SiteState::Connected && self.error.is_none()
     }
 
+    /// The platform's own view of the endpoint replaces the configured URL once known.
+    fn endpoint_from(&mut self, session: &Session) {
+        self.platform = session.platform;
+        self.url = session.endpoint.clone();
+    }
+
     /// Whether a cluster is failing, as the Clusters pane marks it.
     pub fn cluster_failed(&self, c: &Cluster) -> bool {
         matches!(c.state, ClusterState::Failed(_))
@@ -453,14 +459,6 @@ impl App {
             cursor.select(i, rows.len());
         }
         self.sites.all_sites = Some(cursor);
-    }
-}
-
-impl SiteSummary {
-    /// The platform's own view of the endpoint replaces the configured URL once known.
-    fn endpoint_from(&mut self, session: &Session) {
-        self.platform = session.platform;
-        self.url = session.endpoint.clone();
     }
 }
 
