@@ -52,6 +52,8 @@ pub enum Action {
     SortReverse,
     NextHit,
     PrevHit,
+    /// Choose a site (profile): the picker.
+    PickSite,
 }
 
 impl Action {

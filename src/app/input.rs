@@ -13,6 +13,9 @@ impl App {
         if self.dialog.is_some() {
             return self.dialog_key(key);
         }
+        if self.sites_open() {
+            return self.sites_key(key);
+        }
         let k = keymap::Key::from_event(&key);
         match self.keymap.action(self.focus, k) {
             Some(action) => self.update(action),
@@ -143,6 +146,10 @@ impl App {
             }
             Action::NextHit | Action::PrevHit => {
                 self.snapshots.next_hit(action == Action::PrevHit);
+                vec![]
+            }
+            Action::PickSite => {
+                self.open_picker();
                 vec![]
             }
         }

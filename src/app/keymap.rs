@@ -443,6 +443,7 @@ impl Default for Keymap {
             g(vec![Key::ch('/')], Filter, "filter", true),
             g(vec![Key::ch('o')], SortNext, "sort by next column", false),
             g(vec![Key::ch('O')], SortReverse, "reverse the sort", false),
+            g(vec![Key::ch('P')], PickSite, "sites", true),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(

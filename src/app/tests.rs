@@ -760,7 +760,13 @@ fn mouse_click_focuses_selects_and_enters() {
 #[test]
 fn command_mode_completes_and_runs() {
     let mut app = ready_app(false);
-    app.profiles = vec!["lab".into(), "prod".into()];
+    app.set_sites(
+        vec![
+            sites::SiteSummary::connected(session(false)),
+            sites::SiteSummary::new("prod", Platform::TopHc, "http://10.0.0.9"),
+        ],
+        0,
+    );
     app.handle_key(key(':'));
     assert!(app.prompt.is_some());
     type_text(&mut app, "ba");
@@ -781,7 +787,8 @@ fn command_mode_completes_and_runs() {
     assert_eq!(app.prompt.as_ref().unwrap().candidates, ["prod"]);
     app.handle_key(code(KeyCode::Tab));
     app.handle_key(code(KeyCode::Enter));
-    assert_eq!(app.switch_to.as_deref(), Some("prod"));
+    // prod is still connecting: the switch waits for it.
+    assert_eq!(app.sites.pending.as_ref().map(|p| p.0), Some(1));
     app.handle_key(key(':'));
     type_text(&mut app, "frobnicate");
     app.handle_key(code(KeyCode::Enter));

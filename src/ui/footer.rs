@@ -44,11 +44,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Some(o) => vec![(o.key.to_string(), "do it"), ("Enter/Esc".into(), "close")],
             None => vec![("Enter/Esc".into(), "close")],
         },
-        None => app
-            .keymap
-            .footer_for(app.focus, Some(app.caps()))
-            .into_iter()
-            .collect(),
+        None => super::sites::footer_hints(app).unwrap_or_else(|| {
+            app.keymap
+                .footer_for(app.focus, Some(app.caps()))
+                .into_iter()
+                .filter(|(_, help)| super::sites::hint_shown(app, help))
+                .collect()
+        }),
     };
     let mut spans = Vec::new();
     for (k, h) in hints {
