@@ -121,7 +121,7 @@ pub fn repo(w: &World, i: usize) -> Value {
         "iscsi_lun_id": if iscsi { Some("0") } else { None },
         "iscsi_chap_name": null,
         "iscsi_chap_secret": null,
-        "update_timestamp": ts(w.now - w.now % 60_000),
+        "update_timestamp": ts(r.created_ms + 86_400_000),
         "entityAsyncStatus": null,
         "backup_plans": w.plans.iter().filter(|p| p.repo == i).map(|p| nested(&p.id, &p.name)).collect::<Vec<_>>(),
         "backup_restore_points": points.iter().map(|(_, p)| json!({"id": p.id})).collect::<Vec<_>>(),

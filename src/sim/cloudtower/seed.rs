@@ -1089,8 +1089,9 @@ fn seed_execution(w: &mut World, p: usize, at: i64, kind: &'static str, ok: bool
         let grow = 0.9 + 0.1 * ((at % 97) as f64 / 97.0);
         let stored = store_vm(w, v, grow);
         let full: i64 = stored.disks.iter().map(|d| d.used).sum();
-        let parent = last_point(w, p, v);
-        let kind = if parent.is_none() { "FULL" } else { kind };
+        let last = last_point(w, p, v);
+        let kind = if last.is_none() { "FULL" } else { kind };
+        let parent = if kind == "FULL" { None } else { last };
         let size = if kind == "FULL" {
             full
         } else {
