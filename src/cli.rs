@@ -462,17 +462,17 @@ async fn run_sim(args: SimArgs) -> Result<(), Failure> {
         started.elapsed().as_secs_f64()
     );
     println!("  base URL   {url}");
-    println!(
-        "  TopHC      {url}/v1   user {} · password {} · tenant system",
-        sim::DEFAULT_USER,
-        args.password
-    );
+    let user = sim::DEFAULT_USER;
+    let password = &args.password;
+    println!("  TopHC       {url}/v1         user {user} · password {password} · tenant system");
+    println!("  CloudTower  {url}/v2/api     user {user} · password {password}");
+    println!("  ZStack      {url}/zstack/v1  account {user} · password {password}");
     println!();
-    println!(
-        "  connect:   VMDECK_PASSWORD={} vmdeck --platform tophc --url {url} --user {}",
-        args.password,
-        sim::DEFAULT_USER
-    );
+    for platform in ["tophc", "cloudtower", "zstack"] {
+        println!(
+            "  connect:   VMDECK_PASSWORD={password} vmdeck --platform {platform} --url {url} --user {user}"
+        );
+    }
     println!(
         "  faults:    POST {url}/__sim/faults {{\"path\":\"/v1/compute/list\",\"fault\":{{\"kind\":\"status\",\"status\":502,\"body\":\"<html>bad gateway</html>\"}},\"times\":1}}"
     );
