@@ -627,3 +627,757 @@ async fn sessions_time_out_after_two_simulated_hours_unless_renewed() {
     zs.session = second;
     assert_eq!(zs.get("/zones").await.status, 200);
 }
+
+// ---- RestServer-level answers -------------------------------------------------------------
+
+#[tokio::test]
+async fn rest_server_refusals_are_plain_text() {
+    let (_server, zs) = start(fast()).await;
+    let vm = s(&zs.list("/vm-instances?limit=1").await[0]["uuid"]).to_string();
+    let auth = zs.auth();
+    let check = |r: Reply, status: u16, text: &str| {
+        assert_eq!((r.status, r.text.as_str()), (status, text));
+        assert_eq!(r.content_type, None);
+    };
+    check(
+        zs.send("GET", "/no-such-thing", None, &auth).await,
+        404,
+        "no api mapping to /v1/no-such-thing",
+    );
+    check(
+        zs.send("GET", "/zones/", None, &auth).await,
+        404,
+        "no api mapping to /v1/zones/",
+    );
+    check(
+        zs.send("POST", "/accounts/login", Some("{}".into()), &auth)
+            .await,
+        405,
+        "The method[POST] is not allowed for the path[/v1/accounts/login]",
+    );
+    check(
+        zs.send("PATCH", &format!("/vm-instances/{vm}"), None, &auth)
+            .await,
+        405,
+        &format!("The method[PATCH] is not allowed for the path[/v1/vm-instances/{vm}]"),
+    );
+    // the action key picks the API; none known is a 400
+    check(
+        zs.send(
+            "PUT",
+            &format!("/vm-instances/{vm}/actions"),
+            Some(json!({"flyVmInstance": {}}).to_string()),
+            &auth,
+        )
+        .await,
+        400,
+        &format!(
+            "the body doesn't contain action mapping to the URL[/v1/vm-instances/{vm}/actions]"
+        ),
+    );
+    // malformed JSON: Gson's exception, a 500 with its message
+    for bad in ["{\"stopVmInstance\": ", "[1,2]", "\"x\""] {
+        let r = zs
+            .send(
+                "PUT",
+                &format!("/vm-instances/{vm}/actions"),
+                Some(bad.into()),
+                &auth,
+            )
+            .await;
+        assert_eq!(r.status, 500, "{bad}");
+        assert!(
+            !r.text.is_empty() && !r.text.contains("internal simulator error"),
+            "{bad}: {}",
+            r.text
+        );
+        assert!(
+            serde_json::from_str::<Value>(&r.text).is_err(),
+            "plain text: {}",
+            r.text
+        );
+    }
+    // a wrapper that is not an object, a field of the wrong type: Gson again
+    let r = zs
+        .send(
+            "POST",
+            "/database-backups",
+            Some(json!({"params": [1]}).to_string()),
+            &auth,
+        )
+        .await;
+    assert_eq!(r.status, 500);
+    let r = zs
+        .send(
+            "POST",
+            "/database-backups",
+            Some(json!({"params": {"name": ["x"], "backupStorageUuid": "x"}}).to_string()),
+            &auth,
+        )
+        .await;
+    assert_eq!(r.status, 500);
+    assert!(
+        r.text.contains("Expected a string but was BEGIN_ARRAY"),
+        "{}",
+        r.text
+    );
+    // query string problems
+    check(
+        zs.send("GET", "/vm-instances?limit=ten", None, &auth).await,
+        400,
+        "Invalid query parameter. 'limit' must be an integer",
+    );
+    check(
+        zs.send("GET", "/vm-instances?start=-", None, &auth).await,
+        400,
+        "Invalid query parameter. 'start' must be an integer",
+    );
+    let r = zs.send("GET", "/vm-instances?q=nameweb", None, &auth).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text.starts_with("Invalid query parameter. The 'nameweb' in the parameter[q] doesn't contain any query operator."),
+        "{}",
+        r.text
+    );
+    // the job URL takes GET only
+    check(
+        zs.send(
+            "DELETE",
+            "/api-jobs/0123456789ab4def8123456789abcdef",
+            None,
+            &auth,
+        )
+        .await,
+        405,
+        "only GET method is allowed for querying job status",
+    );
+    // X-Job-UUID must be 32 characters
+    let mut h = auth.clone();
+    h.push(("X-Job-UUID", "not-a-uuid".into()));
+    check(
+        zs.send(
+            "PUT",
+            &format!("/vm-instances/{vm}/actions"),
+            Some(json!({"rebootVmInstance": {}}).to_string()),
+            &h,
+        )
+        .await,
+        400,
+        "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped",
+    );
+    // an SDK API the simulator does not implement is routed, then refused by the API
+    let e = zs
+        .refused(
+            "PUT",
+            &format!("/vm-instances/{vm}/actions"),
+            Some(json!({"cloneVmInstance": {"names": ["x"]}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1014");
+    assert!(s(&e["details"]).contains("APICloneVmInstanceMsg"), "{e}");
+}
+
+// ---- api-jobs --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn async_apis_answer_202_with_a_foreign_location_and_poll_to_the_result() {
+    // a slow clock: the 5 s stop must still be running when we look
+    let (_server, zs) = start(SimConfig {
+        time_scale: 5.0,
+        ..Default::default()
+    })
+    .await;
+    let running = zs.vms_in("Running").await;
+    let vm = s(&running[0]["uuid"]).to_string();
+    let r = zs
+        .send(
+            "PUT",
+            &format!("/vm-instances/{vm}/actions"),
+            Some(json!({"stopVmInstance": {}}).to_string()),
+            &zs.auth(),
+        )
+        .await;
+    assert_eq!(r.status, 202);
+    let body = r.json();
+    let location = s(&body["location"]);
+    // the MN's own address, not ours: a client must rebuild the URL from its base
+    let url = url::Url::parse(location).unwrap();
+    assert_eq!(url.host_str(), Some("172.20.0.10"));
+    assert_eq!(url.port(), Some(8080));
+    assert!(!location.starts_with(&zs.root));
+    assert_eq!(
+        url.path().rsplit_once('/').unwrap().0,
+        "/zstack/v1/api-jobs"
+    );
+    let id = job_id(location);
+    assert!(is_zstack_uuid(&id), "{id}");
+    assert_eq!(body["apiTimeout"], 1_800_000);
+    // running: 202 with an empty body; the VM is Stopping meanwhile
+    let first = zs.poll(&id).await;
+    assert_eq!((first.status, first.text.as_str()), (202, ""));
+    assert_eq!(zs.vm(&vm).await["state"], "Stopping");
+    let done = zs.wait(&id).await;
+    assert_eq!(done.status, 200);
+    assert_eq!(done.json()["inventory"]["state"], "Stopped");
+    // polling again gives the same result
+    assert_eq!(zs.poll(&id).await.json(), done.json());
+    // a failure is 503 with the ErrorCode
+    let e = zs
+        .refused(
+            "PUT",
+            &format!("/vm-instances/{vm}/actions"),
+            Some(json!({"rebootVmInstance": {}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "VM.1010");
+    assert_eq!(
+        e["details"],
+        "current vm instance state[Stopped] doesn't allow to proceed message[org.zstack.header.vm.APIRebootVmInstanceMsg], allowed states are [Running]"
+    );
+    // unknown job: 404 plain text
+    let r = zs.poll("0123456789ab4def8123456789abcdef").await;
+    assert_eq!(
+        (r.status, r.text.as_str()),
+        (404, "the job has been expired")
+    );
+}
+
+#[tokio::test]
+async fn a_client_chosen_job_uuid_names_the_job_and_cannot_run_twice() {
+    let (_server, zs) = start(fast()).await;
+    let volume = s(&zs.list("/volumes?q=type=Root&limit=1").await[0]["uuid"]).to_string();
+    let before = zs.snapshots_of(&volume).await.len();
+    let job = "d825b1a26f4e474b8c59306081920ff2";
+    let mut h = zs.auth();
+    h.push(("X-Job-UUID", job.to_string()));
+    let body = json!({"params": {"name": "once"}}).to_string();
+    let path = format!("/volumes/{volume}/volume-snapshots");
+    let r = zs.send("POST", &path, Some(body.clone()), &h).await;
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        s(&r.json()["location"]),
+        format!("http://172.20.0.10:8080/zstack/v1/api-jobs/{job}")
+    );
+    // the same job uuid again, while running and after: refused, nothing runs
+    let again = zs.send("POST", &path, Some(body.clone()), &h).await;
+    assert_eq!(
+        (again.status, again.text.clone()),
+        (400, format!("Duplicate job uuid[{job}]"))
+    );
+    let done = zs.wait(job).await;
+    assert_eq!(done.status, 200);
+    assert_eq!(done.json()["inventory"]["name"], "once");
+    let later = zs.send("POST", &path, Some(body), &h).await;
+    assert_eq!(later.status, 400);
+    assert_eq!(zs.snapshots_of(&volume).await.len(), before + 1);
+}
+
+#[tokio::test]
+async fn finished_jobs_expire_three_simulated_hours_after_they_were_created() {
+    let (server, zs) = start(SimConfig {
+        time_scale: 5000.0,
+        ..Default::default()
+    })
+    .await;
+    let db = s(&zs.list("/database-backups?limit=1").await[0]["uuid"]).to_string();
+    let t0 = server.clock().elapsed();
+    let id = zs
+        .submit("DELETE", &format!("/database-backups/{db}"), None)
+        .await;
+    assert_eq!(zs.wait(&id).await.status, 200);
+    assert!(server.clock().elapsed() - t0 < 10_800.0);
+    // polling needs no session, which is good: it expires before the job does
+    wait_until("the job expires", || async {
+        zs.poll(&id).await.status == 404
+    })
+    .await;
+    assert!(server.clock().elapsed() - t0 >= 10_800.0);
+    assert_eq!(zs.poll(&id).await.text, "the job has been expired");
+}
+
+// ---- the query API ---------------------------------------------------------------------------
+
+fn uuids(list: &[Value]) -> BTreeSet<String> {
+    list.iter().map(|v| s(&v["uuid"]).to_string()).collect()
+}
+
+/// SQL LIKE, case-insensitive, for checking the server.
+fn like(text: &str, pattern: &str) -> bool {
+    fn go(t: &[char], p: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
+            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
+            Some((c, rest)) => t.first() == Some(c) && go(&t[1..], rest),
+        }
+    }
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    go(&t, &p)
+}
+
+#[tokio::test]
+async fn every_query_operator_matches_a_client_side_filter() {
+    let (_server, zs) = start(fast()).await;
+    let all = zs.list("/vm-instances").await;
+    assert_eq!(all.len(), 100, "the default world has about 100 VMs");
+    let expect = |f: &dyn Fn(&Value) -> bool| -> BTreeSet<String> {
+        uuids(&all.iter().filter(|v| f(v)).cloned().collect::<Vec<_>>())
+    };
+    let got = |q: Vec<String>| {
+        let zs = &zs;
+        async move {
+            let query: Vec<String> = q
+                .iter()
+                .map(|c| {
+                    format!(
+                        "q={}",
+                        url::form_urlencoded::byte_serialize(c.as_bytes()).collect::<String>()
+                    )
+                })
+                .collect();
+            uuids(&zs.list(&format!("/vm-instances?{}", query.join("&"))).await)
+        }
+    };
+    let n = |v: &Value, k: &str| v[k].as_f64().unwrap();
+    let name0 = s(&all[0]["name"]).to_string();
+
+    let cases: Vec<(Vec<String>, BTreeSet<String>)> = vec![
+        (
+            vec![format!("name={name0}")],
+            expect(&|v| v["name"] == name0.as_str()),
+        ),
+        // MySQL's utf8_general_ci: case does not matter
+        (
+            vec![format!("name={}", name0.to_uppercase())],
+            expect(&|v| v["name"] == name0.as_str()),
+        ),
+        (
+            vec!["state!=Running".into()],
+            expect(&|v| v["state"] != "Running"),
+        ),
+        (vec!["cpuNum>4".into()], expect(&|v| n(v, "cpuNum") > 4.0)),
+        (vec!["cpuNum>=4".into()], expect(&|v| n(v, "cpuNum") >= 4.0)),
+        (
+            vec!["memorySize<4294967296".into()],
+            expect(&|v| n(v, "memorySize") < 4294967296.0),
+        ),
+        (
+            vec!["memorySize<=4294967296".into()],
+            expect(&|v| n(v, "memorySize") <= 4294967296.0),
+        ),
+        (
+            vec![format!(
+                "uuid?={},{},{}",
+                s(&all[1]["uuid"]),
+                s(&all[5]["uuid"]),
+                s(&all[9]["uuid"])
+            )],
+            uuids(&[all[1].clone(), all[5].clone(), all[9].clone()]),
+        ),
+        (
+            vec!["state!?=Running,Stopped".into()],
+            expect(&|v| v["state"] == "Paused"),
+        ),
+        (
+            vec!["name~=%db%".into()],
+            expect(&|v| like(s(&v["name"]), "%db%")),
+        ),
+        (
+            vec!["name~=k8s-_aster%".into()],
+            expect(&|v| s(&v["name"]).starts_with("k8s-master")),
+        ),
+        (
+            vec!["name!~=%db%".into()],
+            expect(&|v| !like(s(&v["name"]), "%db%")),
+        ),
+        (
+            vec!["hostUuid is null".into()],
+            expect(&|v| v.get("hostUuid").is_none()),
+        ),
+        (
+            vec!["hostUuid not null".into()],
+            expect(&|v| v.get("hostUuid").is_some()),
+        ),
+        (
+            vec!["description is null".into()],
+            expect(&|v| v.get("description").is_none()),
+        ),
+        // NULL never compares: rows without a description are not "!= x"
+        (
+            vec!["description!=x".into()],
+            expect(&|v| v.get("description").is_some()),
+        ),
+        // conditions are ANDed
+        (
+            vec!["state=Running".into(), "cpuNum>=8".into()],
+            expect(&|v| v["state"] == "Running" && n(v, "cpuNum") >= 8.0),
+        ),
+        (
+            vec!["createDate>2000-01-01 00:00:00".into()],
+            expect(&|_| true),
+        ),
+        (vec!["createDate>2999-01-01".into()], BTreeSet::new()),
+        // the value is not trimmed
+        (vec![format!("name= {name0}")], BTreeSet::new()),
+    ];
+    for (q, want) in cases {
+        assert!(
+            !want.is_empty() || q[0].contains("2999") || q[0].starts_with("name= "),
+            "{q:?} tests nothing"
+        );
+        assert_eq!(got(q.clone()).await, want, "{q:?}");
+    }
+    assert!(all.iter().any(|v| v["state"] == "Paused"));
+    assert!(all.iter().any(|v| v.get("hostUuid").is_none()));
+
+    // expanded fields: nics, volumes, host, cluster, zone
+    let with_data = all
+        .iter()
+        .find(|v| v["allVolumes"].as_array().unwrap().len() > 1)
+        .unwrap();
+    let nic_ip = s(&with_data["vmNics"][0]["ip"]);
+    assert!(
+        got(vec![format!("vmNics.ip={nic_ip}")])
+            .await
+            .contains(s(&with_data["uuid"]))
+    );
+    let data_vol = s(&with_data["allVolumes"][1]["uuid"]);
+    assert_eq!(
+        got(vec![format!("allVolumes.uuid={data_vol}")]).await,
+        uuids(std::slice::from_ref(with_data))
+    );
+    let running = all.iter().find(|v| v["state"] == "Running").unwrap();
+    let host = zs.one("/hosts", s(&running["hostUuid"])).await;
+    let host_ip = s(&host["managementIp"]).to_string();
+    let host_uuid = s(&host["uuid"]).to_string();
+    assert_eq!(
+        got(vec![format!("host.managementIp={host_ip}")]).await,
+        expect(&|v| v.get("hostUuid").is_some_and(|h| h == host_uuid.as_str()))
+    );
+    let clusters = zs.list("/clusters").await;
+    let dev = clusters
+        .iter()
+        .find(|c| c["name"] == "研发测试集群")
+        .unwrap();
+    assert_eq!(
+        got(vec!["cluster.name=研发测试集群".into()]).await,
+        expect(&|v| v["clusterUuid"] == dev["uuid"])
+    );
+    let zones = zs.list("/zones").await;
+    let dr = zones.iter().find(|z| z["name"] == "ZONE-DR").unwrap();
+    assert_eq!(
+        got(vec!["zone.name=ZONE-DR".into()]).await,
+        expect(&|v| v["zoneUuid"] == dr["uuid"])
+    );
+    // snapshots by their volume's VM
+    let vm = s(&with_data["uuid"]);
+    let vols: BTreeSet<String> = with_data["allVolumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| s(&v["uuid"]).to_string())
+        .collect();
+    let mut expected_snaps = BTreeSet::new();
+    for v in &vols {
+        expected_snaps.extend(uuids(&zs.snapshots_of(v).await));
+    }
+    assert_eq!(
+        uuids(
+            &zs.list(&format!("/volume-snapshots?q=volume.vmInstanceUuid={vm}"))
+                .await
+        ),
+        expected_snaps
+    );
+    // booleans and system tags
+    for t in zs.list("/volume-snapshots/trees?q=current=true").await {
+        assert_eq!(t["current"], true);
+    }
+    let remote = zs.list("/backup-storage?q=__systemTag__=remote").await;
+    assert_eq!(remote.len(), 1);
+    assert_eq!(remote[0]["name"], "远程灾备仓库");
+
+    // bad conditions are the API's argerr
+    for (q, what) in [
+        ("noSuchField=1", "condition name[noSuchField] is invalid"),
+        ("vmNics=1", ""),
+        ("cpuNum>many", "invalid value[many]"),
+        (
+            "host.noSuchField=1",
+            "condition name[host.noSuchField] is invalid",
+        ),
+    ] {
+        let r = zs.get(&format!("/vm-instances?q={q}")).await;
+        if what.is_empty() {
+            assert_eq!(r.status, 200, "{q}: {}", r.text);
+            continue;
+        }
+        assert_eq!(r.status, 503, "{q}: {}", r.text);
+        assert_eq!(r.json()["error"]["code"], "SYS.1007");
+        assert!(
+            s(&r.json()["error"]["details"]).contains(what),
+            "{q}: {}",
+            r.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn paging_counting_sorting_and_fields() {
+    let (_server, zs) = start(fast()).await;
+    let all = zs.list("/volumes").await;
+    let total = all.len();
+    assert!(total > 150, "root and data volumes: {total}");
+    // pages with replyWithCount reassemble the whole list
+    let mut paged = Vec::new();
+    let mut start = 0;
+    loop {
+        let r = zs
+            .get(&format!(
+                "/volumes?start={start}&limit=40&replyWithCount=true"
+            ))
+            .await
+            .json();
+        assert_eq!(r["total"], total);
+        let page = r["inventories"].as_array().unwrap().clone();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 40);
+        paged.extend(page);
+        start += 40;
+    }
+    assert_eq!(paged, all);
+    // no total unless asked
+    assert!(
+        zs.get("/volumes?limit=2")
+            .await
+            .json()
+            .get("total")
+            .is_none()
+    );
+    // count=true: only the total
+    let c = zs.get("/volumes?count=true&q=type=Data").await.json();
+    let data = all.iter().filter(|v| v["type"] == "Data").count();
+    assert_eq!(c, json!({"total": data, "schema": {}}));
+    // sort: + ascending, - descending, by time for dates, case-insensitive for text
+    let by_size: Vec<u64> = zs
+        .list("/volumes?sort=%2Bsize&limit=1000")
+        .await
+        .iter()
+        .map(|v| v["size"].as_u64().unwrap())
+        .collect();
+    assert!(by_size.windows(2).all(|w| w[0] <= w[1]));
+    let desc: Vec<u64> = zs
+        .list("/volumes?sort=-size")
+        .await
+        .iter()
+        .map(|v| v["size"].as_u64().unwrap())
+        .collect();
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]));
+    // a raw `+` decodes to a space, which is trimmed: still ascending
+    let plus: Vec<u64> = zs
+        .list("/volumes?sort=+size")
+        .await
+        .iter()
+        .map(|v| v["size"].as_u64().unwrap())
+        .collect();
+    assert_eq!(plus, by_size);
+    let snaps = zs
+        .list("/volume-snapshots?sort=-createDate&limit=1000")
+        .await;
+    let order: Vec<String> = snaps.iter().map(|s| s["uuid"].to_string()).collect();
+    let mut by_time = snaps.clone();
+    by_time.sort_by_key(|x| std::cmp::Reverse(java_date_key(s(&x["createDate"]))));
+    let expected: Vec<String> = by_time.iter().map(|s| s["uuid"].to_string()).collect();
+    // ties keep their order either way; compare the times
+    let times = |l: &[Value]| {
+        l.iter()
+            .map(|x| java_date_key(s(&x["createDate"])))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(times(&snaps), times(&by_time), "{order:?} vs {expected:?}");
+    let names: Vec<String> = zs
+        .list("/vm-instances?sort=name")
+        .await
+        .iter()
+        .map(|v| s(&v["name"]).to_lowercase())
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    // fields trims the inventories
+    let trimmed = zs.list("/vm-instances?fields=uuid,name&limit=3").await;
+    for v in &trimmed {
+        assert_eq!(
+            v.as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["name", "uuid"]
+        );
+    }
+    let r = zs.get("/vm-instances?fields=uuid,nope").await;
+    assert_eq!(
+        (r.status, &r.json()["error"]["code"]),
+        (503, &json!("SYS.1007"))
+    );
+    let r = zs.get("/vm-instances?sort=nope").await;
+    assert_eq!(
+        (r.status, &r.json()["error"]["code"]),
+        (503, &json!("SYS.1007"))
+    );
+    // GET <resource>/{uuid} is a query by uuid: a list, other parameters ignored
+    let v = &all[3];
+    let r = zs
+        .get(&format!(
+            "/volumes/{}?q=type=nothing&limit=0",
+            s(&v["uuid"])
+        ))
+        .await
+        .json();
+    assert_eq!(r["inventories"], json!([v]));
+    let r = zs.get("/volumes/0123456789ab4def8123456789abcdef").await;
+    assert_eq!(
+        (r.status, r.json()),
+        (200, json!({"inventories": [], "schema": {}}))
+    );
+    // unknown parameters (the manual's old `condition=`) are ignored
+    assert_eq!(
+        zs.list("/vm-instances?condition=state=Running").await.len(),
+        100
+    );
+    // only the first `fields` value counts, as in RestServer
+    let first_only = zs
+        .list("/vm-instances?fields=uuid&fields=name&limit=1")
+        .await;
+    assert_eq!(first_only[0].as_object().unwrap().len(), 1);
+}
+
+/// Sort key of a `MMM d, yyyy h:mm:ss a` date (same zone everywhere).
+fn java_date_key(d: &str) -> (u32, u32, u32, u32, u32, u32) {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let p: Vec<&str> = d.split(' ').collect();
+    let month = MONTHS.iter().position(|m| *m == p[0]).unwrap() as u32;
+    let day: u32 = p[1].trim_end_matches(',').parse().unwrap();
+    let year: u32 = p[2].parse().unwrap();
+    let hms: Vec<u32> = p[3].split(':').map(|x| x.parse().unwrap()).collect();
+    let hour = hms[0] % 12 + if p[4] == "PM" { 12 } else { 0 };
+    (year, month, day, hour, hms[1], hms[2])
+}
+
+#[tokio::test]
+async fn query_replies_carry_the_schema_and_follow_gson() {
+    let (_server, zs) = start(fast()).await;
+    let r = zs.get("/vm-instances?limit=2").await;
+    assert!(r.content_type.is_none());
+    let v = r.json();
+    let schema = &v["schema"];
+    assert_eq!(
+        schema["inventories[0]"],
+        "org.zstack.header.vm.VmInstanceInventory"
+    );
+    assert_eq!(
+        schema["inventories[1]"],
+        "org.zstack.header.vm.VmInstanceInventory"
+    );
+    assert_eq!(
+        schema["inventories[0].vmNics[0]"],
+        "org.zstack.header.vm.VmNicInventory"
+    );
+    assert_eq!(
+        schema["inventories[0].allVolumes[0]"],
+        "org.zstack.header.volume.VolumeInventory"
+    );
+    let hosts = zs.get("/hosts?limit=1").await.json();
+    assert_eq!(
+        hosts["schema"]["inventories[0]"],
+        "org.zstack.kvm.KVMHostInventory"
+    );
+    let bs = zs.get("/backup-storage").await.json();
+    for (i, b) in bs["inventories"].as_array().unwrap().iter().enumerate() {
+        let class = s(&bs["schema"][format!("inventories[{i}]")]);
+        match s(&b["type"]) {
+            "ImageStoreBackupStorage" => {
+                assert_eq!(
+                    class,
+                    "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory"
+                );
+                assert!(b["hostname"].is_string());
+            }
+            "SftpBackupStorage" => assert_eq!(
+                class,
+                "org.zstack.storage.backup.sftp.SftpBackupStorageInventory"
+            ),
+            other => panic!("unexpected type {other}"),
+        }
+    }
+    let image_stores = zs.list("/backup-storage/image-store").await;
+    assert!(
+        image_stores
+            .iter()
+            .all(|b| b["type"] == "ImageStoreBackupStorage")
+    );
+    assert_eq!(image_stores.len(), 4);
+    let trees = zs.get("/volume-snapshots/trees?limit=1").await.json();
+    assert_eq!(
+        trees["schema"]["inventories[0].tree"],
+        "org.zstack.header.storage.snapshot.SnapshotLeafInventory"
+    );
+    assert_eq!(
+        trees["schema"]["inventories[0].tree.inventory"],
+        "org.zstack.header.storage.snapshot.VolumeSnapshotInventory"
+    );
+
+    // no nulls anywhere, ever; dates in the Java 8 form; uuids 32 hex v4
+    for path in [
+        "/zones",
+        "/clusters",
+        "/hosts",
+        "/primary-storage",
+        "/backup-storage",
+        "/images",
+        "/l3-networks",
+        "/vm-instances",
+        "/volumes",
+        "/vm-instances/nics",
+        "/volume-snapshots",
+        "/volume-snapshots/trees",
+        "/volume-snapshots/group",
+        "/volume-backups",
+        "/database-backups",
+        "/longjobs",
+        "/management-nodes",
+    ] {
+        let v = zs.get(path).await.json();
+        assert_no_nulls(&v, path);
+        let list = v["inventories"].as_array().unwrap();
+        assert!(!list.is_empty(), "{path} is empty");
+        for item in list {
+            let obj = item.as_object().unwrap();
+            if let Some(u) = obj.get("uuid") {
+                assert!(is_zstack_uuid(s(u)), "{path}: {u}");
+            }
+            for key in ["createDate", "lastOpDate", "joinDate", "heartBeat"] {
+                if let Some(d) = obj.get(key) {
+                    assert!(is_java_date(s(d)), "{path}.{key}: {d}");
+                }
+            }
+        }
+    }
+
+    // HTML-sensitive characters come escaped, as Gson writes them
+    let volume = s(&zs.list("/volumes?limit=1").await[0]["uuid"]).to_string();
+    let id = zs
+        .submit(
+            "POST",
+            &format!("/volumes/{volume}/volume-snapshots"),
+            Some(json!({"params": {"name": "a=b<c>&'d'"}})),
+        )
+        .await;
+    let done = zs.wait(&id).await;
+    assert!(
+        done.text
+            .contains(r"a\u003db\u003cc\u003e\u0026\u0027d\u0027"),
+        "{}",
+        done.text
+    );
+    assert_eq!(done.json()["inventory"]["name"], "a=b<c>&'d'");
+}
