@@ -1381,3 +1381,639 @@ async fn query_replies_carry_the_schema_and_follow_gson() {
     );
     assert_eq!(done.json()["inventory"]["name"], "a=b<c>&'d'");
 }
+
+// ---- VMs -------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn vm_power_actions_move_through_their_states() {
+    let (_server, zs) = start(fast()).await;
+    let vm = zs.vms_in("Running").await[0].clone();
+    let id = s(&vm["uuid"]).to_string();
+    let actions = format!("/vm-instances/{id}/actions");
+    let host = s(&vm["hostUuid"]).to_string();
+    // the manual's stop body
+    let stopped = zs
+        .ok(
+            "PUT",
+            &actions,
+            Some(fixture("3_6-StopVmInstance.request.json")),
+        )
+        .await["inventory"]
+        .clone();
+    assert_eq!(stopped["state"], "Stopped");
+    assert!(
+        stopped.get("hostUuid").is_none(),
+        "a stopped VM has no host"
+    );
+    assert_eq!(stopped["lastHostUuid"], host.as_str());
+    // stopping a stopped VM succeeds at once
+    assert_eq!(
+        zs.ok(
+            "PUT",
+            &actions,
+            Some(json!({"stopVmInstance": {"type": "cold"}}))
+        )
+        .await["inventory"]["state"],
+        "Stopped"
+    );
+    let e = zs
+        .refused(
+            "PUT",
+            &actions,
+            Some(json!({"stopVmInstance": {"type": "hard"}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1007");
+    // start on a host of another cluster: refused; on its own host (the manual's body)
+    let other_host = zs
+        .list(&format!("/hosts?q=clusterUuid!={}", s(&vm["clusterUuid"])))
+        .await[0]["uuid"]
+        .clone();
+    let mut body = fixture("3_2-StartVmInstance.request.json");
+    body["startVmInstance"]["hostUuid"] = other_host;
+    assert_eq!(
+        error_code(&zs.refused("PUT", &actions, Some(body.clone())).await),
+        "SYS.1006"
+    );
+    body["startVmInstance"]["hostUuid"] = json!("0123456789ab4def8123456789abcdef");
+    let e = zs.refused("PUT", &actions, Some(body.clone())).await;
+    assert_eq!(
+        (error_code(&e), s(&e["details"])),
+        (
+            "SYS.1003",
+            "invalid field[hostUuid], resource[uuid:0123456789ab4def8123456789abcdef, type:HostVO] not found"
+        )
+    );
+    body["startVmInstance"]["hostUuid"] = json!(host);
+    let started = zs.ok("PUT", &actions, Some(body)).await["inventory"].clone();
+    assert_eq!(
+        (started["state"].clone(), started["hostUuid"].clone()),
+        (json!("Running"), json!(host))
+    );
+    // starting a running VM succeeds at once
+    assert_eq!(
+        zs.ok("PUT", &actions, Some(json!({"startVmInstance": {}})))
+            .await["inventory"]["state"],
+        "Running"
+    );
+    for (action, via, end) in [
+        ("rebootVmInstance", "Rebooting", "Running"),
+        ("pauseVmInstance", "Pausing", "Paused"),
+        ("resumeVmInstance", "Resuming", "Running"),
+    ] {
+        let job = zs.submit("PUT", &actions, Some(json!({action: {}}))).await;
+        let during = zs.vm(&id).await["state"].clone();
+        assert!(during == via || during == end, "{action}: {during}");
+        let r = zs.wait(&job).await;
+        assert_eq!(r.status, 200, "{action}: {}", r.text);
+        assert_eq!(r.json()["inventory"]["state"], end);
+    }
+    let e = zs
+        .refused("PUT", &actions, Some(json!({"resumeVmInstance": {}})))
+        .await;
+    assert_eq!(error_code(&e), "VM.1010");
+    let e = zs
+        .refused(
+            "PUT",
+            "/vm-instances/0123456789ab4def8123456789abcdef/actions",
+            Some(json!({"startVmInstance": {}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1003");
+}
+
+// ---- snapshots -------------------------------------------------------------------------------
+
+/// Checks a volume's trees against its snapshot list and the life-cycle invariants; returns
+/// (trees, snapshots by uuid).
+async fn check_volume_trees(zs: &Zs, volume: &str) -> (Vec<Value>, BTreeMap<String, Value>) {
+    let snaps: BTreeMap<String, Value> = zs
+        .snapshots_of(volume)
+        .await
+        .into_iter()
+        .map(|x| (s(&x["uuid"]).to_string(), x))
+        .collect();
+    let trees = zs.trees_of(volume).await;
+    assert!(
+        trees.iter().filter(|t| t["current"] == true).count() <= 1,
+        "one current tree at most"
+    );
+    let mut seen = BTreeSet::new();
+    for t in &trees {
+        let tu = s(&t["uuid"]);
+        let mut latest = 0;
+        let mut stack = vec![(t["tree"].clone(), None::<String>)];
+        while let Some((leaf, parent)) = stack.pop() {
+            let inv = &leaf["inventory"];
+            let u = s(&inv["uuid"]).to_string();
+            assert_eq!(inv["treeUuid"], tu);
+            assert_eq!(inv.get("parentUuid").map(|p| s(p).to_string()), parent);
+            assert_eq!(leaf.get("parentUuid").map(|p| s(p).to_string()), parent);
+            assert!(leaf["children"].is_array(), "children always present");
+            let listed = &snaps[&u];
+            assert_eq!(listed["latest"], inv["latest"]);
+            assert_eq!(listed["treeUuid"], tu);
+            if inv["latest"] == true {
+                latest += 1;
+            }
+            seen.insert(u.clone());
+            for c in leaf["children"].as_array().unwrap() {
+                stack.push((c.clone(), Some(u.clone())));
+            }
+        }
+        assert_eq!(latest, 1, "one latest node per tree: {t:#}");
+    }
+    assert_eq!(
+        seen,
+        snaps.keys().cloned().collect::<BTreeSet<_>>(),
+        "trees hold every snapshot"
+    );
+    (trees, snaps)
+}
+
+fn current_tree(trees: &[Value]) -> &Value {
+    trees
+        .iter()
+        .find(|t| t["current"] == true)
+        .expect("a current tree")
+}
+
+fn latest_of(tree: &Value) -> String {
+    let mut stack = vec![tree["tree"].clone()];
+    while let Some(l) = stack.pop() {
+        if l["inventory"]["latest"] == true {
+            return s(&l["inventory"]["uuid"]).to_string();
+        }
+        stack.extend(l["children"].as_array().unwrap().iter().cloned());
+    }
+    panic!("no latest")
+}
+
+fn children_of(tree: &Value, uuid: &str) -> Vec<String> {
+    let mut stack = vec![tree["tree"].clone()];
+    while let Some(l) = stack.pop() {
+        let kids: Vec<Value> = l["children"].as_array().unwrap().clone();
+        if l["inventory"]["uuid"] == uuid {
+            return kids
+                .iter()
+                .map(|k| s(&k["inventory"]["uuid"]).to_string())
+                .collect();
+        }
+        stack.extend(kids);
+    }
+    vec![]
+}
+
+#[tokio::test]
+async fn seeded_snapshot_trees_follow_the_life_cycle_rules() {
+    let (_server, zs) = start(fast()).await;
+    let volumes = zs.list("/volumes").await;
+    let mut with_snaps = 0;
+    let mut multi_tree = 0;
+    let mut branched = 0;
+    for v in &volumes {
+        let (trees, snaps) = check_volume_trees(&zs, s(&v["uuid"])).await;
+        if snaps.is_empty() {
+            continue;
+        }
+        with_snaps += 1;
+        multi_tree += usize::from(trees.len() > 1);
+        if trees
+            .iter()
+            .any(|t| snaps.keys().any(|u| children_of(t, u).len() > 1))
+        {
+            branched += 1;
+        }
+    }
+    assert!(with_snaps > 50, "{with_snaps}");
+    assert!(
+        multi_tree > 3,
+        "several trees where a restore replaced the disk: {multi_tree}"
+    );
+    assert!(
+        branched > 3,
+        "branches where a revert was followed by a snapshot: {branched}"
+    );
+    // the first VM of each cluster: exactly 6 snapshots on its root volume (besides group
+    // snapshots), an older tree and a branch in the current one
+    for c in zs.list("/clusters").await {
+        let first = &zs
+            .list(&format!(
+                "/vm-instances?q=clusterUuid={}&limit=1",
+                s(&c["uuid"])
+            ))
+            .await[0];
+        let root = s(&first["rootVolumeUuid"]);
+        let (trees, snaps) = check_volume_trees(&zs, root).await;
+        let own = snaps
+            .values()
+            .filter(|x| x.get("groupUuid").is_none())
+            .count();
+        assert_eq!(own, 6, "{}", c["name"]);
+        assert!(trees.len() >= 2);
+        let cur = current_tree(&trees);
+        assert!(
+            snaps.keys().any(|u| children_of(cur, u).len() > 1),
+            "{cur:#}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn snapshots_hang_under_latest_revert_needs_a_stopped_vm_and_delete_takes_the_subtree() {
+    // a slower clock, to look at snapshots while they are created and deleted
+    let (_server, zs) = start(SimConfig {
+        time_scale: 10.0,
+        ..Default::default()
+    })
+    .await;
+    let vm = zs.vms_in("Running").await[0].clone();
+    let vm_uuid = s(&vm["uuid"]).to_string();
+    let root = s(&vm["rootVolumeUuid"]).to_string();
+    let create = format!("/volumes/{root}/volume-snapshots");
+
+    // the first snapshot (if none yet) opens a tree; later ones hang under `latest`
+    let first = zs
+        .ok("POST", &create, Some(json!({"params": {"name": "s1"}})))
+        .await["inventory"]
+        .clone();
+    let (trees, _) = check_volume_trees(&zs, &root).await;
+    assert_eq!(latest_of(current_tree(&trees)), s(&first["uuid"]));
+    let id = zs
+        .submit(
+            "POST",
+            &create,
+            Some(json!({"params": {"name": "s2", "description": "second"}})),
+        )
+        .await;
+    let during = zs.snapshots_of(&root).await;
+    let creating = during
+        .iter()
+        .find(|x| x["name"] == "s2")
+        .expect("listed while it is taken");
+    assert_eq!(creating["status"], "Creating");
+    let second = zs.wait(&id).await.json()["inventory"].clone();
+    assert_eq!(second["status"], "Ready");
+    assert_eq!(second["parentUuid"], first["uuid"]);
+    assert_eq!(second["treeUuid"], first["treeUuid"]);
+    assert_eq!(second["latest"], true);
+    assert_eq!(second["distance"], first["distance"].as_u64().unwrap() + 1);
+    assert_eq!(
+        zs.one("/volume-snapshots", s(&first["uuid"])).await["latest"],
+        false
+    );
+    let third = zs
+        .ok("POST", &create, Some(json!({"params": {"name": "s3"}})))
+        .await["inventory"]
+        .clone();
+    assert_eq!(third["parentUuid"], second["uuid"]);
+
+    // revert while the VM runs: SYS.1006 with the platform's words
+    let revert = |snap: &Value| format!("/volume-snapshots/{}/actions", s(&snap["uuid"]));
+    let e = zs
+        .refused(
+            "PUT",
+            &revert(&first),
+            Some(json!({"revertVolumeFromSnapshot": {}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1006");
+    assert_eq!(e["description"], "An operation failed");
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "unable to reset volume[uuid:{root}] to snapshot[uuid:{}], the vm[uuid:{vm_uuid}] volume attached to is not in Stopped state, current state is Running",
+            s(&first["uuid"])
+        )
+    );
+    zs.stop(&vm_uuid).await;
+    let path_before = zs.one("/volumes", &root).await["installPath"].clone();
+    let r = zs
+        .ok(
+            "PUT",
+            &revert(&first),
+            Some(json!({"revertVolumeFromSnapshot": {}})),
+        )
+        .await;
+    assert_eq!(r, json!({}), "RevertVolumeFromSnapshot answers nothing");
+    assert_ne!(zs.one("/volumes", &root).await["installPath"], path_before);
+    let (trees, _) = check_volume_trees(&zs, &root).await;
+    let cur = current_tree(&trees);
+    assert_eq!(cur["uuid"], first["treeUuid"]);
+    assert_eq!(latest_of(cur), s(&first["uuid"]));
+    // the next snapshot opens a branch under the reverted node
+    let branch = zs
+        .ok("POST", &create, Some(json!({"params": {"name": "branch"}})))
+        .await["inventory"]
+        .clone();
+    assert_eq!(branch["parentUuid"], first["uuid"]);
+    let (trees, _) = check_volume_trees(&zs, &root).await;
+    let kids = children_of(current_tree(&trees), s(&first["uuid"]));
+    assert_eq!(kids.len(), 2, "{kids:?}");
+
+    // a revert into an older tree makes that tree current
+    if let Some(old) = trees.iter().find(|t| t["current"] == false) {
+        let target = old["tree"]["inventory"].clone();
+        zs.ok(
+            "PUT",
+            &revert(&target),
+            Some(json!({"revertVolumeFromSnapshot": {}})),
+        )
+        .await;
+        let (trees, _) = check_volume_trees(&zs, &root).await;
+        assert_eq!(current_tree(&trees)["uuid"], old["uuid"]);
+        assert_eq!(latest_of(current_tree(&trees)), s(&target["uuid"]));
+        zs.ok(
+            "PUT",
+            &revert(&second),
+            Some(json!({"revertVolumeFromSnapshot": {}})),
+        )
+        .await;
+    } else {
+        zs.ok(
+            "PUT",
+            &revert(&second),
+            Some(json!({"revertVolumeFromSnapshot": {}})),
+        )
+        .await;
+    }
+
+    // delete `second` (the latest, with `third` below): both go Deleting, then away, and
+    // the parent becomes latest
+    let id = zs
+        .submit(
+            "DELETE",
+            &format!(
+                "/volume-snapshots/{}?deleteMode=Permissive",
+                s(&second["uuid"])
+            ),
+            None,
+        )
+        .await;
+    let during: BTreeMap<String, Value> = zs
+        .snapshots_of(&root)
+        .await
+        .into_iter()
+        .map(|x| (s(&x["uuid"]).to_string(), x))
+        .collect();
+    assert_eq!(during[s(&second["uuid"])]["status"], "Deleting");
+    assert_eq!(during[s(&third["uuid"])]["status"], "Deleting");
+    assert_eq!(during[s(&branch["uuid"])]["status"], "Ready");
+    let r = zs.wait(&id).await;
+    assert_eq!((r.status, r.text.as_str()), (200, ""));
+    let (trees, snaps) = check_volume_trees(&zs, &root).await;
+    assert!(!snaps.contains_key(s(&second["uuid"])) && !snaps.contains_key(s(&third["uuid"])));
+    assert!(snaps.contains_key(s(&branch["uuid"])));
+    assert_eq!(latest_of(current_tree(&trees)), s(&first["uuid"]));
+    assert_eq!(
+        children_of(current_tree(&trees), s(&first["uuid"])),
+        vec![s(&branch["uuid"]).to_string()]
+    );
+    // deleting the root takes the whole tree
+    let tree_uuid = s(&first["treeUuid"]).to_string();
+    let root_snap = s(&current_tree(&trees)["tree"]["inventory"]["uuid"]).to_string();
+    zs.ok("DELETE", &format!("/volume-snapshots/{root_snap}"), None)
+        .await;
+    let (trees, _) = check_volume_trees(&zs, &root).await;
+    assert!(trees.iter().all(|t| t["uuid"] != tree_uuid.as_str()));
+    assert!(trees.iter().all(|t| t["current"] == false));
+    // ... so the next snapshot starts a new current tree
+    let fresh = zs
+        .ok("POST", &create, Some(json!({"params": {"name": "fresh"}})))
+        .await["inventory"]
+        .clone();
+    assert!(fresh.get("parentUuid").is_none());
+    let (trees, _) = check_volume_trees(&zs, &root).await;
+    assert_eq!(current_tree(&trees)["uuid"], fresh["treeUuid"]);
+
+    // deleting what is gone: success if it looks like a uuid, else SYS.1003
+    let r = zs
+        .run(
+            "DELETE",
+            &format!("/volume-snapshots/{}", s(&third["uuid"])),
+            None,
+        )
+        .await;
+    assert_eq!(r, Ok(json!({})));
+    let e = zs.refused("DELETE", "/volume-snapshots/nope", None).await;
+    assert_eq!(
+        (error_code(&e), s(&e["details"])),
+        (
+            "SYS.1003",
+            "invalid field[uuid], resource[uuid:nope, type:VolumeSnapshotVO] not found"
+        )
+    );
+    // creating needs a name and an existing volume
+    let e = zs
+        .refused("POST", &create, Some(json!({"params": {}})))
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        "field[name] of message[org.zstack.header.volume.APICreateVolumeSnapshotMsg] is mandatory, can not be null"
+    );
+    let e = zs
+        .refused(
+            "POST",
+            "/volumes/0123456789ab4def8123456789abcdef/volume-snapshots",
+            Some(json!({"params": {"name": "x"}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1003");
+    // update and size
+    let upd = zs
+        .ok(
+            "PUT",
+            &revert(&fresh),
+            Some(json!({"updateVolumeSnapshot": {"name": "renamed", "description": "d"}})),
+        )
+        .await;
+    assert_eq!(
+        (
+            upd["inventory"]["name"].clone(),
+            upd["inventory"]["description"].clone()
+        ),
+        (json!("renamed"), json!("d"))
+    );
+    let size = zs
+        .ok(
+            "PUT",
+            &revert(&fresh),
+            Some(json!({"getVolumeSnapshotSize": {}})),
+        )
+        .await;
+    assert!(size["size"].as_u64().unwrap() > 0 && size["success"] == true);
+}
+
+#[tokio::test]
+async fn snapshot_groups_take_revert_and_delete_every_volume_together() {
+    let (_server, zs) = start(fast()).await;
+    let vm = zs
+        .vms_in("Running")
+        .await
+        .into_iter()
+        .find(|v| v["allVolumes"].as_array().unwrap().len() >= 2)
+        .expect("a running VM with a data volume");
+    let vm_uuid = s(&vm["uuid"]).to_string();
+    let volumes: Vec<String> = vm["allVolumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| s(&v["uuid"]).to_string())
+        .collect();
+    let create = json!({"params": {"rootVolumeUuid": vm["rootVolumeUuid"], "name": "整机快照-test", "withMemory": false}});
+    let g = zs.ok("POST", "/volume-snapshots/group", Some(create)).await["inventory"].clone();
+    assert_eq!(g["snapshotCount"], volumes.len());
+    assert_eq!(g["vmInstanceUuid"], vm_uuid.as_str());
+    let refs = g["volumeSnapshotRefs"].as_array().unwrap().clone();
+    assert_eq!(
+        refs.iter()
+            .map(|r| s(&r["volumeUuid"]).to_string())
+            .collect::<BTreeSet<_>>(),
+        volumes.iter().cloned().collect()
+    );
+    for r in &refs {
+        let snap = zs
+            .one("/volume-snapshots", s(&r["volumeSnapshotUuid"]))
+            .await;
+        assert_eq!(snap["groupUuid"], g["uuid"]);
+        assert_eq!(snap["latest"], true);
+        assert_eq!(r["snapshotDeleted"], false);
+    }
+    let g_uuid = s(&g["uuid"]).to_string();
+    assert!(
+        uuids(
+            &zs.list(&format!(
+                "/volume-snapshots/group?q=vmInstanceUuid={vm_uuid}"
+            ))
+            .await
+        )
+        .contains(&g_uuid)
+    );
+    // memory snapshots need a running VM; revert needs a stopped one
+    let actions = format!("/volume-snapshots/group/{g_uuid}/actions");
+    let e = zs
+        .refused(
+            "PUT",
+            &actions,
+            Some(json!({"revertVmFromSnapshotGroup": {}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1006");
+    zs.stop(&vm_uuid).await;
+    let e = zs
+        .refused("POST", "/volume-snapshots/group", Some(json!({"params": {"rootVolumeUuid": vm["rootVolumeUuid"], "name": "m", "withMemory": true}})))
+        .await;
+    assert_eq!(error_code(&e), "SYS.1006");
+    let r = zs
+        .ok(
+            "PUT",
+            &actions,
+            Some(json!({"revertVmFromSnapshotGroup": {}})),
+        )
+        .await;
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), volumes.len());
+    assert!(results.iter().all(|x| x["success"] == true), "{r}");
+    for x in results {
+        assert_eq!(
+            zs.one("/volume-snapshots", s(&x["snapshotUuid"])).await["latest"],
+            true
+        );
+    }
+    // availability: all there; after deleting one member, not
+    let avail = |u: String| {
+        let zs = &zs;
+        async move {
+            zs.get(&format!(
+                "/volume-snapshots/groups/availabilities?uuids={u}"
+            ))
+            .await
+            .json()
+        }
+    };
+    assert_eq!(avail(g_uuid.clone()).await["results"][0]["available"], true);
+    let member = s(&refs[1]["volumeSnapshotUuid"]).to_string();
+    zs.ok("DELETE", &format!("/volume-snapshots/{member}"), None)
+        .await;
+    let a = avail(g_uuid.clone()).await;
+    assert_eq!(a["results"][0]["available"], false);
+    assert!(a["results"][0]["reason"].is_string());
+    let g_now = zs.one("/volume-snapshots/group", &g_uuid).await;
+    let deleted: Vec<bool> = g_now["volumeSnapshotRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["snapshotDeleted"] == true)
+        .collect();
+    assert_eq!(deleted.iter().filter(|d| **d).count(), 1);
+    let r = zs
+        .ok(
+            "PUT",
+            &actions,
+            Some(json!({"revertVmFromSnapshotGroup": {}})),
+        )
+        .await;
+    let failed: Vec<&Value> = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["success"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["snapshotUuid"], member.as_str());
+    assert_eq!(failed[0]["error"]["code"], "SYS.1003");
+    // delete the group: its snapshots go too
+    let r = zs
+        .ok("DELETE", &format!("/volume-snapshots/group/{g_uuid}"), None)
+        .await;
+    assert_eq!(r["results"].as_array().unwrap().len(), volumes.len());
+    assert!(
+        zs.list(&format!("/volume-snapshots/group/{g_uuid}"))
+            .await
+            .is_empty()
+    );
+    for x in &refs {
+        assert!(
+            zs.list(&format!(
+                "/volume-snapshots/{}",
+                s(&x["volumeSnapshotUuid"])
+            ))
+            .await
+            .is_empty()
+        );
+    }
+    // ungroup keeps the snapshots and forgets the group
+    let g2 = zs
+        .ok(
+            "POST",
+            "/volume-snapshots/group",
+            Some(json!({"params": {"rootVolumeUuid": vm["rootVolumeUuid"], "name": "later"}})),
+        )
+        .await["inventory"]
+        .clone();
+    let g2_uuid = s(&g2["uuid"]).to_string();
+    let kept: Vec<String> = g2["volumeSnapshotRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| s(&r["volumeSnapshotUuid"]).to_string())
+        .collect();
+    let r = zs
+        .ok(
+            "DELETE",
+            &format!("/volume-snapshots/ungroup/{g2_uuid}"),
+            None,
+        )
+        .await;
+    assert_eq!(r, json!({}));
+    assert!(
+        zs.list(&format!("/volume-snapshots/group/{g2_uuid}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(kept.len(), volumes.len());
+    for k in kept {
+        let snap = zs.one("/volume-snapshots", &k).await;
+        assert!(snap.get("groupUuid").is_none());
+    }
+}
