@@ -2017,3 +2017,761 @@ async fn snapshot_groups_take_revert_and_delete_every_volume_together() {
         assert!(snap.get("groupUuid").is_none());
     }
 }
+
+// ---- backups ---------------------------------------------------------------------------------
+
+struct Stores {
+    local: String,
+    remote: String,
+    sftp: String,
+    disabled: String,
+}
+
+async fn stores(zs: &Zs) -> Stores {
+    let m = zs.backup_storages().await;
+    let u = |n: &str| s(&m[n]["uuid"]).to_string();
+    Stores {
+        local: u("imagestore-主仓库"),
+        remote: u("远程灾备仓库"),
+        sftp: u("sftp-legacy"),
+        disabled: u("imagestore-维护中"),
+    }
+}
+
+/// A running VM of the main zone (its backups go to the main image store), with a data
+/// volume.
+async fn running_vm_in_main_zone(zs: &Zs) -> Value {
+    let zone = zs.list("/zones?q=name=ZONE-1").await[0]["uuid"].clone();
+    zs.vms_in("Running")
+        .await
+        .into_iter()
+        .find(|v| v["zoneUuid"] == zone && v["allVolumes"].as_array().unwrap().len() >= 2)
+        .expect("a running VM with a data volume in ZONE-1")
+}
+
+fn copies(b: &Value) -> BTreeMap<String, String> {
+    b["backupStorageRefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                s(&r["backupStorageUuid"]).to_string(),
+                s(&r["status"]).to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn volume_backups_create_sync_recover_revert_template_and_delete() {
+    let (_server, zs) = start(quick()).await;
+    let st = stores(&zs).await;
+    let vm = running_vm_in_main_zone(&zs).await;
+    let vm_uuid = s(&vm["uuid"]).to_string();
+    let data = s(&vm["allVolumes"][1]["uuid"]).to_string();
+    let create = |v: &str| format!("/volumes/{v}/volume-backups");
+    // the manual's body, with our uuids
+    let mut body = fixture("4_1-CreateVolumeBackup.request.json");
+    body["params"]["backupStorageUuid"] = json!(st.sftp);
+    let e = zs.refused("POST", &create(&data), Some(body.clone())).await;
+    assert_eq!(
+        (error_code(&e), s(&e["details"])),
+        (
+            "SYS.1006",
+            format!(
+                "Unexpected backup storage[type:SftpBackupStorage,uuid:{}]",
+                st.sftp
+            )
+            .as_str()
+        )
+    );
+    body["params"]["backupStorageUuid"] = json!(st.disabled);
+    let e = zs.refused("POST", &create(&data), Some(body.clone())).await;
+    assert_eq!(
+        s(&e["details"]),
+        "current backup storage state[Disabled] doesn't allow to proceed message[org.zstack.header.storage.volume.backup.APICreateVolumeBackupMsg], allowed states are [Enabled]"
+    );
+    body["params"]["backupStorageUuid"] = json!(st.local);
+    let id = zs.submit("POST", &create(&data), Some(body)).await;
+    let creating = zs
+        .list(&format!(
+            "/volume-backups?q=volumeUuid={data}&sort=-createDate&limit=1"
+        ))
+        .await;
+    assert_eq!(creating[0]["status"], "Creating");
+    let r = zs.wait(&id).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let backup = r.json()["inventory"].clone();
+    assert_like(
+        "4.1 CreateVolumeBackup",
+        &fixture("4_1-CreateVolumeBackup.response.json")["inventory"],
+        &backup,
+    );
+    assert_eq!(
+        (backup["status"].clone(), backup["type"].clone()),
+        (json!("Ready"), json!("Data"))
+    );
+    assert_eq!(backup["vmInstanceUuid"], vm_uuid.as_str());
+    assert!(matches!(s(&backup["mode"]), "full" | "incremental"));
+    assert_eq!(
+        copies(&backup),
+        BTreeMap::from([(st.local.clone(), "Ready".to_string())])
+    );
+    let b = s(&backup["uuid"]).to_string();
+    // the manual's query forms
+    assert_like(
+        "4.3 QueryVolumeBackup",
+        &fixture("4_3-QueryVolumeBackup.response.json")["inventories"][0],
+        &zs.list(&format!("/volume-backups?q=uuid={b}")).await[0],
+    );
+    assert_eq!(zs.one("/volume-backups", &b).await["uuid"], b.as_str());
+
+    // sync to the remote store: a second copy, Downloading, then Ready
+    let actions = format!("/volume-backups/{b}/actions");
+    let mut sync = fixture("4_8-SyncBackupFromImageStoreBackupStorage.request.json");
+    sync["syncBackupFromImageStoreBackupStorage"] =
+        json!({"srcBackupStorageUuid": st.local, "dstBackupStorageUuid": st.remote});
+    let id = zs.submit("PUT", &actions, Some(sync.clone())).await;
+    assert_eq!(
+        copies(&zs.one("/volume-backups", &b).await)[&st.remote],
+        "Downloading"
+    );
+    let synced = zs.wait(&id).await.json()["inventory"].clone();
+    assert_like(
+        "4.8 Sync",
+        &fixture("4_8-SyncBackupFromImageStoreBackupStorage.response.json")["inventory"],
+        &synced,
+    );
+    assert_eq!(
+        copies(&synced),
+        BTreeMap::from([
+            (st.local.clone(), "Ready".to_string()),
+            (st.remote.clone(), "Ready".to_string())
+        ])
+    );
+    // the manual's delete URL: only the local copy goes
+    let r = zs
+        .ok(
+            "DELETE",
+            &format!(
+                "/volume-backups/{b}?backupStorageUuids={}&deleteMode=Permissive",
+                st.local
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r, json!({}));
+    assert_eq!(
+        copies(&zs.one("/volume-backups", &b).await),
+        BTreeMap::from([(st.remote.clone(), "Ready".to_string())])
+    );
+    // syncing from a store that does not hold it
+    let e = zs.refused("PUT", &actions, Some(sync.clone())).await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "volume backup[uuid:{b}] is not on backup storage[uuid:{}]",
+            st.local
+        )
+    );
+
+    // revert needs a stopped VM, then a local copy
+    let revert = json!({"revertVolumeFromVolumeBackup": {}});
+    let e = zs.refused("PUT", &actions, Some(revert.clone())).await;
+    assert_eq!(s(&e["details"]), "VM is not in stopped state: Running");
+    zs.stop(&vm_uuid).await;
+    let e = zs.refused("PUT", &actions, Some(revert.clone())).await;
+    assert_eq!(s(&e["details"]), "No available backup storage found");
+    // recover it from the remote store (src = the local store that receives it)
+    let mut recover = fixture("4_7-RecoverBackupFromImageStoreBackupStorage.request.json");
+    recover["recoverBackupFromImageStoreBackupStorage"] =
+        json!({"srcBackupStorageUuid": st.local, "dstBackupStorageUuid": st.remote});
+    let rec = zs.ok("PUT", &actions, Some(recover)).await["inventory"].clone();
+    assert_like(
+        "4.7 Recover",
+        &fixture("4_7-RecoverBackupFromImageStoreBackupStorage.response.json")["inventory"],
+        &rec,
+    );
+    assert_eq!(copies(&rec)[&st.local], "Ready");
+    // the manual's body spells it `backupStrogeUuid`
+    let mut manual = fixture("4_6-RevertVolumeFromVolumeBackup.request.json");
+    manual["revertVolumeFromVolumeBackup"]["backupStrogeUuid"] = json!(st.local);
+    let trees_before = zs.trees_of(&data).await;
+    let id = zs.submit("PUT", &actions, Some(manual)).await;
+    assert_eq!(zs.vm(&vm_uuid).await["state"], "VolumeRecovering");
+    let r = zs.wait(&id).await;
+    assert_eq!((r.status, r.text.as_str()), (200, ""));
+    assert_eq!(zs.vm(&vm_uuid).await["state"], "Stopped");
+    // the disk was replaced: no tree is current, the next snapshot starts one
+    let (trees, _) = check_volume_trees(&zs, &data).await;
+    assert_eq!(trees.len(), trees_before.len());
+    assert!(trees.iter().all(|t| t["current"] == false));
+    let snap = zs
+        .ok(
+            "POST",
+            &format!("/volumes/{data}/volume-snapshots"),
+            Some(json!({"params": {"name": "after-restore"}})),
+        )
+        .await["inventory"]
+        .clone();
+    assert!(snap.get("parentUuid").is_none());
+    let (trees, _) = check_volume_trees(&zs, &data).await;
+    assert_eq!(trees.len(), trees_before.len() + 1);
+    assert_eq!(current_tree(&trees)["uuid"], snap["treeUuid"]);
+    // a backup on a stopped VM is refused
+    let e = zs
+        .refused(
+            "POST",
+            &create(&data),
+            Some(json!({"params": {"backupStorageUuid": st.local, "name": "x"}})),
+        )
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "Failed to create volume backup for volume[uuid:{data}], because its attached volume is not in state[Running, Paused]"
+        )
+    );
+
+    // templates: a data template from a data backup (the manual's bodies)
+    let mut tpl = fixture("4_4-CreateDataVolumeTemplateFromVolumeBackup.request.json");
+    tpl["params"]["backupStorageUuid"] = json!(st.local);
+    let image = zs
+        .ok(
+            "POST",
+            &format!("/images/data-volume-templates/from/volume-template/{b}"),
+            Some(tpl),
+        )
+        .await["inventory"]
+        .clone();
+    assert_like(
+        "4.4 data template",
+        &fixture("4_4-CreateDataVolumeTemplateFromVolumeBackup.response.json")["inventory"],
+        &image,
+    );
+    assert_eq!(
+        (image["mediaType"].clone(), image["status"].clone()),
+        (json!("DataVolumeTemplate"), json!("Ready"))
+    );
+    assert_eq!(
+        zs.one("/images", s(&image["uuid"])).await["name"],
+        "template"
+    );
+    let mut root_tpl = fixture("4_5-CreateRootVolumeTemplateFromVolumeBackup.request.json");
+    root_tpl["params"]["backupStorageUuid"] = json!(st.local);
+    let e = zs
+        .refused(
+            "POST",
+            &format!("/images/root-volume-templates/from/volume-template/{b}"),
+            Some(root_tpl.clone()),
+        )
+        .await;
+    assert_eq!(
+        error_code(&e),
+        "SYS.1006",
+        "a data backup makes no root template"
+    );
+    let root_backups = zs
+        .list(&format!(
+            "/volume-backups?q=type=Root&q=backupStorageRefs.backupStorageUuid={}&q=vmInstance.uuid not null&limit=1",
+            st.local
+        ))
+        .await;
+    let rb = &root_backups[0];
+    let owner = zs.vm(s(&rb["vmInstanceUuid"])).await;
+    let image = zs
+        .ok(
+            "POST",
+            &format!(
+                "/images/root-volume-templates/from/volume-template/{}",
+                s(&rb["uuid"])
+            ),
+            Some(root_tpl),
+        )
+        .await["inventory"]
+        .clone();
+    assert_like(
+        "4.5 root template",
+        &fixture("4_5-CreateRootVolumeTemplateFromVolumeBackup.response.json")["inventory"],
+        &image,
+    );
+    assert_eq!(image["mediaType"], "RootVolumeTemplate");
+    assert_eq!(image["platform"], owner["platform"]);
+    assert_eq!(image["guestOsType"], owner["guestOsType"]);
+
+    // delete it all; deleting again succeeds
+    zs.ok("DELETE", &format!("/volume-backups/{b}"), None).await;
+    assert!(zs.list(&format!("/volume-backups/{b}")).await.is_empty());
+    assert_eq!(
+        zs.run("DELETE", &format!("/volume-backups/{b}"), None)
+            .await,
+        Ok(json!({}))
+    );
+
+    // seeded backups: a disabled one, and ones whose VM is gone
+    let disabled = zs.list("/volume-backups?q=state=Disabled").await;
+    assert!(!disabled.is_empty());
+    let e = zs
+        .refused(
+            "PUT",
+            &format!("/volume-backups/{}/actions", s(&disabled[0]["uuid"])),
+            Some(revert.clone()),
+        )
+        .await;
+    assert!(
+        s(&e["details"]).ends_with("is in state Disabled, cannot revert volume to it"),
+        "{e}"
+    );
+    let orphans = zs
+        .list("/volume-backups?q=name~=旧OA系统%&q=type=Root")
+        .await;
+    assert_eq!(orphans.len(), 3);
+    let e = zs
+        .refused(
+            "PUT",
+            &format!("/volume-backups/{}/actions", s(&orphans[0]["uuid"])),
+            Some(revert),
+        )
+        .await;
+    assert!(
+        s(&e["details"]).contains("has been deleted, cannot revert volume to it"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn vm_backups_are_volume_backups_sharing_a_group_uuid() {
+    let (_server, zs) = start(quick()).await;
+    let st = stores(&zs).await;
+    let vm = running_vm_in_main_zone(&zs).await;
+    let vm_uuid = s(&vm["uuid"]).to_string();
+    let root = s(&vm["rootVolumeUuid"]).to_string();
+    let n = vm["allVolumes"].as_array().unwrap().len();
+    let mut body = fixture("4_9-CreateVmBackup.request.json");
+    body["params"]["backupStorageUuid"] = json!(st.local);
+    let e = zs
+        .refused(
+            "POST",
+            &format!("/volumes/{}/vm-backups", s(&vm["allVolumes"][1]["uuid"])),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "Volume[uuid:{}] is not root volume",
+            s(&vm["allVolumes"][1]["uuid"])
+        )
+    );
+    let made = zs
+        .ok(
+            "POST",
+            &format!("/volumes/{root}/vm-backups"),
+            Some(body.clone()),
+        )
+        .await;
+    assert_like(
+        "4.9 CreateVmBackup",
+        &fixture("4_9-CreateVmBackup.response.json")["inventories"][0],
+        &made["inventories"][0],
+    );
+    let rows = made["inventories"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), n);
+    let group = s(&rows[0]["groupUuid"]).to_string();
+    for r in &rows {
+        assert_eq!(r["groupUuid"], group.as_str());
+        assert_eq!(r["vmInstanceUuid"], vm_uuid.as_str());
+        assert_eq!(r["name"], "backup-1");
+    }
+    assert_eq!(rows.iter().filter(|r| r["type"] == "Root").count(), 1);
+    assert_eq!(
+        uuids(
+            &zs.list(&format!("/volume-backups?q=groupUuid={group}"))
+                .await
+        ),
+        uuids(&rows)
+    );
+
+    let actions = format!("/vm-backups/{group}/actions");
+    let mut sync = fixture("4_13-SyncVmBackupFromImageStoreBackupStorage.request.json");
+    sync["syncVmBackupFromImageStoreBackupStorage"] =
+        json!({"srcBackupStorageUuid": st.local, "dstBackupStorageUuid": st.remote});
+    let synced = zs.ok("PUT", &actions, Some(sync)).await;
+    assert_like(
+        "4.13 SyncVmBackup",
+        &fixture("4_13-SyncVmBackupFromImageStoreBackupStorage.response.json")["inventories"][0],
+        &synced["inventories"][0],
+    );
+    for r in synced["inventories"].as_array().unwrap() {
+        assert_eq!(copies(r).len(), 2);
+    }
+    // the manual's delete URL (spelled `backupStorageUids`): the local copies go
+    zs.ok(
+        "DELETE",
+        &format!(
+            "/vm-backups/{group}?backupStorageUids={}&deleteMode=Permissive",
+            st.local
+        ),
+        None,
+    )
+    .await;
+    for r in zs
+        .list(&format!("/volume-backups?q=groupUuid={group}"))
+        .await
+    {
+        assert_eq!(
+            copies(&r),
+            BTreeMap::from([(st.remote.clone(), "Ready".to_string())])
+        );
+    }
+    let mut recover = fixture("4_12-RecoverVmBackupFromImageStoreBackupStorage.request.json");
+    recover["recoverVmBackupFromImageStoreBackupStorage"] =
+        json!({"srcBackupStorageUuid": st.local, "dstBackupStorageUuid": st.remote});
+    let rec = zs.ok("PUT", &actions, Some(recover)).await;
+    assert_like(
+        "4.12 RecoverVmBackup",
+        &fixture("4_12-RecoverVmBackupFromImageStoreBackupStorage.response.json")["inventories"][0],
+        &rec["inventories"][0],
+    );
+    for r in rec["inventories"].as_array().unwrap() {
+        assert_eq!(copies(r)[&st.local], "Ready");
+    }
+
+    // revert the whole VM: needs it stopped
+    let mut revert = fixture("4_11-RevertVmFromVmBackup.request.json");
+    revert["revertVmFromVmBackup"]["backupStorageUuid"] = json!(st.local);
+    let e = zs.refused("PUT", &actions, Some(revert.clone())).await;
+    assert_eq!(s(&e["details"]), "VM is not in stopped state: Running");
+    zs.stop(&vm_uuid).await;
+    let id = zs.submit("PUT", &actions, Some(revert)).await;
+    assert_eq!(zs.vm(&vm_uuid).await["state"], "VolumeRecovering");
+    assert_eq!(zs.wait(&id).await.status, 200);
+    assert_eq!(zs.vm(&vm_uuid).await["state"], "Stopped");
+    for v in vm["allVolumes"].as_array().unwrap() {
+        let trees = zs.trees_of(s(&v["uuid"])).await;
+        assert!(trees.iter().all(|t| t["current"] == false), "{}", v["uuid"]);
+    }
+    // a backup of a running VM is refused; so is an unknown group
+    let e = zs
+        .refused("POST", &format!("/volumes/{root}/vm-backups"), Some(body))
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "Failed to create backups for VM[uuid:{vm_uuid}], because it is not in state[Running, Paused]"
+        )
+    );
+    let e = zs
+        .refused(
+            "PUT",
+            "/vm-backups/0123456789ab4def8123456789abcdef/actions",
+            Some(json!({"revertVmFromVmBackup": {}})),
+        )
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        "No volume backup found for group uuid: 0123456789ab4def8123456789abcdef"
+    );
+    // delete the VM backup: every member goes
+    assert_eq!(
+        zs.ok("DELETE", &format!("/vm-backups/{group}"), None).await,
+        json!({})
+    );
+    assert!(
+        zs.list(&format!("/volume-backups?q=groupUuid={group}"))
+            .await
+            .is_empty()
+    );
+    // seeded VM backups: groups with root and data members
+    let seeded = zs.list("/volume-backups?q=groupUuid not null").await;
+    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for b in seeded {
+        groups
+            .entry(s(&b["groupUuid"]).to_string())
+            .or_default()
+            .push(b);
+    }
+    assert!(groups.len() >= 100, "{}", groups.len());
+    assert!(groups.values().any(|g| g.len() > 1));
+    for g in groups.values() {
+        let vms: BTreeSet<String> = g.iter().map(|b| b["vmInstanceUuid"].to_string()).collect();
+        assert_eq!(vms.len(), 1);
+        assert_eq!(g.iter().filter(|b| b["type"] == "Root").count(), 1);
+    }
+}
+
+#[tokio::test]
+async fn database_backups_create_export_list_sync_recover_and_delete() {
+    let (_server, zs) = start(quick()).await;
+    let st = stores(&zs).await;
+    let seeded = zs.list("/database-backups").await;
+    assert_eq!(seeded.len(), 14);
+    assert!(seeded.iter().any(|d| {
+        d["backupStorageRefs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.get("exportUrl").is_some())
+    }));
+    let mut body = fixture("4_14-CreateDatabaseBackup.request.json");
+    body["params"]["backupStorageUuid"] = json!(st.local);
+    body["params"]["description"] = json!("db-backup");
+    let id = zs.submit("POST", "/database-backups", Some(body)).await;
+    assert_eq!(
+        zs.list("/database-backups?q=name=zstack-db").await[0]["status"],
+        "Creating"
+    );
+    let db = zs.wait(&id).await.json()["inventory"].clone();
+    assert_like(
+        "4.14 CreateDatabaseBackup",
+        &fixture("4_14-CreateDatabaseBackup.response.json")["inventory"],
+        &db,
+    );
+    assert_eq!(db["status"], "Ready");
+    let u = s(&db["uuid"]).to_string();
+    assert_like(
+        "4.16 QueryDatabaseBackup",
+        &fixture("4_16-QueryDatabaseBackup.response.json")["inventories"][0],
+        &zs.list(&format!("/database-backups?q=uuid={u}")).await[0],
+    );
+    // export: once
+    let export = format!("/database-backups/{u}/backup-storage/{}/actions", st.local);
+    let r = zs
+        .ok(
+            "PUT",
+            &export,
+            Some(fixture(
+                "4_18-ExportDatabaseBackupFromBackupStorage.request.json",
+            )),
+        )
+        .await;
+    assert_like(
+        "4.18 Export",
+        &fixture("4_18-ExportDatabaseBackupFromBackupStorage.response.json"),
+        &r,
+    );
+    let url = s(&r["databaseBackupUrl"]).to_string();
+    assert!(url.starts_with("http://10.0.0.21:8001/"), "{url}");
+    let refs = zs.one("/database-backups", &u).await["backupStorageRefs"].clone();
+    assert_eq!(refs[0]["exportUrl"], url.as_str());
+    let e = zs
+        .refused(
+            "PUT",
+            &export,
+            Some(json!({"exportDatabaseBackupFromBackupStorage": {}})),
+        )
+        .await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "database backup[uuid{u}] has been exported from backupStorage[uuid:{}]",
+            st.local
+        )
+    );
+    // the image store lists what it holds (sync GET)
+    let r = zs
+        .get("/database-backups/image-store?url=ssh://root:password@10.0.0.21:22/zstack_bs&registryPort=8000.0")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let infos = r.json()["infos"].as_array().unwrap().clone();
+    assert_like(
+        "4.19 GetDatabaseBackupFromImageStore",
+        &fixture("4_19-GetDatabaseBackupFromImageStore.response.json")["infos"][0],
+        &infos[0],
+    );
+    assert!(infos.iter().any(|i| i["name"] == u.as_str()));
+    let r = zs.get("/database-backups/image-store?url=10.0.0.21").await;
+    assert_eq!(r.status, 503);
+    assert!(s(&r.json()["error"]["details"]).starts_with("illegal url[10.0.0.21]"));
+    let r = zs
+        .get("/database-backups/image-store?url=ssh://root:password@localhost:22/zstack_bs")
+        .await;
+    assert_eq!(
+        (r.status, &r.json()["error"]["code"]),
+        (503, &json!("SYS.1006"))
+    );
+    // delete the export: once
+    let exported = format!("/exported-database-backup/{u}/backup-storage/{}", st.local);
+    assert_eq!(zs.ok("DELETE", &exported, None).await, json!({}));
+    assert!(
+        zs.one("/database-backups", &u).await["backupStorageRefs"][0]
+            .get("exportUrl")
+            .is_none()
+    );
+    let e = zs.refused("DELETE", &exported, None).await;
+    assert_eq!(
+        s(&e["details"]),
+        format!(
+            "database backup[uuid{u}] has not been exported from backupStorage[uuid:{}]",
+            st.local
+        )
+    );
+    // sync to the remote store
+    let mut sync = fixture("4_21-SyncDatabaseBackupFromImageStoreBackupStorage.request.json");
+    sync["syncDatabaseBackupFromImageStoreBackupStorage"] =
+        json!({"srcBackupStorageUuid": st.local, "dstBackupStorageUuid": st.remote});
+    let synced = zs
+        .ok("PUT", &format!("/database-backups/{u}/actions"), Some(sync))
+        .await["inventory"]
+        .clone();
+    assert_like(
+        "4.21 Sync",
+        &fixture("4_21-SyncDatabaseBackupFromImageStoreBackupStorage.response.json")["inventory"],
+        &synced,
+    );
+    assert_eq!(synced["backupStorageRefs"].as_array().unwrap().len(), 2);
+    // recover: the manual's body, by uuid, and the refusals
+    let r = zs
+        .ok(
+            "PUT",
+            "/database-backups/actions",
+            Some(fixture("4_17-RecoverDatabaseFromBackup.request.json")),
+        )
+        .await;
+    assert_like(
+        "4.17 Recover",
+        &fixture("4_17-RecoverDatabaseFromBackup.response.json"),
+        &r,
+    );
+    let r = zs
+        .ok(
+            "PUT",
+            "/database-backups/actions",
+            Some(json!({"recoverDatabaseFromBackup": {"uuid": u, "mysqlRootPassword": "pw"}})),
+        )
+        .await;
+    assert!(r["logListenPort"].as_u64().unwrap() > 0);
+    let e = zs
+        .refused(
+            "PUT",
+            "/database-backups/actions",
+            Some(json!({"recoverDatabaseFromBackup": {"uuid": u}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1007");
+    // `?uuid=` in the URL, as the manual writes it, is not read for a PUT
+    let e = zs
+        .refused(
+            "PUT",
+            &format!("/database-backups/actions?uuid={u}"),
+            Some(json!({"recoverDatabaseFromBackup": {"mysqlRootPassword": "pw"}})),
+        )
+        .await;
+    assert_eq!(s(&e["details"]), "installPath and bsUrl are both need");
+    // delete the local copy (the manual's URL form), then the rest
+    zs.ok(
+        "DELETE",
+        &format!("/database-backups/{u}?backupStorageUuids={}", st.local),
+        None,
+    )
+    .await;
+    let left = zs.one("/database-backups", &u).await;
+    assert_eq!(
+        copies(&left),
+        BTreeMap::from([(st.remote.clone(), "Ready".to_string())])
+    );
+    zs.ok("DELETE", &format!("/database-backups/{u}"), None)
+        .await;
+    assert!(zs.list(&format!("/database-backups/{u}")).await.is_empty());
+    let e = zs
+        .refused(
+            "POST",
+            "/database-backups",
+            Some(json!({"params": {"name": "x", "backupStorageUuid": st.disabled}})),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1006");
+}
+
+// ---- long jobs -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn long_jobs_run_the_wrapped_api_by_its_rules() {
+    let (_server, zs) = start(fast()).await;
+    assert_eq!(zs.list("/longjobs").await.len(), 3);
+    let stopped = zs.vms_in("Stopped").await;
+    let mut target = None;
+    for vm in &stopped {
+        let snaps = zs.snapshots_of(s(&vm["rootVolumeUuid"])).await;
+        if let Some(x) = snaps.iter().find(|x| x["latest"] == false) {
+            target = Some(x.clone());
+            break;
+        }
+    }
+    let snap = target.expect("a stopped VM with an older snapshot");
+    let submit = |name: &str, data: Value| json!({"params": {"jobName": name, "jobData": data.to_string(), "targetResourceUuid": snap["volumeUuid"], "name": "回滚云盘"}});
+    let job = zs
+        .ok(
+            "POST",
+            "/longjobs",
+            Some(submit(
+                "APIRevertVolumeFromSnapshotMsg",
+                json!({"uuid": snap["uuid"]}),
+            )),
+        )
+        .await["inventory"]
+        .clone();
+    assert_eq!(job["state"], "Running");
+    assert_eq!(job["jobName"], "APIRevertVolumeFromSnapshotMsg");
+    let ju = s(&job["uuid"]).to_string();
+    wait_until("the long job succeeds", || async {
+        zs.one("/longjobs", &ju).await["state"] == "Succeeded"
+    })
+    .await;
+    let done = zs.one("/longjobs", &ju).await;
+    assert_eq!(done["jobResult"], "Succeeded");
+    assert!(done["executeTime"].as_i64().unwrap() > 0);
+    assert_eq!(
+        zs.one("/volume-snapshots", s(&snap["uuid"])).await["latest"],
+        true
+    );
+    // refused by the wrapped API's own rule: the job fails with that error
+    let running = zs.vms_in("Running").await;
+    let mut busy = None;
+    for vm in &running {
+        if let Some(x) = zs.snapshots_of(s(&vm["rootVolumeUuid"])).await.first() {
+            busy = Some(x.clone());
+            break;
+        }
+    }
+    let busy = busy.unwrap();
+    let failed = zs
+        .ok(
+            "POST",
+            "/longjobs",
+            Some(submit(
+                "APIRevertVolumeFromSnapshotMsg",
+                json!({"uuid": busy["uuid"]}),
+            )),
+        )
+        .await["inventory"]
+        .clone();
+    assert_eq!(failed["state"], "Failed");
+    let result: Value = serde_json::from_str(s(&failed["jobResult"])).unwrap();
+    assert_eq!(result["code"], "SYS.1006");
+    // a long-job API the simulator does not run; an API that is not one
+    let other = zs
+        .ok(
+            "POST",
+            "/longjobs",
+            Some(submit("APIMigrateVmMsg", json!({"vmInstanceUuid": "x"}))),
+        )
+        .await["inventory"]
+        .clone();
+    assert_eq!(other["state"], "Failed");
+    let e = zs
+        .refused(
+            "POST",
+            "/longjobs",
+            Some(submit("APIStartVmInstanceMsg", json!({}))),
+        )
+        .await;
+    assert_eq!(error_code(&e), "SYS.1007");
+    // delete a finished one
+    assert_eq!(
+        zs.ok("DELETE", &format!("/longjobs/{ju}"), None).await,
+        json!({})
+    );
+    assert!(zs.list(&format!("/longjobs/{ju}")).await.is_empty());
+}

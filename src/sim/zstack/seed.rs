@@ -607,6 +607,9 @@ fn backup_path(bs: &BackupStorage, vol: Uid, backup: Uid) -> String {
 }
 
 struct BackupSpec {
+    /// Backups of a VM that has been deleted since: its volume's uuid and whether it was
+    /// the root volume.
+    orphan: Option<(Uid, bool)>,
     vm: Option<usize>,
     volume: Option<usize>,
     group: Option<Uid>,
@@ -645,6 +648,7 @@ fn build_backups(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor
         let name = format!("{}-备份-{}", w.vms[vm].name, &compact_date(t)[..8]);
         for &v in &w.vms[vm].volumes {
             specs.push(BackupSpec {
+                orphan: None,
                 vm: Some(vm),
                 volume: Some(v),
                 group: Some(g),
@@ -662,6 +666,7 @@ fn build_backups(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor
         let t =
             (anchor - rng.random_range(0..60 * DAY)).max(w.vms[vm].stamp.create + DAY) - 5 * 3600;
         specs.push(BackupSpec {
+            orphan: None,
             vm: Some(vm),
             volume: Some(v),
             group: None,
@@ -671,24 +676,27 @@ fn build_backups(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor
             local: true,
         });
     }
-    // backups of a VM that has been deleted since
-    let gone = uid(w, rng);
+    // three VM backups (root and data volume) of a VM that has been deleted since
+    let gone_vols = [uid(w, rng), uid(w, rng)];
     for k in 0..3 {
         let t = anchor - (200 + k * 30) * DAY;
-        specs.push(BackupSpec {
-            vm: None,
-            volume: None,
-            group: Some(gone),
-            t,
-            name: format!("旧OA系统-备份-{}", &compact_date(t)[..8]),
-            remote: k == 0,
-            local: true,
-        });
+        let g = uid(w, rng);
+        for (vol, root) in [(gone_vols[0], true), (gone_vols[1], false)] {
+            specs.push(BackupSpec {
+                orphan: Some((vol, root)),
+                vm: None,
+                volume: None,
+                group: Some(g),
+                t,
+                name: format!("旧OA系统-备份-{}", &compact_date(t)[..8]),
+                remote: k == 0,
+                local: true,
+            });
+        }
     }
     specs.sort_by_key(|s| s.t);
     let mut seen_full: std::collections::HashSet<usize> = std::collections::HashSet::new();
     let gone_vm = uid(w, rng);
-    let gone_vols = [uid(w, rng), uid(w, rng), uid(w, rng)];
     for (k, s) in specs.iter().enumerate() {
         let u = uid(w, rng);
         let (vol_uuid, root, size, vm_uuid, bs_local) = match (s.vm, s.volume) {
@@ -702,7 +710,16 @@ fn build_backups(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor
                     local_store(w, vm),
                 )
             }
-            _ => (gone_vols[k % 3], true, 30 * GIB, Some(gone_vm), 0),
+            _ => {
+                let (vol, root) = s.orphan.unwrap_or((gone_vm, true));
+                (
+                    vol,
+                    root,
+                    if root { 30 * GIB } else { 80 * GIB },
+                    Some(gone_vm),
+                    0,
+                )
+            }
         };
         let mode = match s.volume {
             Some(v) if seen_full.insert(v) => "full",
