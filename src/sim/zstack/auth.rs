@@ -88,7 +88,7 @@ pub fn renew(w: &mut World, c: &Call) -> Outcome {
         else {
             return Err(ErrorCode::session_expired());
         };
-        s.expire = now + duration.max(1);
+        s.expire = now.saturating_add(duration.max(1));
         let s = s.clone();
         Ok(json!({ "inventory": inventory::session(w, &s) }))
     }))

@@ -304,7 +304,7 @@ fn try_handle(
     };
     let api_timeout_ms = header(headers, "X-API-Timeout")
         .and_then(|t| t.trim().parse::<i64>().ok())
-        .map(|secs| secs * 1000)
+        .map(|secs| secs.saturating_mul(1000))
         .unwrap_or(1_800_000);
 
     let (handler, package) = match handlers::find(&api.action) {

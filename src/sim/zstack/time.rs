@@ -14,14 +14,37 @@ fn zone() -> TimeZone {
     TimeZone::fixed(Offset::constant(MN_OFFSET_HOURS))
 }
 
+/// Days since 1970-01-01 → (year, month 1..=12, day 1..=31) (Howard Hinnant's
+/// `civil_from_days`): formatting thousands of dates per reply must stay cheap.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 /// `Oct 7, 2024 12:05:09 AM` for a unix second.
 pub fn java_date(unix: i64) -> String {
-    let Ok(ts) = Timestamp::from_second(unix) else {
-        return String::new();
+    let local = unix.saturating_add(i64::from(MN_OFFSET_HOURS) * 3600);
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let secs = local.rem_euclid(86_400);
+    let (h, min, sec) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let (h12, ampm) = match h {
+        0 => (12, "AM"),
+        1..=11 => (h, "AM"),
+        12 => (12, "PM"),
+        _ => (h - 12, "PM"),
     };
-    ts.to_zoned(zone())
-        .strftime("%b %-d, %Y %-I:%M:%S %p")
-        .to_string()
+    format!(
+        "{} {d}, {y} {h12}:{min:02}:{sec:02} {ampm}",
+        MONTHS[(m - 1) as usize]
+    )
 }
 
 /// `yyyyMMddHHmmss` in MN time (used in generated names, as ZStack does).
@@ -107,6 +130,17 @@ mod tests {
         // 2014-04-30T10:11:47Z is 18:11:47 in Shanghai.
         assert_eq!(java_date(1_398_852_707), "Apr 30, 2014 6:11:47 PM");
         assert_eq!(compact_date(1_398_852_707), "20140430181147");
+        // noon, midnight, leap day, agreement with jiff over a long range
+        assert_eq!(java_date(1_709_179_200), "Feb 29, 2024 12:00:00 PM");
+        assert_eq!(java_date(1_709_136_000), "Feb 29, 2024 12:00:00 AM");
+        for t in (0..4_000_000_000i64).step_by(7_777_777) {
+            let want = Timestamp::from_second(t)
+                .unwrap()
+                .to_zoned(zone())
+                .strftime("%b %-d, %Y %-I:%M:%S %p")
+                .to_string();
+            assert_eq!(java_date(t), want);
+        }
     }
 
     #[test]

@@ -111,35 +111,65 @@ impl From<ErrorCode> for Fail {
 }
 
 /// Gson's output: null members left out (recursively), `= < > & '` escaped as `\u003d`…
-/// Those characters can only occur inside JSON strings, so escaping the text is safe.
+/// as Gson's HTML-safe writer does (also U+2028/U+2029).
 pub fn gson(v: &Value) -> String {
-    let mut out = String::new();
-    let text = serde_json::to_string(&strip_nulls(v)).unwrap_or_else(|_| "{}".into());
-    out.reserve(text.len());
-    for c in text.chars() {
-        match c {
-            '=' => out.push_str("\\u003d"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\'' => out.push_str("\\u0027"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(256);
+    write_gson(v, &mut out);
     out
 }
 
-fn strip_nulls(v: &Value) -> Value {
+fn write_gson(v: &Value, out: &mut String) {
     match v {
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), strip_nulls(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(strip_nulls).collect()),
-        v => v.clone(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => write_string(s, out),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_gson(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            let mut first = true;
+            for (k, item) in m.iter().filter(|(_, v)| !v.is_null()) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_string(k, out);
+                out.push(':');
+                write_gson(item, out);
+            }
+            out.push('}');
+        }
     }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '=' | '<' | '>' | '&' | '\'' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// A JSON answer. An empty object is sent as an empty body, as RestServer does for an empty
@@ -378,6 +408,14 @@ mod tests {
         );
         let back: Value = serde_json::from_str(&gson(&v)).unwrap();
         assert_eq!(back["b"], "x=y<z>&'");
+        let tricky = json!({"s": "q\"b\\n\n\t\u{1}\u{2028}é中"});
+        let text = gson(&tricky);
+        assert!(
+            text.contains("\\u0001") && text.contains("\\u2028"),
+            "{text}"
+        );
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, tricky);
     }
 
     #[test]
