@@ -3007,3 +3007,399 @@ async fn a_big_world_builds_and_pages() {
     let volumes = zs.get("/volumes?count=true").await.json();
     assert!(volumes["total"].as_u64().unwrap() >= 10_000);
 }
+
+// ---- garbage in ------------------------------------------------------------------------------
+
+/// What any answer must look like: a status the platform uses, JSON where JSON is due, and
+/// never the simulator's own crash answer.
+fn sane(r: &Reply, what: &str) -> Result<(), String> {
+    if r.text.contains("internal simulator error") {
+        return Err(format!("{what}: the simulator crashed"));
+    }
+    match r.status {
+        200 | 202 => {
+            if !r.text.is_empty() && serde_json::from_str::<Value>(&r.text).is_err() {
+                return Err(format!("{what}: {} with non-JSON {:?}", r.status, r.text));
+            }
+        }
+        503 => {
+            let v: Value =
+                serde_json::from_str(&r.text).map_err(|e| format!("{what}: 503 not JSON: {e}"))?;
+            if !v["error"]["code"].is_string() {
+                return Err(format!("{what}: 503 without an error code: {v}"));
+            }
+        }
+        400 | 404 | 405 | 500 => {
+            if serde_json::from_str::<Value>(&r.text).is_ok_and(|v| v.is_object()) {
+                return Err(format!(
+                    "{what}: {} should be plain text: {}",
+                    r.status, r.text
+                ));
+            }
+        }
+        other => return Err(format!("{what}: unexpected HTTP {other}: {}", r.text)),
+    }
+    Ok(())
+}
+
+#[test]
+fn garbage_never_breaks_the_server() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // quick enough for every job to end soon, slow enough for the session to last
+    let (server, zs) = rt.block_on(start(SimConfig {
+        time_scale: 200.0,
+        ..Default::default()
+    }));
+    let ids = rt.block_on(async {
+        let vm = zs.list("/vm-instances?q=state=Running&limit=1").await[0].clone();
+        let snap = zs.list("/volume-snapshots?limit=1").await[0]["uuid"].clone();
+        let backup = zs
+            .list("/volume-backups?q=groupUuid not null&limit=1")
+            .await[0]
+            .clone();
+        let db = zs.list("/database-backups?limit=1").await[0]["uuid"].clone();
+        let bs = zs.list("/backup-storage?limit=1").await[0]["uuid"].clone();
+        let group = zs.list("/volume-snapshots/group?limit=1").await[0]["uuid"].clone();
+        let job = zs.list("/longjobs?limit=1").await[0]["uuid"].clone();
+        BTreeMap::from([
+            ("vm", s(&vm["uuid"]).to_string()),
+            ("root", s(&vm["rootVolumeUuid"]).to_string()),
+            ("snap", s(&snap).to_string()),
+            ("backup", s(&backup["uuid"]).to_string()),
+            ("group", s(&backup["groupUuid"]).to_string()),
+            ("db", s(&db).to_string()),
+            ("bs", s(&bs).to_string()),
+            ("sgroup", s(&group).to_string()),
+            ("job", s(&job).to_string()),
+        ])
+    });
+    let id = |k: &str| ids[k].clone();
+    let queries = [
+        "/zones",
+        "/clusters",
+        "/hosts",
+        "/backup-storage",
+        "/backup-storage/image-store",
+        "/vm-instances",
+        "/volumes",
+        "/volume-snapshots",
+        "/volume-snapshots/trees",
+        "/volume-snapshots/group",
+        "/volume-backups",
+        "/database-backups",
+        "/longjobs",
+        "/vm-instances/nics",
+        "/images",
+        "/primary-storage",
+    ];
+    let fields = prop::sample::select(vec![
+        "uuid",
+        "name",
+        "state",
+        "createDate",
+        "vmNics.ip",
+        "allVolumes.uuid",
+        "host.name",
+        "volume.vmInstanceUuid",
+        "__systemTag__",
+        "cpuNum",
+        "size",
+        "current",
+        "nope.x",
+        "",
+        "groupUuid",
+        "backupStorageRefs.status",
+    ]);
+    let ops = prop::sample::select(vec![
+        "=",
+        "!=",
+        ">",
+        ">=",
+        "<",
+        "<=",
+        "?=",
+        "!?=",
+        "~=",
+        "!~=",
+        " is null",
+        " not null",
+        "",
+    ]);
+    let values = prop_oneof![
+        Just(id("vm")),
+        Just("%".to_string()),
+        Just("99999999999999999999999".to_string()),
+        Just("-1".to_string()),
+        "[0-9]{1,4}",
+        "\\PC{0,12}",
+        "[%&=+#;?,_]{0,6}",
+    ];
+    let cond = (fields, ops, values).prop_map(|(f, o, v)| format!("q={f}{o}{v}"));
+    let param = prop_oneof![
+        cond,
+        "(start|limit)=[-0-9a-z]{0,5}",
+        "(count|replyWithCount)=(true|false|x)",
+        "sort=[-+ ]?(name|createDate|size|nope|vmNics)",
+        "fields=[a-zA-Z,]{0,20}",
+        "\\PC{0,10}",
+    ];
+    let query = prop::collection::vec(param, 0..5);
+    // a runner counts its successes across `run`s: one runner per phase, or the later
+    // phases run nothing
+    let cases: u32 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let runner = || {
+        TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        })
+    };
+    let runs = std::cell::Cell::new(0u32);
+    runner()
+        .run(&(0..queries.len(), query), |(q, params)| {
+            runs.set(runs.get() + 1);
+            let path = format!("{}?{}", queries[q], params.join("&"));
+            let r = rt.block_on(zs.get(&path));
+            sane(&r, &path).map_err(TestCaseError::fail)?;
+            prop_assert!(
+                matches!(r.status, 200 | 400 | 503),
+                "{path}: {} {}",
+                r.status,
+                r.text
+            );
+            Ok(())
+        })
+        .unwrap();
+
+    // bodies: the API's own wrapper key (or another), fields of every type
+    let endpoints: Vec<(&str, String, &str)> = vec![
+        (
+            "PUT",
+            format!("/vm-instances/{}/actions", id("vm")),
+            "startVmInstance|stopVmInstance|rebootVmInstance|pauseVmInstance|resumeVmInstance",
+        ),
+        (
+            "POST",
+            format!("/volumes/{}/volume-snapshots", id("root")),
+            "params",
+        ),
+        (
+            "PUT",
+            format!("/volume-snapshots/{}/actions", id("snap")),
+            "revertVolumeFromSnapshot|updateVolumeSnapshot|getVolumeSnapshotSize",
+        ),
+        (
+            "PUT",
+            "/volume-snapshots/batch-delete".into(),
+            "batchDeleteVolumeSnapshot",
+        ),
+        ("POST", "/volume-snapshots/group".into(), "params"),
+        (
+            "PUT",
+            format!("/volume-snapshots/group/{}/actions", id("sgroup")),
+            "revertVmFromSnapshotGroup|updateVolumeSnapshotGroup",
+        ),
+        (
+            "POST",
+            format!("/volumes/{}/volume-backups", id("root")),
+            "params",
+        ),
+        (
+            "POST",
+            format!("/volumes/{}/vm-backups", id("root")),
+            "params",
+        ),
+        (
+            "PUT",
+            format!("/volume-backups/{}/actions", id("backup")),
+            "revertVolumeFromVolumeBackup|syncBackupFromImageStoreBackupStorage|recoverBackupFromImageStoreBackupStorage",
+        ),
+        (
+            "PUT",
+            format!("/vm-backups/{}/actions", id("group")),
+            "revertVmFromVmBackup|syncVmBackupFromImageStoreBackupStorage|recoverVmBackupFromImageStoreBackupStorage",
+        ),
+        (
+            "POST",
+            format!(
+                "/images/root-volume-templates/from/volume-template/{}",
+                id("backup")
+            ),
+            "params",
+        ),
+        (
+            "POST",
+            format!(
+                "/images/data-volume-templates/from/volume-template/{}",
+                id("backup")
+            ),
+            "params",
+        ),
+        ("POST", "/database-backups".into(), "params"),
+        (
+            "PUT",
+            "/database-backups/actions".into(),
+            "recoverDatabaseFromBackup",
+        ),
+        (
+            "PUT",
+            format!("/database-backups/{}/actions", id("db")),
+            "syncDatabaseBackupFromImageStoreBackupStorage",
+        ),
+        (
+            "PUT",
+            format!(
+                "/database-backups/{}/backup-storage/{}/actions",
+                id("db"),
+                id("bs")
+            ),
+            "exportDatabaseBackupFromBackupStorage",
+        ),
+        ("POST", "/longjobs".into(), "params"),
+        ("PUT", "/accounts/login".into(), "logInByAccount"),
+        (
+            "PUT",
+            "/management-nodes/actions".into(),
+            "getVersion|getCurrentTime",
+        ),
+    ];
+    let json_values = prop_oneof![
+        Just(json!(null)),
+        Just(json!(true)),
+        Just(json!(1e300)),
+        Just(json!(-1)),
+        Just(json!(9_223_372_036_854_775_807i64)),
+        Just(json!("x")),
+        Just(json!("")),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!([{"uuid": 5}])),
+        Just(json!(id("vm"))),
+        Just(json!(id("root"))),
+        Just(json!(id("snap"))),
+        Just(json!(id("bs"))),
+        Just(json!(id("backup"))),
+        Just(json!("ssh://root:pw@10.0.0.21:22/zstack_bs")),
+        Just(json!("{\"uuid\":\"x\"}")),
+        Just(json!("APIRevertVolumeFromSnapshotMsg")),
+        Just(json!([id("snap"), "x"])),
+    ];
+    let field_names = prop::sample::select(vec![
+        "name",
+        "description",
+        "uuid",
+        "uuids",
+        "hostUuid",
+        "type",
+        "withMemory",
+        "rootVolumeUuid",
+        "backupStorageUuid",
+        "backupStrogeUuid",
+        "srcBackupStorageUuid",
+        "dstBackupStorageUuid",
+        "mode",
+        "system",
+        "platform",
+        "resourceUuid",
+        "jobName",
+        "jobData",
+        "targetResourceUuid",
+        "mysqlRootPassword",
+        "backupStorageUrl",
+        "backupInstallPath",
+        "accountName",
+        "password",
+        "duration",
+    ]);
+    let inner = prop::collection::btree_map(field_names, json_values.clone(), 0..6);
+    let body = prop_oneof![
+        4 => (any::<prop::sample::Index>(), inner.clone(), any::<bool>()).prop_map(|(i, m, own)| (Some((i, m, own)), String::new())),
+        1 => "\\PC{0,40}".prop_map(|s| (None, s)),
+        1 => json_values.prop_map(|v| (None, v.to_string())),
+    ];
+    let jobs = std::cell::RefCell::new(Vec::new());
+    runner()
+        .run(&(0..endpoints.len(), body), |(e, (shape, raw))| {
+            runs.set(runs.get() + 1);
+            let (method, path, keys) = &endpoints[e];
+            let text = match shape {
+                Some((i, fields, own)) => {
+                    let keys: Vec<&str> = keys.split('|').collect();
+                    let key = if own {
+                        keys[i.index(keys.len())]
+                    } else {
+                        "somethingElse"
+                    };
+                    json!({ key: fields }).to_string()
+                }
+                None => raw,
+            };
+            let r = rt.block_on(zs.send(method, path, Some(text.clone()), &zs.auth()));
+            sane(&r, &format!("{method} {path} {text}")).map_err(TestCaseError::fail)?;
+            if r.status == 202 {
+                jobs.borrow_mut().push(job_id(s(&r.json()["location"])));
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    // DELETE with garbage query strings
+    let deletes = [
+        format!("/volume-snapshots/{}", id("snap")),
+        format!("/volume-backups/{}", id("backup")),
+        format!("/vm-backups/{}", id("group")),
+        format!("/database-backups/{}", id("db")),
+        format!(
+            "/exported-database-backup/{}/backup-storage/{}",
+            id("db"),
+            id("bs")
+        ),
+        format!("/volume-snapshots/group/{}", id("sgroup")),
+        format!("/longjobs/{}", id("job")),
+        "/volume-snapshots/%zz".to_string(),
+        "/volume-snapshots/nope".to_string(),
+    ];
+    let dq = prop::collection::vec(
+        prop_oneof![
+            "(deleteMode|backupStorageUuids|backupStorageUids|backupStorageUuids\\.0)=\\PC{0,8}",
+            "\\PC{0,12}"
+        ],
+        0..4,
+    );
+    runner()
+        .run(&(0..deletes.len(), dq), |(d, q)| {
+            runs.set(runs.get() + 1);
+            let path = format!("{}?{}", deletes[d], q.join("&"));
+            let r = rt.block_on(zs.send("DELETE", &path, None, &zs.auth()));
+            sane(&r, &path).map_err(TestCaseError::fail)?;
+            if r.status == 202 {
+                jobs.borrow_mut().push(job_id(s(&r.json()["location"])));
+            }
+            Ok(())
+        })
+        .unwrap();
+
+    assert!(runs.get() >= 3 * cases, "every phase ran: {}", runs.get());
+    // every job ends, and polling it is sane too
+    rt.block_on(async {
+        for j in jobs.borrow().iter() {
+            let r = zs.wait(j).await;
+            sane(&r, &format!("job {j}")).unwrap();
+            assert!(
+                matches!(r.status, 200 | 503 | 404),
+                "job {j}: {} {}",
+                r.status,
+                r.text
+            );
+        }
+        let r = zs.get("/vm-instances?limit=1").await;
+        assert!(matches!(r.status, 200 | 503), "{}", r.text);
+    });
+    drop(server);
+}
