@@ -1,4 +1,79 @@
-//! ZStack `/zstack/v1` dialect (module docs are completed below the code overview).
+//! ZStack `/zstack/v1` dialect: a stateful, seeded imitation of a ZStack management node
+//! (MN), following `specs/zstack/ENDPOINTS.md`, the SDK route table (`sdk_routes.tsv`, copied
+//! here) and the disaster-recovery manual (`seeds/004_*`).
+//!
+//! * `routes`: RestServer's routing over all 1905 SDK actions; `wire`: Gson JSON, ErrorCodes,
+//!   plain-text refusals, parameter coercion; `time`: the MN's dates.
+//! * `world` / `seed`: the state and its rules (snapshot life cycle); its deterministic
+//!   generation. `jobs`: the api-job store and simulated time. `query` / `tables`: the query
+//!   API over every resource. `inventory`: the JSON of each resource.
+//! * `auth`, `infra`, `vms`, `snapshots`, `backups`, `database`, `longjobs`: one file per
+//!   API family; `handlers` says which file answers which action.
+//!
+//! Every request locks the world (a std `Mutex`, never held across an await), first runs
+//! the api-jobs that are due by the simulated clock, then answers.
+//!
+//! # Contract where the spec is silent (or where the source says more)
+//!
+//! * **Transport.** No `Content-Type` on any answer. An empty answer object is an empty
+//!   body, as RestServer sends it: a running job polls `202` with an empty body, a
+//!   result-less API (delete, revert, logout…) ends `200` with an empty body (the manual
+//!   writes `{}`). Nulls are left out; `= < > & '` come as `\u003d`…; numbers are integers.
+//! * **Dates** are `MMM d, yyyy h:mm:ss a` (Java 8, `Locale.US`) in the MN's zone,
+//!   [`MN_TIME_ZONE`] = Asia/Shanghai, fixed UTC+8, no zone in the text.
+//!   `GET /v1/management-nodes/platform-timezone` answers `{"timezone":"Asia/Shanghai",
+//!   "offset":"+08:00"}`; `getCurrentTime` the simulated clock. Query conditions on `*Date`
+//!   fields accept that form, `yyyy-MM-dd[ HH:mm:ss]` (MN time) or epoch milliseconds.
+//! * **Routing.** Unknown path: 404 `no api mapping to /v1/…`; a path of another method: 405
+//!   `The method[M] is not allowed for the path[/v1/…]` (RestServer with `checkHttpMethod`);
+//!   PUT on a shared actions URL without a known key: 400 `the body doesn't contain action
+//!   mapping to the URL[/v1/…]` (without any body: 500 with an empty body, RestServer's
+//!   NullPointerException). Bodies that are not a JSON object, and fields Gson cannot
+//!   convert (a list for a string…): 500 with Gson's exception text. A unique API (login)
+//!   whose wrapper key is missing runs without parameters, so the API refuses it as SYS.1007
+//!   "field[..] of message[..] is mandatory, can not be null". SDK actions the simulator does
+//!   not implement are routed and answer SYS.1014 (sync: 503; async: the job fails).
+//! * **Auth.** Account `admin`, password = sha512 hex (lower case) of
+//!   `SimConfig.password`; wrong: 503 ID.1000 "wrong account name or password". Sessions last
+//!   7200 simulated seconds from login (RenewSession sets `now + duration`), at most 500
+//!   (the oldest goes), and all die with `Faults::expire_sessions()`. Polling api-jobs,
+//!   login, LogOut, ValidateSession and GetVersion need no session.
+//! * **api-jobs.** `location` is `http://172.20.0.10:8080/zstack/v1/api-jobs/<id>` (the
+//!   MN's internal address, unreachable from the client) and `apiTimeout` is given (ms,
+//!   `X-API-Timeout` seconds × 1000, default 1 800 000; not enforced). `X-Job-UUID` must be
+//!   32 characters (else 400) and names the job; reusing one whose record still exists is
+//!   400 `Duplicate job uuid[<id>]` and runs nothing. A finished job's record expires
+//!   [`COMPLETED_JOB_EXPIRE_SECS`] (10 800 s, `rest.completedApi.expiredPeriod`) after the
+//!   job was created; then polling is 404 `the job has been expired`, and the uuid may be
+//!   used again. Refusals by the API's interceptor end the job after 0.2 s. `X-Web-Hook`
+//!   is not called.
+//! * **Queries** (see `query`): MySQL semantics with case-insensitive text, `NULL` never
+//!   compares, any-value semantics on lists and expanded fields, only the first `fields`,
+//!   `sort`, `limit`… value counts, an unknown condition field, sort field or `fields` name
+//!   is 503 SYS.1007. `__systemTag__=remote` finds the remote backup storage; there are no
+//!   other tags. Queryable: zones, clusters, hosts, primary-storage, backup-storage (+
+//!   image-store), l3-networks, images, vm-instances (+ nics), volumes, volume-snapshots,
+//!   volume-snapshots/trees, volume-snapshots/group, volume-backups, database-backups,
+//!   longjobs, management-nodes.
+//! * **Timings** (simulated seconds): VM start 6, stop 5 (cold 1), reboot 8, pause/resume 1;
+//!   snapshot 2; revert 4; snapshot delete 2 + 0.5 per snapshot in the subtree; group 3 + 1
+//!   per volume (+5 with memory), group revert 5; volume/VM backup 15 + 0.1 per GiB; restore
+//!   from a backup 30 + 0.1 per GiB; sync/recover 10 + 0.05 per GiB; templates 10 + 0.05 per
+//!   GiB; backup delete 3; database backup 12, export 5, sync 8, recover 30, delete 2; other
+//!   small updates 0.5. Rows being made are listed at once (`Creating`, copies
+//!   `Downloading`); the VM is `Starting`, `Stopping`, … or `VolumeRecovering` meanwhile.
+//! * **World** (defaults: [`DEFAULT_VMS`] VMs, [`DEFAULT_BACKUPS`] VM backups plus a third as
+//!   many single-volume backups, up to [`DEFAULT_SNAPSHOTS`] snapshots per root volume): two
+//!   zones, three clusters (Ceph, LocalStorage, SharedBlock primary storage; one host in
+//!   Maintenance), backup storages `imagestore-主仓库` and `imagestore-dr` (local),
+//!   `远程灾备仓库` (remote, tag `remote`), `sftp-legacy` (no volume backups) and
+//!   `imagestore-维护中` (Disabled); VMs Running, Stopped or Paused with root and data
+//!   volumes; snapshot trees with branches and older trees; snapshot groups; VM backups,
+//!   some synced to the remote store, some only there, a few Disabled, three of a deleted
+//!   VM; 14 daily database backups (7 synced, 2 exported); 3 finished long jobs.
+//!
+//! Details per API family are in the docs of `vms`, `snapshots`, `backups`, `database` and
+//! `longjobs`.
 
 mod auth;
 mod backups;
