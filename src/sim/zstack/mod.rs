@@ -297,6 +297,62 @@ fn handle(
     }
 }
 
+/// `Authorization: OAuth <session>`, checked as RestServer does before anything else the
+/// API needs: the session text, or `None` for APIs without a session.
+fn session_header(api: &routes::ApiDef, headers: &HeaderMap) -> Result<Option<String>, Fail> {
+    if !api.session {
+        return Ok(None);
+    }
+    let auth = header(headers, "Authorization")
+        .ok_or_else(|| Fail::Rest(400, "missing header 'Authorization'".into()))?
+        .trim();
+    if !auth.starts_with("OAuth") {
+        return Err(Fail::Rest(400, "Authorization type must be 'OAuth'".into()));
+    }
+    Ok(Some(auth.replacen("OAuth", "", 1).trim().to_string()))
+}
+
+/// The API's parameters: the query string for GET/DELETE, else the body's wrapper object.
+fn api_params(
+    method: &Method,
+    api: &routes::ApiDef,
+    body: Option<&Map<String, Value>>,
+    vars: Vec<(String, String)>,
+    pairs: Vec<(String, String)>,
+) -> Result<Params, Fail> {
+    if *method == Method::GET || *method == Method::DELETE {
+        return Ok(Params::from_query(pairs, vars));
+    }
+    match body.and_then(|b| b.get(&api.param)) {
+        None | Some(Value::Null) => Ok(Params::from_json(Map::new(), vars)),
+        Some(Value::Object(m)) => Ok(Params::from_json(m.clone(), vars)),
+        Some(other) => {
+            let kind = if other.is_array() {
+                "BEGIN_ARRAY"
+            } else {
+                "a value"
+            };
+            Err(Fail::Rest(
+                500,
+                format!(
+                    "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was {kind} at path $"
+                ),
+            ))
+        }
+    }
+}
+
+fn job_uuid_header(headers: &HeaderMap) -> Result<Option<String>, Fail> {
+    match header(headers, "X-Job-UUID") {
+        Some(j) if j.len() != 32 => Err(Fail::Rest(
+            400,
+            "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped".into(),
+        )),
+        Some(j) => Ok(Some(j.to_string())),
+        None => Ok(None),
+    }
+}
+
 fn try_handle(
     s: &Shared,
     method: &Method,
@@ -325,99 +381,54 @@ fn try_handle(
 
     let body = parse_body(body)?;
     let api = routes::resolve(method, &rel, body.as_ref(), &full)?;
-
-    let session = if api.session {
-        let auth = header(headers, "Authorization")
-            .ok_or_else(|| Fail::Rest(400, "missing header 'Authorization'".into()))?
-            .trim();
-        if !auth.starts_with("OAuth") {
-            return Err(Fail::Rest(400, "Authorization type must be 'OAuth'".into()));
-        }
-        Some(auth.replacen("OAuth", "", 1).trim().to_string())
-    } else {
-        None
-    };
+    let session = session_header(api, headers)?;
     let vars = routes::extract_vars(&api.path, &rel);
     let pairs = query_pairs(raw_query);
-
     if api.is_query {
         return Ok(run_query(s, api, session.as_deref(), &vars, &pairs));
     }
-
-    let params = if *method == Method::GET || *method == Method::DELETE {
-        Params::from_query(pairs.clone(), vars)
-    } else {
-        let inner = body.as_ref().and_then(|b| b.get(&api.param));
-        match inner {
-            None | Some(Value::Null) => Params::from_json(Map::new(), vars),
-            Some(Value::Object(m)) => Params::from_json(m.clone(), vars),
-            Some(other) => {
-                let kind = if other.is_array() {
-                    "BEGIN_ARRAY"
-                } else {
-                    "a value"
-                };
-                return Err(Fail::Rest(
-                    500,
-                    format!(
-                        "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was {kind} at path $"
-                    ),
-                ));
-            }
-        }
-    };
-
-    let job_uuid = match header(headers, "X-Job-UUID") {
-        Some(j) if j.len() != 32 => {
-            return Err(Fail::Rest(
-                400,
-                "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped".into(),
-            ));
-        }
-        Some(j) => Some(j.to_string()),
-        None => None,
-    };
+    let params = api_params(method, api, body.as_ref(), vars, pairs)?;
+    let job_uuid = job_uuid_header(headers)?;
     let api_timeout_ms = header(headers, "X-API-Timeout")
         .and_then(|t| t.trim().parse::<i64>().ok())
         .map(|secs| secs.saturating_mul(1000))
         .unwrap_or(1_800_000);
 
-    let (handler, package) = match handlers::find(&api.action) {
-        Some(h) => (Some(h.0), h.1),
-        None => (None, "org.zstack.header"),
-    };
-    let session_uid = session.as_deref().and_then(Uid::parse);
+    let found = handlers::find(&api.action);
+    let package = found.map(|f| f.1).unwrap_or("org.zstack.header");
     let epoch = s.faults.session_epoch();
     let call = Call {
         api,
         class: format!("{package}.{}", api.msg_name()),
         p: params,
-        session: session_uid,
+        session: session.as_deref().and_then(Uid::parse),
         epoch,
         password_sha512: &s.password_sha512,
     };
 
     let mut w = s.world();
     let session_ok = !api.session || auth::valid(&w, session.as_deref(), epoch);
+    let run = |w: &mut World| -> Outcome {
+        if !session_ok {
+            return Err(Fail::Api(ErrorCode::session_expired()));
+        }
+        match found {
+            Some((handler, _)) => handler(w, &call),
+            None => Err(Fail::Api(not_implemented(&call))),
+        }
+    };
+
     if !api.poll {
-        let outcome = if !session_ok {
-            Err(Fail::Api(ErrorCode::session_expired()))
-        } else {
-            match handler {
-                Some(h) => h(&mut w, &call),
-                None => Err(Fail::Api(not_implemented(&call))),
-            }
-        };
-        return match outcome {
-            Ok(Done::Now(v)) => Ok(wire::json_response(200, &v)),
-            Ok(Done::Later { finish, .. }) => match finish(&mut w) {
+        return match run(&mut w)? {
+            Done::Now(v) => Ok(wire::json_response(200, &v)),
+            Done::Later { finish, .. } => match finish(&mut w) {
                 Ok(v) => Ok(wire::json_response(200, &v)),
                 Err(e) => Ok(wire::error_response(&e)),
             },
-            Err(f) => Err(f),
         };
     }
 
+    // async: a job record first (a reused X-Job-UUID is refused before anything runs)
     let id = match job_uuid {
         Some(j) if w.jobs.exists(&j) => {
             return Err(Fail::Rest(400, format!("Duplicate job uuid[{j}]")));
@@ -425,38 +436,13 @@ fn try_handle(
         Some(j) => j,
         None => w.new_uid().to_string(),
     };
-    let outcome = if !session_ok {
-        Err(Fail::Api(ErrorCode::session_expired()))
-    } else {
-        match handler {
-            Some(h) => h(&mut w, &call),
-            None => Err(Fail::Api(not_implemented(&call))),
-        }
-    };
-    match outcome {
+    let (secs, finish): (f64, jobs::Finish) = match run(&mut w) {
         Err(Fail::Rest(status, text)) => return Err(Fail::Rest(status, text)),
-        Err(Fail::Api(e)) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            jobs::MIN_JOB_SECS,
-            Box::new(move |_| Err(e)),
-        ),
-        Ok(Done::Now(v)) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            jobs::MIN_JOB_SECS,
-            Box::new(move |_| Ok(v)),
-        ),
-        Ok(Done::Later { secs, finish }) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            secs.max(jobs::MIN_JOB_SECS),
-            finish,
-        ),
-    }
+        Err(Fail::Api(e)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Err(e))),
+        Ok(Done::Now(v)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Ok(v))),
+        Ok(Done::Later { secs, finish }) => (secs.max(jobs::MIN_JOB_SECS), finish),
+    };
+    w.schedule(id.clone(), &api.action, true, secs, finish);
     drop(w);
     Ok(wire::json_response(
         202,
