@@ -414,7 +414,7 @@ impl CloudTower {
 }
 
 /// Ids and local ids of restore points → their id.
-fn id_index(points: &[wire::RestorePoint]) -> HashMap<String, String> {
+pub(super) fn id_index(points: &[wire::RestorePoint]) -> HashMap<String, String> {
     let mut m = HashMap::new();
     for p in points {
         if let Some(local) = p.local_id.non_empty() {
@@ -432,7 +432,7 @@ fn id_index(points: &[wire::RestorePoint]) -> HashMap<String, String> {
 
 /// A restore point's parent as an id, when `parent_restore_point` (an id or a local id)
 /// names one we know.
-fn parent_id(p: &wire::RestorePoint, ids: &HashMap<String, String>) -> Option<String> {
+pub(super) fn parent_id(p: &wire::RestorePoint, ids: &HashMap<String, String>) -> Option<String> {
     let link = p.parent_restore_point.non_empty()?;
     ids.get(link).filter(|id| **id != p.id.0).cloned()
 }

@@ -241,7 +241,8 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
-/// A list; `null` is empty. Another structure (an object, a string) is an error.
+/// A list; `null` (or any scalar: a list field holding `false` says nothing) is empty. An
+/// object where the spec has a list is a different structure, and an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct List<T>(pub Vec<T>);
 
@@ -290,6 +291,21 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
             }
             fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<List<T>, D::Error> {
                 List::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<List<T>, E> {
+                Ok(List::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<List<T>, E> {
+                Ok(List::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<List<T>, E> {
+                Ok(List::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<List<T>, E> {
+                Ok(List::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<List<T>, E> {
+                Ok(List::default())
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<List<T>, A::Error> {
                 let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
@@ -487,13 +503,14 @@ mod tests {
     }
 
     #[test]
-    fn lists_and_objects_accept_null_but_lists_refuse_other_shapes() {
-        let l: List<Str> = serde_json::from_value(json!(null)).unwrap();
-        assert!(l.is_empty());
+    fn lists_and_objects_accept_scalars_but_lists_refuse_objects() {
+        for v in [json!(null), json!(false), json!(3), json!("x")] {
+            let l: List<Str> = serde_json::from_value(v.clone()).unwrap();
+            assert!(l.is_empty(), "{v}");
+        }
         let l: List<Int> = serde_json::from_value(json!([1, "2", null])).unwrap();
         assert_eq!(l.0, vec![Int(Some(1)), Int(Some(2)), Int(None)]);
         assert!(serde_json::from_value::<List<Str>>(json!({"a": 1})).is_err());
-        assert!(serde_json::from_value::<List<Str>>(json!("x")).is_err());
 
         #[derive(serde::Deserialize, Debug, PartialEq)]
         struct N {

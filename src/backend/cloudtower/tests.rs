@@ -1,1 +1,0 @@
-//! Unit tests: see the files under tests/.
