@@ -201,7 +201,10 @@ impl Api {
     /// A spec-valid request that must succeed; the answer must follow the spec.
     async fn post(&self, path: &str, body: Value) -> Value {
         let p = request_problems(path, &body);
-        assert!(p.is_empty(), "the test's own {path} body breaks the spec: {p:#?}");
+        assert!(
+            p.is_empty(),
+            "the test's own {path} body breaks the spec: {p:#?}"
+        );
         let a = self.send(path, &body.to_string(), Some(&self.token)).await;
         assert_eq!(a.status, 200, "{path} {body}: {}", a.body);
         assert!(a.request_id.is_some(), "{path}: no x-tower-request-id");
@@ -267,7 +270,8 @@ impl Api {
     }
 
     async fn clusters(&self) -> Vec<Value> {
-        self.list("/get-clusters", json!({"orderBy": "name_ASC"})).await
+        self.list("/get-clusters", json!({"orderBy": "name_ASC"}))
+            .await
     }
 
     async fn connected_cluster(&self) -> Value {
@@ -280,7 +284,9 @@ impl Api {
     }
 
     async fn vm_by_name(&self, name: &str) -> Value {
-        let l = self.list("/get-vms", json!({"where": {"name": name}})).await;
+        let l = self
+            .list("/get-vms", json!({"where": {"name": name}}))
+            .await;
         assert_eq!(l.len(), 1, "VM {name}");
         l[0].clone()
     }
@@ -317,8 +323,16 @@ fn check_error_body(b: &Value, status: u16, path: &str) {
     assert_eq!(b["path"], path, "{b}");
     for k in b.as_object().unwrap().keys() {
         assert!(
-            ["message", "status", "path", "code", "props", "stack", "operationName"]
-                .contains(&k.as_str()),
+            [
+                "message",
+                "status",
+                "path",
+                "code",
+                "props",
+                "stack",
+                "operationName"
+            ]
+            .contains(&k.as_str()),
             "ErrorBody key {k}"
         );
     }
@@ -348,10 +362,7 @@ fn is_uuid(id: &str) -> bool {
 }
 
 fn is_time(t: &str) -> bool {
-    t.parse::<jiff::Timestamp>().is_ok()
-        && t.len() == 24
-        && t.ends_with('Z')
-        && &t[19..20] == "."
+    t.parse::<jiff::Timestamp>().is_ok() && t.len() == 24 && t.ends_with('Z') && &t[19..20] == "."
 }
 
 fn used(volumes: &[Value]) -> Vec<i64> {
@@ -427,7 +438,11 @@ async fn version_login_and_tokens() {
     assert_eq!(vms.len(), 1);
 
     // No token, unknown token, `Bearer` prefix: 401 with an ErrorBody.
-    for token in [None, Some("nope"), Some(format!("Bearer {}", api.token).as_str())] {
+    for token in [
+        None,
+        Some("nope"),
+        Some(format!("Bearer {}", api.token).as_str()),
+    ] {
         let a = api.send("/get-vms", "{}", token).await;
         assert_eq!(a.status, 401, "{token:?}");
         assert!(a.request_id.is_some());
@@ -438,12 +453,27 @@ async fn version_login_and_tokens() {
 
     // Tokens do not expire by themselves; expire_sessions() ends every one issued before.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(api.send("/get-vms-connection", "{}", Some(&api.token)).await.status, 200);
+    assert_eq!(
+        api.send("/get-vms-connection", "{}", Some(&api.token))
+            .await
+            .status,
+        200
+    );
     server.faults().expire_sessions();
     let a = api.send("/get-vms", "{}", Some(&api.token)).await;
     assert_eq!(a.status, 401);
-    assert!(s(&a.body["message"]).contains("session expired"), "{}", a.body);
-    assert_eq!(ldap_api.send("/get-vms", "{}", Some(&ldap_api.token)).await.status, 401);
+    assert!(
+        s(&a.body["message"]).contains("session expired"),
+        "{}",
+        a.body
+    );
+    assert_eq!(
+        ldap_api
+            .send("/get-vms", "{}", Some(&ldap_api.token))
+            .await
+            .status,
+        401
+    );
     let fresh = api.login("admin", DEFAULT_PASSWORD, "LOCAL").await;
     assert_eq!(api.send("/get-vms", "{}", Some(&fresh)).await.status, 200);
 }
@@ -455,7 +485,10 @@ async fn bad_requests_get_the_spec_error_body() {
     // bad orderBy, negative count, unreadable JSON, wrong body shape.
     let cases = [
         (json!({"where": {"nmae": "x"}}), "where.nmae"),
-        (json!({"where": {"cluster": {"bogus": 1}}}), "where.cluster.bogus"),
+        (
+            json!({"where": {"cluster": {"bogus": 1}}}),
+            "where.cluster.bogus",
+        ),
         (json!({"where": {"vcpu": "4"}}), "where.vcpu"),
         (json!({"where": {"status": "RUNING"}}), "where.status"),
         (json!({"orderBy": "name_UP"}), "orderBy"),
@@ -476,7 +509,11 @@ async fn bad_requests_get_the_spec_error_body() {
     check_error_body(&a.body, 400, "/get-vms");
     // Mutations: missing required fields.
     let e = api
-        .refused("/create-vm-snapshot", json!({"data": [{"vm_id": "x"}]}), 400)
+        .refused(
+            "/create-vm-snapshot",
+            json!({"data": [{"vm_id": "x"}]}),
+            400,
+        )
         .await;
     assert!(s(&e["message"]).contains("data[0].name"), "{e}");
     // Unknown operation / wrong method: 404 ErrorBody.
@@ -503,7 +540,9 @@ async fn bad_requests_get_the_spec_error_body() {
     assert!(s(&e["message"]).contains("cnonexistent"));
     // Messages follow content-language.
     api.lang = Some("zh-CN");
-    let e = api.refused("/get-vms", json!({"where": {"nmae": "x"}}), 400).await;
+    let e = api
+        .refused("/get-vms", json!({"where": {"nmae": "x"}}), 400)
+        .await;
     assert!(s(&e["message"]).contains("不被允许"), "{e}");
 }
 
@@ -557,7 +596,10 @@ async fn paging_follows_prisma_and_connection_counts_the_filtered_total() {
     // The connection count follows where and ignores paging.
     let running = api.count("/get-vms", json!({"status": "RUNNING"})).await;
     let listed = api
-        .list("/get-vms", json!({"where": {"status": "RUNNING"}, "first": 2}))
+        .list(
+            "/get-vms",
+            json!({"where": {"status": "RUNNING"}, "first": 2}),
+        )
         .await;
     assert_eq!(listed.len(), 2);
     let c = api
@@ -605,16 +647,16 @@ async fn where_filters_and_order_by() {
     assert_eq!(in_cluster.len() as u64, cl["vm_num"].as_u64().unwrap());
     // Nested filter on a field the reference does not carry: resolved in full.
     let by_state = api
-        .count("/get-vms", json!({"cluster": {"connect_state": "DISCONNECTED"}}))
+        .count(
+            "/get-vms",
+            json!({"cluster": {"connect_state": "DISCONNECTED"}}),
+        )
         .await;
     let unknown = api.count("/get-vms", json!({"status": "UNKNOWN"})).await;
     assert_eq!(by_state, unknown);
     assert!(unknown > 0);
     let two_hops = api
-        .count(
-            "/get-vm-snapshots",
-            json!({"vm": {"cluster": {"id": cid}}}),
-        )
+        .count("/get-vm-snapshots", json!({"vm": {"cluster": {"id": cid}}}))
         .await;
     let direct = api
         .count("/get-vm-snapshots", json!({"cluster": {"id": cid}}))
@@ -635,10 +677,15 @@ async fn where_filters_and_order_by() {
         .iter()
         .map(|v| s(&v["status"]).to_string())
         .collect();
-    assert_eq!(st, BTreeSet::from(["STOPPED".to_string(), "SUSPENDED".to_string()]));
+    assert_eq!(
+        st,
+        BTreeSet::from(["STOPPED".to_string(), "SUSPENDED".to_string()])
+    );
     let total = api.count("/get-vms", json!({})).await;
     let running = api.count("/get-vms", json!({"status": "RUNNING"})).await;
-    let not_running = api.count("/get-vms", json!({"status_not": "RUNNING"})).await;
+    let not_running = api
+        .count("/get-vms", json!({"status_not": "RUNNING"}))
+        .await;
     assert_eq!(running + not_running, total);
     let nor = api
         .count("/get-vms", json!({"NOT": [{"status": "RUNNING"}]}))
@@ -658,7 +705,10 @@ async fn where_filters_and_order_by() {
         .await;
     assert!(or > running && and < running && and > 0);
     let big = api
-        .list("/get-vms", json!({"where": {"vcpu_gte": 8}, "orderBy": "vcpu_DESC"}))
+        .list(
+            "/get-vms",
+            json!({"where": {"vcpu_gte": 8}, "orderBy": "vcpu_DESC"}),
+        )
         .await;
     let cpus: Vec<i64> = big.iter().map(|v| v["vcpu"].as_i64().unwrap()).collect();
     assert!(cpus.iter().all(|&c| c >= 8));
@@ -667,7 +717,10 @@ async fn where_filters_and_order_by() {
     assert_eq!(api.count("/get-vms", json!({"name": null})).await, total);
     // To-many: VMs with snapshots; volumes of a VM; every / none.
     let with = api
-        .count("/get-vms", json!({"snapshots_some": {"consistent_type": "FILE_SYSTEM_CONSISTENT"}}))
+        .count(
+            "/get-vms",
+            json!({"snapshots_some": {"consistent_type": "FILE_SYSTEM_CONSISTENT"}}),
+        )
         .await;
     assert!(with > 0 && with < total);
     let none = api.count("/get-vms", json!({"snapshots_none": {}})).await;
@@ -720,7 +773,10 @@ async fn the_inventory_holds_together() {
             .await;
         assert_eq!(hosts.len() as u64, c["host_num"].as_u64().unwrap());
         let vlans = api
-            .list("/get-vlans", json!({"where": {"vds": {"id": c["vdses"][0]["id"]}}}))
+            .list(
+                "/get-vlans",
+                json!({"where": {"vds": {"id": c["vdses"][0]["id"]}}}),
+            )
             .await;
         assert!(vlans.iter().any(|v| v["type"] == "VM"));
         assert!(vlans.iter().any(|v| v["type"] == "MANAGEMENT"));
@@ -733,13 +789,21 @@ async fn the_inventory_holds_together() {
     );
     let vms = api.list("/get-vms", json!({})).await;
     let tools: BTreeSet<&str> = vms.iter().map(|v| s(&v["vm_tools_status"])).collect();
-    assert!(tools.contains("RUNNING") && tools.contains("NOT_INSTALLED") && tools.contains("NOT_RUNNING"));
+    assert!(
+        tools.contains("RUNNING")
+            && tools.contains("NOT_INSTALLED")
+            && tools.contains("NOT_RUNNING")
+    );
     let statuses: BTreeSet<&str> = vms.iter().map(|v| s(&v["status"])).collect();
     assert!(statuses.contains("RUNNING") && statuses.contains("STOPPED"));
     for v in &vms {
         assert!(is_cuid(s(&v["id"])), "{}", v["id"]);
         assert!(is_uuid(s(&v["local_id"])));
-        assert!(is_time(s(&v["local_created_at"])), "{}", v["local_created_at"]);
+        assert!(
+            is_time(s(&v["local_created_at"])),
+            "{}",
+            v["local_created_at"]
+        );
         if v["status"] == "RUNNING" {
             assert!(!v["host"].is_null());
             assert_eq!(v["node_ip"], v["host"]["management_ip"]);
@@ -749,7 +813,11 @@ async fn the_inventory_holds_together() {
     // LUN snapshot.
     let vm = api.tools_vm().await;
     let snaps = api.snapshots_of(s(&vm["id"])).await;
-    assert_eq!(snaps.len(), 6, "the showcase VM has exactly `snapshots` snapshots");
+    assert_eq!(
+        snaps.len(),
+        6,
+        "the showcase VM has exactly `snapshots` snapshots"
+    );
     let kinds: BTreeSet<&str> = snaps.iter().map(|x| s(&x["consistent_type"])).collect();
     assert_eq!(kinds.len(), 2, "both consistency types");
     for snap in &snaps {
@@ -762,7 +830,10 @@ async fn the_inventory_holds_together() {
             .collect();
         assert!(!names.is_empty());
         let luns = api
-            .list("/get-iscsi-lun-snapshots", json!({"where": {"name_in": names}}))
+            .list(
+                "/get-iscsi-lun-snapshots",
+                json!({"where": {"name_in": names}}),
+            )
             .await;
         assert_eq!(luns.len(), names.len());
         for l in &luns {
@@ -818,7 +889,13 @@ async fn snapshot_create_runs_as_a_task() {
     assert_eq!(done["progress"], 1.0);
     assert!(done["error_code"].is_null() && done["error_message"].is_null());
     assert!(is_time(s(&done["finished_at"])));
-    assert!(done["steps"].as_array().unwrap().iter().all(|st| st["finished"] == true));
+    assert!(
+        done["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|st| st["finished"] == true)
+    );
     let snap = api.one("/get-vm-snapshots", &snap_id).await;
     assert!(snap["entityAsyncStatus"].is_null());
     assert_eq!(api.snapshots_of(vid).await.len(), before + 1);
@@ -830,7 +907,10 @@ async fn snapshot_create_runs_as_a_task() {
         .filter_map(|d| d["snapshot_local_id"].as_str())
         .collect();
     let luns = api
-        .list("/get-iscsi-lun-snapshots", json!({"where": {"name_in": names}}))
+        .list(
+            "/get-iscsi-lun-snapshots",
+            json!({"where": {"name_in": names}}),
+        )
         .await;
     assert_eq!(luns.len(), names.len());
     assert!(luns.iter().all(|l| l["entityAsyncStatus"].is_null()));
@@ -874,7 +954,10 @@ async fn snapshot_rules_are_enforced() {
     api.wait_ok(s(&r[0]["task_id"])).await;
     // A VM of the disconnected cluster refuses.
     let lost = api
-        .list("/get-vms", json!({"where": {"status": "UNKNOWN"}, "first": 1}))
+        .list(
+            "/get-vms",
+            json!({"where": {"status": "UNKNOWN"}, "first": 1}),
+        )
         .await;
     let e = api
         .refused(
@@ -932,11 +1015,17 @@ async fn rollback_puts_the_disks_back() {
     let now_used = used(&api.volumes_of(vid).await);
     // A new snapshot, then the guest writes on: volumes grow.
     let r = api
-        .post("/create-vm-snapshot", json!({"data": [{"vm_id": vid, "name": "pre"}]}))
+        .post(
+            "/create-vm-snapshot",
+            json!({"data": [{"vm_id": vid, "name": "pre"}]}),
+        )
         .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let grown = used(&api.volumes_of(vid).await);
-    assert!(grown.iter().zip(&now_used).all(|(g, n)| g > n), "{grown:?} {now_used:?}");
+    assert!(
+        grown.iter().zip(&now_used).all(|(g, n)| g > n),
+        "{grown:?} {now_used:?}"
+    );
     // Roll back to the oldest snapshot: its data, its CPU and memory, powered off.
     let r = api
         .post(
@@ -966,8 +1055,15 @@ async fn rollback_puts_the_disks_back() {
     let vm_volumes: BTreeSet<&str> = vols.iter().map(|v| s(&v["local_id"])).collect();
     assert_eq!(snapshot_volumes, vm_volumes);
     // The oldest snapshot holds less data than the VM had even before the new snapshot.
-    assert!(used(&vols).iter().zip(&now_used).all(|(a, n)| a < n), "{:?} {now_used:?}", used(&vols));
-    assert!(used(&vols).iter().zip(&grown).all(|(a, g)| a < g), "rolled back data is older");
+    assert!(
+        used(&vols).iter().zip(&now_used).all(|(a, n)| a < n),
+        "{:?} {now_used:?}",
+        used(&vols)
+    );
+    assert!(
+        used(&vols).iter().zip(&grown).all(|(a, g)| a < g),
+        "rolled back data is older"
+    );
 }
 
 #[tokio::test]
@@ -1032,7 +1128,10 @@ async fn rebuild_creates_a_new_vm() {
     api.wait_ok(s(&single["task_id"])).await;
     // Another cluster cannot use this snapshot.
     let other = api
-        .list("/get-clusters", json!({"where": {"name": "smtx-dev-cluster"}}))
+        .list(
+            "/get-clusters",
+            json!({"where": {"name": "smtx-dev-cluster"}}),
+        )
         .await;
     let e = api
         .refused(
@@ -1057,14 +1156,18 @@ async fn delete_snapshot_removes_it_and_its_lun_snapshots() {
         .filter_map(|d| d["snapshot_local_id"].as_str())
         .collect();
     let r = api
-        .post("/delete-vm-snapshot", json!({"where": {"id": victim["id"]}}))
+        .post(
+            "/delete-vm-snapshot",
+            json!({"where": {"id": victim["id"]}}),
+        )
         .await;
     assert_eq!(r[0]["data"]["id"], victim["id"]);
     let during = api.one("/get-vm-snapshots", s(&victim["id"])).await;
     assert_eq!(during["entityAsyncStatus"], "DELETING");
     api.wait_ok(s(&r[0]["task_id"])).await;
     assert_eq!(
-        api.count("/get-vm-snapshots", json!({"id": victim["id"]})).await,
+        api.count("/get-vm-snapshots", json!({"id": victim["id"]}))
+            .await,
         0
     );
     assert_eq!(
@@ -1134,7 +1237,9 @@ async fn power_operations() {
     assert_eq!(on["status"], "RUNNING");
     assert_eq!(on["vm_tools_status"], "RUNNING");
     assert!(!on["host"].is_null());
-    let r = api.post("/shutdown-vm", json!({"where": {"id": vid}})).await;
+    let r = api
+        .post("/shutdown-vm", json!({"where": {"id": vid}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     assert_eq!(api.vm(&vid).await["status"], "STOPPED");
     // Graceful shutdown needs VMTools; poweroff does not.
@@ -1145,7 +1250,11 @@ async fn power_operations() {
         )
         .await;
     let e = api
-        .refused("/shutdown-vm", json!({"where": {"id": no_tools[0]["id"]}}), 400)
+        .refused(
+            "/shutdown-vm",
+            json!({"where": {"id": no_tools[0]["id"]}}),
+            400,
+        )
         .await;
     assert!(s(&e["message"]).contains("VMTools"));
     let r = api
@@ -1223,7 +1332,10 @@ async fn backup_inventory_and_chains() {
     }
     // Chains: every INCREMENTAL has a parent of the same VM and plan, every FULL none.
     let all = api
-        .list("/get-backup-restore-points", json!({"orderBy": "local_created_at_ASC"}))
+        .list(
+            "/get-backup-restore-points",
+            json!({"orderBy": "local_created_at_ASC"}),
+        )
         .await;
     let by_id: HashMap<&str, &Value> = all.iter().map(|r| (s(&r["id"]), r)).collect();
     let mut incrementals = 0;
@@ -1251,7 +1363,10 @@ async fn backup_inventory_and_chains() {
     assert!(orphans.iter().all(|r| r["vm"].is_null()));
     // Executions and targets link up.
     let e = api
-        .list("/get-backup-plan-executions", json!({"orderBy": "local_created_at_DESC", "first": 1}))
+        .list(
+            "/get-backup-plan-executions",
+            json!({"orderBy": "local_created_at_DESC", "first": 1}),
+        )
         .await;
     let targets = api
         .list(
@@ -1259,11 +1374,17 @@ async fn backup_inventory_and_chains() {
             json!({"where": {"backup_plan_execution": {"id": e[0]["id"]}}}),
         )
         .await;
-    assert_eq!(targets.len() as u64, e[0]["total_job_count"].as_u64().unwrap());
+    assert_eq!(
+        targets.len() as u64,
+        e[0]["total_job_count"].as_u64().unwrap()
+    );
     // Metadata by id and by local id; unknown: 404.
     let rp = &all[0];
     let m = api
-        .post("/get-backup-restore-point-metadata", json!({"where": {"id": rp["id"]}}))
+        .post(
+            "/get-backup-restore-point-metadata",
+            json!({"where": {"id": rp["id"]}}),
+        )
         .await;
     assert_eq!(m["name"], rp["vm_name"]);
     let m2 = api
@@ -1313,7 +1434,10 @@ async fn executing_a_plan_makes_restore_points() {
     assert_eq!(ex["status"], "SUCCESS");
     assert_eq!(ex["success_job_count"].as_u64(), Some(vms));
     let plan = plan_named(&api, "核心数据库-每日备份").await;
-    assert_eq!(plan["backup_restore_point_count"].as_u64(), Some(before + vms));
+    assert_eq!(
+        plan["backup_restore_point_count"].as_u64(),
+        Some(before + vms)
+    );
     assert_eq!(plan["last_manual_execute_status"], "SUCCESS");
     let newest = api
         .list(
@@ -1353,8 +1477,14 @@ async fn executing_a_plan_makes_restore_points() {
     let (_, t) = api.wait_task(s(&r[0]["task_id"])).await;
     assert_eq!(t["status"], "FAILED");
     assert_eq!(t["error_code"], "BACKUP_STORE_UNAVAILABLE");
-    assert!(t["error_message"].as_str().is_some_and(|m| m.contains("nfs-offsite-dr")));
-    let ex = api.one("/get-backup-plan-executions", s(&r[0]["data"]["id"])).await;
+    assert!(
+        t["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nfs-offsite-dr"))
+    );
+    let ex = api
+        .one("/get-backup-plan-executions", s(&r[0]["data"]["id"]))
+        .await;
     assert_eq!(ex["status"], "FAILED");
     let stopped = plan_named(&api, "测试环境-备份").await;
     api.refused(
@@ -1379,7 +1509,10 @@ async fn restore_in_place_and_rebuild_from_a_restore_point() {
         .await;
     let rp = &points[0];
     let meta = api
-        .post("/get-backup-restore-point-metadata", json!({"where": {"id": rp["id"]}}))
+        .post(
+            "/get-backup-restore-point-metadata",
+            json!({"where": {"id": rp["id"]}}),
+        )
         .await;
     let stored: Vec<f64> = meta["vm_disks"]
         .as_array()
@@ -1435,7 +1568,9 @@ async fn restore_in_place_and_rebuild_from_a_restore_point() {
             "rebuild_target_host_id": dr["hosts"][0]["id"], "startup_after_restore": false,
             "rebuild_network_mapping": mapping}})
     };
-    let e = api.refused("/backup-rebuild-vm", data(json!([])), 400).await;
+    let e = api
+        .refused("/backup-rebuild-vm", data(json!([])), 400)
+        .await;
     assert!(s(&e["message"]).contains("rebuild_network_mapping"), "{e}");
     let vm_full = api.vm(vid).await;
     let nics = api
@@ -1513,7 +1648,11 @@ async fn deleting_a_restore_point_takes_its_dependents() {
     loop {
         let grown: Vec<String> = all
             .iter()
-            .filter(|r| r["parent_restore_point"].as_str().is_some_and(|p| chain.contains(p)))
+            .filter(|r| {
+                r["parent_restore_point"]
+                    .as_str()
+                    .is_some_and(|p| chain.contains(p))
+            })
             .map(|r| s(&r["id"]).to_string())
             .filter(|id| !chain.contains(id))
             .collect();
@@ -1524,7 +1663,10 @@ async fn deleting_a_restore_point_takes_its_dependents() {
     }
     let total = api.count("/get-backup-restore-points", json!({})).await;
     let r = api
-        .post("/delete-backup-restore-point", json!({"where": {"id": full["id"]}}))
+        .post(
+            "/delete-backup-restore-point",
+            json!({"where": {"id": full["id"]}}),
+        )
         .await;
     let r = r.as_array().unwrap();
     assert_eq!(r.len(), 1);
@@ -1571,20 +1713,28 @@ async fn every_answer_conforms_to_the_official_schemas() {
         for item in &all {
             assert!(is_cuid(s(&item["id"])), "{op}: {}", item["id"]);
         }
-        api.post(&format!("{op}-connection"), json!({"first": 1})).await;
-        api.refused(op, json!({"where": {"no_such_key": 1}}), 400).await;
+        api.post(&format!("{op}-connection"), json!({"first": 1}))
+            .await;
+        api.refused(op, json!({"where": {"no_such_key": 1}}), 400)
+            .await;
     }
     // Mutations and the tasks they start, while pending, running, done.
     let vm = api.tools_vm().await;
     let vid = s(&vm["id"]);
     let r = api
-        .post("/create-vm-snapshot", json!({"data": [{"vm_id": vid, "name": "c1"}]}))
+        .post(
+            "/create-vm-snapshot",
+            json!({"data": [{"vm_id": vid, "name": "c1"}]}),
+        )
         .await;
     let (seen, _) = api.wait_task(s(&r[0]["task_id"])).await;
     assert!(seen.len() >= 2);
     let snap = s(&r[0]["data"]["id"]).to_string();
     let r = api
-        .post("/rollback-vm", json!({"where": {"id": vid}, "data": {"snapshot_id": snap}}))
+        .post(
+            "/rollback-vm",
+            json!({"where": {"id": vid}, "data": {"snapshot_id": snap}}),
+        )
         .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let r = api
@@ -1595,13 +1745,21 @@ async fn every_answer_conforms_to_the_official_schemas() {
         .await;
     let rebuilt = s(&r[0]["data"]["id"]).to_string();
     api.wait_ok(s(&r[0]["task_id"])).await;
-    let r = api.post("/start-vm", json!({"where": {"id": rebuilt}})).await;
+    let r = api
+        .post("/start-vm", json!({"where": {"id": rebuilt}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
-    let r = api.post("/shutdown-vm", json!({"where": {"id": rebuilt}})).await;
+    let r = api
+        .post("/shutdown-vm", json!({"where": {"id": rebuilt}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
-    let r = api.post("/start-vm", json!({"where": {"id": rebuilt}})).await;
+    let r = api
+        .post("/start-vm", json!({"where": {"id": rebuilt}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
-    let r = api.post("/poweroff-vm", json!({"where": {"id": rebuilt}})).await;
+    let r = api
+        .post("/poweroff-vm", json!({"where": {"id": rebuilt}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let r = api
         .post("/delete-vm-snapshot", json!({"where": {"id": snap}}))
@@ -1614,9 +1772,18 @@ async fn every_answer_conforms_to_the_official_schemas() {
             json!({"where": {"id": plan["id"]}, "data": {"type": "INCREMENTAL"}}),
         )
         .await;
-    api.post("/get-backup-plans", json!({"where": {"id": plan["id"]}})).await;
-    api.post("/get-backup-plan-executions", json!({"where": {"id": r[0]["data"]["id"]}})).await;
-    api.post("/get-backup-target-executions", json!({"where": {"backup_plan_execution": {"id": r[0]["data"]["id"]}}})).await;
+    api.post("/get-backup-plans", json!({"where": {"id": plan["id"]}}))
+        .await;
+    api.post(
+        "/get-backup-plan-executions",
+        json!({"where": {"id": r[0]["data"]["id"]}}),
+    )
+    .await;
+    api.post(
+        "/get-backup-target-executions",
+        json!({"where": {"backup_plan_execution": {"id": r[0]["data"]["id"]}}}),
+    )
+    .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let rp = api
         .list(
@@ -1624,15 +1791,22 @@ async fn every_answer_conforms_to_the_official_schemas() {
             json!({"where": {"backup_plan": {"id": plan["id"]}, "vm": {"id_not": null}}, "first": 1}),
         )
         .await;
-    api.post("/get-backup-restore-point-metadata", json!({"where": {"id": rp[0]["id"]}}))
-        .await;
+    api.post(
+        "/get-backup-restore-point-metadata",
+        json!({"where": {"id": rp[0]["id"]}}),
+    )
+    .await;
     let r = api
         .post(
             "/backup-restore-vm-in-place",
             json!({"where": {"id": rp[0]["id"]}, "data": {"startup_after_restore": false}}),
         )
         .await;
-    api.post("/get-backup-restore-executions", json!({"where": {"id": r[0]["data"]["id"]}})).await;
+    api.post(
+        "/get-backup-restore-executions",
+        json!({"where": {"id": r[0]["data"]["id"]}}),
+    )
+    .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let cl = api.connected_cluster().await;
     let r = api
@@ -1643,27 +1817,56 @@ async fn every_answer_conforms_to_the_official_schemas() {
                    "startup_after_restore": true, "rebuild_network_mapping": []}}),
         )
         .await;
-    api.post("/get-vms", json!({"where": {"name": "c-from-backup"}})).await;
+    api.post("/get-vms", json!({"where": {"name": "c-from-backup"}}))
+        .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     let r = api
-        .post("/delete-backup-restore-point", json!({"where": {"id": rp[0]["id"]}}))
+        .post(
+            "/delete-backup-restore-point",
+            json!({"where": {"id": rp[0]["id"]}}),
+        )
         .await;
     api.wait_ok(s(&r[0]["task_id"])).await;
     // A failed task, in both languages.
     let bad = api.vm_by_name("故障演示-存储异常").await;
     let r = api
-        .post("/create-vm-snapshot", json!({"data": [{"vm_id": bad["id"], "name": "x"}]}))
+        .post(
+            "/create-vm-snapshot",
+            json!({"data": [{"vm_id": bad["id"], "name": "x"}]}),
+        )
         .await;
     api.wait_task(s(&r[0]["task_id"])).await;
     // Every task, now in every state it reached.
     api.list("/get-tasks", json!({})).await;
     // Error answers of mutations.
-    api.refused("/rollback-vm", json!({"where": {"id": vid}, "data": {"snapshot_id": "cnope000000000000000000000"}}), 404).await;
-    api.refused("/execute-backup-plan", json!({"where": {}, "data": {"type": "WEEKLY"}}), 400).await;
-    api.refused("/backup-rebuild-vm", json!({"where": {}, "data": {}}), 400).await;
-    api.refused("/delete-backup-restore-point", json!({}), 400).await;
-    api.refused("/backup-restore-vm-in-place", json!({"where": {"id": "x"}}), 400).await;
-    api.refused("/get-backup-restore-point-metadata", json!({"where": {"name": "x"}}), 400).await;
+    api.refused(
+        "/rollback-vm",
+        json!({"where": {"id": vid}, "data": {"snapshot_id": "cnope000000000000000000000"}}),
+        404,
+    )
+    .await;
+    api.refused(
+        "/execute-backup-plan",
+        json!({"where": {}, "data": {"type": "WEEKLY"}}),
+        400,
+    )
+    .await;
+    api.refused("/backup-rebuild-vm", json!({"where": {}, "data": {}}), 400)
+        .await;
+    api.refused("/delete-backup-restore-point", json!({}), 400)
+        .await;
+    api.refused(
+        "/backup-restore-vm-in-place",
+        json!({"where": {"id": "x"}}),
+        400,
+    )
+    .await;
+    api.refused(
+        "/get-backup-restore-point-metadata",
+        json!({"where": {"name": "x"}}),
+        400,
+    )
+    .await;
 }
 
 /// The schema check is not vacuous: it catches a dropped required key, a dropped optional
@@ -1680,16 +1883,37 @@ async fn the_schema_check_catches_broken_answers() {
         v
     };
     let cases: Vec<(&str, Value)> = vec![
-        ("required key dropped", broken(&|v| { v.as_object_mut().unwrap().remove("vm_tools_status"); })),
-        ("optional key dropped", broken(&|v| { v.as_object_mut().unwrap().remove("os"); })),
+        (
+            "required key dropped",
+            broken(&|v| {
+                v.as_object_mut().unwrap().remove("vm_tools_status");
+            }),
+        ),
+        (
+            "optional key dropped",
+            broken(&|v| {
+                v.as_object_mut().unwrap().remove("os");
+            }),
+        ),
         ("invalid enum", broken(&|v| v["status"] = json!("BOOTING"))),
         ("wrong type", broken(&|v| v["memory"] = json!("8G"))),
-        ("null where not nullable", broken(&|v| v["ips"] = Value::Null)),
+        (
+            "null where not nullable",
+            broken(&|v| v["ips"] = Value::Null),
+        ),
         ("unknown key", broken(&|v| v["colour"] = json!("red"))),
-        ("nested required key", broken(&|v| { v["cpu"].as_object_mut().unwrap().remove("cores"); })),
+        (
+            "nested required key",
+            broken(&|v| {
+                v["cpu"].as_object_mut().unwrap().remove("cores");
+            }),
+        ),
     ];
     for (what, v) in cases {
-        assert!(!answer_problems("/get-vms", 200, &v).is_empty(), "not caught: {what}");
+        assert!(
+            !answer_problems("/get-vms", 200, &v).is_empty(),
+            "not caught: {what}"
+        );
     }
     let t = api.list("/get-tasks", json!({"first": 1})).await;
     let mut bad_task = json!(t);
@@ -1702,7 +1926,13 @@ async fn the_schema_check_catches_broken_answers() {
     assert!(!answer_problems("/get-vms", 400, &err).is_empty());
     // Requests too.
     assert!(!request_problems("/rollback-vm", &json!({"where": {"id": "x"}})).is_empty());
-    assert!(request_problems("/rollback-vm", &json!({"where": {"id": "x"}, "data": {"snapshot_id": "y"}})).is_empty());
+    assert!(
+        request_problems(
+            "/rollback-vm",
+            &json!({"where": {"id": "x"}, "data": {"snapshot_id": "y"}})
+        )
+        .is_empty()
+    );
 }
 
 async fn picture(api: &Api) -> Value {
@@ -1759,20 +1989,32 @@ async fn a_big_world_builds_and_pages() {
     eprintln!("big world: started in {:?}", t0.elapsed());
     assert_eq!(api.count("/get-vms", json!({})).await, 10_000);
     let page = api
-        .list("/get-vms", json!({"orderBy": "name_ASC", "first": 50, "skip": 5_000}))
+        .list(
+            "/get-vms",
+            json!({"orderBy": "name_ASC", "first": 50, "skip": 5_000}),
+        )
         .await;
     assert_eq!(page.len(), 50);
     let next = api
-        .list("/get-vms", json!({"orderBy": "name_ASC", "first": 50, "skip": 5_050}))
+        .list(
+            "/get-vms",
+            json!({"orderBy": "name_ASC", "first": 50, "skip": 5_050}),
+        )
         .await;
     assert!(s(&page[49]["name"]) <= s(&next[0]["name"]));
     let cl = api.connected_cluster().await;
     let n = api
-        .count("/get-vms", json!({"cluster": {"id": cl["id"]}, "name_contains": "数据库"}))
+        .count(
+            "/get-vms",
+            json!({"cluster": {"id": cl["id"]}, "name_contains": "数据库"}),
+        )
         .await;
     assert!(n > 0);
     let first = api
-        .list("/get-vms", json!({"where": {"cluster": {"id": cl["id"]}}, "first": 1}))
+        .list(
+            "/get-vms",
+            json!({"where": {"cluster": {"id": cl["id"]}}, "first": 1}),
+        )
         .await;
     let snaps = api.snapshots_of(s(&first[0]["id"])).await;
     assert!(!snaps.is_empty());
@@ -1823,15 +2065,37 @@ fn garbage_never_breaks_the_server() {
         Just(json!("name_ASC")),
     ];
     let keys = prop::sample::select(vec![
-        "where", "data", "first", "skip", "last", "after", "before", "orderBy", "id", "id_in",
-        "name", "vm", "cluster", "AND", "OR", "NOT", "vm_id", "snapshot_id", "status_in",
-        "snapshots_some", "username", "password", "type", "name_contains",
+        "where",
+        "data",
+        "first",
+        "skip",
+        "last",
+        "after",
+        "before",
+        "orderBy",
+        "id",
+        "id_in",
+        "name",
+        "vm",
+        "cluster",
+        "AND",
+        "OR",
+        "NOT",
+        "vm_id",
+        "snapshot_id",
+        "status_in",
+        "snapshots_some",
+        "username",
+        "password",
+        "type",
+        "name_contains",
     ]);
     let value = leaf.prop_recursive(3, 24, 5, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys.clone(), inner, 0..4)
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::btree_map(keys.clone(), inner, 0..4).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     });
     let body = prop_oneof![
@@ -1850,10 +2114,23 @@ fn garbage_never_breaks_the_server() {
     runner
         .run(&(0..paths.len(), body), |(p, body)| {
             let a = rt.block_on(api.send(paths[p], &body, Some(&api.token)));
-            prop_assert!(a.status < 500, "{} {}: {} {}", paths[p], body, a.status, a.body);
+            prop_assert!(
+                a.status < 500,
+                "{} {}: {} {}",
+                paths[p],
+                body,
+                a.status,
+                a.body
+            );
             prop_assert!(a.request_id.is_some());
             if a.status != 200 {
-                prop_assert!(a.body["message"].is_string(), "{} {}: {}", paths[p], body, a.body);
+                prop_assert!(
+                    a.body["message"].is_string(),
+                    "{} {}: {}",
+                    paths[p],
+                    body,
+                    a.body
+                );
                 prop_assert_eq!(a.body["status"].as_u64(), Some(a.status as u64));
             } else {
                 prop_assert!(!a.body.is_string(), "{}: not JSON", paths[p]);

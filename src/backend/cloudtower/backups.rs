@@ -303,7 +303,12 @@ impl CloudTower {
             .map(|c| (c.id.as_str(), c.name.as_str()))
             .collect();
         // VDS → (cluster id, cluster name): a VLAN belongs to the cluster of its VDS.
-        let vds_cluster: HashMap<String, (String, String)> = vdses?
+        // Only the networks' cluster names depend on this; without it they are still offered.
+        let vdses = vdses.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "get-vdses failed; networks are shown without their cluster");
+            Vec::new()
+        });
+        let vds_cluster: HashMap<String, (String, String)> = vdses
             .iter()
             .filter_map(|v| {
                 let c = v.cluster.as_ref()?;

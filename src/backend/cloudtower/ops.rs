@@ -303,8 +303,9 @@ pub async fn baseline(api: &Api, op_: &Operation) -> Result<Probe> {
             id: snapshot.id.clone(),
             name: snapshot.name.clone(),
         },
-        Operation::RollbackSnapshot { vm, .. } => Probe::RolledBack {
+        Operation::RollbackSnapshot { vm, snapshot, .. } => Probe::RolledBack {
             vm: vm.clone(),
+            snapshot_id: snapshot.id.clone(),
             tasks_before: ids(api, &reads::tasks_of_resource(&vm.id), |t: &wire::Task| {
                 t.id.as_str()
             })

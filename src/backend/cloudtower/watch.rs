@@ -102,6 +102,7 @@ pub enum Probe {
     /// seen busy, is the only trace.
     RolledBack {
         vm: VmRef,
+        snapshot_id: String,
         tasks_before: HashSet<String>,
         found: Option<String>,
     },
@@ -219,6 +220,7 @@ impl Probe {
             }
             Probe::RolledBack {
                 vm,
+                snapshot_id,
                 tasks_before,
                 found,
             } => {
@@ -227,7 +229,11 @@ impl Probe {
                     .await?;
                 let task = tasks.into_iter().find(|t| match found {
                     Some(id) => t.id.as_str() == id,
-                    None => !t.id.is_empty() && !tasks_before.contains(t.id.as_str()),
+                    None => {
+                        !t.id.is_empty()
+                            && !tasks_before.contains(t.id.as_str())
+                            && is_rollback(t, snapshot_id)
+                    }
                 });
                 if let Some(t) = task {
                     *found = Some(t.id.0.clone());
@@ -322,6 +328,19 @@ impl Probe {
             }
         }
     }
+}
+
+/// A task about the VM is taken for our rollback only if it is one: its `args` (where
+/// servers keep the request) name the snapshot, or its key or mutation says rollback.
+/// Others may be migrating or editing the same VM meanwhile.
+fn is_rollback(t: &wire::Task, snapshot_id: &str) -> bool {
+    let args = t.args.to_string();
+    if !snapshot_id.is_empty() && args.contains(&format!("\"{snapshot_id}\"")) {
+        return true;
+    }
+    [t.key.as_str(), t.resource_mutation.as_str()]
+        .iter()
+        .any(|s| s.to_ascii_lowercase().contains("rollback"))
 }
 
 fn bytes_progress(read: super::lenient::Int, total: super::lenient::Int) -> Option<f32> {

@@ -359,6 +359,8 @@ pub struct Task {
     pub description: Str,
     pub local_created_at: Str,
     pub internal: Flag,
+    /// Free-form; servers put the request here.
+    pub args: serde_json::Value,
     /// JSON text of the resource, or "".
     pub snapshot: Str,
     pub steps: List<Step>,
