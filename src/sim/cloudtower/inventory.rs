@@ -2,7 +2,8 @@
 //! render, and the VM power operations (`start-vm`, `shutdown-vm`, `poweroff-vm`).
 //!
 //! * Power operations take `{where: VmWhereInput}` and answer one `WithTask<Vm>` per VM
-//!   matched (none matched: `[]`). Start: 5 s; shutdown (graceful, needs VMTools
+//!   matched (none matched: `[]`). Start: 5 s (`data.host_id`, if given, must be in the
+//!   VM's cluster and is where it runs); shutdown (graceful, needs VMTools
 //!   `RUNNING`, otherwise 400): 8 s; poweroff: 2 s. A VM already in the wanted state, busy
 //!   (`ResourceLocked`), or on a disconnected cluster is refused with a 400.
 
@@ -498,7 +499,7 @@ pub fn check_operable(w: &World, v: usize) -> Result<(), ApiError> {
 fn power_op(
     w: &mut World,
     req: &Req,
-    to: &'static str,
+    (to, host): (&'static str, Option<usize>),
     secs: f64,
     (verb_en, verb_zh, key, mutation): (&str, &str, &str, &'static str),
 ) -> ApiResult {
@@ -546,7 +547,7 @@ fn power_op(
             mutation,
             json!({"where": {"id": id}}),
             percent_steps(&["power"]),
-            Effect::Power { vm: v, to },
+            Effect::Power { vm: v, to, host },
         );
         task.holds_vms = vec![v];
         let t = w.push_task(task, 0.5, secs);
@@ -557,15 +558,33 @@ fn power_op(
 }
 
 pub fn start(w: &mut World, req: &Req) -> ApiResult {
-    if let Some(h) = req.body["data"]["host_id"].as_str()
-        && w.lookup(Kind::Host, h).is_none()
-    {
-        return Err(ApiError::not_found("Host", "主机", h));
+    let host = match req.body["data"]["host_id"].as_str() {
+        Some(h) => Some(
+            w.lookup(Kind::Host, h)
+                .ok_or_else(|| ApiError::not_found("Host", "主机", h))?,
+        ),
+        None => None,
+    };
+    if let Some(h) = host {
+        for v in matched(w, req, Kind::Vm, &req.body["where"])? {
+            if w.vms[v].cluster != w.hosts[h].cluster {
+                return Err(ApiError::bad(
+                    format!(
+                        "Host {} is not in the cluster of VM {}",
+                        w.hosts[h].name, w.vms[v].name
+                    ),
+                    format!(
+                        "主机 {} 与虚拟机 {} 不在同一集群",
+                        w.hosts[h].name, w.vms[v].name
+                    ),
+                ));
+            }
+        }
     }
     power_op(
         w,
         req,
-        "RUNNING",
+        ("RUNNING", host),
         5.0,
         ("Start", "开机", "vm.start", "startVm"),
     )
@@ -575,7 +594,7 @@ pub fn shutdown(w: &mut World, req: &Req) -> ApiResult {
     power_op(
         w,
         req,
-        "STOPPED",
+        ("STOPPED", None),
         8.0,
         ("Shut down", "关机", "vm.shutdown", "shutDownVm"),
     )
@@ -585,7 +604,7 @@ pub fn poweroff(w: &mut World, req: &Req) -> ApiResult {
     power_op(
         w,
         req,
-        "STOPPED",
+        ("STOPPED", None),
         2.0,
         ("Power off", "强制关机", "vm.poweroff", "poweroffVm"),
     )

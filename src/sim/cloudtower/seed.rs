@@ -897,7 +897,17 @@ fn gen_backups(w: &mut World, total: usize, anchor: i64) {
         storage_ip: "10.10.1.200".into(),
         kube_config: "apiVersion: v1\nkind: Config\nclusters:\n- name: backup01\n  cluster:\n    server: https://10.10.0.200:6443\n".into(),
     });
-    let repos: &[(&str, &str, &str, Option<&'static str>, i64, &str, &str)] = &[
+    // name, type, status, error code, TiB, address, path
+    type RepoSpec = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        i64,
+        &'static str,
+        &'static str,
+    );
+    let repos: &[RepoSpec] = &[
         (
             "nfs-backup-01",
             "NFS4",

@@ -195,12 +195,12 @@ pub fn apply(w: &mut World, effect: Effect, ok: bool) {
                 w.snapshots[snap].state = None;
             }
         }
-        Effect::Power { vm, to } => {
+        Effect::Power { vm, to, host } => {
             if ok {
                 let hosts = w.clusters[w.vms[vm].cluster].hosts.clone();
                 let v = &mut w.vms[vm];
-                if to == "RUNNING" && v.host.is_none() {
-                    v.host = hosts.first().copied();
+                if to == "RUNNING" {
+                    v.host = host.or(v.host).or(hosts.first().copied());
                 }
                 power(v, to, now);
             }

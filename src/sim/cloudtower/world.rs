@@ -488,6 +488,7 @@ pub enum Effect {
     Power {
         vm: usize,
         to: &'static str,
+        host: Option<usize>,
     },
     BackupRun {
         exec: usize,
@@ -611,6 +612,7 @@ impl World {
     /// lets other users start theirs.
     pub fn advance(&mut self, now: i64) {
         let now = now.max(self.now);
+        let before = self.now;
         while self.next_background.0 <= now {
             let (at, k) = self.next_background;
             self.now = at;
@@ -618,6 +620,8 @@ impl World {
             let gap = 40_000 + (splitmix(self.seed ^ k) % 50_000) as i64;
             self.next_background = (at + gap, k + 1);
         }
+        // Tasks end at their own time, whatever was spawned meanwhile.
+        self.now = before;
         while let Some(&(end, t)) = self.pending.first() {
             if end > now {
                 break;
