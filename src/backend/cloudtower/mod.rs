@@ -142,7 +142,6 @@ impl CloudTower {
             Credentials::Password {
                 user: user.clone(),
                 source: profile.login_source.unwrap_or_default(),
-                password: SecretString::from(String::new()),
             }
         };
         let timeout = http.timeout.unwrap_or(super::http::DEFAULT_TIMEOUT);

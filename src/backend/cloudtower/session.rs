@@ -48,7 +48,6 @@ pub enum Credentials {
     Password {
         user: String,
         source: LoginSource,
-        password: SecretString,
     },
     /// An API key from the CloudTower UI, used as the token.
     Token,
@@ -66,6 +65,8 @@ pub struct Api {
     base: String,
     language: &'static str,
     credentials: Credentials,
+    /// Kept only to log in again; empty for a token session.
+    password: SecretString,
     token: RwLock<Token>,
     login_lock: tokio::sync::Mutex<()>,
     timeout: Duration,
@@ -95,22 +96,17 @@ impl Api {
         secret: SecretString,
         timeout: Duration,
     ) -> Self {
-        let (credentials, token) = match credentials {
-            Credentials::Password { user, source, .. } => (
-                Credentials::Password {
-                    user,
-                    source,
-                    password: secret,
-                },
-                SecretString::from(String::new()),
-            ),
-            Credentials::Token => (Credentials::Token, secret),
+        let empty = || SecretString::from(String::new());
+        let (password, token) = match credentials {
+            Credentials::Password { .. } => (secret, empty()),
+            Credentials::Token => (empty(), secret),
         };
         Self {
             http,
             base,
             language: language_header(language),
             credentials,
+            password,
             token: RwLock::new(Token {
                 value: token,
                 generation: 0,
@@ -171,18 +167,13 @@ impl Api {
 
     /// `POST /v2/api/login`.
     async fn login(&self) -> Result<()> {
-        let Credentials::Password {
-            user,
-            source,
-            password,
-        } = &self.credentials
-        else {
+        let Credentials::Password { user, source } = &self.credentials else {
             return Err(BackendError::Auth(
                 "the API token was refused and cannot be renewed; set a new token in the profile"
                     .into(),
             ));
         };
-        let call = login_call(user, *source, password);
+        let call = login_call(user, *source, &self.password);
         let raw = self.send_raw(&call, None).await?;
         let status = raw.status.as_u16();
         let refused = |msg: String| {
