@@ -160,7 +160,7 @@ pub async fn connect(profile: &Profile, password: SecretString) -> Result<Arc<dy
             cloudtower::CloudTower::connect(profile, password).await?,
         )),
         other => Err(BackendError::Refused(format!(
-            "{other} support is not built yet; use a tophc or cloudtower profile"
+            "{other} support is not built yet; use a tophc profile"
         ))),
     }
 }
