@@ -3,7 +3,8 @@
 //! * `session`: login (LOCAL/LDAP) or API token, `Authorization`, `content-language`,
 //!   re-login once on 401, the one request path. `answer`: status codes and `ErrorBody`.
 //! * `lenient`, `wire`: the spec's JSON as forgiving serde types.
-//! * `convert/`: wire → neutral model (inventory, tasks, backups). `facts`: what reads taught us (VMTools states, local ids).
+//! * `convert/`: wire → neutral model (inventory, tasks, backups). `facts`: what reads
+//!   taught us (VMTools states, local ids).
 //! * `reads`: the read calls; `inventory` (clusters, VMs, snapshots with their storage
 //!   chain) and `backups` (restore points, plans, chains, restore choices, tasks) use them.
 //! * `ops`: `plan` + `submit`; `watch`: following `task_id`s, and re-reading after a lost answer.
