@@ -45,7 +45,8 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
             lines.push(Line::styled(field.label.clone(), theme.header));
             continue;
         }
-        let label = format!("{:<w$}", field.label, w = LABEL_W);
+        // One column always stays free between a long label and its value.
+        let label = super::widgets::pad(&field.label, LABEL_W - 1) + " ";
         let mut spans = vec![
             Span::styled(if focused { "▶ " } else { "  " }, theme.accent),
             Span::styled(label, label_style),

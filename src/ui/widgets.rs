@@ -169,6 +169,15 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` cut or padded to exactly `width` display columns (CJK counts double), so columns
+/// after it line up whatever the script.
+pub fn pad(s: &str, width: usize) -> String {
+    let mut out = truncate(s, width);
+    let w = out.width();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
 const SPINNER: [&str; 8] = ["⣾", "⣽", "⣻", "⢿", "⡿", "⣟", "⣯", "⣷"];
 
 /// A spinner frame for the given elapsed time.
@@ -209,5 +218,18 @@ mod tests {
         assert_eq!(gauge(0.5, 4), "██░░  50%");
         assert_eq!(gauge(7.0, 2), "██ 100%");
         assert_eq!(gauge(f32::NAN, 2), "░░   0%");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pad_counts_display_columns() {
+        assert_eq!(pad("业务网络", 10), "业务网络  ");
+        assert_eq!(pad("业务网络", 10).width(), 10);
+        assert_eq!(pad("abcdefghijkl", 5), "abcd…");
+        assert_eq!(pad("", 3), "   ");
     }
 }

@@ -44,11 +44,7 @@ pub fn in_place_form(backup: &Backup) -> Form {
     };
     Form::new(
         format!("Restore {} in place", backup.name),
-        vec![Field::toggle(
-            "power_on",
-            "Start the VM once it is restored",
-            false,
-        )],
+        vec![Field::toggle("power_on", "Start the VM afterwards", false)],
     )
     .with_intro(vec![
         format!("{what} is overwritten with this backup."),
@@ -96,18 +92,10 @@ pub fn new_vm_form(
                     .with_hint("loading clusters and hosts…"),
             );
             fields.push(Field::section("Networks"));
-            fields.push(Field::toggle(
-                "power_on",
-                "Start it once it is restored",
-                false,
-            ));
+            fields.push(Field::toggle("power_on", "Start it when restored", false));
         }
         RestorePlacement::NameOnly => {
-            fields.push(Field::toggle(
-                "power_on",
-                "Start it once it is restored",
-                false,
-            ));
+            fields.push(Field::toggle("power_on", "Start it when restored", false));
         }
     }
     let mut form =

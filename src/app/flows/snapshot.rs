@@ -119,7 +119,7 @@ pub fn rebuild_form(vm: &Vm, snapshot: &Snapshot) -> Form {
                 "New VM name",
                 format!("{}-from-{}", vm.name, snapshot.name),
             ),
-            Field::toggle("power_on", "Start it once it is built", false),
+            Field::toggle("power_on", "Start it when built", false),
         ],
     )
     .with_intro(vec![format!(

@@ -64,10 +64,18 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
                     format!("{label}: the VM's current state"),
                     theme.now_marker,
                 ));
-                lines.push(Line::styled(
-                    "Not a snapshot. It hangs under the snapshot the VM was last created from or rolled back to.",
-                    theme.muted,
-                ));
+                let why = match app.caps().snapshot_layout {
+                    SnapshotLayout::Tree => {
+                        "Not a snapshot. It hangs under the snapshot the VM was last created from or rolled back to."
+                    }
+                    SnapshotLayout::PerVolumeTrees => {
+                        "Not a snapshot: where this volume is now, under the latest snapshot of its current tree."
+                    }
+                    SnapshotLayout::Flat => {
+                        "Not a snapshot: the VM as it is now. The platform keeps snapshots as a list by time, not as a tree."
+                    }
+                };
+                lines.push(Line::styled(why, theme.muted));
             }
             NodeKind::Group { label } => lines.push(kv("Group", label.clone(), theme)),
         }
