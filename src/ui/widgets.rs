@@ -219,11 +219,6 @@ mod tests {
         assert_eq!(gauge(7.0, 2), "██ 100%");
         assert_eq!(gauge(f32::NAN, 2), "░░   0%");
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     #[test]
     fn pad_counts_display_columns() {
