@@ -260,6 +260,103 @@ fn demo_snapshot_then_rollback_then_quit() {
     t.wait_for("EXIT:0", 10);
 }
 
+/// The line of the Tasks pane for our operation on `target` (others' tasks share titles).
+fn our_task<'a>(screen: &'a str, title: &str, target: &str) -> Option<&'a str> {
+    screen
+        .lines()
+        .find(|l| l.contains(title) && l.contains(target) && !l.contains("· by "))
+}
+
+fn ended(line: Option<&str>) -> bool {
+    line.is_some_and(|l| l.contains('✓') || l.contains('✗') || l.contains('?'))
+}
+
+#[test]
+fn demo_cloudtower_snapshot_rollback_restore() {
+    let scratch = Scratch::new("ct");
+    let t = Tmux::start("--demo --demo-time-scale 10", &scratch.env(), 160, 48);
+    t.wait_for("● connected", 20);
+    t.keys(&[":"]);
+    t.type_text("profile demo-cloudtower");
+    t.keys(&["Enter"]);
+    t.wait_for("demo-cloudtower · CloudTower", 20);
+    t.wait_for("VMs · All clusters · 1", 20);
+
+    // Onto the first VM and into it: CloudTower's snapshots are a list by time.
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("┏ Snapshots ·", 10);
+    t.wait_for("◆ now", 10);
+
+    // A crash-consistent snapshot (the first VM has no guest tools) from the keyboard.
+    t.keys(&["c"]);
+    t.wait_for("New snapshot of", 5);
+    t.wait_for("unavailable: needs the guest tools", 5);
+    t.keys(&["C-u"]);
+    t.type_text("e2e-ct");
+    t.keys(&["Enter"]);
+    t.wait_for("Create snapshot — confirm", 5);
+    t.wait_for("POST /v2/api/create-vm-snapshot", 10);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the snapshot task to end", 60, |s| {
+        ended(our_task(s, "Create snapshot", "snapshot e2e-ct"))
+    });
+    assert!(
+        our_task(&s, "Create snapshot", "snapshot e2e-ct").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    t.wait_until("the list to show e2e-ct", 20, |s| {
+        s.contains("e2e-ct  20") && !s.contains("loading…")
+    });
+
+    // Roll back to it: the newest snapshot sits right above the "now" marker.
+    t.keys(&["G", "k"]);
+    t.wait_for("Name: e2e-ct", 5);
+    t.keys(&["R"]);
+    t.wait_for("Take a safety snapshot", 5);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("POST /v2/api/rollback-vm", 10);
+    assert!(s.contains("Step 1/2: Create snapshot"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Type e2e-ct to confirm", 3);
+    t.type_text("e2e-ct");
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the rollback to end", 60, |s| {
+        ended(our_task(s, "Roll back VM", "snapshot e2e-ct"))
+    });
+    assert!(
+        our_task(&s, "Roll back VM", "snapshot e2e-ct").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+
+    // Restore one of its restore points as a new VM, placed on a host of its cluster.
+    t.keys(&["Tab"]);
+    t.wait_for("┏ Backups ·", 5);
+    t.wait_for(" done ", 10);
+    t.keys(&["R"]);
+    t.wait_for("as a new VM", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("to a new VM", 5);
+    t.wait_until("hosts to load", 15, |s| {
+        s.contains("Cluster · host") && s.contains("node-") && !s.contains("loading clusters")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("Restore backup — confirm", 5);
+    t.wait_for("POST /v2/api/backup-rebuild-vm", 10);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the restore to end", 90, |s| {
+        ended(our_task(s, "Restore backup", "new VM"))
+    });
+    assert!(
+        our_task(&s, "Restore backup", "new VM").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
+}
+
 /// The simulator on a runtime the test owns, for vmdeck processes to connect to.
 struct Simulator {
     runtime: tokio::runtime::Runtime,

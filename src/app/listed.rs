@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use super::action::Action;
 use super::cursor::Cursor;
 use super::view::{View, cmp_text};
-use crate::model::{Backup, Cluster, ClusterState, TaskState, Vm};
+use crate::model::{Backup, Cluster, ClusterState, TaskOrigin, TaskState, Vm};
 
 /// What a list needs to know about its items.
 pub trait Listable {
@@ -59,6 +59,15 @@ impl<T: Listable> Listed<T> {
     pub fn set_items(&mut self, items: Vec<T>) {
         let keep = self.selected().map(|t| t.key().to_string());
         self.items = items;
+        self.refresh_keeping(keep);
+    }
+
+    /// Changes the items in any way (removing some, say), keeping the selection on the
+    /// same item if it is still there. Indexes into `items` move, so the selection is
+    /// noted by key before the change.
+    pub fn edit(&mut self, change: impl FnOnce(&mut Vec<T>)) {
+        let keep = self.selected().map(|t| t.key().to_string());
+        change(&mut self.items);
         self.refresh_keeping(keep);
     }
 
@@ -245,7 +254,11 @@ impl Listable for super::panes::TaskEntry {
             1 => cmp_text(&self.title, &o.title),
             2 => cmp_text(&self.target, &o.target),
             3 => rank(&self.state).cmp(&rank(&o.state)),
-            _ => o.started.cmp(&self.started),
+            // Ours first, newest first: work others started is context, and the platform's
+            // clock (which dates it) need not agree with ours.
+            _ => (self.origin != TaskOrigin::Ours)
+                .cmp(&(o.origin != TaskOrigin::Ours))
+                .then(o.started.cmp(&self.started)),
         }
     }
 }

@@ -198,6 +198,9 @@ impl BackupsPane {
     }
 }
 
+/// How many of the platform's recent tasks (newest first) the Tasks pane keeps beside ours.
+pub const PLATFORM_TASKS_SHOWN: usize = 20;
+
 /// One operation in the Tasks pane.
 #[derive(Clone, Debug)]
 pub struct TaskEntry {
@@ -287,11 +290,12 @@ impl TasksPane {
             t.platform_id = Some(platform_id);
         }
         let linked: Vec<String> = self.ours_on_platform();
-        self.list.items.retain(|t| {
-            t.origin == TaskOrigin::Ours
-                || !t.platform_id.as_ref().is_some_and(|p| linked.contains(p))
+        self.list.edit(|items| {
+            items.retain(|t| {
+                t.origin == TaskOrigin::Ours
+                    || !t.platform_id.as_ref().is_some_and(|p| linked.contains(p))
+            })
         });
-        self.list.refresh();
     }
 
     fn ours_on_platform(&self) -> Vec<String> {
@@ -323,15 +327,19 @@ impl TasksPane {
                 }
             })
         };
-        self.list.items.retain(|t| t.origin == TaskOrigin::Ours);
-        for t in tasks.into_iter().filter(|t| !linked.contains(&t.id)) {
+        let mut fresh = Vec::new();
+        let others = tasks
+            .into_iter()
+            .filter(|t| !linked.contains(&t.id))
+            .take(PLATFORM_TASKS_SHOWN);
+        for t in others {
             let started = at(t.started).unwrap_or(now);
             let ended = if t.state.is_terminal() {
                 Some(at(t.finished).unwrap_or(now).max(started))
             } else {
                 None
             };
-            self.list.items.push(TaskEntry {
+            fresh.push(TaskEntry {
                 id: TaskId(0),
                 key: format!("platform:{}", t.id),
                 title: t.title,
@@ -348,7 +356,10 @@ impl TasksPane {
                 details: t.details,
             });
         }
-        self.list.refresh();
+        self.list.edit(|items| {
+            items.retain(|t| t.origin == TaskOrigin::Ours);
+            items.extend(fresh);
+        });
     }
 
     /// Records a new state; returns the entry when the task just ended.

@@ -681,3 +681,99 @@ fn recovering_the_database_is_destructive_and_typed() {
     let cmds = app.handle_key(code(KeyCode::Enter));
     assert!(cmds.is_empty(), "still waiting for the preview's calls");
 }
+
+#[test]
+fn our_tasks_list_above_the_platforms_whatever_its_clock_says() {
+    let mut app = app_with(cloudtower_like());
+    let vm = app.vms.chosen.clone().unwrap();
+    let id = app.tasks.add(Operation::StartVm { vm }, app.now);
+    // A first listing, then ours is selected, then a second listing replaces the first:
+    // the rows move under the cursor, the selection must not.
+    let early = PlatformTask {
+        id: "early".into(),
+        title: "Edit VM".into(),
+        target: "vm y".into(),
+        user: "bob".into(),
+        state: TaskState::Succeeded,
+        started: Some(app.wall),
+        finished: Some(app.wall),
+        details: vec![],
+    };
+    let (now, wall) = (app.now, app.wall);
+    app.tasks
+        .set_platform_tasks(vec![early.clone(), early.clone()], now, wall);
+    app.tasks.select(id);
+    // The platform's clock runs ahead: its tasks look newer than ours.
+    let ahead = app.wall + std::time::Duration::from_secs(600);
+    let tasks: Vec<PlatformTask> = (0..30)
+        .map(|i| PlatformTask {
+            id: format!("t{i}"),
+            title: "Export VM".into(),
+            target: "vm x".into(),
+            user: "alice".into(),
+            state: TaskState::Succeeded,
+            started: Some(ahead),
+            finished: Some(ahead),
+            details: vec![],
+        })
+        .collect();
+    let seq = app.platform_tasks_seq;
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(tasks),
+    });
+    assert_eq!(app.tasks.list.row(0).unwrap().id, id, "ours first");
+    assert_eq!(
+        app.tasks.list.items.len(),
+        1 + crate::app::panes::PLATFORM_TASKS_SHOWN,
+        "the platform's newest only"
+    );
+    assert_eq!(app.tasks.list.cursor.selected(), 0, "still on ours");
+}
+
+#[test]
+fn the_selection_stays_on_our_task_while_the_platform_list_refreshes() {
+    let mut app = app_with(cloudtower_like());
+    let listing = |n: usize, wall: Timestamp| -> Vec<PlatformTask> {
+        (0..n)
+            .map(|i| PlatformTask {
+                id: format!("p{i}"),
+                title: "Edit VM".into(),
+                target: "vm y".into(),
+                user: "bob".into(),
+                state: TaskState::Succeeded,
+                started: Some(wall),
+                finished: Some(wall),
+                details: vec![],
+            })
+            .collect()
+    };
+    let (now, wall) = (app.now, app.wall);
+    app.tasks.set_platform_tasks(listing(20, wall), now, wall);
+    // Run an operation as the keys would: the new task is selected.
+    let vm = app.vms.chosen.clone().unwrap();
+    let cmds = app.execute(vec![Operation::StartVm { vm }]);
+    let Some(Command::Execute { steps }) = cmds.first() else {
+        panic!("executes")
+    };
+    let id = steps[0].0;
+    app.on_event(Event::Task {
+        id,
+        state: TaskState::Running { progress: None },
+    });
+    app.on_event(Event::TaskLinked {
+        id,
+        platform_id: "ours-on-platform".into(),
+    });
+    let mut again = listing(20, wall);
+    again.insert(
+        0,
+        PlatformTask {
+            id: "ours-on-platform".into(),
+            ..again[0].clone()
+        },
+    );
+    app.tasks.set_platform_tasks(again, now, wall);
+    assert_eq!(app.tasks.selected().map(|t| t.id), Some(id));
+    assert_eq!(app.tasks.list.cursor.selected(), 0);
+}
