@@ -4,6 +4,7 @@
 mod error;
 pub mod http;
 pub mod tophc;
+pub mod zstack;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -155,8 +156,9 @@ pub fn unsupported(platform: Platform, what: &str) -> BackendError {
 pub async fn connect(profile: &Profile, password: SecretString) -> Result<Arc<dyn Backend>> {
     match profile.platform {
         Platform::TopHc => Ok(Arc::new(tophc::TopHc::connect(profile, password).await?)),
+        Platform::ZStack => Ok(Arc::new(zstack::ZStack::connect(profile, password).await?)),
         other => Err(BackendError::Refused(format!(
-            "{other} support is not built yet; use a tophc profile"
+            "{other} support is not built yet; use a tophc or zstack profile"
         ))),
     }
 }
