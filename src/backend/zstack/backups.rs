@@ -294,12 +294,13 @@ impl Lister<'_> {
         for chunk in vms.chunks(100) {
             let q = Query::new("vm-instances")
                 .any_of("uuid", chunk)
-                .fields(&["uuid", "name", "clusterUuid"])
+                .fields(&["uuid", "name", "clusterUuid", "zoneUuid"])
                 .page(0, chunk.len() as u32);
             match self.api.read::<Reply<VmInstance>>(&q.call()).await {
                 Ok(reply) => {
                     for v in reply.into_items() {
                         self.known.learn(&v.uuid, &v.name);
+                        self.known.learn_zone(&v.uuid, &v.zone_uuid);
                         vm_cluster.insert(v.uuid.0.clone(), v.cluster_uuid.0.clone());
                     }
                 }

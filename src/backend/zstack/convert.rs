@@ -121,6 +121,7 @@ pub fn primary_ip(v: &VmInstance, nics: &[&super::wire::VmNic]) -> String {
 pub fn vm(v: &VmInstance, nics: &[&super::wire::VmNic], fallback_cluster: &Named, ctx: &Ctx) -> Vm {
     ctx.known.learn(&v.uuid, &v.name);
     ctx.known.learn_root(&v.uuid, &v.root_volume_uuid);
+    ctx.known.learn_zone(&v.uuid, &v.zone_uuid);
     let (power, action) = power(&v.state);
     let cluster = ctx
         .named(&v.cluster_uuid)

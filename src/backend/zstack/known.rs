@@ -1,7 +1,7 @@
 //! What the backend has learned from earlier reads and needs later without asking again:
 //! names for uuids (inventories mention clusters, hosts and storages by uuid only), each
 //! VM's root volume (VM snapshots and VM backups are addressed by it, and `plan` cannot
-//! read), and the backup storages (a recover needs one to receive the backup).
+//! read) and zone, and the backup storages (a recover needs one to receive the backup).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -16,12 +16,16 @@ pub struct Storage {
     pub id: String,
     pub name: String,
     pub image_store: bool,
+    pub enabled: bool,
+    /// Zones it is attached to (a remote disaster-recovery store is attached to none).
+    pub zones: Vec<String>,
 }
 
 #[derive(Default)]
 pub struct Known {
     names: RwLock<HashMap<String, String>>,
     roots: RwLock<HashMap<String, String>>,
+    zones: RwLock<HashMap<String, String>>,
     storages: RwLock<Vec<Storage>>,
 }
 
@@ -93,6 +97,25 @@ impl Known {
 
     pub fn root_volume(&self, vm: &str) -> Option<String> {
         self.roots
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(vm)
+            .cloned()
+    }
+
+    pub fn learn_zone(&self, vm: &str, zone: &str) {
+        if vm.is_empty() || zone.is_empty() {
+            return;
+        }
+        let mut m = self.zones.write().unwrap_or_else(|e| e.into_inner());
+        if m.len() > 200_000 {
+            m.clear();
+        }
+        m.insert(vm.to_string(), zone.to_string());
+    }
+
+    pub fn zone_of(&self, vm: &str) -> Option<String> {
+        self.zones
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(vm)

@@ -282,6 +282,8 @@ impl ZStack {
                     id: b.uuid.0.clone(),
                     name: b.name.0.clone(),
                     image_store: convert::is_image_store(b),
+                    enabled: b.state == wire::EnableState::Enabled,
+                    zones: b.attached_zone_uuids.iter().map(|z| z.0.clone()).collect(),
                 })
                 .collect(),
         );
@@ -517,13 +519,16 @@ impl Backend for ZStack {
         let reply: wire::Query<wire::LongJob> =
             self.api.read(&reads::long_jobs(LONG_JOBS).call()).await?;
         let jobs = reply.into_items();
-        self.known
-            .resolve(
-                &self.api,
-                "vm-instances",
-                jobs.iter().map(|j| j.target_resource_uuid.as_str()),
-            )
-            .await;
+        // A long job's target is a VM, a volume or an image, by uuid only.
+        for resource in ["vm-instances", "volumes", "images"] {
+            self.known
+                .resolve(
+                    &self.api,
+                    resource,
+                    jobs.iter().map(|j| j.target_resource_uuid.as_str()),
+                )
+                .await;
+        }
         let ctx = self.ctx();
         Ok(jobs.iter().map(|j| convert::long_job(j, &ctx)).collect())
     }

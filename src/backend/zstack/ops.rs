@@ -118,7 +118,7 @@ fn source(backup: &BackupRef, to: &str) -> Result<String> {
 }
 
 /// Where a recovered backup goes: a storage that has its record but not `from`; failing
-/// that, the only other image store there is.
+/// that, the one enabled image store in the VM's zone (a remote store is in none).
 fn receiver(backup: &BackupRef, from: &str, known: &Known) -> Result<String> {
     if let Some(l) = backup
         .locations
@@ -127,14 +127,24 @@ fn receiver(backup: &BackupRef, from: &str, known: &Known) -> Result<String> {
     {
         return Ok(l.id.clone());
     }
+    let zone = known.zone_of(&backup.vm.id);
     let others: Vec<_> = known
         .storages()
         .into_iter()
-        .filter(|s| s.image_store && s.id != from)
+        .filter(|s| s.image_store && s.enabled && s.id != from)
+        .filter(|s| zone.as_ref().is_none_or(|z| s.zones.contains(z)))
         .collect();
     match others.as_slice() {
         [one] => Ok(one.id.clone()),
-        [] => refuse("there is no other image-store backup storage to recover the backup into"),
+        [] => refuse(format!(
+            "no enabled image-store backup storage{} could receive {}",
+            if zone.is_some() {
+                " in the VM's zone"
+            } else {
+                ""
+            },
+            backup.name
+        )),
         many => refuse(format!(
             "{} could go to any of {}: vmdeck cannot tell which; use ZStack's UI for this one",
             backup.name,
@@ -329,24 +339,20 @@ pub fn plan_with(op: &Operation, ctx: &PlanCtx, job: &str) -> Result<HttpCall> {
                 );
             }
             let bid = id(&backup.id, "backup")?;
-            let mut fields = serde_json::Map::new();
-            if let Some(l) = backup.locations.first() {
-                fields.insert(
-                    "backupStorageUuid".into(),
-                    json!(id(&l.id, "backup storage")?),
-                );
-            }
+            // `backupStorageUuid` is optional: the MN picks a local store holding the
+            // backup, which vmdeck cannot tell from a remote one.
+            let fields = Value::Object(serde_json::Map::new());
             match backup.category {
                 BackupCategory::Vm => action(
                     format!("{V1}/vm-backups/{bid}/actions"),
                     "revertVmFromVmBackup",
-                    Value::Object(fields),
+                    fields,
                     job,
                 ),
                 BackupCategory::Volume => action(
                     format!("{V1}/volume-backups/{bid}/actions"),
                     "revertVolumeFromVolumeBackup",
-                    Value::Object(fields),
+                    fields,
                     job,
                 ),
                 BackupCategory::Database => {
@@ -707,6 +713,17 @@ impl Submitter<'_> {
     ) -> std::result::Result<Box<dyn TaskWatch>, SubmitError> {
         match op {
             Operation::RollbackSnapshot { vm, .. } => require_stopped(self.api, vm).await?,
+            Operation::RestoreInPlace { backup, .. }
+                if backup.category != BackupCategory::Database =>
+            {
+                let vm = VmRef {
+                    cluster: backup.cluster.clone(),
+                    id: backup.vm.id.clone(),
+                    name: backup.vm.name.clone(),
+                    tenant: None,
+                };
+                require_stopped(self.api, &vm).await?
+            }
             Operation::CreateSnapshot {
                 vm, volume: None, ..
             }

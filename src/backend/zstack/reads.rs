@@ -181,6 +181,7 @@ pub const BACKUP_STORAGE_FIELDS: &[&str] = &[
     "status",
     "totalCapacity",
     "availableCapacity",
+    "attachedZoneUuids",
 ];
 pub const NAME_FIELDS: &[&str] = &["uuid", "name"];
 
@@ -228,6 +229,7 @@ pub fn vm_state(uuid: &str) -> Query {
         "state",
         "rootVolumeUuid",
         "clusterUuid",
+        "zoneUuid",
     ])
 }
 

@@ -550,6 +550,31 @@ fn volumes_are_headed_root_first_with_all_their_trees_and_the_groups_last() {
 }
 
 #[test]
+fn a_volume_on_none_of_its_trees_is_now_at_the_top() {
+    // After a revert from a backup no tree is current: the disk is on no snapshot.
+    let tz = TimeZone::UTC;
+    let known = Known::default();
+    let ctx = ctx_with(&tz, &known);
+    let vols = vec![volume("r", "Root", 0)];
+    let snaps = vec![snap("a", "r", "t", None, true, "Jan 1, 2024 1:00:00 AM")];
+    let view = tree::vm_view(
+        &vols,
+        &[wire_tree("t", "r", false)],
+        &snaps,
+        Some(&[]),
+        &ctx,
+    );
+    let marker = view.now_markers().next().unwrap();
+    assert_eq!(view.nodes[marker].parent, Some(view.roots[0]));
+    assert_eq!(view.current_snapshot(), None);
+    // No groups: no empty heading.
+    assert_eq!(view.roots.len(), 1);
+    // Without tree records the latest mark is all there is.
+    let view = tree::vm_view(&vols, &[], &snaps, None, &ctx);
+    assert_eq!(view.current_snapshot(), view.find("a"));
+}
+
+#[test]
 fn no_latest_mark_is_a_problem_not_a_guess() {
     let tz = TimeZone::UTC;
     let known = Known::default();
@@ -623,6 +648,16 @@ fn vm() -> VmRef {
     }
 }
 
+fn store(id: &str, name: &str, zones: &[&str]) -> Storage {
+    Storage {
+        id: id.into(),
+        name: name.into(),
+        image_store: true,
+        enabled: true,
+        zones: zones.iter().map(|z| z.to_string()).collect(),
+    }
+}
+
 struct Planner {
     known: Known,
     tz: TimeZone,
@@ -633,17 +668,10 @@ impl Planner {
     fn new(groups: bool) -> Self {
         let known = Known::default();
         known.learn_root(&vm().id, "aa6fad9b71af3785a9fdec200bab3ee8");
+        known.learn_zone(&vm().id, "z1");
         known.set_storages(vec![
-            Storage {
-                id: "cdd6242179f037c3a2c4cd1d17678f36".into(),
-                name: "local".into(),
-                image_store: true,
-            },
-            Storage {
-                id: "eebba83336ac34938e5a6e6db30d5eb8".into(),
-                name: "remote".into(),
-                image_store: true,
-            },
+            store("cdd6242179f037c3a2c4cd1d17678f36", "local", &["z1"]),
+            store("eebba83336ac34938e5a6e6db30d5eb8", "remote", &[]),
         ]);
         Self {
             known,
@@ -994,8 +1022,9 @@ fn volume_backup_calls_match_the_manual() {
         }
     }
 
-    // §4.6 RevertVolumeFromVolumeBackup. The manual's example spells the optional key
-    // `backupStrogeUuid`; ENDPOINTS and the SDK field say `backupStorageUuid`.
+    // §4.6 RevertVolumeFromVolumeBackup. The storage is optional (the manual's example
+    // spells it `backupStrogeUuid`, ENDPOINTS `backupStorageUuid`); we leave it to the MN,
+    // which picks a local store holding the backup. The wrapper key is the manual's.
     let call = p.plan(&Operation::RestoreInPlace {
         backup: backup(
             BackupCategory::Volume,
@@ -1010,10 +1039,8 @@ fn volume_backup_calls_match_the_manual() {
         "/zstack/v1/volume-backups/b3f89ba2d4173bc5864d1b0d19e93f22/actions"
     );
     let manual = json(manual!("4.6_revert_volume_from_backup_request.json"));
-    assert_eq!(
-        call.body.unwrap()["revertVolumeFromVolumeBackup"]["backupStorageUuid"],
-        manual["revertVolumeFromVolumeBackup"]["backupStrogeUuid"]
-    );
+    assert!(manual.get("revertVolumeFromVolumeBackup").is_some());
+    assert_eq!(call.body, Some(json!({"revertVolumeFromVolumeBackup": {}})));
 
     // §4.7 Recover: src receives, dst holds.
     let manual = json(manual!("4.7_recover_backup_request.json"));
@@ -1093,7 +1120,7 @@ fn vm_backup_calls_match_the_manual() {
         "/zstack/v1/vm-backups/92046c016d7c3af7bdd4a5077fb91450?deleteMode=Permissive"
     );
 
-    // §4.11 RevertVmFromVmBackup.
+    // §4.11 RevertVmFromVmBackup (the storage left to the MN, as above).
     let call = p.plan(&Operation::RestoreInPlace {
         backup: backup(
             BackupCategory::Vm,
@@ -1106,11 +1133,9 @@ fn vm_backup_calls_match_the_manual() {
         call.path,
         "/zstack/v1/vm-backups/39f4e3c4b7553dbc98b8c0ce0e8f82a1/actions"
     );
-    has_manuals_fields(
-        &call.body.unwrap(),
-        &json(manual!("4.11_revert_vm_from_backup_request.json")),
-        "revertVmFromVmBackup",
-    );
+    let manual = json(manual!("4.11_revert_vm_from_backup_request.json"));
+    assert!(manual.get("revertVmFromVmBackup").is_some());
+    assert_eq!(call.body, Some(json!({"revertVmFromVmBackup": {}})));
 
     // §4.12 Recover (from the remote store into the local one).
     let call = p.plan(&Operation::RecoverBackup {
@@ -1309,22 +1334,28 @@ fn backup_refusals_say_why() {
         call.body.unwrap()["recoverBackupFromImageStoreBackupStorage"]["srcBackupStorageUuid"],
         "cdd6242179f037c3a2c4cd1d17678f36"
     );
+    // Another store in the zone, but disabled, and one in another zone: still only one
+    // candidate.
+    let mut off = store("d1", "maintenance", &["z1"]);
+    off.enabled = false;
     p.known.set_storages(vec![
-        Storage {
-            id: "a".into(),
-            name: "a".into(),
-            image_store: true,
-        },
-        Storage {
-            id: "b".into(),
-            name: "b".into(),
-            image_store: true,
-        },
-        Storage {
-            id: "eebba83336ac34938e5a6e6db30d5eb8".into(),
-            name: "remote".into(),
-            image_store: true,
-        },
+        store("cdd6242179f037c3a2c4cd1d17678f36", "local", &["z1"]),
+        off,
+        store("z2-store", "elsewhere", &["z2"]),
+        store("eebba83336ac34938e5a6e6db30d5eb8", "remote", &[]),
+    ]);
+    let call = p.plan(&Operation::RecoverBackup {
+        backup: only_remote.clone(),
+        from: Named::new("eebba83336ac34938e5a6e6db30d5eb8", "remote"),
+    });
+    assert_eq!(
+        call.body.unwrap()["recoverBackupFromImageStoreBackupStorage"]["srcBackupStorageUuid"],
+        "cdd6242179f037c3a2c4cd1d17678f36"
+    );
+    p.known.set_storages(vec![
+        store("a", "a", &["z1"]),
+        store("b", "b", &["z1"]),
+        store("eebba83336ac34938e5a6e6db30d5eb8", "remote", &[]),
     ]);
     assert!(
         p.refused(&Operation::RecoverBackup {

@@ -58,7 +58,7 @@ pub fn volume_tree(
         Some(None)
     } else {
         match now_of(trees, &list) {
-            Ok(at) => Some(Some(at)),
+            Ok(at) => Some(at),
             Err(why) => {
                 problems.push(why);
                 None
@@ -70,36 +70,38 @@ pub fn volume_tree(
     tree
 }
 
-/// Where the volume is now: the `latest` snapshot of its `current` tree.
-fn now_of(trees: &[&WireTree], list: &[&VolumeSnapshot]) -> Result<String, String> {
+/// Where the volume is now: the `latest` snapshot of its `current` tree. When no tree is
+/// current (after a revert from a backup the disk is new) the volume is on none of its
+/// snapshots: `None`, the top level. Without tree records, the newest `latest` snapshot.
+fn now_of(trees: &[&WireTree], list: &[&VolumeSnapshot]) -> Result<Option<String>, String> {
     let current: Vec<&str> = trees
         .iter()
         .filter(|t| t.current.is_true())
         .filter_map(|t| t.uuid.non_empty())
         .collect();
-    let latest = |tree: Option<&str>| -> Vec<&VolumeSnapshot> {
-        list.iter()
-            .filter(|s| s.latest.is_true())
-            .filter(|s| tree.is_none_or(|t| s.tree_uuid.as_str() == t))
-            .copied()
-            .collect()
-    };
-    let candidates = match current.as_slice() {
-        [one] => latest(Some(one)),
-        // No tree record says which is current (or several do): any tree's latest node.
-        _ => latest(None),
-    };
-    // The newest of them when the server marks several (any fixed zone orders them).
+    if !trees.is_empty() && current.is_empty() {
+        return Ok(None);
+    }
+    let candidates: Vec<&VolumeSnapshot> = list
+        .iter()
+        .filter(|s| s.latest.is_true())
+        .filter(|s| current.is_empty() || current.contains(&s.tree_uuid.as_str()))
+        .copied()
+        .collect();
+    // The newest of them when several are marked (any fixed zone orders them).
     match candidates
         .iter()
         .max_by_key(|s| s.create_date.in_zone(&jiff::tz::TimeZone::UTC))
     {
-        Some(s) => Ok(s.uuid.0.clone()),
+        Some(s) => Ok(Some(s.uuid.0.clone())),
         None if current.len() > 1 => Err(format!(
             "{} trees are marked current and none has a latest snapshot; where the volume is now is unknown",
             current.len()
         )),
-        None => Err("no snapshot is marked latest; where the volume is now is unknown".into()),
+        None => Err(
+            "no snapshot of the current tree is marked latest; where the volume is now is unknown"
+                .into(),
+        ),
     }
 }
 
@@ -160,7 +162,7 @@ pub fn vm_view(
             .collect();
         parts.push((convert::volume_label(v), volume_tree(v, &t, &s, ctx)));
     }
-    if let Some(groups) = groups {
+    if let Some(groups) = groups.filter(|g| !g.is_empty()) {
         parts.push((GROUPS_HEADING.to_string(), groups_tree(groups, ctx)));
     }
     SnapshotTree::grouped(parts)
