@@ -98,17 +98,28 @@ fn mode_param(c: &Call) -> Result<&'static str, Fail> {
     }
 }
 
-/// Starts a backup of volume `v` on `bs`: the row, `Creating`.
-fn start_backup(
-    w: &mut World,
-    v: usize,
+/// A backup about to be taken.
+struct NewBackup<'a> {
+    volume: usize,
     bs: usize,
     uuid: Uid,
-    name: &str,
+    name: &'a str,
     description: Option<String>,
     mode: &'static str,
     group: Option<Uid>,
-) -> usize {
+}
+
+/// Starts a backup: the row, `Creating`.
+fn start_backup(w: &mut World, n: NewBackup) -> usize {
+    let NewBackup {
+        volume: v,
+        bs,
+        uuid,
+        name,
+        description,
+        mode,
+        group,
+    } = n;
     let vol = &w.volumes[v];
     let vol_uuid = vol.uuid;
     let has_previous = w.volume_backups.iter().any(|b| {
@@ -206,7 +217,18 @@ pub fn create_volume_backup(w: &mut World, c: &Call) -> Outcome {
     bs_state_ok(w, bs, &c.class)?;
     vm_for_backup(w, v, w.volumes[v].root)?;
     let uuid = resource_uuid(w, c)?;
-    let b = start_backup(w, v, bs, uuid, &name, description, mode, None);
+    let b = start_backup(
+        w,
+        NewBackup {
+            volume: v,
+            bs,
+            uuid,
+            name: &name,
+            description,
+            mode,
+            group: None,
+        },
+    );
     let secs = BACKUP_SECS + PER_GIB_SECS * gib(w.volume_backups[b].size);
     Ok(Done::later(secs, move |w: &mut World| {
         finish_backup(w, b);
@@ -246,7 +268,18 @@ pub fn create_vm_backup(w: &mut World, c: &Call) -> Outcome {
     let mut bytes = 0;
     for v in w.vms[vm].volumes.clone() {
         let u = w.new_uid();
-        let b = start_backup(w, v, bs, u, &name, description.clone(), mode, Some(group));
+        let b = start_backup(
+            w,
+            NewBackup {
+                volume: v,
+                bs,
+                uuid: u,
+                name: &name,
+                description: description.clone(),
+                mode,
+                group: Some(group),
+            },
+        );
         bytes += w.volume_backups[b].size;
         rows.push(b);
     }

@@ -51,14 +51,14 @@ impl Jobs {
         self.jobs.len()
     }
 
-    /// Records a job that finishes `secs` simulated seconds after `now` (elapsed).
+    /// Records a job that finishes `secs` simulated seconds after `now` (simulated seconds
+    /// since start, and unix time).
     pub fn schedule(
         &mut self,
         id: String,
         api: &str,
         public: bool,
-        now: f64,
-        now_unix: i64,
+        (now, now_unix): (f64, i64),
         secs: f64,
         finish: Finish,
     ) {
@@ -132,7 +132,7 @@ impl World {
 
     /// Schedules work `secs` from now (see [`Jobs::schedule`]).
     pub fn schedule(&mut self, id: String, api: &str, public: bool, secs: f64, finish: Finish) {
-        let (now, unix) = (self.elapsed, self.now);
-        self.jobs.schedule(id, api, public, now, unix, secs, finish);
+        let at = (self.elapsed, self.now);
+        self.jobs.schedule(id, api, public, at, secs, finish);
     }
 }

@@ -1,4 +1,79 @@
-//! ZStack `/zstack/v1` dialect (module docs are completed below the code overview).
+//! ZStack `/zstack/v1` dialect: a stateful, seeded imitation of a ZStack management node
+//! (MN), following `specs/zstack/ENDPOINTS.md`, the SDK route table (`sdk_routes.tsv`, copied
+//! here) and the disaster-recovery manual (`seeds/004_*`).
+//!
+//! * `routes`: RestServer's routing over all 1905 SDK actions; `wire`: Gson JSON, ErrorCodes,
+//!   plain-text refusals, parameter coercion; `time`: the MN's dates.
+//! * `world` / `seed`: the state and its rules (snapshot life cycle); its deterministic
+//!   generation. `jobs`: the api-job store and simulated time. `query` / `tables`: the query
+//!   API over every resource. `inventory`: the JSON of each resource.
+//! * `auth`, `infra`, `vms`, `snapshots`, `backups`, `database`, `longjobs`: one file per
+//!   API family; `handlers` says which file answers which action.
+//!
+//! Every request locks the world (a std `Mutex`, never held across an await), first runs
+//! the api-jobs that are due by the simulated clock, then answers.
+//!
+//! # Contract where the spec is silent (or where the source says more)
+//!
+//! * **Transport.** No `Content-Type` on any answer. An empty answer object is an empty
+//!   body, as RestServer sends it: a running job polls `202` with an empty body, a
+//!   result-less API (delete, revert, logout…) ends `200` with an empty body (the manual
+//!   writes `{}`). Nulls are left out; `= < > & '` come as `\u003d`…; numbers are integers.
+//! * **Dates** are `MMM d, yyyy h:mm:ss a` (Java 8, `Locale.US`) in the MN's zone,
+//!   [`MN_TIME_ZONE`] = Asia/Shanghai, fixed UTC+8, no zone in the text.
+//!   `GET /v1/management-nodes/platform-timezone` answers `{"timezone":"Asia/Shanghai",
+//!   "offset":"+08:00"}`; `getCurrentTime` the simulated clock. Query conditions on `*Date`
+//!   fields accept that form, `yyyy-MM-dd[ HH:mm:ss]` (MN time) or epoch milliseconds.
+//! * **Routing.** Unknown path: 404 `no api mapping to /v1/…`; a path of another method: 405
+//!   `The method[M] is not allowed for the path[/v1/…]` (RestServer with `checkHttpMethod`);
+//!   PUT on a shared actions URL without a known key: 400 `the body doesn't contain action
+//!   mapping to the URL[/v1/…]` (without any body: 500 with an empty body, RestServer's
+//!   NullPointerException). Bodies that are not a JSON object, and fields Gson cannot
+//!   convert (a list for a string…): 500 with Gson's exception text. A unique API (login)
+//!   whose wrapper key is missing runs without parameters, so the API refuses it as SYS.1007
+//!   "field[..] of message[..] is mandatory, can not be null". SDK actions the simulator does
+//!   not implement are routed and answer SYS.1014 (sync: 503; async: the job fails).
+//! * **Auth.** Account `admin`, password = sha512 hex (lower case) of
+//!   `SimConfig.password`; wrong: 503 ID.1000 "wrong account name or password". Sessions last
+//!   7200 simulated seconds from login (RenewSession sets `now + duration`), at most 500
+//!   (the oldest goes), and all die with `Faults::expire_sessions()`. Polling api-jobs,
+//!   login, LogOut, ValidateSession and GetVersion need no session.
+//! * **api-jobs.** `location` is `http://172.20.0.10:8080/zstack/v1/api-jobs/<id>` (the
+//!   MN's internal address, unreachable from the client) and `apiTimeout` is given (ms,
+//!   `X-API-Timeout` seconds × 1000, default 1 800 000; not enforced). `X-Job-UUID` must be
+//!   32 characters (else 400) and names the job; reusing one whose record still exists is
+//!   400 `Duplicate job uuid[<id>]` and runs nothing. A finished job's record expires
+//!   [`COMPLETED_JOB_EXPIRE_SECS`] (10 800 s, `rest.completedApi.expiredPeriod`) after the
+//!   job was created; then polling is 404 `the job has been expired`, and the uuid may be
+//!   used again. Refusals by the API's interceptor end the job after 0.2 s. `X-Web-Hook`
+//!   is not called.
+//! * **Queries** (see `query`): MySQL semantics with case-insensitive text, `NULL` never
+//!   compares, any-value semantics on lists and expanded fields, only the first `fields`,
+//!   `sort`, `limit`… value counts, an unknown condition field, sort field or `fields` name
+//!   is 503 SYS.1007. `__systemTag__=remote` finds the remote backup storage; there are no
+//!   other tags. Queryable: zones, clusters, hosts, primary-storage, backup-storage (+
+//!   image-store), l3-networks, images, vm-instances (+ nics), volumes, volume-snapshots,
+//!   volume-snapshots/trees, volume-snapshots/group, volume-backups, database-backups,
+//!   longjobs, management-nodes.
+//! * **Timings** (simulated seconds): VM start 6, stop 5 (cold 1), reboot 8, pause/resume 1;
+//!   snapshot 2; revert 4; snapshot delete 2 + 0.5 per snapshot in the subtree; group 3 + 1
+//!   per volume (+5 with memory), group revert 5; volume/VM backup 15 + 0.1 per GiB; restore
+//!   from a backup 30 + 0.1 per GiB; sync/recover 10 + 0.05 per GiB; templates 10 + 0.05 per
+//!   GiB; backup delete 3; database backup 12, export 5, sync 8, recover 30, delete 2; other
+//!   small updates 0.5. Rows being made are listed at once (`Creating`, copies
+//!   `Downloading`); the VM is `Starting`, `Stopping`, … or `VolumeRecovering` meanwhile.
+//! * **World** (defaults: [`DEFAULT_VMS`] VMs, [`DEFAULT_BACKUPS`] VM backups plus a third as
+//!   many single-volume backups, up to [`DEFAULT_SNAPSHOTS`] snapshots per root volume): two
+//!   zones, three clusters (Ceph, LocalStorage, SharedBlock primary storage; one host in
+//!   Maintenance), backup storages `imagestore-主仓库` and `imagestore-dr` (local),
+//!   `远程灾备仓库` (remote, tag `remote`), `sftp-legacy` (no volume backups) and
+//!   `imagestore-维护中` (Disabled); VMs Running, Stopped or Paused with root and data
+//!   volumes; snapshot trees with branches and older trees; snapshot groups; VM backups,
+//!   some synced to the remote store, some only there, a few Disabled, three of a deleted
+//!   VM; 14 daily database backups (7 synced, 2 exported); 3 finished long jobs.
+//!
+//! Details per API family are in the docs of `vms`, `snapshots`, `backups`, `database` and
+//! `longjobs`.
 
 mod auth;
 mod backups;
@@ -222,6 +297,62 @@ fn handle(
     }
 }
 
+/// `Authorization: OAuth <session>`, checked as RestServer does before anything else the
+/// API needs: the session text, or `None` for APIs without a session.
+fn session_header(api: &routes::ApiDef, headers: &HeaderMap) -> Result<Option<String>, Fail> {
+    if !api.session {
+        return Ok(None);
+    }
+    let auth = header(headers, "Authorization")
+        .ok_or_else(|| Fail::Rest(400, "missing header 'Authorization'".into()))?
+        .trim();
+    if !auth.starts_with("OAuth") {
+        return Err(Fail::Rest(400, "Authorization type must be 'OAuth'".into()));
+    }
+    Ok(Some(auth.replacen("OAuth", "", 1).trim().to_string()))
+}
+
+/// The API's parameters: the query string for GET/DELETE, else the body's wrapper object.
+fn api_params(
+    method: &Method,
+    api: &routes::ApiDef,
+    body: Option<&Map<String, Value>>,
+    vars: Vec<(String, String)>,
+    pairs: Vec<(String, String)>,
+) -> Result<Params, Fail> {
+    if *method == Method::GET || *method == Method::DELETE {
+        return Ok(Params::from_query(pairs, vars));
+    }
+    match body.and_then(|b| b.get(&api.param)) {
+        None | Some(Value::Null) => Ok(Params::from_json(Map::new(), vars)),
+        Some(Value::Object(m)) => Ok(Params::from_json(m.clone(), vars)),
+        Some(other) => {
+            let kind = if other.is_array() {
+                "BEGIN_ARRAY"
+            } else {
+                "a value"
+            };
+            Err(Fail::Rest(
+                500,
+                format!(
+                    "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was {kind} at path $"
+                ),
+            ))
+        }
+    }
+}
+
+fn job_uuid_header(headers: &HeaderMap) -> Result<Option<String>, Fail> {
+    match header(headers, "X-Job-UUID") {
+        Some(j) if j.len() != 32 => Err(Fail::Rest(
+            400,
+            "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped".into(),
+        )),
+        Some(j) => Ok(Some(j.to_string())),
+        None => Ok(None),
+    }
+}
+
 fn try_handle(
     s: &Shared,
     method: &Method,
@@ -250,99 +381,54 @@ fn try_handle(
 
     let body = parse_body(body)?;
     let api = routes::resolve(method, &rel, body.as_ref(), &full)?;
-
-    let session = if api.session {
-        let auth = header(headers, "Authorization")
-            .ok_or_else(|| Fail::Rest(400, "missing header 'Authorization'".into()))?
-            .trim();
-        if !auth.starts_with("OAuth") {
-            return Err(Fail::Rest(400, "Authorization type must be 'OAuth'".into()));
-        }
-        Some(auth.replacen("OAuth", "", 1).trim().to_string())
-    } else {
-        None
-    };
+    let session = session_header(api, headers)?;
     let vars = routes::extract_vars(&api.path, &rel);
     let pairs = query_pairs(raw_query);
-
     if api.is_query {
         return Ok(run_query(s, api, session.as_deref(), &vars, &pairs));
     }
-
-    let params = if *method == Method::GET || *method == Method::DELETE {
-        Params::from_query(pairs.clone(), vars)
-    } else {
-        let inner = body.as_ref().and_then(|b| b.get(&api.param));
-        match inner {
-            None | Some(Value::Null) => Params::from_json(Map::new(), vars),
-            Some(Value::Object(m)) => Params::from_json(m.clone(), vars),
-            Some(other) => {
-                let kind = if other.is_array() {
-                    "BEGIN_ARRAY"
-                } else {
-                    "a value"
-                };
-                return Err(Fail::Rest(
-                    500,
-                    format!(
-                        "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was {kind} at path $"
-                    ),
-                ));
-            }
-        }
-    };
-
-    let job_uuid = match header(headers, "X-Job-UUID") {
-        Some(j) if j.len() != 32 => {
-            return Err(Fail::Rest(
-                400,
-                "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped".into(),
-            ));
-        }
-        Some(j) => Some(j.to_string()),
-        None => None,
-    };
+    let params = api_params(method, api, body.as_ref(), vars, pairs)?;
+    let job_uuid = job_uuid_header(headers)?;
     let api_timeout_ms = header(headers, "X-API-Timeout")
         .and_then(|t| t.trim().parse::<i64>().ok())
         .map(|secs| secs.saturating_mul(1000))
         .unwrap_or(1_800_000);
 
-    let (handler, package) = match handlers::find(&api.action) {
-        Some(h) => (Some(h.0), h.1),
-        None => (None, "org.zstack.header"),
-    };
-    let session_uid = session.as_deref().and_then(Uid::parse);
+    let found = handlers::find(&api.action);
+    let package = found.map(|f| f.1).unwrap_or("org.zstack.header");
     let epoch = s.faults.session_epoch();
     let call = Call {
         api,
         class: format!("{package}.{}", api.msg_name()),
         p: params,
-        session: session_uid,
+        session: session.as_deref().and_then(Uid::parse),
         epoch,
         password_sha512: &s.password_sha512,
     };
 
     let mut w = s.world();
     let session_ok = !api.session || auth::valid(&w, session.as_deref(), epoch);
+    let run = |w: &mut World| -> Outcome {
+        if !session_ok {
+            return Err(Fail::Api(ErrorCode::session_expired()));
+        }
+        match found {
+            Some((handler, _)) => handler(w, &call),
+            None => Err(Fail::Api(not_implemented(&call))),
+        }
+    };
+
     if !api.poll {
-        let outcome = if !session_ok {
-            Err(Fail::Api(ErrorCode::session_expired()))
-        } else {
-            match handler {
-                Some(h) => h(&mut w, &call),
-                None => Err(Fail::Api(not_implemented(&call))),
-            }
-        };
-        return match outcome {
-            Ok(Done::Now(v)) => Ok(wire::json_response(200, &v)),
-            Ok(Done::Later { finish, .. }) => match finish(&mut w) {
+        return match run(&mut w)? {
+            Done::Now(v) => Ok(wire::json_response(200, &v)),
+            Done::Later { finish, .. } => match finish(&mut w) {
                 Ok(v) => Ok(wire::json_response(200, &v)),
                 Err(e) => Ok(wire::error_response(&e)),
             },
-            Err(f) => Err(f),
         };
     }
 
+    // async: a job record first (a reused X-Job-UUID is refused before anything runs)
     let id = match job_uuid {
         Some(j) if w.jobs.exists(&j) => {
             return Err(Fail::Rest(400, format!("Duplicate job uuid[{j}]")));
@@ -350,38 +436,13 @@ fn try_handle(
         Some(j) => j,
         None => w.new_uid().to_string(),
     };
-    let outcome = if !session_ok {
-        Err(Fail::Api(ErrorCode::session_expired()))
-    } else {
-        match handler {
-            Some(h) => h(&mut w, &call),
-            None => Err(Fail::Api(not_implemented(&call))),
-        }
-    };
-    match outcome {
+    let (secs, finish): (f64, jobs::Finish) = match run(&mut w) {
         Err(Fail::Rest(status, text)) => return Err(Fail::Rest(status, text)),
-        Err(Fail::Api(e)) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            jobs::MIN_JOB_SECS,
-            Box::new(move |_| Err(e)),
-        ),
-        Ok(Done::Now(v)) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            jobs::MIN_JOB_SECS,
-            Box::new(move |_| Ok(v)),
-        ),
-        Ok(Done::Later { secs, finish }) => w.schedule(
-            id.clone(),
-            &api.action,
-            true,
-            secs.max(jobs::MIN_JOB_SECS),
-            finish,
-        ),
-    }
+        Err(Fail::Api(e)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Err(e))),
+        Ok(Done::Now(v)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Ok(v))),
+        Ok(Done::Later { secs, finish }) => (secs.max(jobs::MIN_JOB_SECS), finish),
+    };
+    w.schedule(id.clone(), &api.action, true, secs, finish);
     drop(w);
     Ok(wire::json_response(
         202,

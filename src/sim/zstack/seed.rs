@@ -102,6 +102,67 @@ const IMAGES: &[(&str, &str, &str, u64)] = &[
     ("Rocky-Linux-9.3", "Linux", "Rocky Linux 9", 40),
 ];
 
+#[derive(Clone, Copy)]
+struct StoreSpec {
+    name: &'static str,
+    host: &'static str,
+    url: &'static str,
+    zones: &'static [usize],
+    /// A disaster-recovery store elsewhere (system tag `remote`).
+    remote: bool,
+    bs_type: &'static str,
+    state: &'static str,
+}
+
+/// Backup storages; the tests and the module docs name them.
+const STORES: &[StoreSpec] = &[
+    StoreSpec {
+        name: "imagestore-主仓库",
+        host: "10.0.0.21",
+        url: "/zstack_bs",
+        zones: &[0],
+        remote: false,
+        bs_type: "ImageStoreBackupStorage",
+        state: "Enabled",
+    },
+    StoreSpec {
+        name: "imagestore-dr",
+        host: "10.0.9.21",
+        url: "/zstack_bs",
+        zones: &[1],
+        remote: false,
+        bs_type: "ImageStoreBackupStorage",
+        state: "Enabled",
+    },
+    StoreSpec {
+        name: "远程灾备仓库",
+        host: "10.200.0.5",
+        url: "/zstack_dr",
+        zones: &[],
+        remote: true,
+        bs_type: "ImageStoreBackupStorage",
+        state: "Enabled",
+    },
+    StoreSpec {
+        name: "sftp-legacy",
+        host: "10.0.0.22",
+        url: "/sftp_bs",
+        zones: &[0],
+        remote: false,
+        bs_type: "SftpBackupStorage",
+        state: "Enabled",
+    },
+    StoreSpec {
+        name: "imagestore-维护中",
+        host: "10.0.0.23",
+        url: "/zstack_bs2",
+        zones: &[0],
+        remote: false,
+        bs_type: "ImageStoreBackupStorage",
+        state: "Disabled",
+    },
+];
+
 const SNAPSHOT_NAMES: &[&str] = &[
     "自动快照",
     "before-upgrade",
@@ -214,55 +275,17 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
         }
     }
 
-    // (name, hostname, url, zones, remote, type, state)
-    let stores: [(&str, &str, &str, Vec<usize>, bool, &str, &str); 5] = [
-        (
-            "imagestore-主仓库",
-            "10.0.0.21",
-            "/zstack_bs",
-            vec![0],
-            false,
-            "ImageStoreBackupStorage",
-            "Enabled",
-        ),
-        (
-            "imagestore-dr",
-            "10.0.9.21",
-            "/zstack_bs",
-            vec![1],
-            false,
-            "ImageStoreBackupStorage",
-            "Enabled",
-        ),
-        (
-            "远程灾备仓库",
-            "10.200.0.5",
-            "/zstack_dr",
-            vec![],
-            true,
-            "ImageStoreBackupStorage",
-            "Enabled",
-        ),
-        (
-            "sftp-legacy",
-            "10.0.0.22",
-            "/sftp_bs",
-            vec![0],
-            false,
-            "SftpBackupStorage",
-            "Enabled",
-        ),
-        (
-            "imagestore-维护中",
-            "10.0.0.23",
-            "/zstack_bs2",
-            vec![0],
-            false,
-            "ImageStoreBackupStorage",
-            "Disabled",
-        ),
-    ];
-    for (i, (name, host, url, zones, remote, bs_type, state)) in stores.into_iter().enumerate() {
+    for (i, st) in STORES.iter().enumerate() {
+        let StoreSpec {
+            name,
+            host,
+            url,
+            zones,
+            remote,
+            bs_type,
+            state,
+        } = *st;
+        let zones = zones.to_vec();
         let u = uid(&mut w, &mut rng);
         w.backup_storages.push(BackupStorage {
             uuid: u,

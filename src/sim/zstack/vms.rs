@@ -58,12 +58,9 @@ fn transition(
         let m = &mut w.vms[vm];
         m.state = to;
         m.stamp.last_op = w.now;
-        match to {
-            "Stopped" => {
-                m.last_host = m.host.or(m.last_host);
-                m.host = None;
-            }
-            _ => {}
+        if to == "Stopped" {
+            m.last_host = m.host.or(m.last_host);
+            m.host = None;
         }
         Ok(result(w, vm))
     }))
