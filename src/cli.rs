@@ -3,16 +3,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
-use crate::app::{App, Keymap, Session};
-use crate::backend::{self, Backend};
+use crate::app::sites::SiteSummary;
+use crate::app::{App, Keymap};
+use crate::backend;
 use crate::config::{self, Config, Profile};
 use crate::model::Platform;
 use crate::sim::{self, SimConfig, SimServer};
+use crate::sites::{self, SiteId, SiteSpec, Sites};
 use crate::theme::Theme;
 
 #[derive(Debug, Parser)]
@@ -161,13 +162,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         )
         .await
         .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))?;
-        let mut profile = Profile::new(Platform::TopHc, server.base_url(), sim::DEFAULT_USER);
-        profile.tenant = Some("system".into());
         let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
         // The demo needs no config, but honours the theme and keys of one if it exists.
         let config = config_if_present(&cli)?;
         let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
-        let result = dashboard("demo-tophc", &profile, password, look).await;
+        let result = dashboard(demo_sites(&server.base_url()), 0, password, look).await;
         server.stop().await;
         return result;
     }
@@ -176,7 +175,73 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     profile.validate(&name).map_err(Failure::user)?;
     let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
     let password = profile.resolve_password(&name).map_err(Failure::user)?;
-    dashboard(&name, &profile, password, look).await
+    let (specs, first) = site_specs(&cli, name, profile, config.as_ref());
+    dashboard(specs, first, password, look).await
+}
+
+/// The demo's sites, all against the one simulator: every profile's url is its base URL
+/// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
+fn demo_sites(base_url: &str) -> Vec<SiteSpec> {
+    let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
+    let site = |name: &str, platform| {
+        let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
+        if platform == Platform::TopHc {
+            profile.tenant = Some("system".into());
+        }
+        SiteSpec {
+            name: name.into(),
+            profile,
+            password: Some(password.clone()),
+        }
+    };
+    vec![
+        site("demo-tophc", Platform::TopHc),
+        site("demo-cloudtower", Platform::CloudTower),
+        site("demo-zstack", Platform::ZStack),
+    ]
+}
+
+/// Every profile of the config is a site (an ad-hoc connection is the only one); the
+/// chosen one, with the command line's overrides, is where the dashboard starts.
+/// `--read-only` protects every site, not only the first.
+fn site_specs(
+    cli: &Cli,
+    name: String,
+    profile: Profile,
+    config: Option<&Config>,
+) -> (Vec<SiteSpec>, SiteId) {
+    let chosen = SiteSpec {
+        name: name.clone(),
+        profile,
+        password: None,
+    };
+    let Some(config) = config.filter(|_| !is_adhoc(&cli.adhoc)) else {
+        return (vec![chosen], 0);
+    };
+    let mut specs = Vec::new();
+    let mut first = 0;
+    for (n, p) in &config.profiles {
+        if *n == name {
+            first = specs.len();
+            specs.push(chosen.clone());
+            continue;
+        }
+        let mut profile = p.clone();
+        profile.read_only |= cli.adhoc.read_only;
+        specs.push(SiteSpec {
+            name: n.clone(),
+            profile,
+            password: None,
+        });
+    }
+    if specs.is_empty() {
+        specs.push(chosen);
+    }
+    (specs, first)
+}
+
+fn is_adhoc(a: &AdHoc) -> bool {
+    a.platform.is_some() || a.url.is_some() || a.user.is_some()
 }
 
 /// How the dashboard looks and answers keys: theme and key bindings.
@@ -221,7 +286,7 @@ fn config_if_present(cli: &Cli) -> Result<Option<Config>, Failure> {
 /// Ad-hoc flags if given, else the config file's profile (with the config, if any).
 fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
     let a = &cli.adhoc;
-    if a.platform.is_some() || a.url.is_some() || a.user.is_some() {
+    if is_adhoc(a) {
         let platform_id = a.platform.as_deref().ok_or_else(|| {
             Failure::user("--platform is needed with --url (tophc, cloudtower or zstack)")
         })?;
@@ -266,33 +331,49 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
     Ok((name, profile, Some(config)))
 }
 
+/// Logs in to the first site (a failure ends here, in one line), then runs the dashboard
+/// over every site; the others connect in the background once the UI is up.
 async fn dashboard(
-    name: &str,
-    profile: &Profile,
+    specs: Vec<SiteSpec>,
+    first: SiteId,
     password: SecretString,
     look: Look,
 ) -> Result<(), Failure> {
-    let backend: Arc<dyn Backend> = backend::connect(profile, password)
-        .await
-        .map_err(|e| Failure::runtime(format!("profile {name} ({}): {e}", profile.url)))?;
-    let session = Session {
-        profile: name.to_string(),
-        platform: backend.platform(),
-        endpoint: backend.endpoint().to_string(),
-        user: backend.user().to_string(),
-        read_only: profile.read_only,
-        caps: backend.capabilities().clone(),
-        backup_page_size: profile.backup_page_size(),
-        refresh_every: profile.refresh_every(),
+    let Some(start) = specs.get(first) else {
+        return Err(Failure::user("no profile to start with"));
     };
-    tracing::info!(profile = name, url = %profile.url, "connected");
-    let fetcher = crate::fetcher::spawn(backend.clone(), profile.read_only);
+    let backend = backend::connect(&start.profile, password)
+        .await
+        .map_err(|e| {
+            Failure::runtime(format!(
+                "profile {} ({}): {e}",
+                start.name, start.profile.url
+            ))
+        })?;
+    let session = sites::session_for(&start.name, &start.profile, &*backend);
+    tracing::info!(profile = %start.name, url = %start.profile.url, "connected");
+    let summaries: Vec<SiteSummary> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == first {
+                SiteSummary::connected(session.clone())
+            } else {
+                let mut summary =
+                    SiteSummary::new(s.name.clone(), s.profile.platform, s.profile.url.clone());
+                summary.user = s.profile.username.clone();
+                summary
+            }
+        })
+        .collect();
+    let mut sites = Sites::spawn(specs, first, backend);
     let mut app = App::new(session);
+    app.set_sites(summaries, first);
     app.keymap = look.keymap;
     app.mouse = look.mouse;
     app.apply_ui_state(&crate::state::load());
-    let result = crate::tui::run(app, fetcher, look.theme).await;
-    backend.logout().await;
+    let result = crate::tui::run(app, &mut sites, look.theme).await;
+    sites.shutdown().await;
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }
 
@@ -381,17 +462,17 @@ async fn run_sim(args: SimArgs) -> Result<(), Failure> {
         started.elapsed().as_secs_f64()
     );
     println!("  base URL   {url}");
-    println!(
-        "  TopHC      {url}/v1   user {} · password {} · tenant system",
-        sim::DEFAULT_USER,
-        args.password
-    );
+    let user = sim::DEFAULT_USER;
+    let password = &args.password;
+    println!("  TopHC       {url}/v1         user {user} · password {password} · tenant system");
+    println!("  CloudTower  {url}/v2/api     user {user} · password {password}");
+    println!("  ZStack      {url}/zstack/v1  account {user} · password {password}");
     println!();
-    println!(
-        "  connect:   VMDECK_PASSWORD={} vmdeck --platform tophc --url {url} --user {}",
-        args.password,
-        sim::DEFAULT_USER
-    );
+    for platform in ["tophc", "cloudtower", "zstack"] {
+        println!(
+            "  connect:   VMDECK_PASSWORD={password} vmdeck --platform {platform} --url {url} --user {user}"
+        );
+    }
     println!(
         "  faults:    POST {url}/__sim/faults {{\"path\":\"/v1/compute/list\",\"fault\":{{\"kind\":\"status\",\"status\":502,\"body\":\"<html>bad gateway</html>\"}},\"times\":1}}"
     );

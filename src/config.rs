@@ -220,29 +220,8 @@ impl Profile {
     /// For a token profile ([`Profile::uses_token`]) this is the API token instead, from
     /// `token_env` or `token_command`.
     pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
-        if let Some(var) = &self.token_env {
-            return std::env::var(var).map(SecretString::from).map_err(|_| {
-                format!("profile {name}: environment variable {var} (token_env) is not set")
-            });
-        }
-        if let Some(cmd) = &self.token_command {
-            return run_secret_command(cmd)
-                .map_err(|e| format!("profile {name}: token_command {e}"));
-        }
-        if let Some(var) = &self.password_env {
-            return std::env::var(var).map(SecretString::from).map_err(|_| {
-                format!("profile {name}: environment variable {var} (password_env) is not set")
-            });
-        }
-        if let Some(cmd) = &self.password_command {
-            return run_secret_command(cmd)
-                .map_err(|e| format!("profile {name}: password_command {e}"));
-        }
-        if let Some(p) = &self.password {
-            return Ok(p.clone());
-        }
-        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
-            return Ok(SecretString::from(p));
+        if let Some(p) = self.stored_password(name, std::process::Stdio::inherit())? {
+            return Ok(p);
         }
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -254,18 +233,77 @@ impl Profile {
             .map(SecretString::from)
             .map_err(|e| format!("cannot read password: {e}"))
     }
+
+    /// The secret from wherever the profile keeps it, without asking anyone: `token_env`,
+    /// `token_command`, `password_env`, `password_command`, `password`, then
+    /// `VMDECK_PASSWORD`. `Ok(None)` means only a prompt could supply it. `command_stderr`
+    /// is where a `*_command` may write (inherited before the UI starts; captured while
+    /// the UI owns the terminal, so it cannot scribble over the screen).
+    pub fn stored_password(
+        &self,
+        name: &str,
+        command_stderr: std::process::Stdio,
+    ) -> Result<Option<SecretString>, String> {
+        if let Some(var) = &self.token_env {
+            return std::env::var(var)
+                .map(|p| Some(SecretString::from(p)))
+                .map_err(|_| {
+                    format!("profile {name}: environment variable {var} (token_env) is not set")
+                });
+        }
+        if let Some(cmd) = &self.token_command {
+            return run_secret_command(cmd, command_stderr)
+                .map(Some)
+                .map_err(|e| format!("profile {name}: token_command {e}"));
+        }
+        if let Some(var) = &self.password_env {
+            return std::env::var(var)
+                .map(|p| Some(SecretString::from(p)))
+                .map_err(|_| {
+                    format!("profile {name}: environment variable {var} (password_env) is not set")
+                });
+        }
+        if let Some(cmd) = &self.password_command {
+            return run_secret_command(cmd, command_stderr)
+                .map(Some)
+                .map_err(|e| format!("profile {name}: password_command {e}"));
+        }
+        if let Some(p) = &self.password {
+            return Ok(Some(p.clone()));
+        }
+        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
+            return Ok(Some(SecretString::from(p)));
+        }
+        Ok(None)
+    }
 }
 
-/// Runs a `*_command` and takes the first line it prints as the secret.
-fn run_secret_command(cmd: &str) -> Result<SecretString, String> {
+/// Runs a `*_command` and takes the first line it prints as the secret. Its stdin is
+/// closed (it must not wait on the terminal); what it says on stderr, when captured, is
+/// the hint given if it fails (the secret itself only ever comes on stdout).
+fn run_secret_command(cmd: &str, stderr: std::process::Stdio) -> Result<SecretString, String> {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
-        .stderr(std::process::Stdio::inherit())
+        .stdin(std::process::Stdio::null())
+        .stderr(stderr)
         .output()
         .map_err(|e| format!("cannot be run: {e}"))?;
     if !out.status.success() {
-        return Err(format!("exited with {}", out.status));
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said: String = said
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(120)
+            .collect();
+        return Err(if said.is_empty() {
+            format!("exited with {}", out.status)
+        } else {
+            format!("exited with {}: {said}", out.status)
+        });
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next().unwrap_or("").to_string();

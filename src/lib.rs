@@ -12,6 +12,7 @@ pub mod fetcher;
 pub mod model;
 pub mod operation;
 pub mod sim;
+pub mod sites;
 pub mod state;
 pub mod theme;
 pub mod tui;

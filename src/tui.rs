@@ -1,5 +1,6 @@
-//! The terminal and the event loop: one `tokio::select!` over key events, fetcher events
-//! and a tick. The loop owns the `App`; it redraws only when something changed.
+//! The terminal and the event loop: one `tokio::select!` over key events, the sites' events
+//! (every site's fetcher answers and connection news, tagged with the site) and a tick.
+//! The loop owns the `App`; it redraws only when something changed.
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -9,13 +10,14 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 
 use crate::app::App;
-use crate::fetcher::{Command, FetcherHandle};
+use crate::fetcher::Command;
+use crate::sites::Sites;
 use crate::theme::Theme;
 use crate::ui;
 
 /// Runs the dashboard until the user quits. The terminal is restored on every exit path,
 /// including panics (ratatui's init installs a hook for that).
-pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<()> {
+pub async fn run(app: App, sites: &mut Sites, theme: Theme) -> io::Result<()> {
     let mouse = app.mouse;
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
@@ -34,7 +36,7 @@ pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<(
         }));
         crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)?;
     }
-    let result = event_loop(&mut terminal, app, fetcher, theme).await;
+    let result = event_loop(&mut terminal, app, sites, theme).await;
     if mouse {
         let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
     }
@@ -42,22 +44,29 @@ pub async fn run(app: App, fetcher: FetcherHandle, theme: Theme) -> io::Result<(
     result
 }
 
+/// Carries out what an update asked for: fetcher commands go to the site the app shows
+/// *now* (after the update, so a switch sends the new site's loads to the new site), then
+/// the app's requests to the sites (log in, read clusters).
+fn dispatch(app: &mut App, sites: &Sites, cmds: Vec<Command>) {
+    sites.fetch(app.sites.active, cmds);
+    for r in app.sites.take_requests() {
+        sites.request(r);
+    }
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    mut fetcher: FetcherHandle,
+    sites: &mut Sites,
     theme: Theme,
 ) -> io::Result<()> {
     let mut keys = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(125));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let send = |cmds: Vec<Command>, fetcher: &FetcherHandle| {
-        for c in cmds {
-            // The fetcher lives as long as this loop; a send error means it is shutting down.
-            let _ = fetcher.commands.send(c);
-        }
-    };
-    send(app.start(), &fetcher);
+    let cmds = app.start();
+    dispatch(&mut app, sites, cmds);
+    // The first site is up; the others log in in the background, each on its own.
+    sites.connect_others();
     let mut dirty = true;
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     loop {
@@ -84,12 +93,12 @@ async fn event_loop(
             ev = keys.next() => match ev {
                 Some(Ok(TermEvent::Key(key))) => {
                     let cmds = app.handle_key(key);
-                    send(cmds, &fetcher);
+                    dispatch(&mut app, sites, cmds);
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Mouse(m))) => {
                     let cmds = app.handle_mouse(m);
-                    send(cmds, &fetcher);
+                    dispatch(&mut app, sites, cmds);
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
@@ -97,19 +106,19 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            Some(ev) = fetcher.events.recv() => {
-                let cmds = app.on_event(ev);
-                send(cmds, &fetcher);
+            Some(ev) = sites.events.recv() => {
+                let cmds = app.on_site_event(ev);
+                dispatch(&mut app, sites, cmds);
                 // Take everything else that is already waiting before drawing once.
-                while let Ok(ev) = fetcher.events.try_recv() {
-                    let cmds = app.on_event(ev);
-                    send(cmds, &fetcher);
+                while let Ok(ev) = sites.events.try_recv() {
+                    let cmds = app.on_site_event(ev);
+                    dispatch(&mut app, sites, cmds);
                 }
                 dirty = true;
             }
             _ = tick.tick() => {
                 let cmds = app.tick(Instant::now(), jiff::Timestamp::now());
-                send(cmds, &fetcher);
+                dispatch(&mut app, sites, cmds);
                 if app.animating() || app.status.is_some() {
                     dirty = true;
                 }

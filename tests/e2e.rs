@@ -1,8 +1,50 @@
-//! End to end, the way a person uses it: `vmdeck --demo` in a real terminal (tmux), keys
-//! sent one by one, the screen read back. Needs tmux; `scripts/ensure-tmux.sh` installs it.
+//! End to end, the way a person uses it: `vmdeck` in a real terminal (tmux), keys sent one
+//! by one, the screen read back. Needs tmux; `scripts/ensure-tmux.sh` installs it. Every run
+//! gets its own HOME and XDG directories, so the developer's config and state are never
+//! read or written.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+/// A private HOME with XDG config and state directories; removed on drop.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "vmdeck-e2e-{tag}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        for sub in ["home", "config", "state"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        Scratch { dir }
+    }
+
+    fn path(&self, sub: &str) -> PathBuf {
+        self.dir.join(sub)
+    }
+
+    /// HOME, XDG_CONFIG_HOME and XDG_STATE_HOME pointing inside.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let p = |sub: &str| self.path(sub).to_string_lossy().into_owned();
+        vec![
+            ("HOME", p("home")),
+            ("XDG_CONFIG_HOME", p("config")),
+            ("XDG_STATE_HOME", p("state")),
+        ]
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
 
 /// A private tmux server running one vmdeck session; killed on drop.
 struct Tmux {
@@ -10,12 +52,15 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(args: &str, env: &[(&str, &str)], width: u16, height: u16) -> Tmux {
+    fn start(args: &str, env: &[(&str, String)], width: u16, height: u16) -> Tmux {
         ensure_tmux();
         let socket = format!("vmdeck-e2e-{}-{}", std::process::id(), rand_suffix());
         let bin = env!("CARGO_BIN_EXE_vmdeck");
-        let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-        let cmd = format!("env {envs}{bin} {args}; echo EXIT:$?; sleep 600");
+        let envs: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+        // The developer's own vmdeck settings must not leak in.
+        let cmd = format!(
+            "env -u VMDECK_PASSWORD -u VMDECK_CONFIG -u VMDECK_PROFILE -u VMDECK_THEME {envs}{bin} {args}; echo EXIT:$?; sleep 600"
+        );
         let t = Tmux { socket };
         t.tmux(&[
             "-f",
@@ -49,6 +94,11 @@ impl Tmux {
 
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    /// The screen with its attributes as escape sequences (`capture-pane -e`).
+    fn screen_with_escapes(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"])
     }
 
     /// Waits until the screen shows `text`; fails with the screen as it is.
@@ -133,7 +183,8 @@ fn task_line<'a>(screen: &'a str, title: &str) -> Option<&'a str> {
 
 #[test]
 fn demo_snapshot_then_rollback_then_quit() {
-    let t = Tmux::start("--demo --demo-time-scale 4", &[], 160, 48);
+    let scratch = Scratch::new("demo");
+    let t = Tmux::start("--demo --demo-time-scale 4", &scratch.env(), 160, 48);
     t.wait_for("● connected", 20);
     t.wait_for("Clusters", 5);
 
@@ -207,4 +258,314 @@ fn demo_snapshot_then_rollback_then_quit() {
 
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);
+}
+
+/// The simulator on a runtime the test owns, for vmdeck processes to connect to.
+struct Simulator {
+    runtime: tokio::runtime::Runtime,
+    server: Option<vmdeck::sim::SimServer>,
+}
+
+impl Simulator {
+    fn start() -> Simulator {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = runtime
+            .block_on(vmdeck::sim::SimServer::start(
+                "127.0.0.1:0".parse().unwrap(),
+                vmdeck::sim::SimConfig::default(),
+            ))
+            .unwrap();
+        Simulator {
+            runtime,
+            server: Some(server),
+        }
+    }
+
+    fn url(&self) -> String {
+        self.server
+            .as_ref()
+            .map(|s| s.base_url())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.runtime.block_on(s.stop());
+        }
+    }
+}
+
+/// Five sites: alpha and beta on the simulator (password from the environment and from a
+/// command), down (nothing listens), slow (accepts connections, never answers) and locked
+/// (no password anywhere: it must be typed).
+fn sites_config(dir: &Path, sim_url: &str, slow: &str) -> PathBuf {
+    let profile = |name: &str, url: &str, password: &str| {
+        format!(
+            "[profiles.{name}]\nplatform = \"tophc\"\nurl = \"{url}\"\nusername = \"admin\"\ntenant = \"system\"\nrefresh_interval = \"off\"\n{password}\n"
+        )
+    };
+    let env = "password_env = \"VMDECK_E2E_PASSWORD\"";
+    let text = [
+        profile("alpha", sim_url, env),
+        profile("beta", sim_url, "password_command = \"printf vmdeck-demo\""),
+        profile("down", "http://127.0.0.1:9", env),
+        profile("locked", sim_url, ""),
+        profile("slow", &format!("http://{slow}"), env),
+    ]
+    .join("\n");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The names in the focused list's rows (the focused pane is the one with `┃` borders).
+fn focused_names(screen: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_rows = false;
+    for line in screen.lines() {
+        if line.contains("NAME") && line.contains("POWER") {
+            in_rows = true;
+            continue;
+        }
+        if !in_rows {
+            continue;
+        }
+        let Some(row) = line.split('┃').nth(1) else {
+            break;
+        };
+        match row.trim_start_matches('▸').split_whitespace().next() {
+            Some(name) => names.push(name.trim_end_matches('…').to_string()),
+            None => break,
+        }
+    }
+    names
+}
+
+fn in_order(names: &[String], descending: bool) -> bool {
+    names.windows(2).all(|w| {
+        let (a, b) = (w[0].to_lowercase(), w[1].to_lowercase());
+        let (a, b) = if descending { (b, a) } else { (a, b) };
+        // A cut name is a prefix of the real one, which sorts at or after it.
+        a <= b || a.starts_with(&b)
+    })
+}
+
+#[test]
+fn sites_switch_filter_sort_and_no_color() {
+    let sim = Simulator::start();
+    // Accepts connections and never answers: a site that hangs.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let scratch = Scratch::new("sites");
+    let cfg = sites_config(
+        &scratch.path("config"),
+        &sim.url(),
+        &hole.local_addr().unwrap().to_string(),
+    );
+    let mut env = scratch.env();
+    env.push(("VMDECK_E2E_PASSWORD", vmdeck::sim::DEFAULT_PASSWORD.into()));
+    let args = format!("--config {} --profile alpha", cfg.display());
+    let t = Tmux::start(&args, &env, 160, 48);
+    t.wait_for("● connected", 20);
+    t.wait_for("alpha · TopHC", 5);
+
+    // Every site at once: both simulator sites with their clusters, down with its reason,
+    // locked waiting for a password, slow still trying — and the UI answering meanwhile.
+    t.keys(&[":"]);
+    t.type_text("sites");
+    t.keys(&["Enter"]);
+    let s = t.wait_until("every site in the all-sites view", 20, |s| {
+        s.contains("All sites")
+            && s.matches("✗ edge-cluster-04").count() == 2
+            && s.matches("生产集群-A").count() == 2
+            && s.contains("cannot reach http://127.0.0.1:9")
+            && s.contains("needs a password")
+    });
+    let line = |s: &str, name: &str| {
+        s.lines()
+            .find(|l| l.contains(&format!(" {name} ")) && l.contains("tophc"))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(line(&s, "slow").contains("◌ connecting"), "{s}");
+    assert!(line(&s, "alpha").contains("● connected"), "{s}");
+    assert!(line(&s, "beta").contains("● connected"), "{s}");
+    assert!(s.contains("2/5 sites up"), "{s}");
+    // Keys are answered while slow hangs: the picker opens and closes.
+    t.keys(&["P"]);
+    t.wait_for("All sites — every site's clusters at once", 5);
+    t.keys(&["Escape"]);
+    let s = t.wait_until("the picker to close", 5, |s| {
+        !s.contains("every site's clusters at once")
+    });
+    assert!(line(&s, "slow").contains("◌ connecting"), "{s}");
+
+    // locked: a wrong password shows the platform's answer, the right one logs in; the
+    // password is never on the screen.
+    t.keys(&[":"]);
+    t.type_text("profile locked");
+    t.keys(&["Enter"]);
+    t.wait_for("Password for locked", 5);
+    t.type_text("nope-wrong");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("login failed", 10);
+    assert!(!s.contains("nope-wrong"), "{s}");
+    assert!(s.contains("TopHC refused"), "the platform's message:\n{s}");
+    t.type_text(vmdeck::sim::DEFAULT_PASSWORD);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("locked · TopHC", 10);
+    assert!(!s.contains(vmdeck::sim::DEFAULT_PASSWORD), "{s}");
+    t.wait_for("3/5 sites up", 10);
+
+    // :profile switches the dashboard to beta, panes and all.
+    t.keys(&[":"]);
+    t.type_text("profile beta");
+    t.keys(&["Enter"]);
+    t.wait_for("beta · TopHC", 10);
+    t.wait_for("✗ edge-cluster-04", 10);
+
+    // Filter the VM list with /.
+    t.keys(&["Tab"]);
+    let s = t.wait_until("beta's VMs", 15, |s| {
+        s.contains("┏ VMs") && s.contains("gitlab") && s.contains("redis-cache")
+    });
+    assert!(focused_names(&s).len() > 3, "{s}");
+    t.keys(&["/"]);
+    t.type_text("gitlab");
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the filter to apply", 5, |s| {
+        s.contains("/gitlab") && !s.contains("redis-cache")
+    });
+    let names = focused_names(&s);
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains("gitlab")),
+        "{names:?}\n{s}"
+    );
+    t.keys(&["/", "Escape"]);
+    t.wait_for("redis-cache", 5);
+
+    // Sort by name from the keyboard, then reverse it; the sort is kept in the state file.
+    t.keys(&["o"]);
+    let s = t.wait_for("by name ↑", 5);
+    let up = focused_names(&s);
+    assert!(up.len() > 3 && in_order(&up, false), "{up:?}\n{s}");
+    t.keys(&["O"]);
+    let s = t.wait_for("by name ↓", 5);
+    let down = focused_names(&s);
+    assert!(down.len() > 3 && in_order(&down, true), "{down:?}\n{s}");
+    assert_ne!(up.first(), down.first());
+    let state = scratch.path("state").join("vmdeck/state.toml");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(&state).is_ok_and(|s| s.contains("name:desc")) {
+        assert!(
+            Instant::now() < deadline,
+            "sort not saved in {}",
+            state.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
+    drop(t);
+
+    // NO_COLOR: not one colour on screen, and the selected row is still marked.
+    let mut env = scratch.env();
+    env.push(("VMDECK_E2E_PASSWORD", vmdeck::sim::DEFAULT_PASSWORD.into()));
+    env.push(("NO_COLOR", "1".into()));
+    let t = Tmux::start(&args, &env, 160, 48);
+    t.wait_for("● connected", 20);
+    t.wait_for("host3222-cvm3322", 10);
+    let raw = t.screen_with_escapes();
+    let colours = colour_codes(&raw);
+    assert!(colours.is_empty(), "colours under NO_COLOR: {colours:?}");
+    // The Clusters pane has focus; its first row ("All clusters") is selected.
+    let selected = raw
+        .lines()
+        .find(|l| strip_escapes(l).contains("┃▸ All clusters"))
+        .expect("the Clusters pane's first row");
+    let attrs = attributes_at(selected, "All clusters");
+    assert!(
+        attrs.contains(&7) || attrs.contains(&1),
+        "the selected row is reverse or bold (SGR {attrs:?}): {selected:?}"
+    );
+    let other = raw
+        .lines()
+        .find(|l| strip_escapes(l).contains("● 生产集群-A"))
+        .expect("an unselected row");
+    assert!(
+        !attributes_at(other, "生产集群-A").contains(&7),
+        "only the selection is reversed: {other:?}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
+}
+
+/// SGR parameters that set a colour (default colours 39/49 are not colours).
+fn colour_codes(raw: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for part in raw.split("\u{1b}[").skip(1) {
+        let Some(end) = part.find(|c: char| c.is_ascii_alphabetic()) else {
+            continue;
+        };
+        if &part[end..=end] != "m" {
+            continue;
+        }
+        let params: Vec<u32> = part[..end]
+            .split(';')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        if params
+            .iter()
+            .any(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+        {
+            found.push(part[..end].to_string());
+        }
+    }
+    found
+}
+
+fn strip_escapes(line: &str) -> String {
+    let mut out = String::new();
+    let mut parts = line.split('\u{1b}');
+    out.push_str(parts.next().unwrap_or(""));
+    for part in parts {
+        // "[...m" and the like: drop up to the final letter.
+        match part.find(|c: char| c.is_ascii_alphabetic()) {
+            Some(end) => out.push_str(&part[end + 1..]),
+            None => out.push_str(part),
+        }
+    }
+    out
+}
+
+/// The SGR attributes in force where `text` starts in a captured line.
+fn attributes_at(line: &str, text: &str) -> Vec<u32> {
+    let end = line.find(text).unwrap_or(line.len());
+    let mut on: Vec<u32> = Vec::new();
+    for part in line[..end].split('\u{1b}').skip(1) {
+        let Some(body) = part.strip_prefix('[') else {
+            continue;
+        };
+        let Some(stop) = body.find(|c: char| c.is_ascii_alphabetic()) else {
+            continue;
+        };
+        if &body[stop..=stop] != "m" {
+            continue;
+        }
+        for p in body[..stop].split(';') {
+            match p.parse::<u32>().unwrap_or(0) {
+                0 => on.clear(),
+                22 => on.retain(|a| *a != 1 && *a != 2),
+                27 => on.retain(|a| *a != 7),
+                a => on.push(a),
+            }
+        }
+    }
+    on
 }

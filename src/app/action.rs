@@ -30,6 +30,15 @@ pub enum Action {
     RestoreBackup,
     RemoteBackups,
     BackupPlans,
+    NextBackupCategory,
+    SyncBackup,
+    RecoverBackup,
+    CreateTemplate,
+    ExportBackup,
+    DeleteExported,
+    RebuildFromSnapshot,
+    StopVm,
+    StartVm,
     FilterBackups,
     ToggleBackupScope,
     NextPage,
@@ -43,9 +52,35 @@ pub enum Action {
     SortReverse,
     NextHit,
     PrevHit,
+    /// Choose a site (profile): the picker.
+    PickSite,
 }
 
 impl Action {
+    /// Whether the platform has what this action does. Keys for actions it lacks are left
+    /// out of the footer and help, and answer with a short explanation.
+    pub fn available(self, caps: &crate::model::Capabilities) -> bool {
+        use Action::*;
+        match self {
+            EditSnapshot => caps.edit_snapshot_description,
+            RollbackDisks => caps.per_disk_rollback,
+            RebuildFromSnapshot => caps.rebuild_vm_from_snapshot,
+            StopVm | StartVm => caps.power_actions,
+            CreateBackup => caps.backup_points || caps.backup_plans,
+            RestoreBackup => {
+                caps.restore_to_new_vm || caps.restore_in_place || caps.database_backups
+            }
+            RemoteBackups => caps.remote_backups,
+            BackupPlans => caps.backup_plans,
+            NextBackupCategory => caps.backup_categories.len() > 1,
+            SyncBackup | RecoverBackup => caps.backup_sync,
+            CreateTemplate => caps.backup_templates,
+            ExportBackup | DeleteExported => caps.database_backups,
+            ToggleBackupScope => caps.cluster_backups,
+            _ => true,
+        }
+    }
+
     /// The name used in the config file.
     pub fn name(self) -> String {
         let dbg = format!("{self:?}");

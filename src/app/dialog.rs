@@ -95,11 +95,19 @@ impl ConfirmDialog {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     pub title: String,
     pub lines: Vec<String>,
     pub error: bool,
+    /// A follow-up the message offers on a key (e.g. stop the VM first).
+    pub offer: Option<Offer>,
+}
+
+/// "Press `key` to `label`": opens `form`.
+pub struct Offer {
+    pub key: char,
+    pub label: String,
+    pub form: Box<FormDialog>,
 }
 
 /// Backups found on a backup point, with the ones marked for import.

@@ -21,8 +21,10 @@ impl App {
                 }
                 vec![]
             }
-            Dialog::Message(m) => {
-                if !matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+            Dialog::Message(mut m) => {
+                if let Some(offer) = m.offer.take_if(|o| key.code == KeyCode::Char(o.key)) {
+                    self.dialog = Some(Dialog::Form(*offer.form));
+                } else if !matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
                     self.dialog = Some(Dialog::Message(m));
                 }
                 vec![]
@@ -33,7 +35,7 @@ impl App {
                     vec![]
                 }
                 FormOutcome::Cancel => vec![],
-                FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.wall) {
+                FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.caps(), self.wall) {
                     Err(e) => {
                         fd.form.error = Some(e);
                         self.dialog = Some(Dialog::Form(fd));
@@ -45,6 +47,9 @@ impl App {
                         self.backups.request.index = 0;
                         self.backups.list.cursor.reset();
                         self.load_backups()
+                    }
+                    Ok(Submitted::RestoreMode { backup, in_place }) => {
+                        self.restore_next(&backup, in_place)
                     }
                     Ok(Submitted::RemotePoint { cluster, point }) => {
                         let seq = self.next_seq();

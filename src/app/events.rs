@@ -86,6 +86,7 @@ impl App {
                             self.vms.list.refresh();
                         }
                         self.vms.detail = Some(*detail);
+                        self.refresh_volume_choices();
                     }
                     Err(e) => {
                         self.note_error(&e);
@@ -165,14 +166,17 @@ impl App {
                         {
                             let detail =
                                 self.vms.detail.as_ref().filter(|d| d.vm.id == backup.vm.id);
-                            flows::backup::fill_restore_choices(form, &choices, detail);
-                            self.restore_choices = Some((backup.cluster.id.clone(), choices));
+                            if let Some(b) =
+                                self.backups.list.items.iter().find(|b| b.id == backup.id)
+                            {
+                                flows::restore::fill_choices(form, &choices, b, detail);
+                            }
+                            self.restore_choices = Some((backup.id.clone(), choices));
                         }
                     }
                     Err(e) => {
                         if let Some(Dialog::Form(fd)) = self.dialog.as_mut() {
-                            fd.form.error =
-                                Some(format!("cannot load zones, groups and pools: {e}"));
+                            fd.form.error = Some(format!("cannot load where the VM can go: {e}"));
                         }
                     }
                 }
@@ -287,17 +291,59 @@ impl App {
         let Some(Dialog::Form(fd)) = self.dialog.as_mut() else {
             return;
         };
-        let options = match fd.purpose {
+        let selected = self.backups.list.selected();
+        let (key, options) = match &fd.purpose {
             Purpose::CreateBackup { .. } | Purpose::ChooseRemotePoint { .. } => {
-                flows::backup::point_options(points)
+                ("point", flows::backup::point_options(points))
             }
-            Purpose::FilterBackups => flows::backup::filter_point_options(points),
+            Purpose::FilterBackups => ("point", flows::backup::filter_point_options(points)),
+            Purpose::CreateDatabaseBackup
+            | Purpose::CreateTemplate { .. }
+            | Purpose::ExportDatabase { .. } => ("storage", flows::backup::point_options(points)),
+            Purpose::SyncBackup { backup }
+            | Purpose::RecoverBackup { backup }
+            | Purpose::DeleteExported { backup } => {
+                let Some(b) = selected.filter(|b| b.id == backup.id) else {
+                    return;
+                };
+                let fitting = if matches!(fd.purpose, Purpose::SyncBackup { .. }) {
+                    flows::storage::sync_targets(b, points)
+                } else {
+                    flows::storage::recover_sources(b, points)
+                };
+                ("storage", flows::backup::point_options(&fitting))
+            }
             _ => return,
         };
-        fd.form.set_options("point", options, None);
-        if let Some(f) = fd.form.fields.iter_mut().find(|f| f.key == "point") {
-            f.hint = None;
+        fd.form.set_options(key, options, None);
+        fd.form.clear_hint(key);
+    }
+
+    /// The chosen VM's volumes arrived: fill the volume choice of an open form.
+    fn refresh_volume_choices(&mut self) {
+        let caps = self.session.caps.clone();
+        let detail = self.vms.detail.clone();
+        let Some(Dialog::Form(fd)) = self.dialog.as_mut() else {
+            return;
+        };
+        if !fd.form.has("volume") {
+            return;
         }
+        let options = match &fd.purpose {
+            Purpose::CreateSnapshot { .. } => {
+                flows::snapshot::volume_options(detail.as_ref(), &caps)
+            }
+            Purpose::CreateBackup { .. } => flows::snapshot::volume_options(
+                detail.as_ref(),
+                &crate::model::Capabilities {
+                    snapshot_groups: false,
+                    ..caps
+                },
+            ),
+            _ => return,
+        };
+        fd.form.set_options("volume", options, None);
+        fd.form.clear_hint("volume");
     }
 
     pub(super) fn on_task(&mut self, id: crate::model::TaskId, state: TaskState) -> Vec<Command> {
@@ -322,20 +368,21 @@ impl App {
         }
         let mut cmds = Vec::new();
         let chosen = self.vms.chosen.as_ref().map(|v| v.id.clone());
-        match &entry.op {
-            Some(op) if op.vm().map(|v| &v.id) == chosen.as_ref() && chosen.is_some() => {
-                cmds.extend(self.load_chosen_vm());
-                if matches!(op, Operation::CreateBackup { .. }) {
-                    cmds.extend(self.load_backups());
-                }
-            }
-            Some(Operation::DeleteBackup { .. }) | Some(Operation::ImportRemoteBackups { .. }) => {
-                cmds.extend(self.load_backups());
-            }
-            Some(Operation::RestoreBackup { .. }) => {
-                cmds.extend(self.load_vms());
-            }
-            _ => {}
+        let Some(op) = &entry.op else {
+            return cmds;
+        };
+        let touches_chosen = chosen.is_some()
+            && (op.vm().map(|v| &v.id) == chosen.as_ref()
+                || op.backup().map(|b| &b.vm.id) == chosen.as_ref());
+        if touches_chosen {
+            cmds.extend(self.load_chosen_vm());
+        }
+        if op.changes_backups() {
+            self.backups.chain = None;
+            cmds.extend(self.load_backups());
+        }
+        if op.creates_vm() || matches!(op, Operation::StopVm { .. } | Operation::StartVm { .. }) {
+            cmds.extend(self.load_vms());
         }
         cmds
     }

@@ -186,6 +186,26 @@ impl Form {
         self.fields.iter().find(|f| f.key == key)
     }
 
+    /// Keys of the fields whose key ends with `suffix` (per-disk fields, say).
+    pub fn keys_ending(&self, suffix: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|f| f.key.ends_with(suffix))
+            .map(|f| f.key.clone())
+            .collect()
+    }
+
+    pub fn clear_hint(&mut self, key: &str) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+            f.hint = None;
+        }
+    }
+
+    /// Whether the form has a field with this key.
+    pub fn has(&self, key: &str) -> bool {
+        self.field(key).is_some()
+    }
+
     /// Trimmed text of a text field ("" if absent).
     pub fn text(&self, key: &str) -> String {
         match self.field(key).map(|f| &f.kind) {

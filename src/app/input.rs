@@ -13,6 +13,9 @@ impl App {
         if self.dialog.is_some() {
             return self.dialog_key(key);
         }
+        if self.sites_open() {
+            return self.sites_key(key);
+        }
         let k = keymap::Key::from_event(&key);
         match self.keymap.action(self.focus, k) {
             Some(action) => self.update(action),
@@ -21,6 +24,17 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if !action.available(self.caps()) {
+            self.say(
+                Level::Warn,
+                format!(
+                    "{} cannot do that ({})",
+                    self.session.platform,
+                    action.name().replace('_', " ")
+                ),
+            );
+            return vec![];
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -85,6 +99,15 @@ impl App {
             Action::RestoreBackup => self.start_restore(),
             Action::RemoteBackups => self.start_remote(),
             Action::BackupPlans => self.start_plans(),
+            Action::NextBackupCategory => self.next_backup_category(),
+            Action::SyncBackup => self.start_sync(false),
+            Action::RecoverBackup => self.start_sync(true),
+            Action::CreateTemplate => self.start_template(),
+            Action::ExportBackup => self.start_export(true),
+            Action::DeleteExported => self.start_export(false),
+            Action::RebuildFromSnapshot => self.start_rebuild(),
+            Action::StopVm => self.start_stop_vm(),
+            Action::StartVm => self.start_start_vm(),
             Action::FilterBackups => {
                 let form = flows::backup::filter_form(&self.backups.filter, &self.backups.points);
                 self.dialog = Some(Dialog::Form(FormDialog {
@@ -123,6 +146,10 @@ impl App {
             }
             Action::NextHit | Action::PrevHit => {
                 self.snapshots.next_hit(action == Action::PrevHit);
+                vec![]
+            }
+            Action::PickSite => {
+                self.open_picker();
                 vec![]
             }
         }

@@ -211,14 +211,26 @@ impl Keymap {
 
     /// Footer hints for a pane: its own footer bindings, then the global ones.
     pub fn footer(&self, pane: Pane) -> Vec<(String, &'static str)> {
+        self.footer_for(pane, None)
+    }
+
+    /// Footer hints, leaving out actions the platform does not have.
+    pub fn footer_for(
+        &self,
+        pane: Pane,
+        caps: Option<&crate::model::Capabilities>,
+    ) -> Vec<(String, &'static str)> {
+        let has = |b: &&Binding| caps.is_none_or(|c| b.action.available(c));
         let pane_hints = self
             .bindings
             .iter()
-            .filter(|b| b.in_footer && b.scope == Scope::Pane(pane));
+            .filter(|b| b.in_footer && b.scope == Scope::Pane(pane))
+            .filter(has);
         let global = self
             .bindings
             .iter()
-            .filter(|b| b.in_footer && b.scope == Scope::Global);
+            .filter(|b| b.in_footer && b.scope == Scope::Global)
+            .filter(has);
         pane_hints
             .chain(global)
             .map(|b| (keys_label(&b.keys), b.help))
@@ -227,9 +239,19 @@ impl Keymap {
 
     /// Every binding of a scope, for the help overlay.
     pub fn listing(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.listing_for(scope, None)
+    }
+
+    /// Every binding of a scope whose action the platform has.
+    pub fn listing_for(
+        &self,
+        scope: Scope,
+        caps: Option<&crate::model::Capabilities>,
+    ) -> Vec<(String, &'static str)> {
         self.bindings
             .iter()
             .filter(|b| b.scope == scope)
+            .filter(|b| caps.is_none_or(|c| b.action.available(c)))
             .map(|b| (keys_label(&b.keys), b.help))
             .collect()
     }
@@ -421,6 +443,7 @@ impl Default for Keymap {
             g(vec![Key::ch('/')], Filter, "filter", true),
             g(vec![Key::ch('o')], SortNext, "sort by next column", false),
             g(vec![Key::ch('O')], SortReverse, "reverse the sort", false),
+            g(vec![Key::ch('P')], PickSite, "sites", true),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(
@@ -544,7 +567,7 @@ impl Default for Keymap {
                 Pane::Backups,
                 vec![Key::ch('R')],
                 RestoreBackup,
-                "restore to new VM",
+                "restore",
                 true,
             ),
             p(
@@ -568,6 +591,57 @@ impl Default for Keymap {
                 "remote backups / import",
                 true,
             ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('t')],
+                NextBackupCategory,
+                "VM / volume / database backups",
+                true,
+            ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('s')],
+                SyncBackup,
+                "copy to another storage",
+                true,
+            ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('v')],
+                RecoverBackup,
+                "recover from another storage",
+                false,
+            ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('T')],
+                CreateTemplate,
+                "volume template from backup",
+                false,
+            ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('E')],
+                ExportBackup,
+                "export database backup",
+                false,
+            ),
+            p(
+                Pane::Backups,
+                vec![Key::ch('X')],
+                DeleteExported,
+                "delete exported copy",
+                false,
+            ),
+            p(
+                Pane::Snapshots,
+                vec![Key::ch('b')],
+                RebuildFromSnapshot,
+                "new VM from snapshot",
+                true,
+            ),
+            p(Pane::Vms, vec![Key::ch('S')], StopVm, "stop VM", true),
+            p(Pane::Vms, vec![Key::ch('s')], StartVm, "start VM", true),
             p(
                 Pane::Tasks,
                 vec![Key::ch('C')],

@@ -60,7 +60,8 @@ impl App {
     }
 
     pub(super) fn load_points(&mut self, cluster: Named) -> Vec<Command> {
-        if !self.caps().backup_points || cluster.id.is_empty() {
+        // An empty cluster id asks for every cluster's (ZStack's storages are shared).
+        if !self.caps().backup_points {
             return vec![];
         }
         let seq = self.next_seq();

@@ -16,6 +16,7 @@ mod mouse;
 mod operations;
 pub mod panes;
 pub mod prompt;
+pub mod sites;
 pub mod snapshots;
 pub mod view;
 
@@ -139,8 +140,8 @@ pub struct App {
     pub prompt: Option<prompt::Prompt>,
     /// Names of every configured profile (for `:profile` and its completion).
     pub profiles: Vec<String>,
-    /// Set by `:profile NAME`; the event loop switches site and clears it.
-    pub switch_to: Option<String>,
+    /// Every configured site, the active one, and the site windows (picker, all sites).
+    pub sites: sites::Sites,
     /// When the screen was last re-read (by `r` or the interval).
     last_reload: Option<Instant>,
     /// Set when something worth remembering across restarts changed (sorts).
@@ -158,6 +159,7 @@ pub struct App {
 impl App {
     pub fn new(session: Session) -> Self {
         let page = session.backup_page_size;
+        let sites = sites::Sites::single(&session);
         Self {
             session,
             keymap: Keymap::default(),
@@ -187,7 +189,7 @@ impl App {
             prompt: None,
             last_reload: None,
             profiles: Vec::new(),
-            switch_to: None,
+            sites,
             state_changed: false,
         }
     }
@@ -221,6 +223,7 @@ impl App {
             title: title.to_string(),
             lines,
             error,
+            offer: None,
         }));
     }
 
@@ -307,5 +310,7 @@ impl App {
     }
 }
 
+#[cfg(test)]
+mod platform_tests;
 #[cfg(test)]
 mod tests;

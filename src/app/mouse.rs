@@ -8,7 +8,7 @@ use super::*;
 
 impl App {
     pub fn handle_mouse(&mut self, ev: MouseEvent) -> Vec<Command> {
-        if !self.mouse {
+        if !self.mouse || self.sites_open() {
             return vec![];
         }
         let at = Position::new(ev.column, ev.row);

@@ -210,6 +210,8 @@ pub struct TaskEntry {
     pub ended: Option<Instant>,
     pub state: TaskState,
     pub origin: TaskOrigin,
+    /// The site it runs on, when more than one is configured (also ends `target`).
+    pub site: Option<String>,
     pub op: Option<Operation>,
     /// Every state change, oldest first, for the details view.
     pub history: Vec<(Instant, String)>,
@@ -233,6 +235,8 @@ pub struct TasksPane {
     /// Oldest first; the view shows newest first unless sorted otherwise.
     pub list: Listed<TaskEntry>,
     next_id: u64,
+    /// The site new tasks run on, when more than one is configured.
+    pub site: Option<String>,
 }
 
 impl Default for TasksPane {
@@ -241,7 +245,11 @@ impl Default for TasksPane {
         // Newest first; steps started together keep their order.
         list.view.sort = Some(super::view::Sort::default());
         list.view.default_sort = list.view.sort;
-        Self { list, next_id: 0 }
+        Self {
+            list,
+            next_id: 0,
+            site: None,
+        }
     }
 }
 
@@ -253,11 +261,15 @@ impl TasksPane {
             id,
             key: id.0.to_string(),
             title: op.title().to_string(),
-            target: op.target(),
+            target: match &self.site {
+                Some(site) => format!("{} @ {site}", op.target()),
+                None => op.target(),
+            },
             started: now,
             ended: None,
             state: TaskState::Queued,
             origin: TaskOrigin::Ours,
+            site: self.site.clone(),
             op: Some(op),
             history: vec![(now, "queued".into())],
             platform_id: None,
@@ -329,6 +341,7 @@ impl TasksPane {
                 history: vec![(started, describe(&t.state))],
                 state: t.state,
                 origin: TaskOrigin::Others,
+                site: self.site.clone(),
                 op: None,
                 platform_id: Some(t.id),
                 user: (!t.user.is_empty()).then_some(t.user),

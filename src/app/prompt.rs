@@ -31,7 +31,11 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["snapshots", "snap", "ss"], "go to Snapshots"),
     (&["backups", "bk"], "go to Backups"),
     (&["tasks", "t"], "go to Tasks"),
-    (&["profile", "ctx"], "switch site: profile NAME"),
+    (
+        &["profile", "ctx"],
+        "switch site: profile NAME (no name: pick one)",
+    ),
+    (&["sites", "all"], "every site's clusters at once"),
     (&["sort", "s"], "sort the list: sort COLUMN [desc]"),
     (&["filter", "f"], "filter the list: filter TEXT (! inverts)"),
     (&["refresh", "r"], "read everything again"),
@@ -195,6 +199,7 @@ impl App {
         let name = command_named(word)
             .ok_or_else(|| format!("unknown command \"{word}\" (Tab lists them)"))?;
         let focus = |app: &mut App, pane| {
+            app.sites.all_sites = None;
             app.focus = pane;
             Ok(vec![])
         };
@@ -212,17 +217,15 @@ impl App {
                 Ok(vec![])
             }
             "sort" => self.sort_command(&args),
-            "profile" => {
-                let target = args
-                    .first()
-                    .ok_or("profile needs a name (Tab lists them)")?;
-                if !self.profiles.iter().any(|p| p == target) {
-                    return Err(format!(
-                        "no profile \"{target}\" (profiles: {})",
-                        self.profiles.join(", ")
-                    ));
+            "profile" => match args.first() {
+                Some(target) => self.open_site_named(target),
+                None => {
+                    self.open_picker();
+                    Ok(vec![])
                 }
-                self.switch_to = Some((*target).to_string());
+            },
+            "sites" => {
+                self.open_all_sites();
                 Ok(vec![])
             }
             _ => Err(format!("\"{name}\" is not handled")),

@@ -69,25 +69,30 @@ pub(crate) fn branched_tree() -> SnapshotTree {
     })
 }
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
-fn code(k: KeyCode) -> KeyEvent {
+pub(super) fn code(k: KeyCode) -> KeyEvent {
     KeyEvent::new(k, KeyModifiers::NONE)
 }
-fn type_text(app: &mut App, s: &str) {
+pub(super) fn type_text(app: &mut App, s: &str) {
     for c in s.chars() {
         app.handle_key(key(c));
     }
 }
 
-fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+pub(super) fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
     cmds.iter().find_map(pick).expect("command not issued")
 }
 
 /// An app connected, showing one cluster with two VMs, with `web-01` chosen.
 fn ready_app(read_only: bool) -> App {
-    let mut app = App::new(session(read_only));
+    ready_app_with(session(read_only))
+}
+
+/// Like [`ready_app`], for another platform's session.
+pub(super) fn ready_app_with(session: Session) -> App {
+    let mut app = App::new(session);
     app.tz = jiff::tz::TimeZone::UTC;
     let cmds = app.start();
     let cseq = seq_of(&cmds, |c| match c {
@@ -755,7 +760,13 @@ fn mouse_click_focuses_selects_and_enters() {
 #[test]
 fn command_mode_completes_and_runs() {
     let mut app = ready_app(false);
-    app.profiles = vec!["lab".into(), "prod".into()];
+    app.set_sites(
+        vec![
+            sites::SiteSummary::connected(session(false)),
+            sites::SiteSummary::new("prod", Platform::TopHc, "http://10.0.0.9"),
+        ],
+        0,
+    );
     app.handle_key(key(':'));
     assert!(app.prompt.is_some());
     type_text(&mut app, "ba");
@@ -776,7 +787,8 @@ fn command_mode_completes_and_runs() {
     assert_eq!(app.prompt.as_ref().unwrap().candidates, ["prod"]);
     app.handle_key(code(KeyCode::Tab));
     app.handle_key(code(KeyCode::Enter));
-    assert_eq!(app.switch_to.as_deref(), Some("prod"));
+    // prod is still connecting: the switch waits for it.
+    assert_eq!(app.sites.pending.as_ref().map(|p| p.0), Some(1));
     app.handle_key(key(':'));
     type_text(&mut app, "frobnicate");
     app.handle_key(code(KeyCode::Enter));

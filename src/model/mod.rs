@@ -565,6 +565,21 @@ pub struct NetworkMapping {
     pub to: Named,
 }
 
+/// How many backups of `chain` build on the backup `id`, directly or through others.
+/// Cycles in the platform's parent links are tolerated.
+pub fn chain_descendants(chain: &[Backup], id: &str) -> usize {
+    let mut seen = std::collections::HashSet::from([id.to_string()]);
+    let mut frontier = vec![id.to_string()];
+    while let Some(cur) = frontier.pop() {
+        for b in chain {
+            if b.parent.as_deref() == Some(cur.as_str()) && seen.insert(b.id.clone()) {
+                frontier.push(b.id.clone());
+            }
+        }
+    }
+    seen.len() - 1
+}
+
 /// Human-readable byte size ("20.0 GiB").
 pub fn human_bytes(bytes: u64) -> String {
     bytesize::ByteSize::b(bytes).display().iec().to_string()

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Cell, Paragraph};
 use super::columns::Col;
 use super::widgets::{pane_block, placeholder, title_style, truncate, windowed_table};
 use crate::app::{App, Pane};
-use crate::model::{BackupKind, BackupScope, BackupStatus, human_bytes};
+use crate::model::{BackupCategory, BackupKind, BackupScope, BackupStatus, human_bytes};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -27,6 +27,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             title.push(Span::styled(format!(" · plan {}", plan.name), theme.title))
         }
         None => {}
+    }
+    if app.caps().backup_categories.len() > 1 {
+        title.push(Span::styled(
+            format!(" · {}", pane.category.label()),
+            theme.title,
+        ));
     }
     let pos = pane.position_label();
     if !pos.is_empty() {
@@ -83,25 +89,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let msg = if !pane.list.items.is_empty() {
             "No backup on this page matches / (Esc in / clears it)."
         } else if pane.filter.is_empty() {
-            "No backups. Press c to create one."
+            if app.caps().backup_points || pane.category == BackupCategory::Database {
+                "No backups. Press c to create one."
+            } else {
+                "No backups. Press p for the backup plans that make them."
+            }
         } else {
             "No backup matches the filter (f to change it)."
         };
         frame.render_widget(Paragraph::new(Line::styled(msg, theme.muted)), parts[1]);
         return;
     }
-    let cluster_scope = matches!(pane.scope, Some(BackupScope::Cluster { .. }));
+    // Columns that say nothing here are never shown (u16::MAX minimum width).
+    let many_vms = matches!(
+        pane.scope,
+        Some(BackupScope::Cluster { .. } | BackupScope::Plan { .. })
+    ) && pane.category != BackupCategory::Database;
+    let volumes = pane.category == BackupCategory::Volume;
+    let when = |on: bool, min: u16, prio: u8| if on { (min, prio) } else { (u16::MAX, u8::MAX) };
+    let (vm_min, vm_prio) = when(many_vms, 8, 1);
+    let (vol_min, vol_prio) = when(volumes, 8, 1);
+    let point_header = if app.caps().backup_plans {
+        "PLAN"
+    } else if app.caps().backup_sync {
+        "STORAGE"
+    } else {
+        "POINT"
+    };
     let cols = [
         Col::new("NAME", 12, 30, 0).grow(),
-        Col::new(
-            "VM",
-            if cluster_scope { 8 } else { u16::MAX },
-            16,
-            if cluster_scope { 1 } else { u8::MAX },
-        ),
+        Col::new("VM", vm_min, 16, vm_prio),
+        Col::new("VOLUME", vol_min, 16, vol_prio),
         Col::new("STATUS", 6, 11, 0),
         Col::new("TYPE", 4, 4, 3),
-        Col::new("POINT", 6, 14, 4),
+        Col::new(point_header, 6, 14, 4),
         Col::new("CREATED", 10, 16, 1),
         Col::new("SIZE", 9, 10, 2),
     ];
@@ -128,7 +149,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let created = b
                 .created
                 .map(|t| {
-                    let fmt = if w[5] >= 16 {
+                    let fmt = if w[6] >= 16 {
                         "%Y-%m-%d %H:%M"
                     } else {
                         "%Y-%m-%d"
@@ -139,13 +160,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             vec![
                 Cell::from(fit(&b.name, 0)),
                 Cell::from(fit(&b.vm.name, 1)),
-                Cell::from(Span::styled(fit(b.status.label(), 2), status_style)),
+                Cell::from(fit(b.volume.as_ref().map_or("", |v| v.name.as_str()), 2)),
+                Cell::from(Span::styled(fit(b.status.label(), 3), status_style)),
                 Cell::from(match b.kind {
                     Some(BackupKind::Full) => "full",
                     Some(BackupKind::Incremental) => "incr",
                     None => "",
                 }),
-                Cell::from(fit(b.point.as_ref().map_or("", |p| p.name.as_str()), 4)),
+                Cell::from(fit(b.point.as_ref().map_or("", |p| p.name.as_str()), 5)),
                 Cell::from(created),
                 Cell::from(b.total_size().map(human_bytes).unwrap_or_default()),
             ]

@@ -40,8 +40,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("Esc".into(), "close"),
         ],
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
-        Some(Dialog::Message(_)) => vec![("Enter/Esc".into(), "close")],
-        None => app.keymap.footer(app.focus).into_iter().collect(),
+        Some(Dialog::Message(m)) => match &m.offer {
+            Some(o) => vec![(o.key.to_string(), "do it"), ("Enter/Esc".into(), "close")],
+            None => vec![("Enter/Esc".into(), "close")],
+        },
+        None => super::sites::footer_hints(app).unwrap_or_else(|| {
+            app.keymap
+                .footer_for(app.focus, Some(app.caps()))
+                .into_iter()
+                .filter(|(_, help)| super::sites::hint_shown(app, help))
+                .collect()
+        }),
     };
     let mut spans = Vec::new();
     for (k, h) in hints {

@@ -14,7 +14,7 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: u16, theme: &Theme) {
     let inner = dialog_frame(frame, area, "Help — keys", theme.accent, theme);
     let mut lines: Vec<Line> = Vec::new();
     let section = |title: &str, scope: Scope, lines: &mut Vec<Line>| {
-        let entries = app.keymap.listing(scope);
+        let entries = app.keymap.listing_for(scope, Some(app.caps()));
         if entries.is_empty() {
             return;
         }
@@ -31,6 +31,15 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: u16, theme: &Theme) {
     for pane in Pane::ORDER {
         section(pane.title(), Scope::Pane(pane), &mut lines);
     }
+    lines.push(Line::styled("Commands (:)", theme.header));
+    for (names, help) in crate::app::prompt::COMMANDS {
+        let shown = names.join(", ");
+        lines.push(Line::from(vec![
+            Span::styled(format!("  :{shown:<21}"), theme.key),
+            Span::raw(*help),
+        ]));
+    }
+    lines.push(Line::raw(""));
     lines.push(Line::styled("Snapshot tree", theme.header));
     lines.push(Line::raw(
         "  A column is a chain: each snapshot's parent is the one above it.",

@@ -15,6 +15,12 @@ pub fn draw(frame: &mut Frame, m: &Message, theme: &Theme) {
     let inner = dialog_frame(frame, area, &m.title, style, theme);
     let mut lines: Vec<Line> = m.lines.iter().map(|l| Line::raw(l.clone())).collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Enter/Esc: close", theme.muted));
+    match &m.offer {
+        Some(o) => lines.push(Line::styled(
+            format!("{}: {} · Enter/Esc: close", o.key, o.label),
+            theme.muted,
+        )),
+        None => lines.push(Line::styled("Enter/Esc: close", theme.muted)),
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -10,9 +10,11 @@ mod footer;
 mod form;
 mod help;
 mod message;
+mod picker;
 mod plans;
 mod prompt;
 mod remote;
+mod sites;
 mod snapshots;
 mod status_bar;
 mod tasks;
@@ -23,6 +25,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use crate::app::dialog::Dialog;
+use crate::app::sites::SiteOverlay;
 use crate::app::{App, Pane};
 use crate::theme::Theme;
 
@@ -95,23 +98,39 @@ pub fn layout(area: Rect) -> Areas {
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let areas = layout(frame.area());
-    app.pane_areas.set([
-        areas.clusters,
-        areas.vms,
-        areas.snapshots,
-        areas.backups,
-        areas.tasks,
-    ]);
     status_bar::draw(frame, areas.status, app, theme);
-    clusters::draw(frame, areas.clusters, app, theme);
-    vms::draw(frame, areas.vms, app, theme);
-    snapshots::draw(frame, areas.snapshots, app, theme);
-    backups::draw(frame, areas.backups, app, theme);
-    tasks::draw(frame, areas.tasks, app, theme);
-    details::draw(frame, areas.details, app, theme);
+    if app.sites.all_sites.is_some() {
+        // The all-sites view covers the panes; clicks must not reach what is hidden.
+        app.pane_areas.set(Default::default());
+        let body = Rect {
+            y: areas.status.bottom(),
+            height: areas.footer.y.saturating_sub(areas.status.bottom()),
+            ..frame.area()
+        };
+        sites::draw(frame, body, app, theme);
+    } else {
+        app.pane_areas.set([
+            areas.clusters,
+            areas.vms,
+            areas.snapshots,
+            areas.backups,
+            areas.tasks,
+        ]);
+        clusters::draw(frame, areas.clusters, app, theme);
+        vms::draw(frame, areas.vms, app, theme);
+        snapshots::draw(frame, areas.snapshots, app, theme);
+        backups::draw(frame, areas.backups, app, theme);
+        tasks::draw(frame, areas.tasks, app, theme);
+        details::draw(frame, areas.details, app, theme);
+    }
     footer::draw(frame, areas.footer, app, theme);
     if let Some(p) = &app.prompt {
         prompt::draw(frame, areas.footer, app, p, theme);
+    }
+    match &app.sites.overlay {
+        None => {}
+        Some(SiteOverlay::Picker { cursor }) => picker::draw_picker(frame, app, cursor, theme),
+        Some(SiteOverlay::Password(p)) => picker::draw_password(frame, app, p, theme),
     }
 
     match &app.dialog {
@@ -127,5 +146,5 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 /// Whether a pane has focus (and no dialog covers the screen).
 fn focused(app: &App, pane: Pane) -> bool {
-    app.focus == pane && app.dialog.is_none()
+    app.focus == pane && app.dialog.is_none() && app.sites.overlay.is_none()
 }

@@ -33,6 +33,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Connection::Connected => Span::styled("● connected", theme.ok),
         Connection::Unreachable(_) => Span::styled("✗ unreachable", theme.error),
     });
+    let (up, sites) = app.sites.up();
+    if sites > 1 {
+        spans.push(dot());
+        spans.push(Span::styled(
+            format!("{up}/{sites} sites up"),
+            if up == sites { theme.ok } else { theme.warn },
+        ));
+    }
     if let Some(t) = &app.last_refresh {
         let local = t.to_zoned(app.tz.clone()).strftime("%H:%M:%S").to_string();
         spans.push(sep());

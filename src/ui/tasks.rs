@@ -10,7 +10,7 @@ use super::widgets::{
     gauge, pane_block, placeholder, spinner, title_style, truncate, windowed_table,
 };
 use crate::app::{App, Pane};
-use crate::model::{TaskState, format_elapsed};
+use crate::model::{TaskOrigin, TaskState, format_elapsed};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -19,10 +19,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let running = pane.running();
     let mut title = vec![Span::styled("Tasks", title_style(focused, theme))];
     if !pane.list.items.is_empty() {
-        title.push(Span::styled(
-            format!(" · {running} running · {} total", pane.list.items.len()),
-            theme.muted,
-        ));
+        let others = pane
+            .list
+            .items
+            .iter()
+            .filter(|t| t.origin == TaskOrigin::Others)
+            .count();
+        let ours = pane.list.items.len() - others;
+        let summary = if others > 0 {
+            format!(" · {running} running · {ours} ours · {others} on the platform")
+        } else {
+            format!(" · {running} running · {ours} total")
+        };
+        title.push(Span::styled(summary, theme.muted));
     }
     let view = pane.list.describe();
     if !view.is_empty() {
@@ -90,10 +99,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 TaskState::Unknown { reason } => Span::styled(truncate(reason, out_w), theme.warn),
                 _ => Span::raw(""),
             };
+            // Work others started reads as theirs: "by alice" after the target.
+            let target = match (&t.origin, &t.user) {
+                (TaskOrigin::Others, Some(u)) => format!("{} · by {u}", t.target),
+                (TaskOrigin::Others, None) => format!("{} · by others", t.target),
+                _ => t.target.clone(),
+            };
             vec![
                 Cell::from(Span::styled(mark, mark_style)),
                 Cell::from(truncate(&t.title, w[1] as usize)),
-                Cell::from(truncate(&t.target, w[2] as usize)),
+                Cell::from(truncate(&target, w[2] as usize)),
                 Cell::from(format_elapsed(elapsed)),
                 Cell::from(progress),
                 Cell::from(outcome),

@@ -5,8 +5,7 @@ use jiff::Timestamp;
 use super::stamp;
 use crate::app::form::{Field, Form};
 use crate::model::{
-    Backup, BackupFilter, BackupPoint, BackupRef, Capabilities, Named, RestoreChoices,
-    RestoreDiskSpec, RestoreSpec, VmDetail, VmRef,
+    BackupCategory, BackupFilter, BackupPoint, Capabilities, Named, VmDetail, VmRef,
 };
 use crate::operation::Operation;
 
@@ -25,20 +24,42 @@ pub fn point_options(points: &[BackupPoint]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `category` is the kind of backup listed: a volume backup asks which volume.
 pub fn create_form(
     vm: &VmRef,
+    detail: Option<&VmDetail>,
     points: &[BackupPoint],
     caps: &Capabilities,
+    category: BackupCategory,
     now: Timestamp,
 ) -> Form {
     let mut fields = vec![
         Field::text("name", "Name", format!("{}-{}", vm.name, stamp(now))),
         Field::text("description", "Description", ""),
     ];
+    if category == BackupCategory::Volume {
+        let options: Vec<(String, String)> = detail
+            .map(|d| d.disks.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|d| {
+                let role = if d.is_root { "root" } else { "data" };
+                (
+                    d.volume.id.clone(),
+                    format!("{} ({role}, {})", d.volume.name, d.device),
+                )
+            })
+            .collect();
+        let mut f = Field::choice("volume", "Volume", options, None);
+        if detail.is_none() {
+            f = f.with_hint("loading the VM's volumes…");
+        }
+        fields.push(f);
+    }
     if caps.backup_points {
-        let mut f = Field::choice("point", "Backup point", point_options(points), None);
+        let mut f = Field::choice("point", point_label(caps), point_options(points), None);
         if points.is_empty() {
-            f = f.with_hint("loading backup points…");
+            f = f.with_hint("loading…");
         }
         fields.push(f);
     }
@@ -55,7 +76,25 @@ pub fn create_form(
         kind = kind.disabled("the platform chooses");
     }
     fields.push(kind);
-    Form::new(format!("Back up {}", vm.name), fields)
+    let title = match category {
+        BackupCategory::Volume => format!("Back up a volume of {}", vm.name),
+        _ => format!("Back up {}", vm.name),
+    };
+    Form::new(title, fields)
+}
+
+/// What the platform calls the place backups go.
+pub fn point_label(caps: &Capabilities) -> &'static str {
+    if caps.backup_sync {
+        "Backup storage"
+    } else {
+        "Backup point"
+    }
+}
+
+/// "nfs-1 (nfs, degraded)" → "nfs-1".
+pub fn option_name(label: &str) -> String {
+    label.split(" (").next().unwrap_or(label).to_string()
 }
 
 pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
@@ -63,17 +102,21 @@ pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
     if name.is_empty() {
         return Err("the backup needs a name".into());
     }
+    let volume = match form.choice("volume") {
+        Some((id, label)) => Some(Named::new(id, option_name(&label))),
+        None if form.has("volume") => return Err("choose the volume to back up".into()),
+        None => None,
+    };
     let (id, label) = form
         .choice("point")
-        .ok_or("no backup point to write to (none loaded yet, or none defined)")?;
-    let point_name = label.split(" (").next().unwrap_or(&label).to_string();
+        .ok_or("no backup point or storage to write to (none loaded yet, or none defined)")?;
     Ok(vec![Operation::CreateBackup {
         vm: vm.clone(),
-        point: Named::new(id, point_name),
+        point: Named::new(id, option_name(&label)),
         name,
         description: form.text("description"),
         full: form.choice("kind").is_none_or(|(k, _)| k == "full"),
-        volume: None,
+        volume,
     }])
 }
 
@@ -143,167 +186,6 @@ pub fn filter(form: &Form) -> Result<BackupFilter, String> {
         since,
         until,
     })
-}
-
-/// The restore form, pre-filled from the VM's current disks when the backup's VM still
-/// exists, and from the platform's choices as they arrive.
-pub fn restore_form(
-    backup: &Backup,
-    vm: Option<&VmDetail>,
-    choices: Option<&RestoreChoices>,
-    now: Timestamp,
-) -> Form {
-    let empty = RestoreChoices::default();
-    let choices = choices.unwrap_or(&empty);
-    let opts = |v: &[Named]| {
-        v.iter()
-            .map(|n| (n.id.clone(), n.name.clone()))
-            .collect::<Vec<_>>()
-    };
-    let new_name = format!("{}-restored-{}", backup.vm.name, stamp(now));
-    let zone_pref = vm.and_then(|d| d.vm.zone.as_ref()).map(|z| z.id.as_str());
-    let group_pref = vm.and_then(|d| d.vm.group.as_ref()).map(|g| g.id.as_str());
-    let mut fields = vec![
-        Field::text("new_vm_name", "New VM name", new_name.clone()),
-        Field::choice("zone", "Zone", opts(&choices.zones), zone_pref),
-        Field::choice("group", "Object group", opts(&choices.groups), group_pref),
-    ];
-    for disk in &backup.disks {
-        let dev = &disk.device;
-        let current = vm.and_then(|d| d.disks.iter().find(|x| &x.device == dev));
-        let size = disk
-            .capacity
-            .map(|c| format!(" · {}", crate::model::human_bytes(c)))
-            .unwrap_or_default();
-        fields.push(Field::section(format!("Disk {dev}{size}")));
-        fields.push(Field::choice(
-            format!("disk.{dev}.pool"),
-            "Pool",
-            opts(&choices.pools),
-            current.and_then(|c| c.pool.as_ref()).map(|p| p.id.as_str()),
-        ));
-        fields.push(Field::text(
-            format!("disk.{dev}.volume"),
-            "Volume name",
-            format!("{new_name}-{dev}"),
-        ));
-        let types: Vec<(String, String)> = if choices.disk_types.is_empty() {
-            vec![("HDD".into(), "HDD".into()), ("SSD".into(), "SSD".into())]
-        } else {
-            choices
-                .disk_types
-                .iter()
-                .map(|t| (t.clone(), t.clone()))
-                .collect()
-        };
-        fields.push(Field::choice(
-            format!("disk.{dev}.type"),
-            "Disk type",
-            types,
-            current.and_then(|c| c.disk_type.as_deref()),
-        ));
-    }
-    Form::new(format!("Restore {} to a new VM", backup.name), fields).with_intro(vec![
-        format!(
-            "Creates a new VM from this backup; {} itself is not touched.",
-            backup.vm.name
-        ),
-        "Tab/↑↓ move · ←→ change a choice · Enter preview · Esc cancel".into(),
-    ])
-}
-
-/// Fills the restore form's choices once the platform has sent them.
-pub fn fill_restore_choices(form: &mut Form, choices: &RestoreChoices, vm: Option<&VmDetail>) {
-    let opts = |v: &[Named]| {
-        v.iter()
-            .map(|n| (n.id.clone(), n.name.clone()))
-            .collect::<Vec<_>>()
-    };
-    let zone_pref = vm.and_then(|d| d.vm.zone.as_ref()).map(|z| z.id.clone());
-    let group_pref = vm.and_then(|d| d.vm.group.as_ref()).map(|g| g.id.clone());
-    form.set_options("zone", opts(&choices.zones), zone_pref.as_deref());
-    form.set_options("group", opts(&choices.groups), group_pref.as_deref());
-    let keys: Vec<String> = form
-        .fields
-        .iter()
-        .filter(|f| f.key.ends_with(".pool"))
-        .map(|f| f.key.clone())
-        .collect();
-    for key in keys {
-        let dev = key.trim_start_matches("disk.").trim_end_matches(".pool");
-        let pref = vm
-            .and_then(|d| d.disks.iter().find(|x| x.device == dev))
-            .and_then(|d| d.pool.as_ref())
-            .map(|p| p.id.clone());
-        form.set_options(&key, opts(&choices.pools), pref.as_deref());
-    }
-    if !choices.disk_types.is_empty() {
-        let types: Vec<(String, String)> = choices
-            .disk_types
-            .iter()
-            .map(|t| (t.clone(), t.clone()))
-            .collect();
-        let keys: Vec<String> = form
-            .fields
-            .iter()
-            .filter(|f| f.key.ends_with(".type"))
-            .map(|f| f.key.clone())
-            .collect();
-        for key in keys {
-            form.set_options(&key, types.clone(), None);
-        }
-    }
-}
-
-pub fn restore(backup: &BackupRef, form: &Form) -> Result<Vec<Operation>, String> {
-    let new_vm_name = form.text("new_vm_name");
-    if new_vm_name.is_empty() {
-        return Err("the new VM needs a name".into());
-    }
-    let zone = form
-        .choice("zone")
-        .ok_or("choose a zone (still loading?)")?;
-    let group = form
-        .choice("group")
-        .ok_or("choose an object group (still loading?)")?;
-    let mut disks = Vec::new();
-    for f in form.fields.iter().filter(|f| f.key.ends_with(".pool")) {
-        let dev = f
-            .key
-            .trim_start_matches("disk.")
-            .trim_end_matches(".pool")
-            .to_string();
-        let pool = form
-            .choice(&f.key)
-            .ok_or_else(|| format!("choose a pool for {dev}"))?;
-        let volume_name = form.text(&format!("disk.{dev}.volume"));
-        if volume_name.is_empty() {
-            return Err(format!("disk {dev} needs a volume name"));
-        }
-        let disk_type = form
-            .choice(&format!("disk.{dev}.type"))
-            .map(|(t, _)| t)
-            .unwrap_or_default();
-        disks.push(RestoreDiskSpec {
-            device: dev,
-            pool_id: pool.0,
-            volume_name,
-            disk_type,
-        });
-    }
-    if disks.is_empty() {
-        return Err("this backup lists no disks to restore".into());
-    }
-    Ok(vec![Operation::RestoreBackup {
-        backup: backup.clone(),
-        spec: RestoreSpec {
-            new_vm_name,
-            zone_id: zone.0,
-            group_id: group.0,
-            disks,
-            ..Default::default()
-        },
-    }])
 }
 
 pub fn remote_point_form(points: &[BackupPoint]) -> Form {

@@ -3,12 +3,17 @@
 
 pub mod backup;
 pub mod plan;
+pub mod power;
+pub mod restore;
 pub mod snapshot;
+pub mod storage;
 
 use jiff::Timestamp;
 
 use super::form::Form;
-use crate::model::{BackupFilter, BackupRef, Named, SnapshotDisk, SnapshotRef, VmRef};
+use crate::model::{
+    Backup, BackupFilter, BackupRef, Capabilities, Named, SnapshotDisk, SnapshotRef, VmRef,
+};
 use crate::operation::Operation;
 
 /// What a form is for, with the context its submit needs.
@@ -30,10 +35,40 @@ pub enum Purpose {
         snapshot: SnapshotRef,
         disks: Vec<SnapshotDisk>,
     },
+    Rebuild {
+        vm: VmRef,
+        snapshot: SnapshotRef,
+    },
+    StopVm {
+        vm: VmRef,
+    },
     CreateBackup {
         vm: VmRef,
     },
+    CreateDatabaseBackup,
+    /// In place or as a new VM: the answer opens the next form.
+    RestoreMode {
+        backup: Box<Backup>,
+    },
     Restore {
+        backup: BackupRef,
+    },
+    RestoreInPlace {
+        backup: BackupRef,
+    },
+    SyncBackup {
+        backup: BackupRef,
+    },
+    RecoverBackup {
+        backup: BackupRef,
+    },
+    CreateTemplate {
+        backup: BackupRef,
+    },
+    ExportDatabase {
+        backup: BackupRef,
+    },
+    DeleteExported {
         backup: BackupRef,
     },
     FilterBackups,
@@ -58,11 +93,20 @@ pub enum Submitted {
         cluster: Named,
         point: Named,
     },
+    RestoreMode {
+        backup: Box<Backup>,
+        in_place: bool,
+    },
 }
 
 impl Purpose {
     /// Validates the form; `Err` is shown inside the form.
-    pub fn submit(&self, form: &Form, now: Timestamp) -> Result<Submitted, String> {
+    pub fn submit(
+        &self,
+        form: &Form,
+        caps: &Capabilities,
+        now: Timestamp,
+    ) -> Result<Submitted, String> {
         let ops = |steps| {
             Ok(Submitted::Operations {
                 steps,
@@ -78,8 +122,21 @@ impl Purpose {
                 snapshot,
                 disks,
             } => ops(snapshot::rollback_disks(vm, snapshot, disks, form)?),
+            Purpose::Rebuild { vm, snapshot } => ops(snapshot::rebuild(vm, snapshot, form)?),
+            Purpose::StopVm { vm } => ops(power::stop(vm, form)?),
             Purpose::CreateBackup { vm } => ops(backup::create(vm, form)?),
-            Purpose::Restore { backup } => ops(backup::restore(backup, form)?),
+            Purpose::CreateDatabaseBackup => ops(storage::database_backup(form)?),
+            Purpose::RestoreMode { backup } => Ok(Submitted::RestoreMode {
+                backup: backup.clone(),
+                in_place: restore::mode_in_place(form),
+            }),
+            Purpose::Restore { backup } => ops(restore::new_vm(backup, form, caps)?),
+            Purpose::RestoreInPlace { backup } => ops(restore::in_place(backup, form)?),
+            Purpose::SyncBackup { backup } => ops(storage::sync(backup, form)?),
+            Purpose::RecoverBackup { backup } => ops(storage::recover(backup, form)?),
+            Purpose::CreateTemplate { backup } => ops(storage::template(backup, form)?),
+            Purpose::ExportDatabase { backup } => ops(storage::export(backup, form, true)?),
+            Purpose::DeleteExported { backup } => ops(storage::export(backup, form, false)?),
             Purpose::FilterBackups => backup::filter(form).map(Submitted::Filter),
             Purpose::RunPlan { cluster, plan } => ops(plan::run(cluster, plan, form)?),
             Purpose::ChooseRemotePoint { cluster } => {
@@ -90,6 +147,22 @@ impl Purpose {
                 })
             }
         }
+    }
+
+    /// True for forms that choose a backup point/storage from the loaded list.
+    pub fn wants_points(&self) -> bool {
+        matches!(
+            self,
+            Purpose::CreateBackup { .. }
+                | Purpose::ChooseRemotePoint { .. }
+                | Purpose::FilterBackups
+                | Purpose::CreateDatabaseBackup
+                | Purpose::SyncBackup { .. }
+                | Purpose::RecoverBackup { .. }
+                | Purpose::CreateTemplate { .. }
+                | Purpose::ExportDatabase { .. }
+                | Purpose::DeleteExported { .. }
+        )
     }
 }
 

@@ -5,43 +5,144 @@ use jiff::Timestamp;
 use super::stamp;
 use crate::app::form::{Field, Form};
 use crate::model::{
-    Capabilities, NodeId, Snapshot, SnapshotDeleteRule, SnapshotDisk, SnapshotRef, SnapshotTree,
-    Vm, VmRef,
+    AgentState, Capabilities, Named, NodeId, Snapshot, SnapshotDeleteRule, SnapshotDisk,
+    SnapshotRef, SnapshotTree, Vm, VmDetail, VmRef,
 };
 use crate::operation::Operation;
 
-pub fn create_form(vm: &Vm, caps: &Capabilities, now: Timestamp) -> Form {
-    let mut memory = Field::toggle("memory", "Include memory state", false)
-        .with_hint("saves the running state; usable once the dump has uploaded");
-    if !caps.memory_snapshots {
-        memory = memory.disabled("this platform has no memory snapshots");
-    } else if !vm.power.is_running() {
-        memory = memory.disabled(format!(
-            "needs a running VM; {} is {}",
-            vm.name,
-            vm.power.label()
+/// The volumes a snapshot can be of: "whole VM" first where the platform groups a VM-level
+/// snapshot, then each volume. `(id, label)`; the empty id is the whole VM.
+pub fn volume_options(detail: Option<&VmDetail>, caps: &Capabilities) -> Vec<(String, String)> {
+    let mut options = Vec::new();
+    if caps.snapshot_groups {
+        options.push((
+            String::new(),
+            "whole VM (one snapshot of each volume)".to_string(),
         ));
     }
-    Form::new(
-        format!("New snapshot of {}", vm.name),
-        vec![
-            Field::text("name", "Name", format!("snap-{}", stamp(now))),
-            Field::text("description", "Description", ""),
-            memory,
-        ],
-    )
+    for d in detail.map(|d| d.disks.as_slice()).unwrap_or_default() {
+        let role = if d.is_root { "root" } else { "data" };
+        options.push((
+            d.volume.id.clone(),
+            format!("{} ({role}, {})", d.volume.name, d.device),
+        ));
+    }
+    options
+}
+
+/// `volume` preselects a volume (the one whose tree the cursor is in).
+pub fn create_form(
+    vm: &Vm,
+    detail: Option<&VmDetail>,
+    caps: &Capabilities,
+    volume: Option<&Named>,
+    now: Timestamp,
+) -> Form {
+    let mut fields = vec![
+        Field::text("name", "Name", format!("snap-{}", stamp(now))),
+        Field::text("description", "Description", ""),
+    ];
+    if caps.volume_snapshots {
+        let options = volume_options(detail, caps);
+        let mut f = Field::choice("volume", "Of", options, volume.map(|v| v.id.as_str()));
+        if detail.is_none() {
+            f = f.with_hint("loading the VM's volumes…");
+        }
+        fields.push(f);
+    }
+    if caps.memory_snapshots {
+        let mut memory = Field::toggle("memory", "Include memory state", false)
+            .with_hint("saves the running state; usable once the dump has uploaded");
+        if !vm.power.is_running() {
+            memory = memory.disabled(format!(
+                "needs a running VM; {} is {}",
+                vm.name,
+                vm.power.label()
+            ));
+        }
+        fields.push(memory);
+    }
+    if caps.consistent_snapshots {
+        let mut consistent = Field::toggle(
+            "consistent",
+            "File-system consistent (quiesce the guest first)",
+            vm.agent == AgentState::Connected,
+        )
+        .with_hint("otherwise crash consistent, like pulling the plug");
+        if vm.agent != AgentState::Connected {
+            consistent = consistent.disabled(format!(
+                "needs the guest tools running in {}; they are {}",
+                vm.name,
+                vm.agent.label()
+            ));
+        }
+        fields.push(consistent);
+    }
+    Form::new(format!("New snapshot of {}", vm.name), fields)
 }
 
 pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
     let name = form.text("name");
     check_name(&name)?;
+    let volume = match form.choice("volume") {
+        Some((id, _)) if id.is_empty() => None,
+        Some((id, label)) => Some(Named::new(id, volume_name(&label))),
+        None if form.has("volume") => {
+            return Err("choose what to snapshot (the VM's volumes are still loading?)".into());
+        }
+        None => None,
+    };
     Ok(vec![Operation::CreateSnapshot {
         vm: vm.clone(),
         name,
         description: form.text("description"),
         memory: form.toggle("memory"),
-        consistent: false,
-        volume: None,
+        consistent: form.toggle("consistent"),
+        volume,
+    }])
+}
+
+/// "data-vol (data, vdb)" → "data-vol".
+fn volume_name(label: &str) -> String {
+    label
+        .rsplit_once(" (")
+        .map_or(label, |(n, _)| n)
+        .to_string()
+}
+
+pub fn rebuild_form(vm: &Vm, snapshot: &Snapshot) -> Form {
+    Form::new(
+        format!("New VM from snapshot {}", snapshot.name),
+        vec![
+            Field::text(
+                "new_vm_name",
+                "New VM name",
+                format!("{}-from-{}", vm.name, snapshot.name),
+            ),
+            Field::toggle("power_on", "Start it once it is built", false),
+        ],
+    )
+    .with_intro(vec![format!(
+        "Builds a new VM from the snapshot; {} itself is not touched.",
+        vm.name
+    )])
+}
+
+pub fn rebuild(vm: &VmRef, snapshot: &SnapshotRef, form: &Form) -> Result<Vec<Operation>, String> {
+    let new_vm_name = form.text("new_vm_name");
+    if new_vm_name.is_empty() {
+        return Err("the new VM needs a name".into());
+    }
+    if new_vm_name == vm.name {
+        return Err(format!(
+            "{new_vm_name} is the name of the VM the snapshot is of; choose another"
+        ));
+    }
+    Ok(vec![Operation::RebuildFromSnapshot {
+        vm: vm.clone(),
+        snapshot: snapshot.clone(),
+        new_vm_name,
+        power_on: form.toggle("power_on"),
     }])
 }
 

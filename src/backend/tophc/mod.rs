@@ -84,6 +84,42 @@ pub fn capabilities() -> Capabilities {
     }
 }
 
+fn backup_page(list: &wire::BackupList, query: &BackupQuery) -> Listing<Page<Backup>> {
+    let failures = envelope::range_failures(&list.each_range_list_state);
+    let cluster = query.scope.cluster();
+    let items: Vec<Backup> = list
+        .list
+        .iter()
+        .map(|b| convert::backup(b, cluster))
+        .collect();
+    let total = list
+        .total_count
+        .unsigned()
+        .unwrap_or(query.page.offset() + items.len() as u64);
+    Listing {
+        value: Page {
+            items,
+            total,
+            request: query.page,
+        },
+        failures,
+    }
+}
+
+/// Decodes one `/v1/compute/backup/list` answer (status 200, `body` as received) exactly as
+/// the backend does: envelope, lenient wire types, conversion. Public for the decode
+/// benchmark; the backend itself goes through its session.
+pub fn decode_backup_page(body: &[u8], query: &BackupQuery) -> Result<Listing<Page<Backup>>> {
+    let path = "/v1/compute/backup/list";
+    match envelope::read_answer(path, 200, body)? {
+        envelope::Answer::Data(data) => {
+            let list: wire::BackupList = envelope::decode_data(path, data)?;
+            Ok(backup_page(&list, query))
+        }
+        envelope::Answer::SessionRefused(e) => Err(e),
+    }
+}
+
 /// The profile's url as a base: no trailing `/`, and no trailing `/v1` (the paths have it).
 fn base_url(url: &str) -> String {
     let mut base = url.trim().trim_end_matches('/').to_string();
@@ -378,25 +414,7 @@ impl Backend for TopHc {
 
     async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>> {
         let list: wire::BackupList = self.api.read(&reads::backup_list(query)).await?;
-        let failures = envelope::range_failures(&list.each_range_list_state);
-        let cluster = query.scope.cluster();
-        let items: Vec<Backup> = list
-            .list
-            .iter()
-            .map(|b| convert::backup(b, cluster))
-            .collect();
-        let total = list
-            .total_count
-            .unsigned()
-            .unwrap_or(query.page.offset() + items.len() as u64);
-        Ok(Listing {
-            value: Page {
-                items,
-                total,
-                request: query.page,
-            },
-            failures,
-        })
+        Ok(backup_page(&list, query))
     }
 
     async fn backup_points(&self, cluster: &Named) -> Result<Vec<BackupPoint>> {

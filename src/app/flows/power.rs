@@ -1,0 +1,43 @@
+//! Stopping and starting VMs (offered where an operation needs the VM stopped).
+
+use crate::app::form::{Field, Form};
+use crate::model::{Vm, VmRef};
+use crate::operation::Operation;
+
+/// `why` says what the stop is for, when another operation asked for it.
+pub fn stop_form(vm: &Vm, why: Option<&str>) -> Form {
+    let mut intro = vec![format!(
+        "{} is {}. Stopping it interrupts whatever it serves.",
+        vm.name,
+        vm.power.label()
+    )];
+    if let Some(why) = why {
+        intro.push(why.to_string());
+    }
+    Form::new(
+        format!("Stop {}", vm.name),
+        vec![Field::choice(
+            "how",
+            "How",
+            vec![
+                (
+                    "shutdown".into(),
+                    "shut down (the guest stops cleanly)".into(),
+                ),
+                (
+                    "poweroff".into(),
+                    "power off (at once; unsaved guest data is lost)".into(),
+                ),
+            ],
+            Some("shutdown"),
+        )],
+    )
+    .with_intro(intro)
+}
+
+pub fn stop(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
+    Ok(vec![Operation::StopVm {
+        vm: vm.clone(),
+        force: form.choice("how").is_some_and(|(h, _)| h == "poweroff"),
+    }])
+}

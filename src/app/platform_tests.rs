@@ -1,0 +1,683 @@
+//! The flows other platforms add (plans, restore placements, volume snapshots, stop first,
+//! backup categories, storages, platform tasks), driven by keys and events as the loop
+//! would. The capabilities are written out here so these tests read on their own; the
+//! backends' own tests check that they report what they can do.
+
+use super::tests::{code, key, ready_app_with, seq_of, session, type_text};
+use super::*;
+use crate::fetcher::Event;
+use crate::model::*;
+use crossterm::event::KeyCode;
+
+fn cloudtower_like() -> Capabilities {
+    Capabilities {
+        snapshot_layout: SnapshotLayout::Flat,
+        memory_snapshots: false,
+        consistent_snapshots: true,
+        edit_snapshot_description: false,
+        per_disk_rollback: false,
+        rebuild_vm_from_snapshot: true,
+        snapshot_delete: SnapshotDeleteRule::Single,
+        backup_points: false,
+        backup_plans: true,
+        backup_chains: true,
+        restore_in_place: true,
+        restore_to_new_vm: true,
+        restore_placement: RestorePlacement::ClusterHostNetworks,
+        remote_backups: false,
+        task_api: true,
+        platform_tasks: true,
+        ..crate::backend::tophc::capabilities()
+    }
+}
+
+fn zstack_like() -> Capabilities {
+    Capabilities {
+        snapshot_layout: SnapshotLayout::PerVolumeTrees,
+        memory_snapshots: false,
+        volume_snapshots: true,
+        snapshot_groups: true,
+        edit_snapshot_description: false,
+        per_disk_rollback: false,
+        snapshot_delete: SnapshotDeleteRule::RemovesDescendants,
+        rollback_requires_stopped: true,
+        power_actions: true,
+        backup_categories: vec![
+            BackupCategory::Vm,
+            BackupCategory::Volume,
+            BackupCategory::Database,
+        ],
+        restore_in_place: true,
+        restore_to_new_vm: false,
+        restore_placement: RestorePlacement::NameOnly,
+        backup_sync: true,
+        backup_templates: true,
+        remote_backups: false,
+        database_backups: true,
+        task_api: true,
+        platform_tasks: true,
+        ..crate::backend::tophc::capabilities()
+    }
+}
+
+fn app_with(caps: Capabilities) -> App {
+    let mut s = session(false);
+    s.caps = caps;
+    ready_app_with(s)
+}
+
+fn confirm_steps(app: &App) -> Vec<Operation> {
+    match &app.dialog {
+        Some(Dialog::Confirm(cd)) => cd.steps.clone(),
+        _ => panic!("no confirm dialog open"),
+    }
+}
+
+fn restore_point(id: &str, parent: Option<&str>, kind: BackupKind) -> Backup {
+    Backup {
+        id: id.into(),
+        name: format!("web-01 {id}"),
+        description: String::new(),
+        category: BackupCategory::Vm,
+        vm: Named::new("v1", "web-01"),
+        volume: None,
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        tenant: None,
+        point: Some(Named::new("plan1", "nightly")),
+        locations: vec![],
+        parent: parent.map(str::to_string),
+        created: Some(Timestamp::from_second(1_700_000_000).unwrap()),
+        status: BackupStatus::Done,
+        kind: Some(kind),
+        disks: vec![],
+        details: vec![],
+    }
+}
+
+/// Shows these backups in the Backups pane (as the answer to the pane's own load).
+fn show_backups(app: &mut App, items: Vec<Backup>) {
+    app.focus = Pane::Backups;
+    let cmds = app.load_backups();
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackups { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let n = items.len() as u64;
+    app.on_event(Event::Backups {
+        seq,
+        result: Ok(Listing::complete(Page {
+            items,
+            total: n,
+            request: PageRequest::first(10),
+        })),
+    });
+}
+
+fn plan() -> BackupPlan {
+    BackupPlan {
+        id: "plan1".into(),
+        name: "nightly".into(),
+        cluster: Named::new("c1", "host3222-cvm3322"),
+        status: "working".into(),
+        last_result: "success".into(),
+        last_run: None,
+        next_run: None,
+        vms: vec![Named::new("v1", "web-01")],
+        backup_count: Some(3),
+        size: None,
+        details: vec![],
+    }
+}
+
+#[test]
+fn keys_the_platform_lacks_are_not_offered() {
+    let app = app_with(cloudtower_like());
+    let footer = app.keymap.footer_for(Pane::Snapshots, Some(app.caps()));
+    assert!(footer.iter().any(|(_, h)| *h == "new VM from snapshot"));
+    assert!(!footer.iter().any(|(_, h)| *h == "roll back disks"));
+    let mut app = app_with(tophc_caps_plain());
+    app.focus = Pane::Snapshots;
+    let cmds = app.handle_key(key('b'));
+    assert!(cmds.is_empty() && app.dialog.is_none());
+    assert!(
+        app.status.as_ref().unwrap().text.contains("cannot do that"),
+        "says why"
+    );
+}
+
+fn tophc_caps_plain() -> Capabilities {
+    crate::backend::tophc::capabilities()
+}
+
+#[test]
+fn consistent_snapshots_need_the_guest_tools() {
+    let mut app = app_with(cloudtower_like());
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('c'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    let f = fd
+        .form
+        .fields
+        .iter()
+        .find(|f| f.key == "consistent")
+        .unwrap();
+    assert!(f.enabled.is_ok(), "tools run in web-01");
+    assert!(!fd.form.has("memory"), "no memory snapshots here");
+    app.handle_key(code(KeyCode::Enter));
+    let steps = confirm_steps(&app);
+    assert!(matches!(
+        &steps[0],
+        Operation::CreateSnapshot {
+            consistent: true,
+            volume: None,
+            ..
+        }
+    ));
+
+    // Without tools the option is greyed out with the reason.
+    app.dialog = None;
+    if let Some(v) = app.vms.list.items.iter_mut().find(|v| v.id == "v1") {
+        v.agent = AgentState::NotInstalled;
+    }
+    app.handle_key(key('c'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    let f = fd
+        .form
+        .fields
+        .iter()
+        .find(|f| f.key == "consistent")
+        .unwrap();
+    assert!(f.enabled.as_ref().unwrap_err().contains("guest tools"));
+}
+
+#[test]
+fn rebuild_from_snapshot_previews_a_new_vm() {
+    let mut app = app_with(cloudtower_like());
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('b'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    assert_eq!(fd.form.text("new_vm_name"), "web-01-from-a");
+    app.handle_key(code(KeyCode::Enter));
+    let steps = confirm_steps(&app);
+    match &steps[0] {
+        Operation::RebuildFromSnapshot {
+            snapshot,
+            new_vm_name,
+            ..
+        } => {
+            assert_eq!(snapshot.name, "a");
+            assert_eq!(new_vm_name, "web-01-from-a");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(steps[0].typed_confirmation().is_none(), "additive");
+}
+
+#[test]
+fn plans_list_their_backups_and_run_now() {
+    let mut app = app_with(cloudtower_like());
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Ok(vec![plan()]),
+    });
+    // x: run now, incremental by default, as a previewed operation.
+    app.handle_key(key('x'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        confirm_steps(&app),
+        vec![Operation::RunBackupPlan {
+            cluster: Named::new("c1", "host3222-cvm3322"),
+            plan: Named::new("plan1", "nightly"),
+            full: false,
+        }]
+    );
+    // Enter on a plan: the Backups pane lists what it made.
+    app.dialog = None;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Ok(vec![plan()]),
+    });
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    assert!(app.dialog.is_none());
+    assert!(cmds.iter().any(|c| matches!(c,
+        Command::LoadBackups { query, .. }
+            if matches!(&query.scope, BackupScope::Plan { plan, .. } if plan.id == "plan1"))));
+}
+
+#[test]
+fn create_backup_where_plans_make_them_opens_the_plans() {
+    let mut app = app_with(cloudtower_like());
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('c'));
+    assert!(matches!(app.dialog, Some(Dialog::Plans(_))));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadBackupPlans { .. }))
+    );
+}
+
+#[test]
+fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
+    let mut app = app_with(cloudtower_like());
+    show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
+    app.handle_key(key('R'));
+    // First the mode; the default is the harmless one.
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("mode form")
+    };
+    assert_eq!(fd.form.choice("mode").unwrap().0, "new");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadRestoreChoices { seq, backup } if backup.id == "rp1" => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::RestoreChoices {
+        seq,
+        result: Ok(RestoreChoices {
+            clusters: vec![
+                Named::new("c0", "other-cluster"),
+                Named::new("c1", "host3222-cvm3322"),
+            ],
+            hosts: vec![
+                HostChoice {
+                    id: "h0".into(),
+                    name: "node-0".into(),
+                    cluster_id: "c0".into(),
+                },
+                HostChoice {
+                    id: "h1".into(),
+                    name: "node-1".into(),
+                    cluster_id: "c1".into(),
+                },
+            ],
+            networks: vec![Named::new("vl1", "vm-net"), Named::new("vl2", "dr-net")],
+            source_networks: vec![Named::new("vl1", "vm-net")],
+            ..Default::default()
+        }),
+    });
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("restore form")
+    };
+    assert_eq!(
+        fd.form.choice("host").unwrap().0,
+        "c1|h1",
+        "the backup's own cluster first"
+    );
+    assert_eq!(fd.form.choice("net.vl1").unwrap().0, "vl1", "same network");
+    app.handle_key(code(KeyCode::Enter));
+    match &confirm_steps(&app)[0] {
+        Operation::RestoreBackup { spec, .. } => {
+            assert_eq!(spec.cluster, Some(Named::new("c1", "host3222-cvm3322")));
+            assert_eq!(spec.host, Some(Named::new("h1", "node-1")));
+            assert_eq!(
+                spec.networks,
+                vec![NetworkMapping {
+                    from: Named::new("vl1", "vm-net"),
+                    to: Named::new("vl1", "vm-net"),
+                }]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn restore_in_place_wants_the_vm_name_typed() {
+    let mut app = app_with(cloudtower_like());
+    show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
+    app.handle_key(key('R'));
+    app.handle_key(code(KeyCode::Right)); // in place
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter)); // the in-place form as it is
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("confirm")
+    };
+    assert!(matches!(cd.steps[0], Operation::RestoreInPlace { .. }));
+    assert_eq!(cd.typed.as_ref().unwrap().0, "web-01");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    assert!(cmds.is_empty(), "not without the name");
+}
+
+#[test]
+fn the_chain_of_the_selected_backup_is_read_once_the_cursor_rests() {
+    let mut app = app_with(cloudtower_like());
+    show_backups(
+        &mut app,
+        vec![
+            restore_point("rp2", Some("rp1"), BackupKind::Incremental),
+            restore_point("rp1", None, BackupKind::Full),
+        ],
+    );
+    let now = app.now + std::time::Duration::from_millis(200);
+    let cmds = app.tick(now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupChain { seq, backup } if backup.id == "rp2" => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupChain {
+        seq,
+        result: Ok(vec![
+            restore_point("rp1", None, BackupKind::Full),
+            restore_point("rp2", Some("rp1"), BackupKind::Incremental),
+            restore_point("rp3", Some("rp2"), BackupKind::Incremental),
+        ]),
+    });
+    // Moving within the same chain reads nothing more.
+    app.handle_key(key('j'));
+    let cmds = app.tick(now, app.wall);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadBackupChain { .. }))
+    );
+    // Deleting the full one warns about what builds on it.
+    app.handle_key(key('d'));
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("confirm")
+    };
+    assert!(cd.warnings.iter().any(|w| w.contains("2 incremental")));
+}
+
+#[test]
+fn platform_tasks_show_beside_ours_without_doubles() {
+    let mut app = app_with(cloudtower_like());
+    let cmds = app.tick(app.now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    // One of ours is linked to platform task t1.
+    let id = app.tasks.add(
+        Operation::StartVm {
+            vm: app.vms.chosen.clone().unwrap(),
+        },
+        app.now,
+    );
+    app.on_event(Event::TaskLinked {
+        id,
+        platform_id: "t1".into(),
+    });
+    let task = |id: &str, user: &str| PlatformTask {
+        id: id.into(),
+        title: "Create snapshot".into(),
+        target: "db-01".into(),
+        user: user.into(),
+        state: TaskState::Running {
+            progress: Some(0.5),
+        },
+        started: Some(app.wall),
+        finished: None,
+        details: vec![],
+    };
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(vec![task("t1", "admin"), task("t2", "alice")]),
+    });
+    let others: Vec<_> = app
+        .tasks
+        .list
+        .items
+        .iter()
+        .filter(|t| t.origin == TaskOrigin::Others)
+        .collect();
+    assert_eq!(others.len(), 1, "t1 is ours and shown once");
+    assert_eq!(others[0].user.as_deref(), Some("alice"));
+    assert_eq!(app.tasks.running(), 1, "only ours count as running");
+    // Re-read five seconds later, not on every tick.
+    let cmds = app.tick(app.now + std::time::Duration::from_secs(1), app.wall);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadPlatformTasks { .. }))
+    );
+    let cmds = app.tick(app.now + std::time::Duration::from_secs(6), app.wall);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadPlatformTasks { .. }))
+    );
+}
+
+#[test]
+fn revert_on_a_running_vm_offers_a_separate_stop_first() {
+    let mut app = app_with(zstack_like());
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    let Some(Dialog::Message(m)) = &app.dialog else {
+        panic!("message")
+    };
+    assert!(m.lines[0].contains("only a stopped VM"), "{:?}", m.lines);
+    assert_eq!(m.offer.as_ref().unwrap().key, 's');
+    // s: the stop, as its own form and its own confirmation with the VM's name typed.
+    app.handle_key(key('s'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("stop form")
+    };
+    assert_eq!(fd.form.choice("how").unwrap().0, "shutdown");
+    app.handle_key(code(KeyCode::Enter));
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("confirm")
+    };
+    assert_eq!(
+        cd.steps,
+        vec![Operation::StopVm {
+            vm: app.vms.chosen.clone().unwrap(),
+            force: false
+        }]
+    );
+    assert_eq!(cd.typed.as_ref().unwrap().0, "web-01");
+
+    // Esc on the offer leaves everything as it was.
+    app.dialog = None;
+    app.handle_key(key('R'));
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.dialog.is_none());
+}
+
+#[test]
+fn revert_on_a_stopped_vm_goes_straight_to_the_form() {
+    let mut app = app_with(zstack_like());
+    if let Some(v) = app.vms.list.items.iter_mut().find(|v| v.id == "v1") {
+        v.power = VmPower::Stopped;
+    }
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    assert!(matches!(app.dialog, Some(Dialog::Form(_))));
+}
+
+#[test]
+fn volume_snapshots_choose_the_volume_under_the_cursor() {
+    let mut app = app_with(zstack_like());
+    let vm = app.vms.chosen.clone().unwrap();
+    let detail_seq = app.vms.detail_seq;
+    let disk = |id: &str, name: &str, dev: &str, root: bool| VmDisk {
+        device: dev.into(),
+        volume: Named::new(id, name),
+        pool: None,
+        capacity: None,
+        disk_type: None,
+        is_root: root,
+    };
+    app.on_event(Event::VmDetail {
+        seq: detail_seq,
+        result: Ok(Box::new(VmDetail {
+            vm: app.vms.chosen_vm().unwrap().clone(),
+            disks: vec![
+                disk("vol-root", "web-01-root", "vda", true),
+                disk("vol-data", "web-01-data", "vdb", false),
+            ],
+            details: vec![],
+        })),
+    });
+    // The tree: one heading per volume; the cursor on a data-volume snapshot.
+    let mut data_snap = Snapshot::named("d1");
+    data_snap.id = "s-d1".into();
+    data_snap.volume = Some(Named::new("vol-data", "web-01-data"));
+    let tree = SnapshotTree::grouped(vec![(
+        "data volume web-01-data".into(),
+        SnapshotTree::flat(vec![data_snap], None),
+    )]);
+    let seq = app.snapshots.seq;
+    app.on_event(Event::Snapshots {
+        seq,
+        result: Ok(tree),
+    });
+    let d1 = app.snapshots.tree.as_ref().unwrap().find("s-d1").unwrap();
+    app.snapshots.select_node(d1);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('c'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    assert_eq!(fd.form.choice("volume").unwrap().0, "vol-data");
+    app.handle_key(code(KeyCode::Enter));
+    match &confirm_steps(&app)[0] {
+        Operation::CreateSnapshot {
+            volume: Some(v),
+            vm: target,
+            ..
+        } => {
+            assert_eq!(v, &Named::new("vol-data", "web-01-data"));
+            assert_eq!(target, &vm);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn backup_categories_cycle_and_each_asks_for_its_own_kind() {
+    let mut app = app_with(zstack_like());
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('t'));
+    assert!(cmds.iter().any(|c| matches!(c,
+        Command::LoadBackups { query, .. } if query.category == BackupCategory::Volume)));
+    let cmds = app.handle_key(key('t'));
+    assert!(cmds.iter().any(|c| matches!(c,
+        Command::LoadBackups { query, .. } if query.category == BackupCategory::Database)));
+    // c in database backups: back up the management node's database to a storage.
+    app.backups.points = vec![BackupPoint {
+        id: "bs1".into(),
+        name: "image-store-1".into(),
+        kind: "ImageStoreBackupStorage".into(),
+        state: "Connected".into(),
+        details: vec![],
+    }];
+    app.handle_key(key('c'));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        confirm_steps(&app),
+        vec![Operation::CreateDatabaseBackup {
+            storage: Named::new("bs1", "image-store-1"),
+        }]
+    );
+    app.dialog = None;
+    app.handle_key(key('t'));
+    assert_eq!(app.backups.category, BackupCategory::Vm, "round again");
+}
+
+#[test]
+fn sync_offers_only_storages_without_a_copy() {
+    let mut app = app_with(zstack_like());
+    let point = |id: &str| BackupPoint {
+        id: id.into(),
+        name: format!("store-{id}"),
+        kind: "ImageStoreBackupStorage".into(),
+        state: "Connected".into(),
+        details: vec![],
+    };
+    app.backups.points = vec![point("a"), point("b"), point("c")];
+    let mut b = restore_point("vb1", None, BackupKind::Full);
+    b.point = None;
+    b.locations = vec![Named::new("a", "store-a"), Named::new("b", "store-b")];
+    show_backups(&mut app, vec![b]);
+    app.handle_key(key('s'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    assert_eq!(fd.form.choice("storage").unwrap().0, "c");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(
+        &confirm_steps(&app)[0],
+        Operation::SyncBackup { to, .. } if to.id == "c"
+    ));
+    // Recover offers the storages that hold one.
+    app.dialog = None;
+    app.handle_key(key('v'));
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(
+        &confirm_steps(&app)[0],
+        Operation::RecoverBackup { from, .. } if from.id == "a"
+    ));
+}
+
+#[test]
+fn templates_come_from_volume_backups_only() {
+    let mut app = app_with(zstack_like());
+    show_backups(&mut app, vec![restore_point("vb1", None, BackupKind::Full)]);
+    app.handle_key(key('T'));
+    let Some(Dialog::Message(m)) = &app.dialog else {
+        panic!("explains")
+    };
+    assert!(m.lines[0].contains("volume backup"));
+    app.dialog = None;
+    app.backups.points = vec![BackupPoint {
+        id: "bs1".into(),
+        name: "image-store-1".into(),
+        kind: "ImageStoreBackupStorage".into(),
+        state: "Connected".into(),
+        details: vec![],
+    }];
+    let mut vb = restore_point("vol1", None, BackupKind::Full);
+    vb.category = BackupCategory::Volume;
+    vb.volume = Some(Named::new("vol-root", "web-01-root"));
+    app.backups.category = BackupCategory::Volume;
+    show_backups(&mut app, vec![vb]);
+    app.handle_key(key('T'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    assert_eq!(fd.form.choice("kind").unwrap().0, "root", "a root volume");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(
+        &confirm_steps(&app)[0],
+        Operation::CreateTemplateFromBackup { root: true, storage, .. } if storage.id == "bs1"
+    ));
+}
+
+#[test]
+fn recovering_the_database_is_destructive_and_typed() {
+    let mut app = app_with(zstack_like());
+    let mut db = restore_point("db1", None, BackupKind::Full);
+    db.category = BackupCategory::Database;
+    db.vm = Named::default();
+    app.backups.category = BackupCategory::Database;
+    show_backups(&mut app, vec![db]);
+    app.handle_key(key('R'));
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("confirm")
+    };
+    assert!(matches!(
+        cd.steps[0],
+        Operation::RecoverDatabaseBackup { .. }
+    ));
+    assert_eq!(cd.typed.as_ref().unwrap().0, "web-01 db1");
+    type_text(&mut app, "web-01 db1");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    assert!(cmds.is_empty(), "still waiting for the preview's calls");
+}

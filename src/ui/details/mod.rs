@@ -1,0 +1,56 @@
+//! The Details pane: everything known about what is selected in the focused pane. One
+//! file per kind of thing shown.
+
+mod backup;
+mod cluster;
+mod snapshot;
+mod task;
+mod vm;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::widgets::pane_block;
+use crate::app::{App, Pane};
+use crate::model::Detail;
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (title, lines) = match app.focus {
+        Pane::Clusters => cluster::content(app, theme),
+        Pane::Vms => vm::content(app, theme),
+        Pane::Snapshots => snapshot::content(app, theme),
+        Pane::Backups => backup::content(app, theme),
+        Pane::Tasks => task::content(app, theme),
+    };
+    let block = pane_block(vec![Span::styled(title, theme.title)], false, theme);
+    let p = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false });
+    frame.render_widget(p, area);
+}
+
+fn kv(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), theme.muted),
+        Span::raw(value.into()),
+    ])
+}
+
+fn extra(details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {
+    details
+        .iter()
+        .map(|d| kv(&d.label, d.value.clone(), theme))
+        .collect()
+}
+
+fn time(app: &App, t: &Option<jiff::Timestamp>) -> String {
+    t.map(|t| {
+        t.to_zoned(app.tz.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    })
+    .unwrap_or_else(|| "-".into())
+}

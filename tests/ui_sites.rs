@@ -1,0 +1,91 @@
+//! What the site windows look like, as insta snapshots of a ratatui TestBackend: the
+//! all-sites view and the picker, with one site up (one of its clusters failing), one
+//! unreachable and one waiting for a password.
+
+mod common;
+
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vmdeck::app::App;
+use vmdeck::app::sites::SiteSummary;
+use vmdeck::model::{ClusterState, Listing};
+use vmdeck::sites::{SiteEvent, SiteNews, SiteState};
+use vmdeck::theme::Theme;
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
+        .unwrap();
+    t
+}
+
+fn three_sites() -> App {
+    let mut app = main_app(5);
+    let mut prod = SiteSummary::new(
+        "prod-cloudtower",
+        vmdeck::model::Platform::CloudTower,
+        "https://tower.example.net",
+    );
+    prod.user = "ops".into();
+    let mut dr = SiteSummary::new(
+        "dr-zstack",
+        vmdeck::model::Platform::ZStack,
+        "https://10.40.0.2:8080",
+    );
+    dr.user = "admin".into();
+    app.set_sites(vec![SiteSummary::connected(session()), prod, dr], 0);
+    let mut failing = cluster("c4", "edge-cluster-04");
+    failing.state = ClusterState::Failed("dial tcp 10.30.40.5:9000: i/o timeout".into());
+    let news = [
+        (
+            0,
+            SiteNews::Clusters(Ok(Listing::complete(vec![
+                cluster("c1", "host3222-cvm3322"),
+                cluster("c2", "生产集群-A"),
+                cluster("c3", "dr-site-02"),
+                failing,
+            ]))),
+        ),
+        (
+            1,
+            SiteNews::State(SiteState::Unreachable(
+                "cannot reach https://tower.example.net: connection refused".into(),
+            )),
+        ),
+        (2, SiteNews::State(SiteState::NeedsPassword { error: None })),
+    ];
+    for (site, news) in news {
+        app.on_site_event(SiteEvent { site, news });
+    }
+    app
+}
+
+#[test]
+fn all_sites_view() {
+    let mut app = three_sites();
+    app.run_command("sites").unwrap();
+    insta::assert_snapshot!(render(&app, 120, 24).backend());
+}
+
+#[test]
+fn site_picker() {
+    let mut app = three_sites();
+    app.handle_key(key('P'));
+    app.handle_key(code(KeyCode::Down));
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn password_input_for_a_site() {
+    let mut app = three_sites();
+    app.run_command("profile dr-zstack").unwrap();
+    for c in "s3cr3t-pass".chars() {
+        app.handle_key(key(c));
+    }
+    let t = render(&app, 120, 30);
+    let screen = format!("{}", t.backend());
+    assert!(!screen.contains("s3cr3t"), "never drawn:\n{screen}");
+    insta::assert_snapshot!(t.backend());
+}
