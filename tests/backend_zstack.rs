@@ -2000,3 +2000,64 @@ async fn logout_ends_the_session() -> TestResult {
     assert!(!b.clusters().await?.value.is_empty());
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vm_backups_without_a_type_are_grouped_on_our_side() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let q = |index| BackupQuery {
+        scope: BackupScope::Cluster {
+            cluster: Named::default(),
+        },
+        category: BackupCategory::Vm,
+        page: PageRequest { index, size: 10 },
+        filter: BackupFilter::default(),
+    };
+    let by_server: Vec<Page<Backup>> =
+        vec![b.backups(&q(0)).await?.value, b.backups(&q(3)).await?.value];
+    // A server whose volume backups carry no `type`: the one-row-per-group query finds
+    // nothing, so the rows are grouped here — same backups, same order, same total.
+    for (i, index) in [0u32, 3].into_iter().enumerate() {
+        server.faults().inject(
+            &format!("{V1}/volume-backups"),
+            Fault::ReplaceBody {
+                body: r#"{"inventories":[],"total":0,"schema":{}}"#.into(),
+            },
+            Some(1),
+        );
+        let ours = b.backups(&q(index)).await?.value;
+        assert_eq!(ours.total, by_server[i].total);
+        let ids = |p: &Page<Backup>| p.items.iter().map(|x| x.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&ours), ids(&by_server[i]), "page {index}");
+        assert_eq!(
+            ours.items.iter().map(|x| x.disks.len()).collect::<Vec<_>>(),
+            by_server[i]
+                .items
+                .iter()
+                .map(|x| x.disks.len())
+                .collect::<Vec<_>>()
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_view_survives_an_unreadable_tree_list() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let (vm, good) = vm_with(&b, VmPower::Running, 3).await;
+    server.faults().inject(
+        &format!("{V1}/volume-snapshots/trees"),
+        Fault::Truncate,
+        Some(1),
+    );
+    let t = tree(&b, &vm.to_ref()).await;
+    // The snapshots and their parents come from the flat list; where the volume is comes
+    // from the latest marks.
+    assert_eq!(t.snapshot_count(), good.snapshot_count());
+    assert_eq!(
+        current_under(&t, "Root volume"),
+        current_under(&good, "Root volume")
+    );
+    Ok(())
+}

@@ -235,8 +235,8 @@ impl Lister<'_> {
             let t = ctx.time(&r.create_date);
             match seen.get(g) {
                 Some(&i) => {
-                    if t > order[i].0 {
-                        order[i].0 = t;
+                    if let Some(entry) = order.get_mut(i).filter(|e| t > e.0) {
+                        entry.0 = t;
                     }
                 }
                 None => {
