@@ -2098,16 +2098,22 @@ fn garbage_never_breaks_the_server() {
         "[%&=+#;?]{0,6}",
     ];
     let query = prop::collection::vec((param_names, values), 0..6);
-    let mut runner = TestRunner::new(Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(256),
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
+    // One runner per phase: a runner counts its cases across runs, so a shared one would
+    // leave the second phase with nothing to do.
+    let runner = || {
+        TestRunner::new(Config {
+            cases: std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(256),
+            failure_persistence: None,
+            ..Config::default()
+        })
+    };
+    let gets_run = std::cell::Cell::new(0u32);
+    runner()
         .run(&(0..gets.len(), query), |(g, pairs)| {
+            gets_run.set(gets_run.get() + 1);
             let raw: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let url = format!("{}{}?{}", api.base, gets[g], raw.join("&"));
             let (status, v) = rt.block_on(api.send_get(&url, Some(&api.token)));
@@ -2156,13 +2162,16 @@ fn garbage_never_breaks_the_server() {
             .prop_map(|m| serde_json::to_string(&m).unwrap()),
         "\\PC{0,40}",
     ];
-    runner
+    let posts_run = std::cell::Cell::new(0u32);
+    runner()
         .run(&(0..posts.len(), body), |(p, body)| {
+            posts_run.set(posts_run.get() + 1);
             let (status, v) = rt.block_on(api.send_post(posts[p], body.clone(), Some(&api.token)));
             prop_assert_eq!(status, 200, "{} {}", posts[p], body);
             prop_assert!(v["scode"].is_i64(), "{} {}: {}", posts[p], body, v);
             Ok(())
         })
         .unwrap();
+    assert!(gets_run.get() > 0 && posts_run.get() > 0, "both phases ran");
     drop(server);
 }

@@ -1,6 +1,7 @@
 //! One module per platform behind one async trait. The trait speaks the neutral model; paging
 //! names, envelopes, id-by-name snapshots and job polling stay inside each platform's module.
 
+pub mod cloudtower;
 mod error;
 pub mod http;
 pub mod tophc;
@@ -156,9 +157,9 @@ pub fn unsupported(platform: Platform, what: &str) -> BackendError {
 pub async fn connect(profile: &Profile, password: SecretString) -> Result<Arc<dyn Backend>> {
     match profile.platform {
         Platform::TopHc => Ok(Arc::new(tophc::TopHc::connect(profile, password).await?)),
+        Platform::CloudTower => Ok(Arc::new(
+            cloudtower::CloudTower::connect(profile, password).await?,
+        )),
         Platform::ZStack => Ok(Arc::new(zstack::ZStack::connect(profile, password).await?)),
-        other => Err(BackendError::Refused(format!(
-            "{other} support is not built yet; use a tophc or zstack profile"
-        ))),
     }
 }
