@@ -503,7 +503,7 @@ pub fn plan_with(op: &Operation, ctx: &PlanCtx, job: &str) -> Result<HttpCall> {
 
 /// What the operation changes, for re-reading when its job cannot tell us, and how its
 /// result is checked.
-pub fn target_of(op: &Operation, ctx: &PlanCtx, call: &HttpCall) -> (Target, ResultCheck) {
+pub fn target_of(op: &Operation, call: &HttpCall) -> (Target, ResultCheck) {
     let plain = |t| (t, ResultCheck::Plain);
     match op {
         Operation::CreateSnapshot {
@@ -583,10 +583,19 @@ pub fn target_of(op: &Operation, ctx: &PlanCtx, call: &HttpCall) -> (Target, Res
             id: backup.id.clone(),
             storage: to.id.clone(),
         }),
-        Operation::RecoverBackup { backup, from } => plain(Target::BackupCopied {
+        Operation::RecoverBackup { backup, .. } => plain(Target::BackupCopied {
             kind: backup_kind(backup),
             id: backup.id.clone(),
-            storage: receiver(backup, &from.id, ctx.known).unwrap_or_default(),
+            // The receiving storage was chosen when planning: read it back from the call.
+            storage: call
+                .body
+                .as_ref()
+                .and_then(|b| b.as_object())
+                .and_then(|b| b.values().next())
+                .and_then(|f| f.get("srcBackupStorageUuid"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
         }),
         Operation::CreateDatabaseBackup { .. } => plain(Target::DatabaseBackupCreated {
             // The name was made up when planning: read it back from the call.
@@ -742,7 +751,7 @@ impl Submitter<'_> {
             .find(|(k, _)| k == JOB_HEADER)
             .map(|(_, v)| v.clone())
             .unwrap_or_default();
-        let (target, check) = target_of(op, &self.ctx, &call);
+        let (target, check) = target_of(op, &call);
         let watch = |job: String, mode| {
             Box::new(JobWatch::new(
                 self.api.clone(),
