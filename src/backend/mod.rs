@@ -5,6 +5,7 @@ pub mod cloudtower;
 mod error;
 pub mod http;
 pub mod tophc;
+pub mod zstack;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,8 +160,6 @@ pub async fn connect(profile: &Profile, password: SecretString) -> Result<Arc<dy
         Platform::CloudTower => Ok(Arc::new(
             cloudtower::CloudTower::connect(profile, password).await?,
         )),
-        other => Err(BackendError::Refused(format!(
-            "{other} support is not built yet; use a tophc profile"
-        ))),
+        Platform::ZStack => Ok(Arc::new(zstack::ZStack::connect(profile, password).await?)),
     }
 }
