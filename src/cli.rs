@@ -185,8 +185,11 @@ fn demo_sites(base_url: &str) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {
         let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
-        if platform == Platform::TopHc {
-            profile.tenant = Some("system".into());
+        match platform {
+            Platform::TopHc => profile.tenant = Some("system".into()),
+            // The simulated management node keeps its own zone, as a real one does.
+            Platform::ZStack => profile.timezone = Some(sim::zstack::MN_TIME_ZONE.into()),
+            Platform::CloudTower => {}
         }
         SiteSpec {
             name: name.into(),
