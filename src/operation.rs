@@ -148,7 +148,7 @@ impl Operation {
             Operation::RollbackSnapshot { .. } => "Revert volume",
             Operation::RollbackDisks { .. } => "Roll back disks",
             Operation::DeleteSnapshot { .. } => "Delete snapshot",
-            Operation::RebuildFromSnapshot { .. } => "Rebuild VM from snapshot",
+            Operation::RebuildFromSnapshot { .. } => "VM from snapshot",
             Operation::StopVm { force: false, .. } => "Shut down VM",
             Operation::StopVm { .. } => "Power off VM",
             Operation::StartVm { .. } => "Start VM",
@@ -178,18 +178,19 @@ impl Operation {
                 volume: None,
                 ..
             } => format!("{} ← snapshot {name}", vm.name),
+            // A volume's name usually carries its VM's ("ROOT-for-web-01"); the snapshot's
+            // name must stay readable in a narrow Tasks pane.
             Operation::CreateSnapshot {
-                vm,
                 name,
                 volume: Some(v),
                 ..
-            } => format!("{} / {} ← snapshot {name}", vm.name, v.name),
+            } => format!("{} ← snapshot {name}", v.name),
             Operation::EditSnapshot { vm, snapshot, .. }
             | Operation::RollbackSnapshot { vm, snapshot, .. }
             | Operation::RollbackDisks { vm, snapshot, .. }
             | Operation::DeleteSnapshot { vm, snapshot, .. } => match &snapshot.volume {
                 None => format!("{} · snapshot {}", vm.name, snapshot.name),
-                Some(v) => format!("{} / {} · snapshot {}", vm.name, v.name, snapshot.name),
+                Some(v) => format!("{} · snapshot {}", v.name, snapshot.name),
             },
             Operation::RebuildFromSnapshot {
                 snapshot,

@@ -1045,44 +1045,26 @@ async fn restore_in_place_rebuild_run_plan_and_delete() -> TestResult {
         .iter()
         .find(|h| h.cluster_id == target.id)
         .unwrap();
-    // The network of the target cluster, told by its name (which holds the cluster's when
-    // `get-vdses` says where each VLAN is). Workaround: the simulator has no `get-vdses`
-    // (see notes/cloudtower-sim-findings.md), so without it the VM is rebuilt in its own
-    // cluster, each network mapped onto itself.
-    let (target, host, mapping) = match choices
+    // Every network says its cluster (through its VDS): map the VM's networks onto one of
+    // the target cluster's.
+    let net = choices
         .networks
         .iter()
-        .find(|n| n.name.contains(&target.name))
-    {
-        Some(net) => (
-            target.clone(),
-            host,
-            choices
-                .source_networks
-                .iter()
-                .map(|s| NetworkMapping {
-                    from: s.clone(),
-                    to: net.clone(),
-                })
-                .collect::<Vec<_>>(),
-        ),
-        None => (
-            vm.cluster.clone(),
-            choices
-                .hosts
-                .iter()
-                .find(|h| h.cluster_id == vm.cluster.id)
-                .unwrap(),
-            choices
-                .source_networks
-                .iter()
-                .map(|s| NetworkMapping {
-                    from: s.clone(),
-                    to: s.clone(),
-                })
-                .collect(),
-        ),
-    };
+        .find(|n| n.cluster_id == target.id)
+        .expect("the target cluster has a network");
+    assert!(
+        choices.networks.iter().all(|n| !n.cluster_id.is_empty()),
+        "{:?}",
+        choices.networks
+    );
+    let mapping: Vec<NetworkMapping> = choices
+        .source_networks
+        .iter()
+        .map(|s| NetworkMapping {
+            from: s.clone(),
+            to: net.named(),
+        })
+        .collect();
     assert!(!mapping.is_empty());
     let spec = RestoreSpec {
         new_vm_name: "vmdeck-restored".into(),

@@ -267,6 +267,15 @@ fn our_task<'a>(screen: &'a str, title: &str, target: &str) -> Option<&'a str> {
         .find(|l| l.contains(title) && l.contains(target) && !l.contains("· by "))
 }
 
+/// The value of `label: value` in the Details pane (its right-hand column).
+fn detail_value(screen: &str, label: &str) -> Option<String> {
+    let key = format!("{label}: ");
+    screen.lines().find_map(|l| {
+        let rest = l.rsplit('│').nth(1).unwrap_or(l);
+        rest.split(&key).nth(1).map(|v| v.trim().to_string())
+    })
+}
+
 fn ended(line: Option<&str>) -> bool {
     line.is_some_and(|l| l.contains('✓') || l.contains('✗') || l.contains('?'))
 }
@@ -665,4 +674,150 @@ fn attributes_at(line: &str, text: &str) -> Vec<u32> {
         }
     }
     on
+}
+
+#[test]
+fn demo_zstack_snapshot_revert_backup_restore() {
+    let scratch = Scratch::new("zs");
+    let t = Tmux::start("--demo --demo-time-scale 10", &scratch.env(), 160, 48);
+    t.wait_for("● connected", 20);
+    t.keys(&[":"]);
+    t.type_text("profile demo-zstack");
+    t.keys(&["Enter"]);
+    t.wait_for("demo-zstack · ZStack", 20);
+    t.wait_for("VMs · All clusters · 1", 20);
+
+    // The first VM is stopped; its volumes' snapshot trees show under it.
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("┏ Snapshots ·", 10);
+    t.wait_for("▣ Root volume", 10);
+    t.wait_for("◆ now", 10);
+
+    // A snapshot of the root volume (the one under the cursor).
+    t.keys(&["c"]);
+    t.wait_for("New snapshot of", 5);
+    t.wait_for("(root", 5);
+    t.keys(&["C-u"]);
+    t.type_text("e2e-zs");
+    t.keys(&["Enter"]);
+    t.wait_for("Create volume snapshot — confirm", 5);
+    let s = t.wait_for("X-Job-UUID", 10);
+    assert!(s.contains("/volume-snapshots"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the snapshot to be taken", 60, |s| {
+        ended(our_task(s, "Create volume snapshot", "← snapshot e2e-z"))
+    });
+    assert!(
+        our_task(&s, "Create volume snapshot", "← snapshot e2e-z").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    // It hangs under the volume's latest snapshot, and the volume is now on it.
+    t.wait_until("the tree to show e2e-zs", 20, |s| {
+        s.contains("e2e-zs  20") && !s.contains("loading…")
+    });
+
+    // Revert to the snapshot before it, on the stopped VM: no stop is needed.
+    t.keys(&["k", "k"]);
+    let s = t.wait_until("an older snapshot selected", 5, |s| {
+        s.contains("Name: ") && !s.contains("Name: e2e-zs")
+    });
+    let name = detail_value(&s, "Name").expect("the details name the snapshot");
+    t.keys(&["R"]);
+    t.wait_for("Take a safety snapshot", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Revert volume — confirm", 5);
+    t.wait_for("X-Job-UUID", 10);
+    t.wait_for(&format!("Type {name} to confirm"), 5);
+    t.type_text(&name);
+    t.keys(&["Enter"]);
+    // The only revert so far (its target is cut short in the Tasks pane).
+    let s = t.wait_until("the revert to end", 60, |s| {
+        ended(our_task(s, "Revert volume", "· snapshot "))
+    });
+    assert!(
+        our_task(&s, "Revert volume", "· snapshot ").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    // The volume now sits on the snapshot it went back to.
+    t.wait_until("the volume on the snapshot it reverted to", 20, |s| {
+        detail_value(s, "Name").as_deref() == Some(name.as_str())
+            && s.contains("currently sits on this snapshot")
+    });
+
+    // A VM backup needs the VM running: start it from the VMs pane.
+    t.keys(&["Escape"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["s"]);
+    t.wait_for("Start VM — confirm", 5);
+    t.wait_for("X-Job-UUID", 10);
+    t.keys(&["Enter"]);
+    t.wait_until("the VM to start", 60, |s| {
+        ended(our_task(s, "Start VM", "VM "))
+    });
+
+    // Back it up (VM backups are the first kind listed), full, to the first storage.
+    t.keys(&["Tab", "Tab"]);
+    t.wait_for("┏ Backups ·", 5);
+    t.keys(&["c"]);
+    t.wait_for("Back up ", 5);
+    t.wait_until("the storages to load", 10, |s| {
+        s.contains("Backup storage") && !s.contains("loading…")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("Create backup — confirm", 5);
+    t.wait_for("X-Job-UUID", 10);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the backup to end", 90, |s| {
+        ended(our_task(s, "Create backup", " → "))
+    });
+    assert!(
+        our_task(&s, "Create backup", " → ").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    t.wait_until("the backup to be listed", 20, |s| s.contains(" done "));
+
+    // Revert the VM from it: ZStack wants it stopped, so the stop is offered first, as
+    // its own confirmed step.
+    t.keys(&["g", "R"]);
+    t.wait_for("Cannot restore in place yet", 5);
+    t.keys(&["s"]);
+    t.wait_for("Stop ", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Shut down VM — confirm", 5);
+    let s = t.wait_for("to confirm", 5);
+    let vm = s
+        .lines()
+        .find_map(|l| l.split("Type ").nth(1))
+        .and_then(|r| r.split(" to confirm").next())
+        .map(|n| n.trim().to_string())
+        .expect("asks for the VM's name");
+    t.type_text(&vm);
+    t.keys(&["Enter"]);
+    t.wait_until("the VM to stop", 60, |s| {
+        ended(our_task(s, "Shut down VM", "VM "))
+    });
+    t.wait_until("the VM row to say stopped", 20, |s| {
+        s.lines().any(|l| l.contains(&vm) && l.contains("stopped"))
+    });
+    t.keys(&["R"]);
+    t.wait_for("in place", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("Restore in place — confirm", 5);
+    t.wait_for("X-Job-UUID", 10);
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("Type {vm} to confirm"), 3);
+    t.type_text(&vm);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the VM to be reverted", 90, |s| {
+        ended(our_task(s, "Restore in place", "backup "))
+    });
+    assert!(
+        our_task(&s, "Restore in place", "backup ").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
 }

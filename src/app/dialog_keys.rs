@@ -31,6 +31,16 @@ impl App {
             }
             Dialog::Form(mut fd) => match fd.form.handle_key(key) {
                 FormOutcome::Editing => {
+                    // Another host may be in another cluster, with other networks.
+                    if let Purpose::Restore { backup } = &fd.purpose
+                        && fd.form.focused_key() == Some("host")
+                        && let Some((_, choices)) = self
+                            .restore_choices
+                            .as_ref()
+                            .filter(|(id, _)| *id == backup.id)
+                    {
+                        flows::restore::fit_networks(&mut fd.form, choices);
+                    }
                     self.dialog = Some(Dialog::Form(fd));
                     vec![]
                 }

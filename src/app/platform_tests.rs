@@ -307,7 +307,23 @@ fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
                     cluster_id: "c1".into(),
                 },
             ],
-            networks: vec![Named::new("vl1", "vm-net"), Named::new("vl2", "dr-net")],
+            networks: vec![
+                NetworkChoice {
+                    id: "vl1".into(),
+                    name: "vm-net (VLAN 10, host3222-cvm3322)".into(),
+                    cluster_id: "c1".into(),
+                },
+                NetworkChoice {
+                    id: "vl0".into(),
+                    name: "vm-net (VLAN 10, other-cluster)".into(),
+                    cluster_id: "c0".into(),
+                },
+                NetworkChoice {
+                    id: "vl2".into(),
+                    name: "dr-net (VLAN 20, other-cluster)".into(),
+                    cluster_id: "c0".into(),
+                },
+            ],
             source_networks: vec![Named::new("vl1", "vm-net")],
             ..Default::default()
         }),
@@ -321,6 +337,23 @@ fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
         "the backup's own cluster first"
     );
     assert_eq!(fd.form.choice("net.vl1").unwrap().0, "vl1", "same network");
+    // Another cluster's host: only that cluster's networks, the same-named one first.
+    let host_row = fd.form.fields.iter().position(|f| f.key == "host").unwrap();
+    while app
+        .dialog
+        .as_ref()
+        .is_some_and(|d| matches!(d, Dialog::Form(f) if f.form.focus != host_row))
+    {
+        app.handle_key(code(KeyCode::Tab));
+    }
+    app.handle_key(code(KeyCode::Left));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("restore form")
+    };
+    assert_eq!(fd.form.choice("host").unwrap().0, "c0|h0");
+    assert_eq!(fd.form.choice("net.vl1").unwrap().0, "vl0", "vm-net of c0");
+    // And back.
+    app.handle_key(code(KeyCode::Right));
     app.handle_key(code(KeyCode::Enter));
     match &confirm_steps(&app)[0] {
         Operation::RestoreBackup { spec, .. } => {
@@ -330,7 +363,7 @@ fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
                 spec.networks,
                 vec![NetworkMapping {
                     from: Named::new("vl1", "vm-net"),
-                    to: Named::new("vl1", "vm-net"),
+                    to: Named::new("vl1", "vm-net (VLAN 10, host3222-cvm3322)"),
                 }]
             );
         }

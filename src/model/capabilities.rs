@@ -14,7 +14,7 @@ pub struct Capabilities {
     /// Roll back chosen disks only (TopHC `volume/snapshot/rollback`).
     pub per_disk_rollback: bool,
     pub snapshot_delete: SnapshotDeleteRule,
-    /// The platform refuses to roll back a running VM.
+    /// The platform refuses to roll back a running VM, or to restore one in place.
     pub rollback_requires_stopped: bool,
     /// vmdeck can stop and start VMs (offered before an operation that needs the VM stopped).
     pub power_actions: bool,

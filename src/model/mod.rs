@@ -524,9 +524,28 @@ pub struct RestoreChoices {
     pub clusters: Vec<Named>,
     pub hosts: Vec<HostChoice>,
     /// Networks a restored VM can be attached to.
-    pub networks: Vec<Named>,
+    pub networks: Vec<NetworkChoice>,
     /// The networks the backed-up VM was attached to, to map onto `networks`.
     pub source_networks: Vec<Named>,
+}
+
+/// A network a restored VM can use; only networks of the cluster it goes to fit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkChoice {
+    pub id: String,
+    pub name: String,
+    /// Empty when the platform does not say (then it is offered for every cluster).
+    pub cluster_id: String,
+}
+
+impl NetworkChoice {
+    pub fn named(&self) -> Named {
+        Named::new(self.id.clone(), self.name.clone())
+    }
+
+    pub fn fits(&self, cluster_id: &str) -> bool {
+        self.cluster_id.is_empty() || cluster_id.is_empty() || self.cluster_id == cluster_id
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -46,7 +46,7 @@ pub fn create_form(
                 let role = if d.is_root { "root" } else { "data" };
                 (
                     d.volume.id.clone(),
-                    format!("{} ({role}, {})", d.volume.name, d.device),
+                    super::snapshot::volume_label(&d.volume.name, role, &d.device),
                 )
             })
             .collect();

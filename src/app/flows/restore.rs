@@ -214,7 +214,6 @@ pub fn fill_choices(
             .map(|h| format!("{}|{}", h.cluster_id, h.id));
         form.set_options("host", hosts, pref.as_deref());
         form.clear_hint("host");
-        let net_opts = opts(&choices.networks);
         let at = form
             .fields
             .iter()
@@ -222,25 +221,45 @@ pub fn fill_choices(
             .map_or(form.fields.len(), |i| i + 1);
         for (k, src) in choices.source_networks.iter().enumerate() {
             let key = format!("net.{}", src.id);
-            if form.has(&key) {
-                form.set_options(&key, net_opts.clone(), None);
-                continue;
+            if !form.has(&key) {
+                form.fields.insert(
+                    at + k,
+                    Field::choice(key, format!("{} →", src.name), Vec::new(), None),
+                );
             }
-            let pref = choices
-                .networks
-                .iter()
-                .find(|n| n.id == src.id || n.name == src.name)
-                .map(|n| n.id.clone());
-            form.fields.insert(
-                at + k,
-                Field::choice(
-                    key,
-                    format!("{} →", src.name),
-                    net_opts.clone(),
-                    pref.as_deref(),
-                ),
-            );
         }
+        fit_networks(form, choices);
+    }
+}
+
+/// Offers, for each network of the backed-up VM, the networks of the cluster the chosen
+/// host is in, preferring the same network, else one of the same name. Run again whenever
+/// the host changes.
+pub fn fit_networks(form: &mut Form, choices: &RestoreChoices) {
+    let cluster = form
+        .choice("host")
+        .and_then(|(id, _)| id.split_once('|').map(|(c, _)| c.to_string()))
+        .unwrap_or_default();
+    let fitting: Vec<&crate::model::NetworkChoice> = choices
+        .networks
+        .iter()
+        .filter(|n| n.fits(&cluster))
+        .collect();
+    let options: Vec<(String, String)> = fitting
+        .iter()
+        .map(|n| (n.id.clone(), n.name.clone()))
+        .collect();
+    let bare = |name: &str| super::backup::option_name(name);
+    for src in &choices.source_networks {
+        let key = format!("net.{}", src.id);
+        let pref = fitting
+            .iter()
+            .find(|n| n.id == src.id)
+            .or_else(|| fitting.iter().find(|n| bare(&n.name) == bare(&src.name)))
+            .map(|n| n.id.clone());
+        // A new cluster's networks replace the old ones: start from the preferred one.
+        form.set_options(&key, Vec::new(), None);
+        form.set_options(&key, options.clone(), pref.as_deref());
     }
 }
 

@@ -24,7 +24,7 @@ pub fn volume_options(detail: Option<&VmDetail>, caps: &Capabilities) -> Vec<(St
         let role = if d.is_root { "root" } else { "data" };
         options.push((
             d.volume.id.clone(),
-            format!("{} ({role}, {})", d.volume.name, d.device),
+            volume_label(&d.volume.name, role, &d.device),
         ));
     }
     options
@@ -100,6 +100,15 @@ pub fn create(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
         consistent: form.toggle("consistent"),
         volume,
     }])
+}
+
+/// "data-vol (data, vdb)"; the device is left out when it says no more than the role.
+pub fn volume_label(name: &str, role: &str, device: &str) -> String {
+    if device.is_empty() || device.eq_ignore_ascii_case(role) {
+        format!("{name} ({role})")
+    } else {
+        format!("{name} ({role}, {device})")
+    }
 }
 
 /// "data-vol (data, vdb)" → "data-vol".

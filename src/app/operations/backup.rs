@@ -217,6 +217,9 @@ impl App {
         in_place: bool,
     ) -> Vec<Command> {
         if in_place {
+            if let Some(why) = self.stop_needed_for_restore(b) {
+                return why;
+            }
             self.open_form(
                 flows::restore::in_place_form(b),
                 Purpose::RestoreInPlace { backup: b.to_ref() },
@@ -237,6 +240,29 @@ impl App {
             seq,
             backup: b.to_ref(),
         }]
+    }
+
+    /// Where the platform restores in place only into a stopped VM and the backup's VM
+    /// runs: explains and offers the stop (as for a snapshot revert). `Some` when it did.
+    fn stop_needed_for_restore(&mut self, b: &crate::model::Backup) -> Option<Vec<Command>> {
+        if !self.caps().rollback_requires_stopped {
+            return None;
+        }
+        let vm = self
+            .vms
+            .list
+            .items
+            .iter()
+            .find(|v| v.id == b.vm.id)
+            .cloned()
+            .filter(|v| !v.power.is_stopped())?;
+        let why = format!(
+            "The platform restores a VM in place only while it is stopped; {} is {}.",
+            vm.name,
+            vm.power.label()
+        );
+        self.offer_stop(&vm.to_ref(), &vm, "Cannot restore in place yet", why);
+        Some(vec![])
     }
 
     pub(in crate::app) fn start_sync(&mut self, recover: bool) -> Vec<Command> {

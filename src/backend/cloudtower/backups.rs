@@ -319,10 +319,6 @@ impl CloudTower {
                 Some((v.id.0.clone(), (c.id.0.clone(), name.to_string())))
             })
             .collect();
-        let cluster_of_vds: HashMap<String, String> = vds_cluster
-            .iter()
-            .map(|(vds, (_, name))| (vds.clone(), name.clone()))
-            .collect();
         let vlans = vlans?;
         let meta = meta?;
 
@@ -359,7 +355,7 @@ impl CloudTower {
             .iter()
             .map(|(local, name)| match known.get(local) {
                 Some(v) => {
-                    let mut n = convert::network(v, &cluster_of_vds);
+                    let mut n = convert::network(v, &vds_cluster).named();
                     if !name.is_empty() && !n.name.starts_with(name.as_str()) {
                         n.name = format!("{name} (now {})", n.name);
                     }
@@ -400,7 +396,7 @@ impl CloudTower {
                         .and_then(|d| vds_cluster.get(d.id.as_str()))
                         .is_none_or(|(c, _)| usable_ids.contains(c.as_str()))
                 })
-                .map(|v| convert::network(v, &cluster_of_vds))
+                .map(|v| convert::network(v, &vds_cluster))
                 .collect(),
             source_networks,
             ..Default::default()

@@ -44,11 +44,18 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
                         tree.snapshot_children(id).to_string(),
                         theme,
                     ));
-                    if tree.current_snapshot() == Some(id) {
-                        lines.push(Line::styled(
-                            "The VM currently sits on this snapshot.",
-                            theme.now_marker,
-                        ));
+                    let here = node.children.iter().any(|c| {
+                        tree.node(*c)
+                            .is_some_and(|n| matches!(n.kind, NodeKind::Now { .. }))
+                    });
+                    if here || tree.current_snapshot() == Some(id) {
+                        let text = match &s.volume {
+                            Some(v) => {
+                                format!("Volume {} currently sits on this snapshot.", v.name)
+                            }
+                            None => "The VM currently sits on this snapshot.".to_string(),
+                        };
+                        lines.push(Line::styled(text, theme.now_marker));
                     }
                 }
                 if !s.disks.is_empty() {

@@ -9,7 +9,7 @@ use crate::backend::cloudtower::wire::{
 };
 use crate::model::{
     Backup, BackupCategory, BackupDisk, BackupKind, BackupPlan, BackupStatus, HostChoice, Named,
-    TaskState,
+    NetworkChoice, TaskState,
 };
 
 // ------------------------------------------------------------------ backups
@@ -328,24 +328,26 @@ pub fn host_choice(h: &wire::Host) -> HostChoice {
     }
 }
 
-/// A VM network as a choice: "<name> (VLAN <n>, <cluster>)". The cluster is in the name
-/// because a restored VM can only use networks of the cluster it is placed in.
-pub fn network(v: &wire::Vlan, cluster_of_vds: &HashMap<String, String>) -> Named {
+/// A VM network as a choice: "<name> (VLAN <n>, <cluster>)", with the cluster it belongs to
+/// (from its VDS, `vds_cluster`: VDS id → (cluster id, cluster name)), because a restored
+/// VM can only use networks of the cluster it is placed in.
+pub fn network(v: &wire::Vlan, vds_cluster: &HashMap<String, (String, String)>) -> NetworkChoice {
+    let cluster = v.vds.as_ref().and_then(|d| vds_cluster.get(d.id.as_str()));
     let mut extra = Vec::new();
     if let Some(n) = v.vlan_id.get() {
         extra.push(format!("VLAN {n}"));
     }
-    if let Some(c) = v
-        .vds
-        .as_ref()
-        .and_then(|d| cluster_of_vds.get(d.id.as_str()))
-    {
-        extra.push(c.clone());
+    if let Some((_, name)) = cluster {
+        extra.push(name.clone());
     }
     let name = if extra.is_empty() {
         v.name.0.clone()
     } else {
         format!("{} ({})", v.name.as_str(), extra.join(", "))
     };
-    Named::new(v.id.as_str(), name)
+    NetworkChoice {
+        id: v.id.0.clone(),
+        name,
+        cluster_id: cluster.map(|(id, _)| id.clone()).unwrap_or_default(),
+    }
 }

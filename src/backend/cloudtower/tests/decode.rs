@@ -298,18 +298,17 @@ fn restore_choices_parts() {
     assert_eq!(h.cluster_id, c1().id);
     let vlans: Vec<Vlan> = list(fixture!("vlans.json"));
     let vdses: Vec<Vds> = list(fixture!("vdses.json"));
-    let of_vds: HashMap<String, String> = vdses
+    let of_vds: HashMap<String, (String, String)> = vdses
         .iter()
-        .map(|v| (v.id.0.clone(), v.cluster.as_ref().unwrap().name.0.clone()))
+        .map(|v| {
+            let c = v.cluster.as_ref().unwrap();
+            (v.id.0.clone(), (c.id.0.clone(), c.name.0.clone()))
+        })
         .collect();
     let n = convert::network(&vlans[0], &of_vds);
-    assert_eq!(
-        n,
-        Named::new(
-            "ckx7kbv0000u10958vlan0001",
-            "vm-network (VLAN 100, prod-cluster-01)"
-        )
-    );
+    assert_eq!(n.id, "ckx7kbv0000u10958vlan0001");
+    assert_eq!(n.name, "vm-network (VLAN 100, prod-cluster-01)");
+    assert_eq!(n.cluster_id, c1().id, "the VLAN's cluster, through its VDS");
     // Without the VDS map the name still says the VLAN.
     assert_eq!(
         convert::network(&vlans[1], &HashMap::new()).name,
