@@ -139,7 +139,7 @@ impl Operation {
     pub fn title(&self) -> &'static str {
         match self {
             Operation::CreateSnapshot { volume: None, .. } => "Create snapshot",
-            Operation::CreateSnapshot { .. } => "Create volume snapshot",
+            Operation::CreateSnapshot { .. } => "Snapshot volume",
             Operation::EditSnapshot { .. } => "Edit snapshot",
             Operation::RollbackSnapshot {
                 snapshot: SnapshotRef { volume: None, .. },
@@ -153,7 +153,7 @@ impl Operation {
             Operation::StopVm { .. } => "Power off VM",
             Operation::StartVm { .. } => "Start VM",
             Operation::CreateBackup { volume: None, .. } => "Create backup",
-            Operation::CreateBackup { .. } => "Create volume backup",
+            Operation::CreateBackup { .. } => "Back up volume",
             Operation::DeleteBackup { .. } => "Delete backup",
             Operation::RestoreBackup { .. } => "Restore backup",
             Operation::RestoreInPlace { .. } => "Restore in place",
@@ -163,8 +163,8 @@ impl Operation {
             Operation::CreateTemplateFromBackup { .. } => "Create template",
             Operation::CreateDatabaseBackup { .. } => "Back up database",
             Operation::RecoverDatabaseBackup { .. } => "Recover database",
-            Operation::ExportDatabaseBackup { .. } => "Export database backup",
-            Operation::DeleteExportedDatabaseBackup { .. } => "Delete exported backup",
+            Operation::ExportDatabaseBackup { .. } => "Export DB backup",
+            Operation::DeleteExportedDatabaseBackup { .. } => "Delete DB export",
             Operation::ImportRemoteBackups { .. } => "Import backups",
         }
     }
@@ -633,5 +633,78 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Tasks pane gives titles 16 columns: longer ones would be cut.
+    #[test]
+    fn titles_fit_the_tasks_pane() {
+        let vm = VmRef::default();
+        let backup = BackupRef::default();
+        let snapshot = SnapshotRef::default();
+        let named = Named::default();
+        let volume = Some(Named::new("v", "v"));
+        let ops = [
+            Operation::CreateSnapshot {
+                vm: vm.clone(),
+                name: String::new(),
+                description: String::new(),
+                memory: false,
+                consistent: false,
+                volume: volume.clone(),
+            },
+            Operation::RollbackSnapshot {
+                vm: vm.clone(),
+                snapshot: SnapshotRef {
+                    volume: volume.clone(),
+                    ..snapshot.clone()
+                },
+                memory: false,
+            },
+            Operation::RebuildFromSnapshot {
+                vm: vm.clone(),
+                snapshot: snapshot.clone(),
+                new_vm_name: String::new(),
+                power_on: false,
+            },
+            Operation::StopVm {
+                vm: vm.clone(),
+                force: true,
+            },
+            Operation::CreateBackup {
+                vm: vm.clone(),
+                point: named.clone(),
+                name: String::new(),
+                description: String::new(),
+                full: true,
+                volume,
+            },
+            Operation::RestoreInPlace {
+                backup: backup.clone(),
+                power_on: false,
+            },
+            Operation::CreateTemplateFromBackup {
+                backup: backup.clone(),
+                name: String::new(),
+                root: true,
+                storage: named.clone(),
+            },
+            Operation::ExportDatabaseBackup {
+                backup: backup.clone(),
+                storage: named.clone(),
+            },
+            Operation::DeleteExportedDatabaseBackup {
+                backup: backup.clone(),
+                storage: named.clone(),
+            },
+            Operation::RecoverDatabaseBackup { backup },
+        ];
+        for op in ops {
+            assert!(op.title().chars().count() <= 16, "{}", op.title());
+        }
     }
 }

@@ -702,15 +702,15 @@ fn demo_zstack_snapshot_revert_backup_restore() {
     t.keys(&["C-u"]);
     t.type_text("e2e-zs");
     t.keys(&["Enter"]);
-    t.wait_for("Create volume snapshot — confirm", 5);
+    t.wait_for("Snapshot volume — confirm", 5);
     let s = t.wait_for("X-Job-UUID", 10);
     assert!(s.contains("/volume-snapshots"), "{s}");
     t.keys(&["Enter"]);
     let s = t.wait_until("the snapshot to be taken", 60, |s| {
-        ended(our_task(s, "Create volume snapshot", "← snapshot e2e-z"))
+        ended(our_task(s, "Snapshot volume", "← snapshot e2e-z"))
     });
     assert!(
-        our_task(&s, "Create volume snapshot", "← snapshot e2e-z").is_some_and(|l| l.contains('✓')),
+        our_task(&s, "Snapshot volume", "← snapshot e2e-z").is_some_and(|l| l.contains('✓')),
         "{s}"
     );
     // It hangs under the volume's latest snapshot, and the volume is now on it.

@@ -172,10 +172,16 @@ fn row_text(
             }
             Line::from(spans)
         }
-        NodeKind::Now { label } => Line::from(vec![
-            Span::styled("◆ ", theme.now_marker),
-            Span::styled(format!("{label} — the VM is here"), theme.now_marker),
-        ]),
+        NodeKind::Now { label } => {
+            let what = match app.caps().snapshot_layout {
+                crate::model::SnapshotLayout::PerVolumeTrees => "the volume",
+                _ => "the VM",
+            };
+            Line::from(vec![
+                Span::styled("◆ ", theme.now_marker),
+                Span::styled(format!("{label} — {what} is here"), theme.now_marker),
+            ])
+        }
         NodeKind::Group { label } => Line::styled(format!("▣ {label}"), theme.header),
     }
 }

@@ -51,7 +51,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let cols = [
         Col::new("", 1, 1, 0),
-        Col::new("TASK", 10, 22, 0),
+        // Titles are kept to 16 columns (`Operation::title`).
+        Col::new("TASK", 10, 16, 0),
         Col::new("TARGET", 10, 30, 1).grow(),
         Col::new("ELAPSED", 5, 7, 1),
         Col::new("PROGRESS", 9, 16, 2),

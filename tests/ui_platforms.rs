@@ -1,0 +1,560 @@
+//! What the CloudTower and ZStack views look like, as insta snapshots of a ratatui
+//! TestBackend: the same panes, shaped by each platform's capabilities (a flat snapshot
+//! list, per-volume trees, restore points with plans and chains, backup kinds, work others
+//! started).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use vmdeck::app::{App, Pane, Session};
+use vmdeck::backend::{cloudtower, zstack};
+use vmdeck::fetcher::{Command, Event};
+use vmdeck::model::*;
+use vmdeck::theme::Theme;
+
+fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
+        .unwrap();
+    t
+}
+
+fn session_for(platform: Platform, caps: Capabilities) -> Session {
+    Session {
+        profile: format!("lab-{}", platform.id()),
+        platform,
+        caps,
+        ..session()
+    }
+}
+
+fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+    cmds.iter().find_map(pick).expect("command not issued")
+}
+
+/// Clusters, a few VMs, the first one chosen; time fixed.
+fn app_on(session: Session, clusters: Vec<Cluster>, vms: Vec<Vm>) -> App {
+    let mut app = App::new(session);
+    app.tz = jiff::tz::TimeZone::UTC;
+    app.wall = ts(T0 + 100_000);
+    let start = std::time::Instant::now();
+    app.now = start;
+    let cmds = app.start();
+    let cseq = seq_of(&cmds, |c| match c {
+        Command::LoadClusters { seq } => Some(*seq),
+        _ => None,
+    });
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Clusters {
+        seq: cseq,
+        result: Ok(Listing::complete(clusters)),
+    });
+    let n = vms.len() as u64;
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(Page {
+            items: vms,
+            total: n,
+            request: PageRequest::first(500),
+        })),
+        done: true,
+    });
+    app.focus = Pane::Vms;
+    app.handle_key(code(KeyCode::Enter));
+    app.status = None;
+    app
+}
+
+fn tower_vm(i: usize, name: &str, power: VmPower, agent: AgentState) -> Vm {
+    Vm {
+        id: format!("ckvm{i:021}"),
+        cluster: Named::new("ckcl000000000000000000001", "SMTX-生产集群"),
+        tenant: None,
+        agent,
+        zone: None,
+        group: None,
+        ..vm(i, name, power)
+    }
+}
+
+fn tower_snapshot(name: &str, t: i64, consistent: bool) -> Snapshot {
+    Snapshot {
+        id: format!("cksnap-{name}"),
+        created: Some(ts(t)),
+        size: Some(12 << 30),
+        details: vec![
+            Detail::new(
+                "Consistency",
+                if consistent {
+                    "file-system-consistent"
+                } else {
+                    "crash-consistent"
+                },
+            ),
+            Detail::new("Disk vda", "LUN snapshot vmsnap-vda-1 (local id 8d1f…)"),
+        ],
+        ..Snapshot::named(name)
+    }
+}
+
+fn restore_point(id: &str, parent: Option<&str>, kind: BackupKind, day: i64) -> Backup {
+    Backup {
+        id: id.into(),
+        name: format!("crm-app-01 2024-03-{:02} 00:31:11", day + 1),
+        description: String::new(),
+        category: BackupCategory::Vm,
+        vm: Named::new("ckvm000000000000000000001", "crm-app-01"),
+        volume: None,
+        cluster: Named::new("ckcl000000000000000000001", "SMTX-生产集群"),
+        tenant: None,
+        point: Some(Named::new("ckplan1", "核心数据库-每日备份")),
+        locations: vec![],
+        parent: parent.map(str::to_string),
+        created: Some(ts(T0 + day * 86_400)),
+        status: BackupStatus::Done,
+        kind: Some(kind),
+        disks: vec![BackupDisk {
+            device: "all disks".into(),
+            id: id.into(),
+            capacity: Some(if kind == BackupKind::Full {
+                88 << 30
+            } else {
+                3 << 30
+            }),
+            details: vec![],
+        }],
+        details: vec![Detail::new("Consistency", "crash-consistent")],
+    }
+}
+
+fn cloudtower_app() -> App {
+    let clusters = vec![
+        Cluster {
+            id: "ckcl000000000000000000001".into(),
+            ..cluster("", "SMTX-生产集群")
+        },
+        Cluster {
+            state: ClusterState::Failed(
+                "CloudTower is disconnected from this cluster: load cluster network error".into(),
+            ),
+            ..cluster("ckcl000000000000000000004", "edge-branch-04")
+        },
+    ];
+    let vms = vec![
+        tower_vm(1, "crm-app-01", VmPower::Running, AgentState::Connected),
+        tower_vm(2, "ad-域控-01", VmPower::Running, AgentState::NotInstalled),
+        tower_vm(3, "gitlab", VmPower::Stopped, AgentState::Disconnected),
+    ];
+    let mut app = app_on(
+        session_for(Platform::CloudTower, cloudtower::capabilities()),
+        clusters,
+        vms,
+    );
+    let sseq = app.snapshots.seq;
+    app.on_event(Event::Snapshots {
+        seq: sseq,
+        result: Ok(SnapshotTree::flat(
+            vec![
+                tower_snapshot("初始化", T0, false),
+                tower_snapshot("before-upgrade", T0 + 86_400, true),
+                tower_snapshot("weekly", T0 + 2 * 86_400, true),
+            ],
+            Some("now".into()),
+        )),
+    });
+    let bseq = app.backups.seq;
+    app.on_event(Event::Backups {
+        seq: bseq,
+        result: Ok(Listing::complete(Page {
+            items: vec![
+                restore_point("rp3", Some("rp2"), BackupKind::Incremental, 3),
+                restore_point("rp2", Some("rp1"), BackupKind::Incremental, 2),
+                restore_point("rp1", None, BackupKind::Full, 1),
+            ],
+            total: 3,
+            request: PageRequest::first(10),
+        })),
+    });
+    // One of ours, and work others started.
+    let vm = app.vms.chosen.clone().unwrap();
+    let id = app.tasks.add(
+        vmdeck::operation::Operation::CreateSnapshot {
+            vm,
+            name: "before-patch".into(),
+            description: String::new(),
+            memory: false,
+            consistent: true,
+            volume: None,
+        },
+        app.now,
+    );
+    app.on_event(Event::Task {
+        id,
+        state: TaskState::Running {
+            progress: Some(0.6),
+        },
+    });
+    let other = |id: &str, title: &str, target: &str, user: &str, state: TaskState| PlatformTask {
+        id: id.into(),
+        title: title.into(),
+        target: target.into(),
+        user: user.into(),
+        state,
+        started: Some(ts(T0 + 100_000 - 90)),
+        finished: None,
+        details: vec![Detail::new("Cluster", "SMTX-生产集群")],
+    };
+    let (now, wall) = (app.now, app.wall);
+    app.tasks.set_platform_tasks(
+        vec![
+            other(
+                "t1",
+                "Migrate VM 邮件服务器",
+                "vm 邮件服务器",
+                "李娜",
+                TaskState::Running {
+                    progress: Some(0.3),
+                },
+            ),
+            other(
+                "t2",
+                "Edit VM k8s-worker-02",
+                "vm k8s-worker-02",
+                "张伟",
+                TaskState::Failed {
+                    message: "The target host does not have enough free memory".into(),
+                },
+            ),
+        ],
+        now,
+        wall,
+    );
+    app.now = now + Duration::from_secs(20);
+    app
+}
+
+#[test]
+fn cloudtower_main_screen() {
+    let app = cloudtower_app();
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn cloudtower_backup_chain_in_details() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Backups;
+    let cmds = app.tick(app.now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupChain { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupChain {
+        seq,
+        result: Ok(vec![
+            restore_point("rp1", None, BackupKind::Full, 1),
+            restore_point("rp2", Some("rp1"), BackupKind::Incremental, 2),
+            restore_point("rp3", Some("rp2"), BackupKind::Incremental, 3),
+            restore_point("rp4", Some("rp3"), BackupKind::Incremental, 4),
+        ]),
+    });
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn cloudtower_plans_dialog() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let plan = |id: &str, name: &str, status: &str, last: &str, vms: usize| BackupPlan {
+        id: id.into(),
+        name: name.into(),
+        cluster: Named::new("ckcl000000000000000000001", "SMTX-生产集群"),
+        status: status.into(),
+        last_result: last.into(),
+        last_run: Some(ts(T0 + 90_000)),
+        next_run: (status == "working").then(|| ts(T0 + 176_400)),
+        vms: (0..vms)
+            .map(|i| Named::new(format!("v{i}"), format!("vm-{i}")))
+            .collect(),
+        backup_count: Some(vms as u64 * 12),
+        size: Some((vms as u64) << 36),
+        details: vec![],
+    };
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Ok(vec![
+            plan("p1", "核心数据库-每日备份", "working", "success", 5),
+            plan("p2", "dev-nightly", "paused", "never run", 3),
+            plan("p3", "灾备-异地备份", "working", "failed", 2),
+        ]),
+    });
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn cloudtower_restore_to_a_new_vm_by_host_and_network() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Backups;
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter)); // as a new VM
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadRestoreChoices { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let net = |id: &str, name: &str, cluster: &str| NetworkChoice {
+        id: id.into(),
+        name: name.into(),
+        cluster_id: cluster.into(),
+    };
+    app.on_event(Event::RestoreChoices {
+        seq,
+        result: Ok(RestoreChoices {
+            clusters: vec![Named::new("ckcl000000000000000000001", "SMTX-生产集群")],
+            hosts: vec![
+                HostChoice {
+                    id: "h1".into(),
+                    name: "node-10-01 (10.10.0.11)".into(),
+                    cluster_id: "ckcl000000000000000000001".into(),
+                },
+                HostChoice {
+                    id: "h2".into(),
+                    name: "node-10-02 (10.10.0.12)".into(),
+                    cluster_id: "ckcl000000000000000000001".into(),
+                },
+            ],
+            networks: vec![
+                net(
+                    "vl1",
+                    "业务网络 (VLAN 100, SMTX-生产集群)",
+                    "ckcl000000000000000000001",
+                ),
+                net(
+                    "vl2",
+                    "dmz-300 (VLAN 300, SMTX-生产集群)",
+                    "ckcl000000000000000000001",
+                ),
+            ],
+            source_networks: vec![
+                Named::new("vl1", "业务网络 (VLAN 100, SMTX-生产集群)"),
+                Named::new("vl2", "dmz-300 (VLAN 300, SMTX-生产集群)"),
+            ],
+            ..Default::default()
+        }),
+    });
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+fn zs_snapshot(name: &str, t: i64, volume: &Named) -> Snapshot {
+    Snapshot {
+        id: format!("{name:0>32}"),
+        created: Some(ts(t)),
+        size: Some(1 << 30),
+        volume: Some(volume.clone()),
+        ..Snapshot::named(name)
+    }
+}
+
+/// A root volume with two trees (the older one left by a revert) and a data volume.
+fn zstack_tree() -> SnapshotTree {
+    let root = Named::new("rootvol", "ROOT-for-erp-应用-01");
+    let data = Named::new("datavol", "DATA-for-erp-应用-01");
+    let e = |c: &str, p: Option<&str>| (format!("{c:0>32}"), p.map(|p| format!("{p:0>32}")));
+    let current = SnapshotTree::build(TreeInput {
+        snapshots: vec![
+            zs_snapshot("release-0211", T0, &root),
+            zs_snapshot("release-0310", T0 + 3600, &root),
+            zs_snapshot("before-upgrade", T0 + 7200, &root),
+            zs_snapshot("daily-0510", T0 + 9000, &root),
+        ],
+        parent_of: vec![
+            e("release-0211", None),
+            e("release-0310", Some("release-0211")),
+            e("before-upgrade", Some("release-0211")),
+            e("daily-0510", Some("before-upgrade")),
+        ],
+        children_of: vec![],
+        now: Some(Some(format!("{:0>32}", "release-0310"))),
+        now_label: "now".into(),
+    });
+    let old = SnapshotTree::build(TreeInput {
+        snapshots: vec![zs_snapshot("初始安装", T0 - 86_400, &root)],
+        parent_of: vec![e("初始安装", None)],
+        children_of: vec![],
+        now: None,
+        now_label: "now".into(),
+    });
+    let data_tree = SnapshotTree::build(TreeInput {
+        snapshots: vec![zs_snapshot("数据-每日", T0 + 5000, &data)],
+        parent_of: vec![e("数据-每日", None)],
+        children_of: vec![],
+        now: Some(Some(format!("{:0>32}", "数据-每日"))),
+        now_label: "now".into(),
+    });
+    SnapshotTree::grouped(vec![
+        (
+            "Root volume ROOT-for-erp-应用-01 · current tree".into(),
+            current,
+        ),
+        ("Root volume ROOT-for-erp-应用-01 · older tree".into(), old),
+        ("Data volume DATA-for-erp-应用-01".into(), data_tree),
+    ])
+}
+
+fn zstack_app() -> App {
+    let mut vms = vec![
+        vm(1, "erp-应用-01", VmPower::Running),
+        vm(2, "ad-域控-01", VmPower::Stopped),
+    ];
+    for v in &mut vms {
+        v.cluster = Named::new("c1", "Cluster-1");
+        v.group = None;
+        v.tenant = None;
+        v.zone = Some(Named::new("z1", "ZONE-1"));
+        v.agent = AgentState::Unknown(String::new());
+    }
+    let mut app = app_on(
+        session_for(Platform::ZStack, zstack::capabilities(true)),
+        vec![cluster("c1", "Cluster-1"), cluster("c2", "dr-cluster")],
+        vms,
+    );
+    let sseq = app.snapshots.seq;
+    app.on_event(Event::Snapshots {
+        seq: sseq,
+        result: Ok(zstack_tree()),
+    });
+    let bseq = app.backups.seq;
+    app.on_event(Event::Backups {
+        seq: bseq,
+        result: Ok(Listing::complete(Page::empty(PageRequest::first(10)))),
+    });
+    app
+}
+
+fn zs_backup(i: usize, category: BackupCategory, volume: Option<&str>) -> Backup {
+    Backup {
+        id: format!("{i:0>32}"),
+        name: match category {
+            BackupCategory::Database => format!("vmdeck-db-2024030{i}"),
+            _ => format!("erp-应用-01-backup-{i}"),
+        },
+        description: String::new(),
+        category,
+        vm: if category == BackupCategory::Database {
+            Named::default()
+        } else {
+            Named::new("vm-0001", "erp-应用-01")
+        },
+        volume: volume.map(|v| Named::new(v, v)),
+        cluster: Named::new("c1", "Cluster-1"),
+        tenant: None,
+        point: Some(Named::new("bs1", "imagestore-主仓库")),
+        locations: if i % 2 == 0 {
+            vec![
+                Named::new("bs1", "imagestore-主仓库"),
+                Named::new("bs3", "远程灾备仓库"),
+            ]
+        } else {
+            vec![Named::new("bs1", "imagestore-主仓库")]
+        },
+        parent: None,
+        created: Some(ts(T0 + i as i64 * 86_400)),
+        status: if i == 3 {
+            BackupStatus::InProgress
+        } else {
+            BackupStatus::Done
+        },
+        kind: Some(BackupKind::Full),
+        disks: vec![BackupDisk {
+            device: volume.unwrap_or("database").into(),
+            id: format!("{i}"),
+            capacity: Some(40 << 30),
+            details: vec![],
+        }],
+        details: vec![],
+    }
+}
+
+#[test]
+fn zstack_volume_trees() {
+    let mut app = zstack_app();
+    app.focus = Pane::Snapshots;
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn zstack_volume_backups_with_their_copies() {
+    let mut app = zstack_app();
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('t'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackups { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Backups {
+        seq,
+        result: Ok(Listing::complete(Page {
+            items: (1..=4)
+                .map(|i| {
+                    zs_backup(
+                        i,
+                        BackupCategory::Volume,
+                        Some(if i % 2 == 0 {
+                            "ROOT-for-erp-应用-01"
+                        } else {
+                            "DATA-for-erp-应用-01"
+                        }),
+                    )
+                })
+                .collect(),
+            total: 4,
+            request: PageRequest::first(10),
+        })),
+    });
+    app.handle_key(key('j'));
+    app.status = None;
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn zstack_revert_on_a_running_vm_offers_the_stop_first() {
+    let mut app = zstack_app();
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
+#[test]
+fn zstack_database_backups() {
+    let mut app = zstack_app();
+    app.focus = Pane::Backups;
+    app.handle_key(key('t'));
+    let cmds = app.handle_key(key('t'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackups { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Backups {
+        seq,
+        result: Ok(Listing::complete(Page {
+            items: (1..=3)
+                .map(|i| zs_backup(i, BackupCategory::Database, None))
+                .collect(),
+            total: 3,
+            request: PageRequest::first(10),
+        })),
+    });
+    app.status = None;
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
