@@ -460,7 +460,7 @@ fn zs_backup(i: usize, category: BackupCategory, volume: Option<&str>) -> Backup
         cluster: Named::new("c1", "Cluster-1"),
         tenant: None,
         point: Some(Named::new("bs1", "imagestore-主仓库")),
-        locations: if i % 2 == 0 {
+        locations: if i.is_multiple_of(2) {
             vec![
                 Named::new("bs1", "imagestore-主仓库"),
                 Named::new("bs3", "远程灾备仓库"),
@@ -510,7 +510,7 @@ fn zstack_volume_backups_with_their_copies() {
                     zs_backup(
                         i,
                         BackupCategory::Volume,
-                        Some(if i % 2 == 0 {
+                        Some(if i.is_multiple_of(2) {
                             "ROOT-for-erp-应用-01"
                         } else {
                             "DATA-for-erp-应用-01"
