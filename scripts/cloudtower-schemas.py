@@ -25,10 +25,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Every operation the simulator serves; list ops get their `-connection` twin too.
 LISTS = [
     "get-clusters", "get-hosts", "get-vms", "get-vm-disks", "get-vm-volumes", "get-vlans",
-    "get-vm-snapshots", "get-iscsi-lun-snapshots", "get-tasks", "get-backup-services",
-    "get-backup-store-repositories", "get-backup-plans", "get-backup-restore-points",
-    "get-backup-plan-executions", "get-backup-restore-executions",
-    "get-backup-target-executions",
+    "get-vdses", "get-vm-snapshots", "get-iscsi-lun-snapshots", "get-tasks",
+    "get-backup-services", "get-backup-store-repositories", "get-backup-plans",
+    "get-backup-restore-points", "get-backup-plan-executions",
+    "get-backup-restore-executions", "get-backup-target-executions",
 ]
 OTHERS = [
     "login", "create-vm-snapshot", "rollback-vm", "rebuild-vm-from-snapshot",

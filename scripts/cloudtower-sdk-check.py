@@ -16,16 +16,21 @@ from cloudtower.api import (
     IscsiLunSnapshotApi,
     TaskApi,
     UserApi,
+    VdsApi,
+    VlanApi,
     VmApi,
     VmSnapshotApi,
 )
 from cloudtower.exceptions import ApiException
 from cloudtower.models import (
+    ClusterWhereInput,
     ConsistentType,
     GetBackupRestorePointsRequestBody,
     GetClustersRequestBody,
     GetIscsiLunSnapshotsRequestBody,
     GetTasksRequestBody,
+    GetVdsesRequestBody,
+    GetVlansRequestBody,
     GetVmSnapshotsRequestBody,
     GetVmsConnectionRequestBody,
     GetVmsRequestBody,
@@ -35,6 +40,7 @@ from cloudtower.models import (
     TaskStatus,
     TaskWhereInput,
     UserSource,
+    VdsWhereInput,
     VmOrderByInput,
     VmSnapshotCreationParams,
     VmSnapshotCreationParamsData,
@@ -63,6 +69,14 @@ def main():
     clusters = ClusterApi(client).get_clusters(GetClustersRequestBody())
     assert len(clusters) == 4, clusters
     print(f"ok: get_clusters ({len(clusters)})")
+
+    vdses = VdsApi(client).get_vdses(GetVdsesRequestBody(where=VdsWhereInput(
+        cluster=ClusterWhereInput(id=clusters[0].id))))
+    assert [d.cluster.id for d in vdses] == [clusters[0].id], vdses
+    vlans = VlanApi(client).get_vlans(GetVlansRequestBody())
+    cluster_of = {d.id: d.cluster.id for d in VdsApi(client).get_vdses(GetVdsesRequestBody())}
+    assert all(v.vds.id in cluster_of for v in vlans), "a VLAN on an unlisted VDS"
+    print(f"ok: get_vdses ({len(cluster_of)} for {len(vlans)} VLANs)")
 
     vm_api = VmApi(client)
     count = vm_api.get_vms_connection(GetVmsConnectionRequestBody()).aggregate.count

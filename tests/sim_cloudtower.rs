@@ -614,6 +614,7 @@ async fn paging_follows_prisma_and_connection_counts_the_filtered_total() {
     for op in [
         "/get-clusters",
         "/get-hosts",
+        "/get-vdses",
         "/get-vlans",
         "/get-vm-disks",
         "/get-vm-volumes",
@@ -844,6 +845,201 @@ async fn the_inventory_holds_together() {
         }
     }
     assert_eq!(vm["snapshots"].as_array().unwrap().len(), 6);
+}
+
+/// `get-vdses` is how a client learns a VLAN's cluster (VLAN `vds` → VDS `cluster`), e.g.
+/// to offer a restored VM the networks of its target cluster.
+#[tokio::test]
+async fn vdses_tie_every_vlan_to_its_cluster() {
+    let (_server, api) = start(fast()).await;
+    let clusters = api.clusters().await;
+    let vdses = api.list("/get-vdses", json!({})).await;
+    assert_eq!(vdses.len(), clusters.len(), "one VDS per cluster");
+    let by_id: HashMap<&str, &Value> = vdses.iter().map(|d| (s(&d["id"]), d)).collect();
+    for c in &clusters {
+        let listed = c["vdses"].as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{}", c["name"]);
+        let d = by_id[s(&listed[0]["id"])];
+        assert_eq!(d["cluster"], json!({"id": c["id"], "name": c["name"]}));
+        assert_eq!(d["name"], listed[0]["name"]);
+        assert!(is_cuid(s(&d["id"])) && is_uuid(s(&d["local_id"])), "{d}");
+    }
+    let local_ids: BTreeSet<&str> = vdses.iter().map(|d| s(&d["local_id"])).collect();
+    assert_eq!(local_ids.len(), vdses.len(), "local ids are distinct");
+
+    // Every VLAN names a listed VDS, and that VDS lists it back.
+    let vlans = api.list("/get-vlans", json!({})).await;
+    assert!(!vlans.is_empty());
+    for v in &vlans {
+        let d = by_id
+            .get(s(&v["vds"]["id"]))
+            .unwrap_or_else(|| panic!("VLAN {} names an unlisted VDS: {}", v["name"], v["vds"]));
+        assert_eq!(v["vds"]["name"], d["name"]);
+        let back = d["vlans"].as_array().unwrap();
+        assert!(
+            back.contains(&json!({"id": v["id"], "name": v["name"]})),
+            "{d}"
+        );
+    }
+    let total: usize = vdses
+        .iter()
+        .map(|d| {
+            assert_eq!(
+                d["vlans_num"].as_u64(),
+                Some(d["vlans"].as_array().unwrap().len() as u64)
+            );
+            d["vlans"].as_array().unwrap().len()
+        })
+        .sum();
+    assert_eq!(total, vlans.len(), "each VLAN is on exactly one VDS");
+    // The cluster through the VDS is the cluster of the VMs plugged into the VLAN.
+    for c in &clusters {
+        let vm = &api
+            .list(
+                "/get-vms",
+                json!({"where": {"cluster": {"id": c["id"]}}, "first": 1}),
+            )
+            .await[0];
+        let nics: Vec<Value> = vm["vm_nics"].as_array().unwrap().to_vec();
+        assert!(!nics.is_empty(), "{}", vm["name"]);
+        let ids: Vec<Value> = nics.iter().map(|n| n["id"].clone()).collect();
+        let used = api
+            .list(
+                "/get-vlans",
+                json!({"where": {"vm_nics_some": {"id_in": ids}}}),
+            )
+            .await;
+        assert!(!used.is_empty());
+        for v in &used {
+            assert_eq!(by_id[s(&v["vds"]["id"])]["cluster"]["id"], c["id"], "{v}");
+        }
+    }
+
+    // where: by cluster, by id, by a field only the full cluster has, by a VLAN.
+    let c0 = &clusters[0];
+    let mine = api
+        .list(
+            "/get-vdses",
+            json!({"where": {"cluster": {"id": c0["id"]}}}),
+        )
+        .await;
+    assert_eq!(ids(&mine), [s(&c0["vdses"][0]["id"])]);
+    let all_ids = ids(&vdses);
+    let two = api
+        .list(
+            "/get-vdses",
+            json!({"where": {"id_in": [all_ids[3], all_ids[1]]}}),
+        )
+        .await;
+    assert_eq!(ids(&two), [all_ids[1].clone(), all_ids[3].clone()]);
+    assert_eq!(
+        ids(&api
+            .list("/get-vdses", json!({"where": {"id": all_ids[2]}}))
+            .await),
+        [all_ids[2].clone()]
+    );
+    let down = api
+        .list(
+            "/get-vdses",
+            json!({"where": {"cluster": {"connect_state": "DISCONNECTED"}}}),
+        )
+        .await;
+    assert_eq!(down.len(), 1);
+    assert_eq!(down[0]["cluster"]["name"], "edge-branch-04");
+    let holding = api
+        .list(
+            "/get-vdses",
+            json!({"where": {"vlans_some": {"id": vlans[0]["id"]}}}),
+        )
+        .await;
+    assert_eq!(ids(&holding), [s(&vlans[0]["vds"]["id"])]);
+    assert!(
+        api.list(
+            "/get-vdses",
+            json!({"where": {"cluster": {"id": c0["id"]}, "id_not": c0["vdses"][0]["id"]}})
+        )
+        .await
+        .is_empty()
+    );
+    api.refused(
+        "/get-vdses",
+        json!({"where": {"clustr": {"id": c0["id"]}}}),
+        400,
+    )
+    .await;
+
+    // orderBy, paging, and the count (after where, ignoring paging).
+    let mut want = all_ids.clone();
+    want.sort();
+    assert_eq!(all_ids, want, "no orderBy: by id");
+    want.reverse();
+    assert_eq!(
+        ids(&api.list("/get-vdses", json!({"orderBy": "id_DESC"})).await),
+        want
+    );
+    let by_local = api
+        .list("/get-vdses", json!({"orderBy": "local_id_ASC"}))
+        .await;
+    let locals: Vec<&str> = by_local.iter().map(|d| s(&d["local_id"])).collect();
+    assert_eq!(locals, local_ids.iter().copied().collect::<Vec<_>>());
+    let page = api.list("/get-vdses", json!({"first": 2, "skip": 1})).await;
+    assert_eq!(ids(&page), all_ids[1..3].to_vec());
+    let n = api
+        .post("/get-vdses-connection", json!({"first": 1, "skip": 1}))
+        .await;
+    assert_eq!(n["aggregate"]["count"].as_u64(), Some(vdses.len() as u64));
+    assert_eq!(
+        api.count("/get-vdses", json!({"cluster": {"id": c0["id"]}}))
+            .await,
+        1
+    );
+    assert_eq!(
+        api.count("/get-vdses", json!({"name": "no-such-vds"}))
+            .await,
+        0
+    );
+
+    // A VLAN filter through the VDS to its cluster: exactly that cluster's VLANs.
+    let mut seen = BTreeSet::new();
+    for c in &clusters {
+        let through = api
+            .list(
+                "/get-vlans",
+                json!({"where": {"vds": {"cluster": {"id": c["id"]}}}}),
+            )
+            .await;
+        let direct = api
+            .list(
+                "/get-vlans",
+                json!({"where": {"vds": {"id": c["vdses"][0]["id"]}}}),
+            )
+            .await;
+        assert!(!through.is_empty(), "{}", c["name"]);
+        assert_eq!(ids(&through), ids(&direct), "{}", c["name"]);
+        let on_vds: BTreeSet<String> = by_id[s(&c["vdses"][0]["id"])]["vlans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| s(&v["id"]).to_string())
+            .collect();
+        assert_eq!(ids(&through).into_iter().collect::<BTreeSet<_>>(), on_vds);
+        assert_eq!(
+            api.count("/get-vlans", json!({"vds": {"cluster": {"id": c["id"]}}}))
+                .await,
+            through.len() as u64
+        );
+        for v in &through {
+            assert!(seen.insert(s(&v["id"]).to_string()), "{v} in two clusters");
+        }
+    }
+    assert_eq!(seen.len(), vlans.len());
+    let none = api
+        .list(
+            "/get-vlans",
+            json!({"where": {"vds": {"cluster": {"id": "no-such-cluster"}}}}),
+        )
+        .await;
+    assert!(none.is_empty());
 }
 
 // ---- snapshots ------------------------------------------------------------------------------
@@ -1698,6 +1894,7 @@ async fn every_answer_conforms_to_the_official_schemas() {
     let lists = [
         "/get-clusters",
         "/get-hosts",
+        "/get-vdses",
         "/get-vlans",
         "/get-vms",
         "/get-vm-disks",
@@ -1984,6 +2181,7 @@ async fn picture(api: &Api) -> Value {
     for op in [
         "/get-clusters",
         "/get-hosts",
+        "/get-vdses",
         "/get-vlans",
         "/get-vms",
         "/get-vm-disks",
@@ -2187,8 +2385,9 @@ fn garbage_never_breaks_the_server() {
 }
 
 /// The official Python SDK (which checks required fields and enum values of what it
-/// decodes) logs in, lists, snapshots and polls tasks. `scripts/cloudtower-sdk-check.sh`
-/// installs `cloudtower-sdk` into a venv under `target/` the first time.
+/// decodes) logs in, lists (VDSes and VLANs too), snapshots and polls tasks.
+/// `scripts/cloudtower-sdk-check.sh` installs `cloudtower-sdk` into a venv under `target/`
+/// the first time.
 #[tokio::test]
 async fn the_official_python_sdk_talks_to_the_simulator() {
     if std::process::Command::new("python3")
@@ -2219,6 +2418,7 @@ async fn the_official_python_sdk_talks_to_the_simulator() {
     );
     for line in [
         "ok: login",
+        "ok: get_vdses",
         "ok: get_vms",
         "ok: create_vm_snapshot",
         "ok: get_tasks until SUCCESSED",

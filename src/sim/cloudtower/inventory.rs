@@ -1,5 +1,9 @@
-//! Clusters, hosts, VLANs, VMs, VM disks, VM volumes and iSCSI LUN snapshots: how they
-//! render, and the VM power operations (`start-vm`, `shutdown-vm`, `poweroff-vm`).
+//! Clusters, hosts, VDSes, VLANs, VMs, VM disks, VM volumes and iSCSI LUN snapshots: how
+//! they render, and the VM power operations (`start-vm`, `shutdown-vm`, `poweroff-vm`).
+//!
+//! * Each cluster has one VDS (`vds-ovsbr-internal`, bridge `ovsbr-internal`, type `VM`,
+//!   bond `active-backup`) carrying all of its VLANs, VM networks as well as management
+//!   and storage. Its `nics` are `[]`, like the hosts' (physical NICs are not modelled).
 //!
 //! * Power operations take `{where: VmWhereInput}` and answer one `WithTask<Vm>` per VM
 //!   matched (none matched: `[]`). Start: 5 s (`data.host_id`, if given, must be in the
@@ -20,6 +24,10 @@ fn nested(id: &str, name: &str) -> Value {
 
 pub fn nested_cluster(w: &World, c: usize) -> Value {
     nested(&w.clusters[c].id, &w.clusters[c].name)
+}
+
+pub fn nested_vds(w: &World, d: usize) -> Value {
+    nested(&w.vdses[d].id, &w.vdses[d].name)
 }
 
 pub fn nested_host(w: &World, h: usize) -> Value {
@@ -57,6 +65,10 @@ pub fn cluster(w: &World, c: usize) -> Value {
         .sum::<f64>()
         + hosts.len() as f64 * 24.0 * GIB as f64;
     let connected = cl.connected;
+    let vdses: Vec<Value> = (0..w.vdses.len())
+        .filter(|&d| w.vdses[d].cluster == c)
+        .map(|d| nested_vds(w, d))
+        .collect();
     super::wire::join_all([
         json!({
             "id": cl.id,
@@ -144,7 +156,7 @@ pub fn cluster(w: &World, c: usize) -> Value {
             "datacenters": [],
             "hosts": cl.hosts.iter().map(|&h| nested_host(w, h)).collect::<Vec<_>>(),
             "labels": [],
-            "vdses": [nested(&cl.vds_id, &cl.vds_name)],
+            "vdses": vdses,
             "vm_folders": [],
             "vm_templates": [],
             "vms": vms.iter().map(|v| nested(&v.id, &v.name)).collect::<Vec<_>>(),
@@ -264,9 +276,33 @@ pub fn host(w: &World, h: usize) -> Value {
     ])
 }
 
+pub fn vds(w: &World, d: usize) -> Value {
+    let vds = &w.vdses[d];
+    let vlans: Vec<Value> = (0..w.vlans.len())
+        .filter(|&v| w.vlans[v].vds == d)
+        .map(|v| nested(&w.vlans[v].id, &w.vlans[v].name))
+        .collect();
+    json!({
+        "id": vds.id,
+        "local_id": vds.local_id,
+        "name": vds.name,
+        "cluster": nested_cluster(w, vds.cluster),
+        "type": "VM",
+        "internal": false,
+        "ovsbr_name": vds.ovsbr_name,
+        "bond_mode": vds.bond_mode,
+        "work_mode": null,
+        "vlans_num": vlans.len(),
+        "vlans": vlans,
+        "nics": [],
+        "labels": [],
+        "everoute_cluster": null,
+        "entityAsyncStatus": null,
+    })
+}
+
 pub fn vlan(w: &World, i: usize) -> Value {
     let v = &w.vlans[i];
-    let cl = &w.clusters[v.cluster];
     let nics: Vec<Value> = w
         .vms
         .iter()
@@ -292,7 +328,7 @@ pub fn vlan(w: &World, i: usize) -> Value {
         "qos_priority": null,
         "entityAsyncStatus": null,
         "labels": [],
-        "vds": nested(&cl.vds_id, &cl.vds_name),
+        "vds": nested_vds(w, v.vds),
         "vm_nics": nics,
     })
 }

@@ -2,14 +2,23 @@
 //! following the official OpenAPI document (`specs/cloudtower/4.6.0-swagger.json`, see
 //! `ENDPOINTS.md` next to it).
 //!
+//! Routes: `GET /get-version`, `POST /login`; the lists, each with its `-connection`
+//! count: `get-clusters`, `get-hosts`, `get-vdses`, `get-vlans`, `get-vms`,
+//! `get-vm-disks`, `get-vm-volumes`, `get-vm-snapshots`, `get-iscsi-lun-snapshots`,
+//! `get-tasks`, `get-backup-services`, `get-backup-store-repositories`,
+//! `get-backup-plans`, `get-backup-restore-points`, `get-backup-plan-executions`,
+//! `get-backup-target-executions`, `get-backup-restore-executions`; the operations in
+//! `OPS` below (power in `inventory`, snapshots in `snapshots`, backups in `backups`).
+//!
 //! * `spec`: the request schemas of the official document (generated into
 //!   `spec/requests.json` by `scripts/cloudtower-schemas.py`) and their validator.
 //! * `wire`: `ErrorBody`, languages, timestamps, ids. `query`: Prisma-1 `where`, `orderBy`
 //!   and paging over rendered models.
 //! * `world` / `seed`: the state, tasks and simulated time; its deterministic generation.
 //! * `auth`: `/login` and tokens. `tasks`: `Task` and what tasks do when they end.
-//! * `inventory` (clusters, hosts, VLANs, VMs, disks, volumes, LUN snapshots, power),
-//!   `snapshots`, `backups`: one file per resource family, each with its rules in its docs.
+//! * `inventory` (clusters, hosts, VDSes, VLANs, VMs, disks, volumes, LUN snapshots,
+//!   power), `snapshots`, `backups`: one file per resource family, each with its rules in
+//!   its docs.
 //!
 //! Every request locks the world (a std `Mutex`, never held across an await), ends the
 //! tasks that are due by the simulated clock, then runs its handler.
@@ -241,6 +250,7 @@ fn visible(w: &World, kind: Kind) -> Vec<usize> {
     match kind {
         Kind::Cluster => (0..w.clusters.len()).collect(),
         Kind::Host => (0..w.hosts.len()).collect(),
+        Kind::Vds => (0..w.vdses.len()).collect(),
         Kind::Vlan => (0..w.vlans.len()).collect(),
         Kind::Vm => live(&w.vms, |v| v.gone),
         Kind::VmDisk => live(&w.disks, |d| d.gone),
@@ -262,6 +272,7 @@ fn id_of(w: &World, kind: Kind, i: usize) -> &str {
     match kind {
         Kind::Cluster => &w.clusters[i].id,
         Kind::Host => &w.hosts[i].id,
+        Kind::Vds => &w.vdses[i].id,
         Kind::Vlan => &w.vlans[i].id,
         Kind::Vm => &w.vms[i].id,
         Kind::VmDisk => &w.disks[i].id,
@@ -283,6 +294,7 @@ fn render(w: &World, kind: Kind, i: usize, lang: Lang) -> Value {
     match kind {
         Kind::Cluster => inventory::cluster(w, i),
         Kind::Host => inventory::host(w, i),
+        Kind::Vds => inventory::vds(w, i),
         Kind::Vlan => inventory::vlan(w, i),
         Kind::Vm => inventory::vm(w, i),
         Kind::VmDisk => inventory::vm_disk(w, i),
@@ -340,6 +352,8 @@ fn relation_id<'a>(w: &'a World, kind: Kind, i: usize, key: &str) -> Option<Opti
     Some(match (kind, key) {
         (Kind::Vm, "cluster") => Some(w.clusters[w.vms[i].cluster].id.as_str()),
         (Kind::Host, "cluster") => Some(w.clusters[w.hosts[i].cluster].id.as_str()),
+        (Kind::Vds, "cluster") => Some(w.clusters[w.vdses[i].cluster].id.as_str()),
+        (Kind::Vlan, "vds") => Some(w.vdses[w.vlans[i].vds].id.as_str()),
         (Kind::VmDisk, "vm") => vm(w.disks[i].vm),
         (Kind::VmSnapshot, "vm") => vm(w.snapshots[i].vm),
         (Kind::VmSnapshot, "cluster") => Some(w.clusters[w.snapshots[i].cluster].id.as_str()),
@@ -469,6 +483,7 @@ fn list(w: &World, kind: Kind, req: &Req, count_only: bool) -> ApiResult {
 const LISTS: &[(&str, &str, Kind)] = &[
     ("/get-clusters", "/get-clusters-connection", Kind::Cluster),
     ("/get-hosts", "/get-hosts-connection", Kind::Host),
+    ("/get-vdses", "/get-vdses-connection", Kind::Vds),
     ("/get-vlans", "/get-vlans-connection", Kind::Vlan),
     ("/get-vms", "/get-vms-connection", Kind::Vm),
     ("/get-vm-disks", "/get-vm-disks-connection", Kind::VmDisk),

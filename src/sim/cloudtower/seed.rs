@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
+use super::wire::uuid;
 use super::world::*;
 use crate::sim::SimConfig;
 
@@ -179,6 +180,7 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
         users: Vec::new(),
         clusters: Vec::new(),
         hosts: Vec::new(),
+        vdses: Vec::new(),
         vlans: Vec::new(),
         vms: Vec::new(),
         disks: Vec::new(),
@@ -268,6 +270,12 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
     w
 }
 
+/// A uuid drawn outside the main stream, for things added to the world after it was
+/// first laid out: drawing them from `w.rng` would reshuffle every later id and name.
+fn side_uuid(seed: u64, k: u64) -> String {
+    uuid(&mut ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(k))))
+}
+
 /// Splits `total` over `weights` (largest remainder; zero weights get nothing).
 fn split(total: usize, weights: &[usize]) -> Vec<usize> {
     let sum: usize = weights.iter().sum();
@@ -322,8 +330,6 @@ fn gen_cluster(w: &mut World, spec: &ClusterSpec, anchor: i64) {
         created_ms: created,
         disconnected_ms: (!spec.connected).then(|| anchor - 2 * DAY - 5 * HOUR),
         hosts: Vec::new(),
-        vds_id: vds_id.clone(),
-        vds_name: "vds-ovsbr-internal".into(),
         target_id: target_id.clone(),
         target_name: format!("zbs-iscsi-datastore-{}", c + 1),
         net: spec.net,
@@ -333,6 +339,16 @@ fn gen_cluster(w: &mut World, spec: &ClusterSpec, anchor: i64) {
         used_space: capacity / 100 * w.rng.random_range(20..70),
     });
     w.register(&id, Kind::Cluster, c);
+    let vds = w.vdses.len();
+    w.vdses.push(Vds {
+        id: vds_id.clone(),
+        local_id: side_uuid(w.seed, 0x7664_7300 + c as u64),
+        name: "vds-ovsbr-internal".into(),
+        cluster: c,
+        ovsbr_name: "ovsbr-internal".into(),
+        bond_mode: "active-backup",
+    });
+    w.register(&vds_id, Kind::Vds, vds);
     for h in 0..spec.hosts {
         let hid = w.new_id(created + 10_000 + h as i64);
         let local_id = w.new_uuid();
@@ -382,6 +398,7 @@ fn gen_cluster(w: &mut World, spec: &ClusterSpec, anchor: i64) {
             local_id,
             name: name.to_string(),
             cluster: c,
+            vds,
             vlan_id: *vlan_id,
             kind,
             gateway: has_gw.then(|| format!("10.{}.{}.1", spec.net, 100 + k)),

@@ -22,6 +22,7 @@ pub enum Kind {
     Cluster,
     Host,
     Vlan,
+    Vds,
     Vm,
     VmDisk,
     VmVolume,
@@ -44,6 +45,7 @@ impl Kind {
             "Cluster" => Kind::Cluster,
             "Host" => Kind::Host,
             "Vlan" => Kind::Vlan,
+            "Vds" => Kind::Vds,
             "Vm" => Kind::Vm,
             "VmDisk" => Kind::VmDisk,
             "VmVolume" => Kind::VmVolume,
@@ -84,8 +86,6 @@ pub struct Cluster {
     pub created_ms: i64,
     pub disconnected_ms: Option<i64>,
     pub hosts: Vec<usize>,
-    pub vds_id: String,
-    pub vds_name: String,
     pub target_id: String,
     pub target_name: String,
     pub net: u8,
@@ -113,12 +113,25 @@ pub struct Host {
     pub disks: i64,
 }
 
+/// A distributed virtual switch: one OVS bridge spanning the hosts of its cluster, carrying
+/// that cluster's VLANs.
+#[derive(Clone, Debug)]
+pub struct Vds {
+    pub id: String,
+    pub local_id: String,
+    pub name: String,
+    pub cluster: usize,
+    pub ovsbr_name: String,
+    pub bond_mode: &'static str,
+}
+
 #[derive(Clone, Debug)]
 pub struct Vlan {
     pub id: String,
     pub local_id: String,
     pub name: String,
     pub cluster: usize,
+    pub vds: usize,
     pub vlan_id: i64,
     pub kind: &'static str,
     pub gateway: Option<String>,
@@ -585,6 +598,7 @@ pub struct World {
     pub users: Vec<User>,
     pub clusters: Vec<Cluster>,
     pub hosts: Vec<Host>,
+    pub vdses: Vec<Vds>,
     pub vlans: Vec<Vlan>,
     pub vms: Vec<Vm>,
     pub disks: Vec<VmDisk>,
