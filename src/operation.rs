@@ -5,9 +5,34 @@
 //! sends them (`submit`); the UI offers an operation only when the platform's
 //! `Capabilities` say it exists, so a backend may refuse the others.
 
+use secrecy::{ExposeSecret, SecretString};
+
 use crate::model::{
     BackupCategory, BackupRef, Named, RemoteBackup, RestoreSpec, SnapshotDisk, SnapshotRef, VmRef,
 };
+
+/// A secret an operation needs (a database password). Never printed: `Debug` shows dots,
+/// and previews redact it; compared by value so a planned operation is found again.
+#[derive(Clone)]
+pub struct Secret(pub SecretString);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(••••)")
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operation {
@@ -108,6 +133,8 @@ pub enum Operation {
     /// The management node's database goes back to this backup.
     RecoverDatabaseBackup {
         backup: BackupRef,
+        /// The management node's MySQL root password, which the platform wants for this.
+        mysql_root_password: Secret,
     },
     /// Make a database backup downloadable from a backup storage.
     ExportDatabaseBackup {
@@ -211,7 +238,7 @@ impl Operation {
                 ..
             } => format!("{} / {} → {}", vm.name, v.name, point.name),
             Operation::DeleteBackup { backup }
-            | Operation::RecoverDatabaseBackup { backup }
+            | Operation::RecoverDatabaseBackup { backup, .. }
             | Operation::RestoreInPlace { backup, .. } => backup_target(backup),
             Operation::RestoreBackup { backup, spec } => {
                 format!("backup {} → new VM {}", backup.name, spec.new_vm_name)
@@ -460,7 +487,7 @@ impl Operation {
                 "Back up the management node's database to {}.",
                 storage.name
             )],
-            Operation::RecoverDatabaseBackup { backup } => vec![
+            Operation::RecoverDatabaseBackup { backup, .. } => vec![
                 format!(
                     "The management node's database is replaced by backup \"{}\".",
                     backup.name
@@ -522,7 +549,7 @@ impl Operation {
             | Operation::RollbackDisks { snapshot, .. }
             | Operation::DeleteSnapshot { snapshot, .. } => Some(&snapshot.name),
             Operation::DeleteBackup { backup }
-            | Operation::RecoverDatabaseBackup { backup }
+            | Operation::RecoverDatabaseBackup { backup, .. }
             | Operation::DeleteExportedDatabaseBackup { backup, .. } => Some(&backup.name),
             Operation::RestoreInPlace { backup, .. } => Some(&backup.vm.name),
             Operation::StopVm { vm, .. } => Some(&vm.name),
@@ -555,7 +582,7 @@ impl Operation {
             | Operation::SyncBackup { backup, .. }
             | Operation::RecoverBackup { backup, .. }
             | Operation::CreateTemplateFromBackup { backup, .. }
-            | Operation::RecoverDatabaseBackup { backup }
+            | Operation::RecoverDatabaseBackup { backup, .. }
             | Operation::ExportDatabaseBackup { backup, .. }
             | Operation::DeleteExportedDatabaseBackup { backup, .. } => Some(backup),
             _ => None,
@@ -609,7 +636,7 @@ impl Operation {
             | Operation::SyncBackup { backup, .. }
             | Operation::RecoverBackup { backup, .. }
             | Operation::CreateTemplateFromBackup { backup, .. }
-            | Operation::RecoverDatabaseBackup { backup }
+            | Operation::RecoverDatabaseBackup { backup, .. }
             | Operation::ExportDatabaseBackup { backup, .. }
             | Operation::DeleteExportedDatabaseBackup { backup, .. } => &backup.cluster,
             Operation::RunBackupPlan { cluster, .. }
@@ -701,7 +728,10 @@ mod tests {
                 backup: backup.clone(),
                 storage: named.clone(),
             },
-            Operation::RecoverDatabaseBackup { backup },
+            Operation::RecoverDatabaseBackup {
+                backup,
+                mysql_root_password: Secret(SecretString::from("x")),
+            },
         ];
         for op in ops {
             assert!(op.title().chars().count() <= 16, "{}", op.title());

@@ -1408,11 +1408,21 @@ async fn database_backups_end_to_end() -> TestResult {
         .unwrap();
     assert!(db4.locations.contains(&named(&far)));
 
-    // Recover needs the MySQL root password, which the operation does not carry.
+    // Recover, with the management node's MySQL root password.
+    ok(
+        &b,
+        Operation::RecoverDatabaseBackup {
+            backup: db4.to_ref(),
+            mysql_root_password: vmdeck::operation::Secret(SecretString::from("mysql-root")),
+        },
+    )
+    .await;
+    // Without one it is refused before anything is sent.
     let e = rejected(
         &b,
         Operation::RecoverDatabaseBackup {
             backup: db4.to_ref(),
+            mysql_root_password: vmdeck::operation::Secret(SecretString::from("")),
         },
     )
     .await;

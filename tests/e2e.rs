@@ -354,13 +354,16 @@ fn demo_cloudtower_snapshot_rollback_restore() {
     t.wait_for("Restore backup — confirm", 5);
     t.wait_for("POST /v2/api/backup-rebuild-vm", 10);
     t.keys(&["Enter"]);
+    // The target ("backup … → new VM …") is cut short in the Tasks pane.
     let s = t.wait_until("the restore to end", 90, |s| {
-        ended(our_task(s, "Restore backup", "new VM"))
+        ended(our_task(s, "Restore backup", "backup "))
     });
     assert!(
-        our_task(&s, "Restore backup", "new VM").is_some_and(|l| l.contains('✓')),
+        our_task(&s, "Restore backup", "backup ").is_some_and(|l| l.contains('✓')),
         "{s}"
     );
+    // The new VM is listed.
+    t.wait_until("the restored VM to be listed", 20, |s| s.contains("-restor"));
 
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);

@@ -8,6 +8,8 @@ use tui_input::backend::crossterm::EventHandler;
 #[derive(Clone, Debug)]
 pub enum FieldKind {
     Text(Input),
+    /// Typed like text, drawn as dots; read with [`Form::secret`].
+    Secret(SecretInput),
     Toggle(bool),
     Choice {
         options: Vec<(String, String)>,
@@ -15,6 +17,26 @@ pub enum FieldKind {
     },
     /// A heading between groups of fields; not focusable.
     Section,
+}
+
+/// A text input whose `Debug` shows no text, so a form can be logged or printed safely.
+#[derive(Clone, Default)]
+pub struct SecretInput(pub Input);
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretInput({} chars)", self.0.value().chars().count())
+    }
+}
+
+impl SecretInput {
+    pub fn len(&self) -> usize {
+        self.0.value().chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.value().is_empty()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +57,11 @@ impl Field {
         value: impl Into<String>,
     ) -> Self {
         Self::new(key, label, FieldKind::Text(Input::new(value.into())))
+    }
+
+    /// A password: never drawn, never in `Debug` output of the form.
+    pub fn secret(key: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(key, label, FieldKind::Secret(SecretInput(Input::default())))
     }
 
     pub fn toggle(key: impl Into<String>, label: impl Into<String>, on: bool) -> Self {
@@ -136,7 +163,7 @@ impl Form {
                     return FormOutcome::Editing;
                 }
                 match &mut field.kind {
-                    FieldKind::Text(input) => {
+                    FieldKind::Text(input) | FieldKind::Secret(SecretInput(input)) => {
                         input.handle_event(&Event::Key(key));
                     }
                     FieldKind::Toggle(on) => {
@@ -211,6 +238,16 @@ impl Form {
         match self.field(key).map(|f| &f.kind) {
             Some(FieldKind::Text(i)) => i.value().trim().to_string(),
             _ => String::new(),
+        }
+    }
+
+    /// A secret field's value, as typed (untrimmed: spaces can belong to a password).
+    pub fn secret(&self, key: &str) -> Option<secrecy::SecretString> {
+        match self.field(key).map(|f| &f.kind) {
+            Some(FieldKind::Secret(SecretInput(i))) => {
+                Some(secrecy::SecretString::from(i.value().to_string()))
+            }
+            _ => None,
         }
     }
 

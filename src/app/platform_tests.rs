@@ -702,13 +702,48 @@ fn recovering_the_database_is_destructive_and_typed() {
     app.backups.category = BackupCategory::Database;
     show_backups(&mut app, vec![db]);
     app.handle_key(key('R'));
+    // The platform wants its database's root password: typed, never shown.
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("password form")
+    };
+    assert!(fd.form.has("mysql_root_password"));
+    app.handle_key(code(KeyCode::Enter));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("still the form")
+    };
+    assert!(
+        fd.form
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("MySQL root password")
+    );
+    type_text(&mut app, "r00t-pw");
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("form")
+    };
+    assert!(
+        !format!("{:?}", fd.form).contains("r00t-pw"),
+        "not in Debug"
+    );
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| crate::ui::draw(f, &app, &crate::theme::Theme::dark()))
+        .unwrap();
+    let screen = format!("{}", term.backend());
+    assert!(!screen.contains("r00t-pw"), "not on screen");
+    assert!(screen.contains("•••••••"));
+    app.handle_key(code(KeyCode::Enter));
     let Some(Dialog::Confirm(cd)) = &app.dialog else {
         panic!("confirm")
     };
-    assert!(matches!(
-        cd.steps[0],
-        Operation::RecoverDatabaseBackup { .. }
-    ));
+    match &cd.steps[0] {
+        Operation::RecoverDatabaseBackup {
+            mysql_root_password,
+            ..
+        } => assert_eq!(mysql_root_password.expose(), "r00t-pw"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!format!("{:?}", cd.steps).contains("r00t-pw"));
     assert_eq!(cd.typed.as_ref().unwrap().0, "web-01 db1");
     type_text(&mut app, "web-01 db1");
     let cmds = app.handle_key(code(KeyCode::Enter));

@@ -79,6 +79,7 @@ const SECRET_KEYS: &[&str] = &[
     "token",
     "secret",
     "iscsi_chap_secret",
+    "mysqlRootPassword",
 ];
 
 /// The body with secret-looking fields replaced by `"••••"`.

@@ -65,6 +65,16 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                     cursor = Some(Position::new(x.min(inner.right().saturating_sub(1)), y));
                 }
             }
+            FieldKind::Secret(secret) => {
+                let dots = "•".repeat(secret.len());
+                let style = if focused { theme.input } else { theme.base };
+                spans.push(Span::styled(format!("{dots} "), style));
+                if focused {
+                    let x = inner.x + 2 + LABEL_W as u16 + dots.width() as u16;
+                    let y = inner.y + lines.len() as u16;
+                    cursor = Some(Position::new(x.min(inner.right().saturating_sub(1)), y));
+                }
+            }
             FieldKind::Toggle(on) => {
                 let on = *on && field.enabled.is_ok();
                 spans.push(Span::styled(

@@ -56,6 +56,9 @@ pub enum Purpose {
     RestoreInPlace {
         backup: BackupRef,
     },
+    RecoverDatabase {
+        backup: BackupRef,
+    },
     SyncBackup {
         backup: BackupRef,
     },
@@ -132,6 +135,7 @@ impl Purpose {
             }),
             Purpose::Restore { backup } => ops(restore::new_vm(backup, form, caps)?),
             Purpose::RestoreInPlace { backup } => ops(restore::in_place(backup, form)?),
+            Purpose::RecoverDatabase { backup } => ops(restore::recover_database(backup, form)?),
             Purpose::SyncBackup { backup } => ops(storage::sync(backup, form)?),
             Purpose::RecoverBackup { backup } => ops(storage::recover(backup, form)?),
             Purpose::CreateTemplate { backup } => ops(storage::template(backup, form)?),

@@ -59,11 +59,31 @@ pub fn in_place(backup: &BackupRef, form: &Form) -> Result<Vec<Operation>, Strin
     }])
 }
 
-/// Database backups are "restored" by recovering the management node from them.
-pub fn recover_database(backup: &BackupRef) -> Vec<Operation> {
-    vec![Operation::RecoverDatabaseBackup {
+/// Database backups are "restored" by recovering the management node from them, which
+/// the platform allows only with its database's root password.
+pub fn recover_database_form(backup: &Backup) -> Form {
+    Form::new(
+        format!(
+            "Recover the management node's database from {}",
+            backup.name
+        ),
+        vec![Field::secret("mysql_root_password", "MySQL root password")],
+    )
+    .with_intro(vec![
+        "The platform's own records (VMs, networks, users…) go back to that backup.".into(),
+        "The password is sent once with the request and kept nowhere.".into(),
+    ])
+}
+
+pub fn recover_database(backup: &BackupRef, form: &Form) -> Result<Vec<Operation>, String> {
+    let password = form
+        .secret("mysql_root_password")
+        .filter(|p| !secrecy::ExposeSecret::expose_secret(p).is_empty())
+        .ok_or("the management node's MySQL root password is needed")?;
+    Ok(vec![Operation::RecoverDatabaseBackup {
         backup: backup.clone(),
-    }]
+        mysql_root_password: crate::operation::Secret(password),
+    }])
 }
 
 fn opts(v: &[Named]) -> Vec<(String, String)> {

@@ -185,10 +185,11 @@ impl App {
             return vec![];
         }
         if b.category == BackupCategory::Database {
-            let warnings = vec![
-                "The platform's own records (VMs, networks, users…) go back to that time.".into(),
-            ];
-            return self.confirm(flows::restore::recover_database(&b.to_ref()), warnings);
+            self.open_form(
+                flows::restore::recover_database_form(&b),
+                Purpose::RecoverDatabase { backup: b.to_ref() },
+            );
+            return vec![];
         }
         let caps = self.caps();
         match (caps.restore_in_place, caps.restore_to_new_vm) {

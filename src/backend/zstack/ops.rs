@@ -453,16 +453,30 @@ pub fn plan_with(op: &Operation, ctx: &PlanCtx, job: &str) -> Result<HttpCall> {
             }),
             job,
         ),
-        Operation::RecoverDatabaseBackup { backup } => {
+        // §4.17: by the backup's uuid (the manual's other form, a URL and install path, is
+        // for backups the management node no longer lists); the MySQL root password is
+        // required. The preview redacts it (`http::redact`).
+        Operation::RecoverDatabaseBackup {
+            backup,
+            mysql_root_password,
+        } => {
             if backup.category != BackupCategory::Database {
                 return refuse("choose a database backup");
             }
-            id(&backup.id, "database backup")?;
-            // §4.17: `mysqlRootPassword` is required, and the operation carries none.
-            return refuse(
-                "ZStack recovers its database only with the management node's MySQL root password, \
-                 which vmdeck does not ask for: recover it with zstack-ctl or ZStack's UI",
-            );
+            if mysql_root_password.expose().is_empty() {
+                return refuse(
+                    "ZStack needs the management node's MySQL root password to recover its database",
+                );
+            }
+            action(
+                format!("{V1}/database-backups/actions"),
+                "recoverDatabaseFromBackup",
+                json!({
+                    "uuid": id(&backup.id, "database backup")?,
+                    "mysqlRootPassword": mysql_root_password.expose(),
+                }),
+                job,
+            )
         }
         Operation::ExportDatabaseBackup { backup, storage } => action(
             format!(

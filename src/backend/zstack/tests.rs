@@ -1213,14 +1213,35 @@ fn database_backup_calls_match_the_manual() {
         "/zstack/v1/database-backups/9caf0430ce473651ae7033e1a16a0097?backupStorageUuids=0c54ad64cd8d3ca1ba9d98864bb83571"
     );
 
-    // §4.17 needs the MySQL root password, which the operation does not carry.
-    let why = p.refused(&Operation::RecoverDatabaseBackup {
-        backup: backup(
-            BackupCategory::Database,
-            "9caf0430ce473651ae7033e1a16a0097",
-            &[],
-        ),
-    });
+    // §4.17: by uuid, with the MySQL root password — which the preview never shows.
+    let db = backup(
+        BackupCategory::Database,
+        "9caf0430ce473651ae7033e1a16a0097",
+        &[],
+    );
+    let recover = |password: &str| Operation::RecoverDatabaseBackup {
+        backup: db.clone(),
+        mysql_root_password: crate::operation::Secret(secrecy::SecretString::from(password)),
+    };
+    let call = p.plan(&recover("s3cret-root"));
+    assert_eq!(call.method, reqwest::Method::PUT);
+    assert_eq!(call.path, "/zstack/v1/database-backups/actions");
+    let body = call.body.clone().unwrap();
+    assert_eq!(
+        body["recoverDatabaseFromBackup"]["uuid"],
+        "9caf0430ce473651ae7033e1a16a0097"
+    );
+    assert_eq!(
+        body["recoverDatabaseFromBackup"]["mysqlRootPassword"],
+        "s3cret-root"
+    );
+    let manual: Value =
+        serde_json::from_str(manual!("4.17_recover_database_request.json")).unwrap();
+    assert!(manual["recoverDatabaseFromBackup"]["mysqlRootPassword"].is_string());
+    let preview = call.to_string();
+    assert!(!preview.contains("s3cret-root"), "{preview}");
+    assert!(preview.contains("mysqlRootPassword"), "{preview}");
+    let why = p.refused(&recover(""));
     assert!(why.contains("MySQL root password"), "{why}");
 
     // §4.18 Export, §4.20 delete the export.
