@@ -363,7 +363,9 @@ fn demo_cloudtower_snapshot_rollback_restore() {
         "{s}"
     );
     // The new VM is listed.
-    t.wait_until("the restored VM to be listed", 20, |s| s.contains("-restor"));
+    t.wait_until("the restored VM to be listed", 20, |s| {
+        s.contains("-restor")
+    });
 
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);
