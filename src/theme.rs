@@ -371,4 +371,15 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn readme_documents_every_key() {
+        let readme = include_str!("../README.md");
+        for (key, _) in Theme::KEYS {
+            assert!(
+                readme.contains(&format!("| `{key}` |")),
+                "README lacks {key}"
+            );
+        }
+    }
 }

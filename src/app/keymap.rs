@@ -635,6 +635,20 @@ impl Default for Keymap {
             ),
             p(
                 Pane::Snapshots,
+                vec![Key::ch('n')],
+                NextHit,
+                "next search hit",
+                false,
+            ),
+            p(
+                Pane::Snapshots,
+                vec![Key::ch('N')],
+                PrevHit,
+                "previous search hit",
+                false,
+            ),
+            p(
+                Pane::Snapshots,
                 vec![Key::ch('b')],
                 RebuildFromSnapshot,
                 "new VM from snapshot",
@@ -746,6 +760,72 @@ mod tests {
         assert!(e.contains("keys.snapshots.rollback"), "{e}");
         let e = Keymap::with_config(&config("[keys.snapshots]\nrollback = \"d\"\n")).unwrap_err();
         assert!(e.contains("bound to both"), "{e}");
+    }
+
+    #[test]
+    fn every_action_has_a_key() {
+        let km = Keymap::default();
+        let all = [
+            "quit",
+            "help",
+            "refresh",
+            "focus_next",
+            "focus_prev",
+            "up",
+            "down",
+            "page_up",
+            "page_down",
+            "top",
+            "bottom",
+            "enter",
+            "back",
+            "collapse",
+            "expand",
+            "create_snapshot",
+            "edit_snapshot",
+            "rollback",
+            "rollback_disks",
+            "delete_snapshot",
+            "rebuild_from_snapshot",
+            "stop_vm",
+            "start_vm",
+            "create_backup",
+            "delete_backup",
+            "restore_backup",
+            "remote_backups",
+            "backup_plans",
+            "next_backup_category",
+            "sync_backup",
+            "recover_backup",
+            "create_template",
+            "export_backup",
+            "delete_exported",
+            "filter_backups",
+            "toggle_backup_scope",
+            "next_page",
+            "prev_page",
+            "first_page",
+            "last_page",
+            "clear_finished_tasks",
+            "command_mode",
+            "filter",
+            "sort_next",
+            "sort_reverse",
+            "next_hit",
+            "prev_hit",
+            "pick_site",
+        ];
+        for name in all {
+            assert!(
+                km.bindings.iter().any(|b| b.action.name() == name),
+                "{name} has no key"
+            );
+        }
+        // And the README lists every one of them for `[keys]`.
+        let readme = include_str!("../../README.md");
+        for name in all {
+            assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
+        }
     }
 
     #[test]
