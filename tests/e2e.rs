@@ -725,10 +725,19 @@ fn demo_zstack_snapshot_revert_backup_restore() {
 
     // Revert to the snapshot before it, on the stopped VM: no stop is needed.
     t.keys(&["k", "k"]);
-    let s = t.wait_until("an older snapshot selected", 5, |s| {
-        s.contains("Name: ") && !s.contains("Name: e2e-zs")
-    });
-    let name = detail_value(&s, "Name").expect("the details name the snapshot");
+    // Both keys must have landed: the same name twice in a row, and not e2e-zs.
+    let mut last = String::new();
+    let name = loop {
+        let s = t.wait_until("an older snapshot selected", 5, |s| {
+            s.contains("Name: ") && !s.contains("Name: e2e-zs")
+        });
+        let now = detail_value(&s, "Name").expect("the details name the snapshot");
+        if now == last {
+            break now;
+        }
+        last = now;
+        std::thread::sleep(Duration::from_millis(300));
+    };
     t.keys(&["R"]);
     t.wait_for("Take a safety snapshot", 5);
     t.keys(&["Enter"]);
