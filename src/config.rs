@@ -453,6 +453,53 @@ read_only = true
     }
 
     #[test]
+    fn cloudtower_and_zstack_settings() {
+        let text = r#"
+[profiles.tower]
+platform = "cloudtower"
+url = "https://tower.example"
+login_source = "ldap"
+token_env = "TOWER_TOKEN"
+
+[profiles.zs]
+platform = "zstack"
+url = "http://10.0.0.9:8080"
+username = "admin"
+timezone = "Asia/Shanghai"
+"#;
+        let c = Config::parse(text, Path::new("c.toml")).unwrap();
+        let tower = &c.profiles["tower"];
+        assert_eq!(tower.login_source, Some(LoginSource::Ldap));
+        assert!(tower.uses_token());
+        tower.validate("tower").expect("a token needs no username");
+        let zs = &c.profiles["zs"];
+        zs.validate("zs").unwrap();
+        assert_eq!(
+            zs.time_zone().iana_name(),
+            Some("Asia/Shanghai"),
+            "the management node's zone"
+        );
+
+        let mut wrong = zs.clone();
+        wrong.timezone = Some("Mars/Olympus".into());
+        let e = wrong.validate("zs").unwrap_err();
+        assert!(
+            e.contains("Mars/Olympus") && e.contains("Asia/Shanghai"),
+            "{e}"
+        );
+        let mut token_elsewhere = zs.clone();
+        token_elsewhere.token_env = Some("T".into());
+        let e = token_elsewhere.validate("zs").unwrap_err();
+        assert!(e.contains("CloudTower"), "{e}");
+        let bad = text.replace("\"ldap\"", "\"kerberos\"");
+        assert!(
+            Config::parse(&bad, Path::new("c.toml"))
+                .unwrap_err()
+                .contains("c.toml:")
+        );
+    }
+
+    #[test]
     fn language_values() {
         let text = "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nlanguage = \"zh-CN\"\n";
         let c = Config::parse(text, Path::new("c.toml")).unwrap();
