@@ -155,6 +155,31 @@ pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot set up HTTP client: {e}"))
 }
 
+/// A profile's url as the server's root: trimmed, without a trailing `/`, and without the
+/// first of `api_prefixes` it ends with (the paths a backend sends start with its prefix,
+/// and operators paste the url either way).
+pub fn server_root(url: &str, api_prefixes: &[&str]) -> String {
+    let mut root = url.trim().trim_end_matches('/').to_string();
+    if let Some(prefix) = api_prefixes.iter().find(|p| root.ends_with(**p)) {
+        root.truncate(root.len() - prefix.len());
+    }
+    root.trim_end_matches('/').to_string()
+}
+
+/// Refuses a server root that is not an http(s) URL, naming the profile's `url` as written.
+pub fn check_server_root(root: &str, url: &str) -> Result<(), BackendError> {
+    let parsed = url::Url::parse(root).map_err(|e| {
+        BackendError::Refused(format!("url \"{url}\" is not a URL ({e}); fix the profile"))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(BackendError::Refused(format!(
+            "url must start with http:// or https://, not {}://",
+            parsed.scheme()
+        )));
+    }
+    Ok(())
+}
+
 /// What came back, before anyone interprets it.
 #[derive(Clone, Debug)]
 pub struct RawResponse {
@@ -308,6 +333,18 @@ pub fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, Backend
             _ => format!("{e}"),
         },
     })
+}
+
+/// What a JSON value is, for messages about an answer of the wrong shape.
+pub fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Retries a read with backoff when the failure looks transient. Never use for mutations.

@@ -4,6 +4,7 @@
 pub mod cloudtower;
 mod error;
 pub mod http;
+mod lenient;
 pub mod tophc;
 pub mod zstack;
 

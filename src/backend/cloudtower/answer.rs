@@ -110,7 +110,7 @@ pub fn decode<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, Backend
 }
 
 pub fn decode_value<T: DeserializeOwned>(path: &str, value: Value) -> Result<T, BackendError> {
-    let kind = kind_of(&value);
+    let kind = http::kind_of(&value);
     serde_json::from_value(value).map_err(|e| BackendError::Decode {
         path: path.to_string(),
         reason: format!("the answer ({kind}) does not match the CloudTower spec: {e}"),
@@ -155,18 +155,7 @@ pub fn decode_list<T: DeserializeOwned>(
         Value::Object(_) if single_ok => Ok(vec![decode_value(path, value)?]),
         other => Err(BackendError::Decode {
             path: path.to_string(),
-            reason: format!("expected a list, got {}", kind_of(&other)),
+            reason: format!("expected a list, got {}", http::kind_of(&other)),
         }),
-    }
-}
-
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }

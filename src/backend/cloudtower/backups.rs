@@ -409,7 +409,7 @@ impl CloudTower {
             .read_list(&reads::recent_tasks(&cluster.id))
             .await?;
         // Newest first, as asked, even from a server that ignored `orderBy`.
-        tasks.sort_by_key(|t| std::cmp::Reverse(super::lenient::time(&t.local_created_at)));
+        tasks.sort_by_key(|t| std::cmp::Reverse(super::time::parse(&t.local_created_at)));
         Ok(tasks.iter().map(convert::platform_task).collect())
     }
 }
@@ -439,5 +439,5 @@ pub(super) fn parent_id(p: &wire::RestorePoint, ids: &HashMap<String, String>) -
 }
 
 fn lenient_time(p: &wire::RestorePoint) -> Option<Timestamp> {
-    super::lenient::time(&p.local_created_at)
+    super::time::parse(&p.local_created_at)
 }

@@ -2,7 +2,8 @@
 //!
 //! * `session`: login (LOCAL/LDAP) or API token, `Authorization`, `content-language`,
 //!   re-login once on 401, the one request path. `answer`: status codes and `ErrorBody`.
-//! * `lenient`, `wire`: the spec's JSON as forgiving serde types.
+//! * `wire`: the spec's JSON as forgiving serde types (`backend::lenient`); `time`: its
+//!   timestamps.
 //! * `convert/`: wire → neutral model (inventory, tasks, backups). `facts`: what reads
 //!   taught us (VMTools states, local ids).
 //! * `reads`: the read calls; `inventory` (clusters, VMs, snapshots with their storage
@@ -17,10 +18,10 @@ mod backups;
 mod convert;
 mod facts;
 mod inventory;
-mod lenient;
 mod ops;
 mod reads;
 mod session;
+mod time;
 mod watch;
 mod wire;
 
@@ -93,14 +94,7 @@ pub fn capabilities() -> Capabilities {
 /// The profile's url as the server root: no trailing `/`, and no trailing `/v2/api`
 /// (the paths have it).
 fn base_url(url: &str) -> String {
-    let mut base = url.trim().trim_end_matches('/').to_string();
-    for suffix in [session::PREFIX, "/v2"] {
-        if base.ends_with(suffix) {
-            base.truncate(base.len() - suffix.len());
-            break;
-        }
-    }
-    base.trim_end_matches('/').to_string()
+    super::http::server_root(url, &[session::PREFIX, "/v2"])
 }
 
 impl CloudTower {
@@ -118,18 +112,7 @@ impl CloudTower {
         http: HttpOptions,
     ) -> Result<Self> {
         let base = base_url(&profile.url);
-        let parsed = url::Url::parse(&base).map_err(|e| {
-            BackendError::Refused(format!(
-                "url \"{}\" is not a URL ({e}); fix the profile",
-                profile.url
-            ))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(BackendError::Refused(format!(
-                "url must start with http:// or https://, not {}://",
-                parsed.scheme()
-            )));
-        }
+        super::http::check_server_root(&base, &profile.url)?;
         let user = profile.username.trim().to_string();
         let credentials = if profile.uses_token() {
             Credentials::Token

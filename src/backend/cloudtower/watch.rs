@@ -23,6 +23,7 @@ use super::convert;
 use super::reads;
 use super::session::Api;
 use super::wire::{self, AsyncStatus, VmStatus};
+use crate::backend::lenient::Int;
 use crate::backend::{Result, TaskWatch};
 use crate::model::{TaskState, VmRef};
 
@@ -343,7 +344,7 @@ fn is_rollback(t: &wire::Task, snapshot_id: &str) -> bool {
         .any(|s| s.to_ascii_lowercase().contains("rollback"))
 }
 
-fn bytes_progress(read: super::lenient::Int, total: super::lenient::Int) -> Option<f32> {
+fn bytes_progress(read: Int, total: Int) -> Option<f32> {
     match (read.get(), total.get()) {
         (Some(r), Some(t)) if t > 0 && r >= 0 => Some((r as f64 / t as f64).clamp(0.0, 1.0) as f32),
         _ => None,

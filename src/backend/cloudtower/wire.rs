@@ -1,13 +1,14 @@
 //! The CloudTower 4.6.0 answers vmdeck reads, as forgiving serde types. Field names are the
 //! spec's; only the fields vmdeck uses are declared (serde ignores the rest). Every field
-//! is lenient (see `lenient`), so an answer fails to decode only when its *structure* is
-//! not the spec's.
+//! is lenient (see `backend::lenient`), so an answer fails to decode only when its
+//! *structure* is not the spec's. Lists are `LooseList`s: a scalar in a list field of an
+//! otherwise good row says nothing about the row.
 
 use serde::Deserialize;
 
-use super::lenient::{Flag, Float, Int, List, Maybe, Str, wire_enum};
+use crate::backend::lenient::{Flag, Float, Int, LooseList, Maybe, Str, lenient_enum};
 
-wire_enum! {
+lenient_enum! {
     pub enum VmStatus {
         Running = "RUNNING",
         Stopped = "STOPPED",
@@ -18,7 +19,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum ToolsStatus {
         Running = "RUNNING",
         NotRunning = "NOT_RUNNING",
@@ -27,7 +28,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum ConnectState {
         Connected = "CONNECTED",
         Disconnected = "DISCONNECTED",
@@ -38,14 +39,14 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum Consistency {
         Crash = "CRASH_CONSISTENT",
         FileSystem = "FILE_SYSTEM_CONSISTENT",
     }
 }
 
-wire_enum! {
+lenient_enum! {
     /// Set while a task changes the resource; `null` (absent) when idle.
     pub enum AsyncStatus {
         Creating = "CREATING",
@@ -54,7 +55,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum TaskStatus {
         Pending = "PENDING",
         Executing = "EXECUTING",
@@ -65,14 +66,14 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum PointType {
         Full = "FULL",
         Incremental = "INCREMENTAL",
     }
 }
 
-wire_enum! {
+lenient_enum! {
     /// `BackupExecutionStatus`: restore executions and per-VM backup jobs.
     pub enum ExecutionStatus {
         Pending = "PENDING",
@@ -85,7 +86,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     /// `BackupPlanExecutionStatus`: a plan's runs, and its last results.
     pub enum PlanRunStatus {
         WaitingExecute = "WAITING_EXECUTE",
@@ -98,7 +99,7 @@ wire_enum! {
     }
 }
 
-wire_enum! {
+lenient_enum! {
     pub enum PlanStatus {
         Working = "WORKING",
         Paused = "PAUSED",
@@ -245,10 +246,10 @@ pub struct Vm {
     pub provisioned_size: Int,
     pub cpu_usage: Float,
     pub memory_usage: Float,
-    pub snapshots: List<Nested>,
-    pub vm_disks: List<IdOnly>,
-    pub vm_nics: List<IdOnly>,
-    pub backup_plans: List<Nested>,
+    pub snapshots: LooseList<Nested>,
+    pub vm_disks: LooseList<IdOnly>,
+    pub vm_nics: LooseList<IdOnly>,
+    pub backup_plans: LooseList<Nested>,
     pub snapshot_plan: Maybe<Nested>,
 }
 
@@ -298,8 +299,8 @@ pub struct VmSnapshot {
     #[serde(rename = "entityAsyncStatus")]
     pub async_status: AsyncStatus,
     pub snapshot_group: Maybe<Nested>,
-    pub vm_disks: List<FrozenDisk>,
-    pub vm_nics: List<FrozenNic>,
+    pub vm_disks: LooseList<FrozenDisk>,
+    pub vm_nics: LooseList<FrozenNic>,
 }
 
 /// `NestedFrozenDisks`: a disk as it was when the snapshot was taken.
@@ -363,7 +364,7 @@ pub struct Task {
     pub args: serde_json::Value,
     /// JSON text of the resource, or "".
     pub snapshot: Str,
-    pub steps: List<Step>,
+    pub steps: LooseList<Step>,
     pub started_at: Str,
     pub finished_at: Str,
     pub error_code: Str,
@@ -416,7 +417,7 @@ pub struct RestorePoint {
     pub parent_restore_point: Str,
     #[serde(rename = "entityAsyncStatus")]
     pub async_status: AsyncStatus,
-    pub backup_restore_executions: List<IdOnly>,
+    pub backup_restore_executions: LooseList<IdOnly>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -445,15 +446,15 @@ pub struct BackupPlan {
     pub full_time_point: Maybe<TimePoint>,
     pub incremental_period: Str,
     pub incremental_interval: Int,
-    pub incremental_time_points: List<TimePoint>,
-    pub incremental_weekdays: List<Str>,
+    pub incremental_time_points: LooseList<TimePoint>,
+    pub incremental_weekdays: LooseList<Str>,
     pub last_execute_status: PlanRunStatus,
     pub last_execute_status_message: Str,
     pub last_executed_at: Str,
     pub last_manual_execute_status: PlanRunStatus,
     pub last_manual_executed_at: Str,
     pub next_execute_time: Str,
-    pub vms: List<Nested>,
+    pub vms: LooseList<Nested>,
     pub snapshot_consistent_type: Consistency,
     pub keep_policy: Str,
     pub keep_policy_value: Int,
@@ -507,8 +508,8 @@ pub struct VmMetaData {
     pub vcpu: Int,
     pub memory: Float,
     pub cluster_local_id: Str,
-    pub vm_nics: List<NicMetaData>,
-    pub vm_disks: List<DiskMetaData>,
+    pub vm_nics: LooseList<NicMetaData>,
+    pub vm_disks: LooseList<DiskMetaData>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

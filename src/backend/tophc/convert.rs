@@ -2,13 +2,12 @@
 
 use serde_json::Value;
 
-use super::lenient::Pairs;
-use super::lenient::{Flag, Int, Str};
 use super::wire::{
     AllowedCluster, BackupInfo, BackupPointWire, Compute, Disk, GroupNode, Pool, RemoteBackupWire,
     SnapshotTreeWire, VmInfo, VsdSnapshot, Zone,
 };
 use crate::backend::BackendError;
+use crate::backend::lenient::{Flag, Int, Pairs, Str, parse_flag};
 use crate::model::{
     AgentState, Backup, BackupCategory, BackupDisk, BackupKind, BackupPoint, BackupStatus, Cluster,
     ClusterState, Detail, Named, RemoteBackup, Snapshot, SnapshotDisk, SnapshotTree, Timestamp,
@@ -295,10 +294,7 @@ pub fn cluster(c: &AllowedCluster) -> Cluster {
 }
 
 pub fn snapshot(s: &VsdSnapshot) -> Snapshot {
-    let memory = s
-        .attr
-        .get("domain_memory")
-        .and_then(|v| super::lenient::parse_flag(v));
+    let memory = s.attr.get("domain_memory").and_then(|v| parse_flag(v));
     let mut details = Vec::new();
     push(&mut details, "UUID", s.uuid.as_str());
     for (k, v) in s.attr.iter().filter(|(k, _)| *k != "domain_memory") {
@@ -394,9 +390,10 @@ pub fn snapshot_tree(
         }
     }
 
+    // Exactly as sent, not trimmed: names are TopHC's snapshot ids and must match the tree's.
     let head_name = match &head {
-        Ok(s) => s.name.non_empty().map(str::to_string),
-        Err(_) => None,
+        Ok(s) if !s.name.trim().is_empty() => Some(s.name.0.clone()),
+        _ => None,
     };
     input.now = match (&tree_now, &head_name) {
         (Some(at), Some(h)) => {
@@ -542,7 +539,7 @@ pub fn remote_backup(raw: Value, vm_infos: &Pairs<VmInfo>) -> Result<RemoteBacku
     if !raw.is_object() {
         return Err(format!(
             "a backup entry is {}, not an object",
-            super::envelope::kind_of(&raw)
+            crate::backend::http::kind_of(&raw)
         ));
     }
     let w: RemoteBackupWire = serde_json::from_value(raw.clone()).map_err(|e| e.to_string())?;

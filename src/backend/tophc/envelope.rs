@@ -76,7 +76,7 @@ pub fn decode_output(path: &str, body: &[u8]) -> Result<Output, BackendError> {
             path: path.to_string(),
             reason: format!(
                 "expected a TopHC answer object {{scode, message, data}}, got {}",
-                kind_of(&value)
+                http::kind_of(&value)
             ),
         });
     }
@@ -84,17 +84,6 @@ pub fn decode_output(path: &str, body: &[u8]) -> Result<Output, BackendError> {
         path: path.to_string(),
         reason: format!("the envelope does not match the documented shape: {e}"),
     })
-}
-
-pub fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// `BackendError::Platform` with "<message> (<message_cn>) — <desc>", empty parts left out.

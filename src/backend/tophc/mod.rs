@@ -2,7 +2,7 @@
 //!
 //! * `session`: login (MD5 password), bearer token, re-login, the one request path.
 //! * `envelope`: `Output` / `BatchOutput` / `each_range_list_state` and error mapping.
-//! * `lenient`, `wire`: the documented JSON as forgiving serde types.
+//! * `wire`: the documented JSON as forgiving serde types (`backend::lenient`).
 //! * `convert`: wire → neutral model (including the snapshot tree).
 //! * `reads`: the read calls; `ops`: `plan` + `submit`; `watch`: one `TaskWatch` per kind.
 //!
@@ -10,7 +10,6 @@
 
 mod convert;
 mod envelope;
-mod lenient;
 mod ops;
 mod reads;
 mod session;
@@ -122,11 +121,7 @@ pub fn decode_backup_page(body: &[u8], query: &BackupQuery) -> Result<Listing<Pa
 
 /// The profile's url as a base: no trailing `/`, and no trailing `/v1` (the paths have it).
 fn base_url(url: &str) -> String {
-    let mut base = url.trim().trim_end_matches('/').to_string();
-    if base.ends_with("/v1") {
-        base.truncate(base.len() - 3);
-    }
-    base
+    super::http::server_root(url, &["/v1"])
 }
 
 impl TopHc {
@@ -134,18 +129,7 @@ impl TopHc {
     /// that is not a TopHC manager a `Decode` error saying so.
     pub async fn connect(profile: &Profile, password: SecretString) -> Result<Self> {
         let base = base_url(&profile.url);
-        let parsed = url::Url::parse(&base).map_err(|e| {
-            BackendError::Refused(format!(
-                "url \"{}\" is not a URL ({e}); fix the profile",
-                profile.url
-            ))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(BackendError::Refused(format!(
-                "url must start with http:// or https://, not {}://",
-                parsed.scheme()
-            )));
-        }
+        super::http::check_server_root(&base, &profile.url)?;
         let user = profile.username.trim().to_string();
         if user.is_empty() {
             return Err(BackendError::Auth(

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::lenient::{Flag, Float, Int, List, Pairs, Str};
+use crate::backend::lenient::{Flag, Float, Int, List, Pairs, Str};
 
 /// `Output`, the envelope of every answer. Old docs say `status_code` / `message_en` /
 /// `messageCn`; new ones `scode` / `message` / `message_cn`.

@@ -4,13 +4,13 @@
 use jiff::tz::TimeZone;
 
 use super::known::Known;
-use super::lenient::Str;
 use super::time::Date;
 use super::wire::{
     BackupStorage, BackupStorageRef, Cluster as WireCluster, DatabaseBackup, EnableState, LongJob,
     LongJobState, SnapshotGroup, VmInstance, VmState, Volume, VolumeBackup, VolumeSnapshot,
     VolumeType,
 };
+use crate::backend::lenient::Str;
 use crate::model::{
     AgentState, Backup, BackupCategory, BackupDisk, BackupKind, BackupPoint, BackupStatus, Cluster,
     ClusterState, Detail, Named, PlatformTask, Snapshot, SnapshotDisk, TaskState, Timestamp, Vm,
@@ -59,7 +59,7 @@ pub fn cluster(c: &WireCluster, ctx: &Ctx) -> Cluster {
     }
     push(&mut details, "Hypervisor", c.hypervisor_type.as_str());
     push(&mut details, "Architecture", c.architecture.as_str());
-    push(&mut details, "State", c.state.as_str());
+    push(&mut details, "State", c.state.as_wire());
     push(&mut details, "Description", c.description.as_str());
     if let Some(t) = ctx.time(&c.create_date) {
         push(&mut details, "Created", t.to_string());
@@ -133,7 +133,7 @@ pub fn vm(v: &VmInstance, nics: &[&super::wire::VmNic], fallback_cluster: &Named
         primary_ip(v, &own)
     };
     let mut details = Vec::new();
-    push(&mut details, "State", v.state.as_str());
+    push(&mut details, "State", v.state.as_wire());
     if let Some(h) = ctx.named(&v.host_uuid) {
         push(&mut details, "Host", h.name);
     }
@@ -189,7 +189,7 @@ pub fn volume_label(v: &Volume) -> String {
         (VolumeType::Root, _) => format!("Root volume {name}"),
         (VolumeType::Data, Some(d)) => format!("Data volume {name} (device {d})"),
         (VolumeType::Data, None) => format!("Data volume {name}"),
-        (other, _) => format!("{} volume {name}", other.as_str()),
+        (other, _) => format!("{} volume {name}", other.as_wire()),
     }
 }
 
@@ -230,10 +230,10 @@ pub fn vm_detail(v: &VmInstance, fallback_cluster: &Named, ctx: &Ctx) -> VmDetai
 
 pub fn snapshot(s: &VolumeSnapshot, volume: Option<Named>, ctx: &Ctx) -> Snapshot {
     let mut details = Vec::new();
-    push(&mut details, "Status", s.status.as_str());
-    push(&mut details, "State", s.state.as_str());
+    push(&mut details, "Status", s.status.as_wire());
+    push(&mut details, "State", s.state.as_wire());
     push(&mut details, "Type", s.kind.as_str());
-    push(&mut details, "Volume type", s.volume_type.as_str());
+    push(&mut details, "Volume type", s.volume_type.as_wire());
     push(&mut details, "Format", s.format.as_str());
     if let Some(d) = s.distance.get() {
         push(&mut details, "Chain depth", d.to_string());
@@ -331,7 +331,7 @@ pub fn backup_point(b: &BackupStorage) -> BackupPoint {
         );
     }
     push(&mut details, "Description", b.description.as_str());
-    let state = match (b.state.as_str(), b.status.non_empty()) {
+    let state = match (b.state.as_wire(), b.status.non_empty()) {
         ("", Some(status)) => status.to_string(),
         (state, Some(status)) => format!("{state}, {status}"),
         (state, None) => state.to_string(),
@@ -423,8 +423,8 @@ pub fn volume_backup(b: &VolumeBackup, owner: &BackupOwner, ctx: &Ctx) -> Backup
     let mut details = Vec::new();
     push(&mut details, "Mode", b.mode.as_str());
     push(&mut details, "Status", b.status.as_str());
-    push(&mut details, "State", b.state.as_str());
-    push(&mut details, "Volume type", b.kind.as_str());
+    push(&mut details, "State", b.state.as_wire());
+    push(&mut details, "Volume type", b.kind.as_wire());
     push(&mut details, "Size", bytes(b.size.unsigned()));
     ref_details(&refs, ctx, &mut details);
     push(&mut details, "UUID", b.uuid.as_str());
@@ -545,7 +545,7 @@ pub fn database_backup(b: &DatabaseBackup, ctx: &Ctx) -> Backup {
     let refs = sorted_refs(&b.backup_storage_refs, ctx);
     let mut details = Vec::new();
     push(&mut details, "Status", b.status.as_str());
-    push(&mut details, "State", b.state.as_str());
+    push(&mut details, "State", b.state.as_wire());
     push(&mut details, "Size", bytes(b.size.unsigned()));
     push(&mut details, "Metadata", b.metadata.as_str());
     ref_details(&refs, ctx, &mut details);
@@ -648,7 +648,7 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
         .unwrap_or_default();
     let mut details = Vec::new();
     push(&mut details, "Job", j.job_name.as_str());
-    push(&mut details, "State", j.state.as_str());
+    push(&mut details, "State", j.state.as_wire());
     push(&mut details, "Long job", j.uuid.as_str());
     push(&mut details, "API", j.api_id.as_str());
     if let Some(ms) = j.execute_time.unsigned() {

@@ -2,7 +2,8 @@
 //!
 //! * `session`: login (sha512 password), `OAuth` session, re-login, the request paths
 //!   (reads, async mutations, api-job polls); `envelope`: what an answer means.
-//! * `lenient`, `time`, `wire`: Gson's JSON as forgiving serde types, its zone-less dates.
+//! * `wire`, `time`: Gson's JSON as forgiving serde types (`backend::lenient`), its
+//!   zone-less dates.
 //! * `reads`: the query API and every read; `known`: names and root volumes learned.
 //! * `convert`, `tree`, `backups`: wire → neutral model (snapshot trees per volume, VM
 //!   backups formed from volume backups by `groupUuid`).
@@ -17,7 +18,6 @@ mod convert;
 mod envelope;
 mod jobs;
 mod known;
-mod lenient;
 mod ops;
 mod reads;
 mod session;
@@ -97,14 +97,7 @@ pub fn capabilities(snapshot_groups: bool) -> Capabilities {
 /// The profile's url as the server root: `http://mn:8080`, with a trailing `/zstack` or
 /// `/zstack/v1` taken off (every path starts with `/zstack/v1`).
 pub fn root_url(url: &str) -> String {
-    let mut base = url.trim().trim_end_matches('/').to_string();
-    for suffix in ["/zstack/v1", "/zstack"] {
-        if base.ends_with(suffix) {
-            base.truncate(base.len() - suffix.len());
-            break;
-        }
-    }
-    base.trim_end_matches('/').to_string()
+    super::http::server_root(url, &["/zstack/v1", "/zstack"])
 }
 
 /// `"3.6.0"` → `(3, 6)`.
@@ -153,18 +146,7 @@ impl ZStack {
     /// unreachable url `Connect`, a server that is not ZStack a `Decode` error saying so.
     pub async fn connect(profile: &Profile, password: SecretString) -> Result<Self> {
         let root = root_url(&profile.url);
-        let parsed = url::Url::parse(&root).map_err(|e| {
-            BackendError::Refused(format!(
-                "url \"{}\" is not a URL ({e}); fix the profile",
-                profile.url
-            ))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(BackendError::Refused(format!(
-                "url must start with http:// or https://, not {}://",
-                parsed.scheme()
-            )));
-        }
+        super::http::check_server_root(&root, &profile.url)?;
         let user = profile.username.trim().to_string();
         if user.is_empty() {
             return Err(BackendError::Auth(

@@ -703,7 +703,7 @@ async fn require_stopped(api: &Api, vm: &VmRef) -> Result<()> {
     refuse(format!(
         "ZStack reverts only while the VM is stopped, and VM {} is {}: stop it first (a separate, confirmed step), then revert",
         vm.name,
-        match v.state.as_str() {
+        match v.state.as_wire() {
             "" => "in an unknown state",
             s => s,
         }

@@ -601,7 +601,7 @@ fn a_deep_nested_tree_is_walked_without_recursion() {
         leaf = SnapshotLeaf {
             inventory: Some(inv),
             parent_uuid: Default::default(),
-            children: super::lenient::List(if i == 4999 { vec![] } else { vec![leaf] }),
+            children: crate::backend::lenient::List(if i == 4999 { vec![] } else { vec![leaf] }),
         };
     }
     let t = WireTree {

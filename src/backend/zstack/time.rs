@@ -10,8 +10,9 @@ use std::fmt;
 
 use jiff::civil::{Date as CivilDate, DateTime, Time};
 use jiff::tz::TimeZone;
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
+use crate::backend::lenient::absent_on_structures;
 use crate::model::Timestamp;
 
 /// A timestamp as the wire has it: usually a wall-clock time that needs the MN's zone.
@@ -177,23 +178,7 @@ impl<'de> Deserialize<'de> for Date {
             fn visit_bool<E: de::Error>(self, _: bool) -> Result<Date, E> {
                 Ok(Date::Absent)
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Date, E> {
-                Ok(Date::Absent)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Date, E> {
-                Ok(Date::Absent)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Date, D::Error> {
-                Date::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Date, A::Error> {
-                while a.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Date::Absent)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Date, A::Error> {
-                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Date::Absent)
-            }
+            absent_on_structures!();
         }
         d.deserialize_any(V)
     }

@@ -215,7 +215,7 @@ impl Target {
                     {
                         Effect::InProgress
                     }
-                    Some(v) => Effect::Absent(format!("the VM is {}", v.state.as_str())),
+                    Some(v) => Effect::Absent(format!("the VM is {}", v.state.as_wire())),
                     None => Effect::Absent("the VM no longer exists".into()),
                 }
             }

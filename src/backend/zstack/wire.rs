@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
-use super::lenient::{Flag, Int, List, Str, lenient_enum};
 use super::time::Date;
+use crate::backend::lenient::{Flag, Int, List, Str, lenient_enum};
 
 // ---------------------------------------------------------------- envelopes
 
@@ -118,10 +118,10 @@ pub struct Session {
 
 // ---------------------------------------------------------------- infrastructure
 
-lenient_enum!(
+lenient_enum! {
     /// Zone / Cluster / Volume / Snapshot / BackupStorage `state`.
-    EnableState { Enabled, Disabled }
-);
+    pub enum EnableState { Enabled, Disabled }
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -174,9 +174,9 @@ pub struct BackupStorage {
 
 // ---------------------------------------------------------------- VMs and volumes
 
-lenient_enum!(
+lenient_enum! {
     /// `VmInstanceState` (ENDPOINTS §7).
-    VmState {
+    pub enum VmState {
         Created,
         Starting,
         Running,
@@ -196,7 +196,7 @@ lenient_enum!(
         NoState,
         Crashed,
     }
-);
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -237,10 +237,10 @@ pub struct VmInstance {
     pub all_volumes: List<Volume>,
 }
 
-lenient_enum!(
+lenient_enum! {
     /// Volume `type`.
-    VolumeType { Root, Data, Memory, Cache }
-);
+    pub enum VolumeType { Root, Data, Memory, Cache }
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -264,10 +264,10 @@ pub struct Volume {
 
 // ---------------------------------------------------------------- snapshots
 
-lenient_enum!(
+lenient_enum! {
     /// VolumeSnapshot `status`.
-    SnapshotStatus { Creating, Ready, Deleting, Deleted }
-);
+    pub enum SnapshotStatus { Creating, Ready, Deleting, Deleted }
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
@@ -391,9 +391,9 @@ pub struct DatabaseBackup {
 
 // ---------------------------------------------------------------- long jobs
 
-lenient_enum!(
+lenient_enum! {
     /// LongJob `state`.
-    LongJobState {
+    pub enum LongJobState {
         Waiting,
         Suspended,
         Running,
@@ -402,7 +402,7 @@ lenient_enum!(
         Canceled,
         Failed,
     }
-);
+}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

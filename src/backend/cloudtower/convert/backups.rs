@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use super::{action, consistency_label, named, push, push_bytes, when, words};
-use crate::backend::cloudtower::lenient::{Int, Str, time};
+use crate::backend::cloudtower::time;
 use crate::backend::cloudtower::wire::{
     self, AsyncStatus, Consistency, ExecutionStatus, PlanRunStatus, PlanStatus, PointType,
 };
+use crate::backend::lenient::{Int, Str};
 use crate::model::{
     Backup, BackupCategory, BackupDisk, BackupKind, BackupPlan, BackupStatus, HostChoice, Named,
     NetworkChoice, TaskState,
@@ -21,7 +22,7 @@ pub fn restore_point_name(p: &wire::RestorePoint) -> String {
         .vm_name
         .non_empty()
         .or_else(|| p.vm.as_ref().and_then(|v| v.name.non_empty()));
-    let at = time(&p.local_created_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string());
+    let at = time::parse(&p.local_created_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string());
     match (vm, at) {
         (Some(vm), Some(at)) => format!("{vm} {at}"),
         (Some(vm), None) => format!("{vm} {}", p.local_id.as_str()),
@@ -119,7 +120,7 @@ pub fn backup(p: &wire::RestorePoint, cluster: Named, parent: Option<String>) ->
         point: plan,
         locations: Vec::new(),
         parent: parent.or_else(|| p.parent_restore_point.non_empty().map(str::to_string)),
-        created: time(&p.local_created_at),
+        created: time::parse(&p.local_created_at),
         status,
         kind,
         // A restore point does not list its disks; its data size is shown as one entry
@@ -252,8 +253,8 @@ pub fn backup_plan(p: &wire::BackupPlan, cluster: &Named) -> BackupPlan {
         cluster: cluster.clone(),
         status,
         last_result: run_status_label(&p.last_execute_status),
-        last_run: time(&p.last_executed_at),
-        next_run: time(&p.next_execute_time),
+        last_run: time::parse(&p.last_executed_at),
+        next_run: time::parse(&p.next_execute_time),
         vms: p
             .vms
             .iter()

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use super::{named, push, push_bytes, utc, words};
-use crate::backend::cloudtower::lenient::{Str, time};
+use crate::backend::cloudtower::time;
 use crate::backend::cloudtower::wire::{
     self, AsyncStatus, ConnectState, Consistency, ToolsStatus, VmStatus,
 };
+use crate::backend::lenient::Str;
 use crate::model::{
     AgentState, Cluster, ClusterState, Named, Snapshot, SnapshotDisk, SnapshotTree, Vm, VmDetail,
     VmDisk, VmPower, human_bytes,
@@ -23,7 +24,7 @@ pub fn cluster_state(c: &wire::Cluster) -> ClusterState {
             Some(code) => words(code),
             None => "no reason given".to_string(),
         };
-        if let Some(t) = time(&c.disconnected_date) {
+        if let Some(t) = time::parse(&c.disconnected_date) {
             r.push_str(&format!(" since {}", utc(&t)));
         }
         r
@@ -222,7 +223,7 @@ pub fn vm(v: &wire::Vm, fallback_cluster: &Named) -> Vm {
             .unwrap_or_else(|| words(&v.guest_os_type)),
         vcpu: v.vcpu.get().and_then(|n| u32::try_from(n).ok()),
         memory_bytes: v.memory.unsigned(),
-        created: time(&v.local_created_at),
+        created: time::parse(&v.local_created_at),
         details: d,
     }
 }
@@ -396,7 +397,7 @@ pub fn snapshot(s: &wire::VmSnapshot, luns: &HashMap<String, wire::LunSnapshot>)
         id: s.id.0.clone(),
         name: s.name.0.clone(),
         description: s.description.0.clone(),
-        created: time(&s.local_created_at),
+        created: time::parse(&s.local_created_at),
         memory: Some(false),
         size: s.size.unsigned(),
         disks,

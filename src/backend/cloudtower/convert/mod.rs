@@ -12,8 +12,9 @@ pub use backups::*;
 pub use inventory::*;
 pub use tasks::*;
 
-use super::lenient::{Str, time};
+use super::time;
 use super::wire;
+use crate::backend::lenient::Str;
 use crate::model::{Detail, Named, Timestamp, human_bytes};
 
 pub(super) fn push(details: &mut Vec<Detail>, label: &str, value: impl Into<String>) {
@@ -44,5 +45,5 @@ pub(super) fn utc(ts: &Timestamp) -> String {
 }
 
 pub(super) fn when(s: &Str) -> String {
-    time(s).map(|t| utc(&t)).unwrap_or_default()
+    time::parse(s).map(|t| utc(&t)).unwrap_or_default()
 }

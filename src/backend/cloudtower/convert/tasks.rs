@@ -1,8 +1,9 @@
 //! Tasks: where one stands (decided by `status` alone), and the Tasks pane's rows.
 
 use super::{push, when, words};
-use crate::backend::cloudtower::lenient::{Float, time};
+use crate::backend::cloudtower::time;
 use crate::backend::cloudtower::wire::{self, TaskStatus};
+use crate::backend::lenient::Float;
 use crate::model::{PlatformTask, TaskState};
 
 // ------------------------------------------------------------------ tasks
@@ -122,8 +123,8 @@ pub fn platform_task(t: &wire::Task) -> PlatformTask {
             .map(|u| u.name.0.clone())
             .unwrap_or_default(),
         state: task_state(t),
-        started: time(&t.started_at).or_else(|| time(&t.local_created_at)),
-        finished: time(&t.finished_at),
+        started: time::parse(&t.started_at).or_else(|| time::parse(&t.local_created_at)),
+        finished: time::parse(&t.finished_at),
         details: d,
     }
 }
