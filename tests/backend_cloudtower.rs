@@ -766,6 +766,18 @@ async fn platform_tasks_newest_first_with_ours_among_them() -> TestResult {
         tasks.iter().any(|t| t.user != DEFAULT_USER),
         "others' tasks are there too"
     );
+    assert_eq!(mine.target, "vm snapshot tasks-pane");
+    // Every task names its resource as the operator knows it (from the task's `snapshot`),
+    // not by a 25-character id.
+    for t in &tasks {
+        let last = t.target.rsplit(' ').next().unwrap_or_default();
+        assert!(
+            !(last.len() == 25 && last.starts_with('c')),
+            "{}: {}",
+            t.title,
+            t.target
+        );
+    }
 
     let in_cluster = b.platform_tasks(&vm.cluster).await?;
     assert!(in_cluster.iter().any(|t| t.id == ours));

@@ -194,3 +194,44 @@ fn monochrome_theme_keeps_selection_visible() {
     );
     insta::assert_snapshot!(t.backend());
 }
+
+/// A long message takes the status line's room before who-and-where does, and is cut with
+/// `…` rather than mid-word at the edge.
+#[test]
+fn status_message_gets_room_before_the_identity() {
+    let mut app = main_app(5);
+    let top = |app: &App, w: u16| {
+        let t = render(app, w, 30);
+        let buf = t.backend().buffer();
+        (0..w)
+            .map(|x| buf[(x, 0)].symbol().to_string())
+            .collect::<String>()
+    };
+    app.status = Some(vmdeck::app::StatusLine {
+        text: "switched to demo-cloudtower (CloudTower)".into(),
+        level: vmdeck::app::Level::Info,
+        at: std::time::Instant::now(),
+    });
+    let line = top(&app, 140);
+    assert!(
+        line.contains("│ switched to demo-cloudtower (CloudTower) "),
+        "{line}"
+    );
+    assert!(
+        line.contains("connected"),
+        "both fit at 140 columns: {line}"
+    );
+
+    app.status = Some(vmdeck::app::StatusLine {
+        text: "error 10000: Manager server error: dial tcp 10.30.40.5:9000: i/o timeout while \
+               reading the clusters of edge-cluster-04"
+            .into(),
+        level: vmdeck::app::Level::Error,
+        at: std::time::Instant::now(),
+    });
+    let line = top(&app, 96);
+    insta::assert_snapshot!(line.trim_end());
+    assert!(line.contains("error 10000: Manager server error"), "{line}");
+    assert!(line.trim_end().ends_with('…'), "{line}");
+    assert!(line.starts_with(" vmdeck"), "{line}");
+}

@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::{App, Connection, Level};
 use crate::theme::Theme;
@@ -53,22 +54,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
     let left = Line::from(spans);
-    let right = app.status.as_ref().map(|m| {
-        let style = match m.level {
-            Level::Info => theme.ok,
-            Level::Warn => theme.warn,
-            Level::Error => theme.error,
-        };
-        Line::from(Span::styled(format!("{} ", m.text), style)).right_aligned()
-    });
-    let left_w = left.width() as u16;
+    let Some(m) = app.status.as_ref() else {
+        frame.render_widget(Paragraph::new(left), area);
+        return;
+    };
+    // The message is what just happened (often an error), so it gets room first, up to
+    // two thirds of the line; who-and-where yields and is cut, never the other way round.
+    // (`want` counts the " │ " before it and the space after.)
+    let style = match m.level {
+        Level::Info => theme.ok,
+        Level::Warn => theme.warn,
+        Level::Error => theme.error,
+    };
+    let width = area.width as usize;
+    let left_w = left.width().min(width);
+    let want = m.text.width() + 4;
+    let room = want.min(width * 2 / 3).max(width.saturating_sub(left_w));
+    let text = super::widgets::truncate(&m.text, room.saturating_sub(4));
     let cols = Layout::horizontal([
-        Constraint::Length(left_w.min(area.width)),
-        Constraint::Min(0),
+        Constraint::Length(width.saturating_sub(room) as u16),
+        Constraint::Length(room as u16),
     ])
     .split(area);
     frame.render_widget(Paragraph::new(left), cols[0]);
-    if let Some(r) = right {
-        frame.render_widget(Paragraph::new(r), cols[1]);
-    }
+    let right = Line::from(vec![sep(), Span::styled(format!("{text} "), style)]).right_aligned();
+    frame.render_widget(Paragraph::new(right), cols[1]);
 }

@@ -1270,8 +1270,7 @@ fn gen_history(w: &mut World, anchor: i64) {
             format!("Execute backup plan {plan}"),
             format!("执行备份计划 {plan}"),
             "backup-plan.execute",
-            "BackupPlan",
-            w.plans[ex.plan].id.clone(),
+            ("BackupPlan", w.plans[ex.plan].id.clone(), plan.clone()),
             "executeBackupPlan",
             Some("BACKUP"),
             failure,
@@ -1291,8 +1290,7 @@ fn gen_history(w: &mut World, anchor: i64) {
             format!("Create snapshot {} of VM {vm}", snap.name),
             format!("为虚拟机 {vm} 创建快照 {}", snap.name),
             "vm.snapshot.create",
-            "VmSnapshot",
-            snap.id.clone(),
+            ("VmSnapshot", snap.id.clone(), snap.name.clone()),
             "createVmSnapshot",
             None,
             None,
@@ -1340,12 +1338,12 @@ fn gen_history(w: &mut World, anchor: i64) {
             user,
             Some(w.vms[v].cluster),
             at,
-            30_000,
+            // Migrations and exports take a while, edits a moment.
+            (15 + (k as i64 * 37) % 240) * 1000,
             en,
             zh,
             key,
-            "Vm",
-            w.vms[v].id.clone(),
+            ("Vm", w.vms[v].id.clone(), vm),
             mutation,
             None,
             failure,
@@ -1363,8 +1361,7 @@ fn history_task(
     desc_en: String,
     desc_zh: String,
     key: &'static str,
-    resource_type: &'static str,
-    resource_id: String,
+    (resource_type, resource_id, resource_name): (&'static str, String, String),
     mutation: &'static str,
     task_type: Option<&'static str>,
     failure: Option<Failure>,
@@ -1372,7 +1369,8 @@ fn history_task(
     let id = w.new_id(at);
     let t = w.tasks.len();
     w.register(&id, Kind::Task, t);
-    let snapshot = json!({"typename": resource_type, "id": resource_id}).to_string();
+    let snapshot =
+        json!({"typename": resource_type, "id": resource_id, "name": resource_name}).to_string();
     w.tasks.push(Task {
         id,
         user,

@@ -35,9 +35,22 @@ pub(super) fn named(n: Option<&wire::Nested>) -> Option<Named> {
         .map(|n| Named::new(n.id.as_str(), n.name.as_str()))
 }
 
-/// "WAITING_EXECUTE" → "waiting execute".
+/// "WAITING_EXECUTE" → "waiting execute", "VmSnapshot" → "vm snapshot".
 pub fn words(s: &str) -> String {
-    s.trim().replace('_', " ").to_lowercase()
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut prev_lower = false;
+    for ch in s.trim().chars() {
+        if ch == '_' {
+            out.push(' ');
+        } else {
+            if ch.is_uppercase() && prev_lower {
+                out.push(' ');
+            }
+            out.extend(ch.to_lowercase());
+        }
+        prev_lower = ch.is_lowercase() || ch.is_ascii_digit();
+    }
+    out
 }
 
 pub(super) fn utc(ts: &Timestamp) -> String {

@@ -189,7 +189,7 @@ fn tasks_end_by_status_never_by_progress() {
 
     let done = convert::platform_task(&tasks[3]);
     assert_eq!(done.title, "Create snapshot before-upgrade of VM web-01");
-    assert_eq!(done.target, "vmsnapshot before-upgrade");
+    assert_eq!(done.target, "vm snapshot before-upgrade");
     assert_eq!(done.user, "admin");
     assert_eq!(done.started, ts("2025-12-25T06:26:21Z"));
     assert_eq!(done.finished, ts("2025-12-25T06:26:30Z"));
@@ -394,4 +394,15 @@ fn restore_point_filters_follow_the_spec_keys() {
         })
     );
     assert!(filter_where(&BackupFilter::default()).is_null());
+}
+
+#[test]
+fn enum_values_and_type_names_read_as_words() {
+    use crate::backend::cloudtower::convert::words;
+    assert_eq!(words("WAITING_EXECUTE"), "waiting execute");
+    assert_eq!(words("VmSnapshot"), "vm snapshot");
+    assert_eq!(words("IscsiLunSnapshot"), "iscsi lun snapshot");
+    assert_eq!(words(" Vm "), "vm");
+    assert_eq!(words("ELF_IMAGE"), "elf image");
+    assert_eq!(words(""), "");
 }
