@@ -47,6 +47,7 @@ impl App {
                     Ok(listing) => {
                         self.note_ok();
                         let first = listing.value.request.index == 0;
+                        self.vms.note_columns(&listing.value.items, first);
                         if first {
                             self.vms.list.set_items(listing.value.items);
                             self.vms.failures = listing.failures;

@@ -82,9 +82,24 @@ pub struct VmsPane {
     /// Configuration of the chosen VM (disks for the restore form, details).
     pub detail: Option<VmDetail>,
     pub detail_seq: u64,
+    /// Whether any listed VM has a zone / a group: platforms without them (CloudTower)
+    /// get no empty columns. Kept up to date as chunks arrive, not worked out per frame.
+    pub has_zones: bool,
+    pub has_groups: bool,
 }
 
 impl VmsPane {
+    /// Notes what `vms` (a first chunk when `fresh`, else one more) hold.
+    pub fn note_columns(&mut self, vms: &[Vm], fresh: bool) {
+        if fresh {
+            self.has_zones = false;
+            self.has_groups = false;
+        }
+        let named = |n: &Option<Named>| n.as_ref().is_some_and(|n| !n.name.is_empty());
+        self.has_zones |= vms.iter().any(|v| named(&v.zone));
+        self.has_groups |= vms.iter().any(|v| named(&v.group));
+    }
+
     pub fn selected(&self) -> Option<&Vm> {
         self.list.selected()
     }

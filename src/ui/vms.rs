@@ -92,8 +92,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Col::new("ACTION", 8, 10, 2),
         Col::new("AGENT", 5, 7, 3),
         Col::new("IP", 11, 15, 1),
-        Col::new("ZONE", 6, 10, 4),
-        Col::new("GROUP", 6, 10, 4),
+        optional("ZONE", pane.has_zones),
+        optional("GROUP", pane.has_groups),
         Col::new(
             "CLUSTER",
             if all { 8 } else { u16::MAX },
@@ -162,5 +162,15 @@ fn agent_short(a: &AgentState) -> &str {
         AgentState::Pending => "pending",
         AgentState::NotInstalled => "none",
         AgentState::Unknown(s) => s,
+    }
+}
+
+/// A column the platform may not fill at all: hidden (like CLUSTER outside "All clusters")
+/// when no VM listed has a value for it.
+fn optional(name: &'static str, any: bool) -> Col {
+    if any {
+        Col::new(name, 6, 10, 4)
+    } else {
+        Col::new(name, u16::MAX, 10, u8::MAX)
     }
 }
