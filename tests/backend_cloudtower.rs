@@ -3,7 +3,7 @@
 //! refusals, and faults (5xx, timeouts, broken bodies, expired sessions, failed tasks,
 //! lost answers) each giving a readable message with the backend still working after.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -13,7 +13,11 @@ use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
 use vmdeck::config::{Language, LoginSource, Profile};
 use vmdeck::model::*;
 use vmdeck::operation::Operation;
-use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimConfig, SimServer};
+use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
+
+mod backend_common;
+
+use backend_common::{follow_within, sim_at};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -21,18 +25,6 @@ type TestResult = Result<(), Box<dyn std::error::Error>>;
 const FAULTY_VM: &str = "故障演示-存储异常";
 /// The plan whose repository is down: its runs fail.
 const BROKEN_PLAN: &str = "灾备-异地备份";
-
-async fn sim_at(time_scale: f64) -> SimServer {
-    SimServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            time_scale,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator starts")
-}
 
 async fn sim() -> SimServer {
     sim_at(200.0).await
@@ -61,26 +53,8 @@ async fn connect(server: &SimServer) -> CloudTower {
     .with_watch_timing(timing())
 }
 
-/// Polls a watch until it ends; tolerates a few read errors, as the tracker does.
-async fn follow(mut watch: Box<dyn TaskWatch>, what: &str) -> TaskState {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let mut errors = 0;
-    let mut last = None;
-    loop {
-        match watch.poll().await {
-            Ok(s) if s.is_terminal() => return s,
-            Ok(s) => last = Some(s),
-            Err(e) => {
-                errors += 1;
-                assert!(errors <= 5, "{what}: too many read errors, last {e}");
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: still {last:?} at the deadline"
-        );
-        tokio::time::sleep(watch.interval().max(Duration::from_millis(10))).await;
-    }
+async fn follow(watch: Box<dyn TaskWatch>, what: &str) -> TaskState {
+    follow_within(watch, what, Duration::from_secs(90)).await
 }
 
 /// Submits, checks the watch names its CloudTower task, follows it to the end.

@@ -9,20 +9,16 @@ use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
 use vmdeck::config::Profile;
 use vmdeck::model::*;
 use vmdeck::operation::Operation;
-use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimConfig, SimServer};
+use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
+
+mod backend_common;
+
+use backend_common::sim_at;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 async fn sim() -> SimServer {
-    SimServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            time_scale: 50.0,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator starts")
+    sim_at(50.0).await
 }
 
 fn profile(url: &str) -> Profile {

@@ -13,23 +13,15 @@ use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
 use vmdeck::config::Profile;
 use vmdeck::model::*;
 use vmdeck::operation::Operation;
-use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimConfig, SimServer};
+use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
+
+mod backend_common;
+
+use backend_common::{follow_within, sim_at};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const V1: &str = "/zstack/v1";
-
-async fn sim_at(time_scale: f64) -> SimServer {
-    SimServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            time_scale,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator starts")
-}
 
 async fn sim() -> SimServer {
     sim_at(100.0).await
@@ -57,26 +49,8 @@ async fn connect(server: &SimServer) -> ZStack {
     .with_watch_timing(quick())
 }
 
-/// Polls a watch until it ends; tolerates a few read errors, as the tracker does.
-async fn follow(mut watch: Box<dyn TaskWatch>, what: &str) -> TaskState {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut errors = 0;
-    let mut last = None;
-    loop {
-        match watch.poll().await {
-            Ok(s) if s.is_terminal() => return s,
-            Ok(s) => last = Some(s),
-            Err(e) => {
-                errors += 1;
-                assert!(errors <= 5, "{what}: too many read errors, last {e}");
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what}: still {last:?} at the deadline"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn follow(watch: Box<dyn TaskWatch>, what: &str) -> TaskState {
+    follow_within(watch, what, Duration::from_secs(60)).await
 }
 
 async fn run(b: &ZStack, op: Operation) -> TaskState {

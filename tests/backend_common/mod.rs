@@ -1,0 +1,50 @@
+//! What the backend suites share: a simulator on a free loopback port, and following a
+//! watch to its end the way the fetcher's tracker does.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use vmdeck::backend::TaskWatch;
+use vmdeck::model::TaskState;
+use vmdeck::sim::{SimConfig, SimServer};
+
+/// A default simulator whose clock runs `time_scale` times faster than the wall clock.
+pub async fn sim_at(time_scale: f64) -> SimServer {
+    SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            time_scale,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator starts")
+}
+
+/// Polls a watch until it ends; tolerates a few read errors, as the tracker does, and
+/// fails the test naming `what` when it is still going after `within`.
+pub async fn follow_within(
+    mut watch: Box<dyn TaskWatch>,
+    what: &str,
+    within: Duration,
+) -> TaskState {
+    let deadline = Instant::now() + within;
+    let mut errors = 0;
+    let mut last = None;
+    loop {
+        match watch.poll().await {
+            Ok(s) if s.is_terminal() => return s,
+            Ok(s) => last = Some(s),
+            Err(e) => {
+                errors += 1;
+                assert!(errors <= 5, "{what}: too many read errors, last {e}");
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still {last:?} at the deadline"
+        );
+        tokio::time::sleep(watch.interval().max(Duration::from_millis(10))).await;
+    }
+}
