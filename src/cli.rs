@@ -334,6 +334,20 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
     Ok((name, profile, Some(config)))
 }
 
+/// What to try when the manager could not be reached at all (certificate trouble already
+/// carries its own hint).
+fn reach_hint(e: &backend::BackendError) -> &'static str {
+    match e {
+        backend::BackendError::Connect { reason, .. } if !reason.contains("ca_cert") => {
+            " — check the url (host and port) in the profile, and that the manager is up and reachable from this host"
+        }
+        backend::BackendError::Timeout { .. } => {
+            " — the manager took the connection but did not answer; check the url's port, or a proxy in between"
+        }
+        _ => "",
+    }
+}
+
 /// Logs in to the first site (a failure ends here, in one line), then runs the dashboard
 /// over every site; the others connect in the background once the UI is up.
 async fn dashboard(
@@ -349,8 +363,10 @@ async fn dashboard(
         .await
         .map_err(|e| {
             Failure::runtime(format!(
-                "profile {} ({}): {e}",
-                start.name, start.profile.url
+                "profile {} ({}): {e}{}",
+                start.name,
+                start.profile.url,
+                reach_hint(&e)
             ))
         })?;
     let session = sites::session_for(&start.name, &start.profile, &*backend);

@@ -44,7 +44,7 @@ fn missing_profile_is_one_line_naming_the_fix() {
 }
 
 #[test]
-fn unreachable_url_is_one_line_naming_the_url() {
+fn unreachable_url_is_one_line_naming_the_url_and_the_fix() {
     let out = vmdeck()
         .args([
             "--platform",
@@ -61,6 +61,10 @@ fn unreachable_url_is_one_line_naming_the_url() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     assert!(err.contains("http://127.0.0.1:9"), "{err}");
+    assert!(
+        err.contains("check the url (host and port)"),
+        "says what to fix: {err}"
+    );
 }
 
 #[test]
