@@ -2,6 +2,7 @@
 //! names, envelopes, id-by-name snapshots and job polling stay inside each platform's module.
 
 pub mod cloudtower;
+mod credential;
 mod error;
 pub mod http;
 mod lenient;

@@ -9,7 +9,6 @@
 //!   mutation never is: it fails saying nothing was done (the platform refused it before
 //!   acting), so the operator decides.
 
-use std::sync::RwLock;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -18,6 +17,7 @@ use serde_json::json;
 
 use super::answer::{self, Answer};
 use super::wire::{LoginResponse, WithTask};
+use crate::backend::credential::Credential;
 use crate::backend::http::{self, HttpCall};
 use crate::backend::{BackendError, Result};
 use crate::config::{Language, LoginSource};
@@ -53,12 +53,6 @@ pub enum Credentials {
     Token,
 }
 
-struct Token {
-    value: SecretString,
-    /// Bumped at each login, so concurrent refusals renew the session only once.
-    generation: u64,
-}
-
 /// A logged-in CloudTower session, shared (behind an `Arc`) by the backend and its watches.
 pub struct Api {
     http: reqwest::Client,
@@ -67,8 +61,7 @@ pub struct Api {
     credentials: Credentials,
     /// Kept only to log in again; empty for a token session.
     password: SecretString,
-    token: RwLock<Token>,
-    login_lock: tokio::sync::Mutex<()>,
+    token: Credential,
     timeout: Duration,
 }
 
@@ -107,11 +100,7 @@ impl Api {
             language: language_header(language),
             credentials,
             password,
-            token: RwLock::new(Token {
-                value: token,
-                generation: 0,
-            }),
-            login_lock: tokio::sync::Mutex::new(()),
+            token: Credential::new(token),
             timeout,
         }
     }
@@ -205,33 +194,21 @@ impl Api {
                 reason: "login succeeded but the answer holds no token".into(),
             });
         };
-        {
-            let mut t = self.token.write().unwrap_or_else(|e| e.into_inner());
-            t.value = SecretString::from(token.to_string());
-            t.generation += 1;
-        }
+        // CloudTower tokens carry no expiry: renewed only when refused.
+        self.token.set(token, None);
         tracing::info!(user = %user, "logged in to CloudTower");
         Ok(())
     }
 
     /// Logs in again unless someone already did since `seen` was current.
     async fn relogin(&self, seen: u64) -> Result<()> {
-        let _guard = self.login_lock.lock().await;
-        if self.current().1 != seen {
-            return Ok(());
-        }
-        tracing::info!("CloudTower session expired; logging in again");
-        self.login().await.map_err(|e| match e {
-            BackendError::Auth(msg) => BackendError::Auth(format!(
-                "the session expired and logging in again failed: {msg}"
-            )),
-            other => other,
-        })
+        self.token
+            .renew(Platform::CloudTower, seen, || self.login())
+            .await
     }
 
     fn current(&self) -> (String, u64) {
-        let t = self.token.read().unwrap_or_else(|e| e.into_inner());
-        (t.value.expose_secret().to_string(), t.generation)
+        self.token.current()
     }
 
     /// One HTTP exchange with the session headers. `token` is `None` only for login.

@@ -7,7 +7,6 @@
 //! * A refused session (HTTP 401/403, or `scode` 10002/10003) is renewed once. A read is
 //!   then repeated once; a mutation never is: it fails saying nothing was done.
 
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -18,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::envelope::{self, Answer};
 use super::wire::LoginData;
+use crate::backend::credential::Credential;
 use crate::backend::http::{self, HttpCall};
 use crate::backend::{BackendError, Result};
 use crate::model::Platform;
@@ -31,13 +31,6 @@ pub enum Kind {
     Mutation,
 }
 
-struct Token {
-    bearer: SecretString,
-    /// Bumped at each login, so concurrent refusals renew the session only once.
-    generation: u64,
-    renew_at: Option<Instant>,
-}
-
 /// A logged-in TopHC session, shared (behind an `Arc`) by the backend and its watches.
 pub struct Api {
     http: reqwest::Client,
@@ -45,8 +38,7 @@ pub struct Api {
     user: String,
     tenant: String,
     password: SecretString,
-    token: RwLock<Token>,
-    login_lock: tokio::sync::Mutex<()>,
+    token: Credential,
 }
 
 impl Api {
@@ -63,12 +55,7 @@ impl Api {
             user,
             tenant,
             password,
-            token: RwLock::new(Token {
-                bearer: SecretString::from(String::new()),
-                generation: 0,
-                renew_at: None,
-            }),
-            login_lock: tokio::sync::Mutex::new(()),
+            token: Credential::empty(),
         }
     }
 
@@ -129,52 +116,25 @@ impl Api {
         };
         let renew_at =
             token_lifetime(token, now_unix()).map(|life| Instant::now() + renew_after(life));
-        {
-            let mut t = self.token.write().unwrap_or_else(|e| e.into_inner());
-            t.bearer = SecretString::from(token.to_string());
-            t.generation += 1;
-            t.renew_at = renew_at;
-        }
+        self.token.set(token, renew_at);
         tracing::info!(user = %self.user, tenant = %self.tenant, "logged in to TopHC");
         Ok(data)
     }
 
     /// Logs in again unless someone already did since `seen` was current.
     async fn relogin(&self, seen: u64) -> Result<()> {
-        let _guard = self.login_lock.lock().await;
-        if self.generation() != seen {
-            return Ok(());
-        }
-        tracing::info!("TopHC session expired; logging in again");
-        self.login().await.map(|_| ()).map_err(|e| match e {
-            BackendError::Auth(msg) => BackendError::Auth(format!(
-                "the session expired and logging in again failed: {msg}"
-            )),
-            other => other,
-        })
-    }
-
-    fn generation(&self) -> u64 {
         self.token
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .generation
+            .renew(Platform::TopHc, seen, || async {
+                self.login().await.map(|_| ())
+            })
+            .await
     }
 
     /// The bearer to use now, renewing first if the token is about to run out.
     async fn bearer(&self) -> Result<(String, u64)> {
-        let (due, generation) = {
-            let t = self.token.read().unwrap_or_else(|e| e.into_inner());
-            (
-                t.renew_at.is_some_and(|at| Instant::now() >= at),
-                t.generation,
-            )
-        };
-        if due {
-            self.relogin(generation).await?;
-        }
-        let t = self.token.read().unwrap_or_else(|e| e.into_inner());
-        Ok((t.bearer.expose_secret().to_string(), t.generation))
+        self.token
+            .fresh(Platform::TopHc, || async { self.login().await.map(|_| ()) })
+            .await
     }
 
     async fn send_once(&self, call: &HttpCall, bearer: &str) -> Result<Answer> {
@@ -227,10 +187,7 @@ impl Api {
     /// never preceded by a login (an expired session is as good as logged out).
     pub async fn logout(&self) {
         let call = HttpCall::post("/v1/authentication/logout", json!({}));
-        let bearer = {
-            let t = self.token.read().unwrap_or_else(|e| e.into_inner());
-            t.bearer.expose_secret().to_string()
-        };
+        let (bearer, _) = self.token.current();
         match self.send_once(&call, &bearer).await {
             Ok(Answer::Data(_)) => tracing::info!("logged out of TopHC"),
             Ok(Answer::SessionRefused(_)) => {}

@@ -10,7 +10,6 @@
 //! * Async APIs answer 202; the job is polled on OUR base URL by the uuid we chose (the
 //!   `X-Job-UUID` header), never at the host the `location` names.
 
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -21,6 +20,7 @@ use sha2::{Digest, Sha512};
 
 use super::envelope::{self, AUTH_FAILED, error_of, is_session_error, platform_error};
 use super::wire::{ErrorCode, One, Session, Version};
+use crate::backend::credential::Credential;
 use crate::backend::http::{self, HttpCall, RawResponse};
 use crate::backend::{BackendError, Result};
 use crate::model::Platform;
@@ -51,21 +51,13 @@ pub enum JobAnswer {
     Expired(String),
 }
 
-struct Current {
-    uuid: SecretString,
-    /// Bumped at each login, so concurrent refusals log in only once.
-    generation: u64,
-    renew_at: Option<Instant>,
-}
-
 /// A logged-in ZStack session, shared (behind an `Arc`) by the backend and its watches.
 pub struct Api {
     http: reqwest::Client,
     root: String,
     account: String,
     password_sha512: SecretString,
-    current: RwLock<Current>,
-    login_lock: tokio::sync::Mutex<()>,
+    current: Credential,
 }
 
 impl Api {
@@ -80,12 +72,7 @@ impl Api {
             root,
             account,
             password_sha512: SecretString::from(sha512_hex(password.expose_secret())),
-            current: RwLock::new(Current {
-                uuid: SecretString::from(String::new()),
-                generation: 0,
-                renew_at: None,
-            }),
-            login_lock: tokio::sync::Mutex::new(()),
+            current: Credential::empty(),
         }
     }
 
@@ -130,58 +117,26 @@ impl Api {
             .seconds_until(&s.expired_date)
             .filter(|secs| *secs > 0)
             .map(|secs| Instant::now() + renew_after(Duration::from_secs(secs as u64)));
-        {
-            let mut c = self.current.write().unwrap_or_else(|e| e.into_inner());
-            c.uuid = SecretString::from(uuid.to_string());
-            c.generation += 1;
-            c.renew_at = renew_at;
-        }
+        self.current.set(uuid, renew_at);
         tracing::info!(account = %self.account, "logged in to ZStack");
         Ok(())
     }
 
     /// Logs in again unless someone already did since generation `seen` was current.
     async fn relogin(&self, seen: u64) -> Result<()> {
-        let _guard = self.login_lock.lock().await;
-        if self.generation() != seen {
-            return Ok(());
-        }
-        tracing::info!("ZStack session expired; logging in again");
-        self.login().await.map_err(|e| match e {
-            BackendError::Auth(msg) => BackendError::Auth(format!(
-                "the session expired and logging in again failed: {msg}"
-            )),
-            other => other,
-        })
+        self.current
+            .renew(Platform::ZStack, seen, || self.login())
+            .await
     }
 
     /// Logs in again now (a watch saw its job fail with an expired session).
     pub async fn renew(&self) -> Result<()> {
-        let seen = self.generation();
-        self.relogin(seen).await
-    }
-
-    fn generation(&self) -> u64 {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .generation
+        self.relogin(self.current.generation()).await
     }
 
     /// The session to use now, logging in first when it is about to run out.
     async fn session(&self) -> Result<(String, u64)> {
-        let (due, generation) = {
-            let c = self.current.read().unwrap_or_else(|e| e.into_inner());
-            (
-                c.renew_at.is_some_and(|at| Instant::now() >= at),
-                c.generation,
-            )
-        };
-        if due {
-            self.relogin(generation).await?;
-        }
-        let c = self.current.read().unwrap_or_else(|e| e.into_inner());
-        Ok((c.uuid.expose_secret().to_string(), c.generation))
+        self.current.fresh(Platform::ZStack, || self.login()).await
     }
 
     async fn send_with(&self, call: &HttpCall, session: &str) -> Result<RawResponse> {
@@ -304,10 +259,7 @@ impl Api {
     /// `DELETE /zstack/v1/accounts/sessions/<uuid>`, best effort: sent once with the current
     /// session, never preceded by a login (an expired session is as good as logged out).
     pub async fn logout(&self) {
-        let (session, _) = {
-            let c = self.current.read().unwrap_or_else(|e| e.into_inner());
-            (c.uuid.expose_secret().to_string(), c.generation)
-        };
+        let (session, _) = self.current.current();
         if session.is_empty() {
             return;
         }
