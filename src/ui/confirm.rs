@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::widgets::{centered, dialog_frame};
@@ -60,7 +60,7 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
         Constraint::Length(bottom_h),
     ])
     .split(inner);
-    frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), parts[0]);
+    frame.render_widget(super::wrap::paragraph(top, parts[0].width), parts[0]);
 
     let calls: Vec<Line> = match &cd.plan {
         PlanState::Loading => vec![Line::styled("preparing…", theme.muted)],

@@ -3,7 +3,6 @@
 use ratatui::Frame;
 use ratatui::layout::Position;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::widgets::{centered, dialog_frame};
@@ -119,7 +118,7 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
     } else {
         lines.push(Line::styled("Enter: preview · Esc: cancel", theme.muted));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
     if let Some(pos) = cursor {
         frame.set_cursor_position(pos);
     }

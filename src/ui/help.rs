@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::widgets::{centered, dialog_frame};
 use crate::app::keymap::Scope;
@@ -58,8 +57,6 @@ pub fn draw(frame: &mut Frame, app: &App, scroll: u16, theme: &Theme) {
     lines.push(Line::raw(
         "  Nothing is retried automatically; a lost answer shows as unknown.",
     ));
-    let p = Paragraph::new(lines)
-        .scroll((scroll, 0))
-        .wrap(Wrap { trim: false });
+    let p = super::wrap::paragraph(lines, inner.width).scroll((scroll, 0));
     frame.render_widget(p, inner);
 }

@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::widgets::{centered, dialog_frame};
@@ -34,5 +33,5 @@ pub fn draw(frame: &mut Frame, m: &Message, theme: &Theme) {
         )),
         None => lines.push(Line::styled("Enter/Esc: close", theme.muted)),
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
 }

@@ -20,6 +20,7 @@ mod status_bar;
 mod tasks;
 mod vms;
 pub mod widgets;
+mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Position;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::sites::{pad, state_mark};
@@ -128,7 +128,7 @@ pub fn draw_password(frame: &mut Frame, app: &App, p: &PasswordEntry, theme: &Th
         "Kept in memory only: never shown, logged or written to disk.",
         theme.muted,
     ));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
     frame.set_cursor_position(Position::new(
         inner.x + 10 + mask.width() as u16,
         inner.y + 2,

@@ -4,9 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap,
-};
+use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Row, Table, TableState};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::columns::{Col, fit};
@@ -43,8 +41,9 @@ pub fn title_style(focused: bool, theme: &Theme) -> Style {
 
 /// A block with a one-paragraph message inside (loading, empty, error).
 pub fn placeholder(frame: &mut Frame, area: Rect, block: Block, lines: Vec<Line>) {
-    let p = Paragraph::new(lines).block(block).wrap(Wrap { trim: true });
-    frame.render_widget(p, area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
 }
 
 /// Draws a table of `len` rows of which only the visible ones are built. Columns are

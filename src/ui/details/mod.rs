@@ -10,7 +10,6 @@ mod vm;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::widgets::pane_block;
 use crate::app::{App, Pane};
@@ -26,10 +25,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Pane::Tasks => task::content(app, theme),
     };
     let block = pane_block(vec![Span::styled(title, theme.title)], false, theme);
-    let p = Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false });
-    frame.render_widget(p, area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
 }
 
 fn kv(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
