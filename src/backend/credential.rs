@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::sync::RwLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -59,8 +59,10 @@ impl Credential {
         self.read().generation
     }
 
-    /// Stores what a login returned.
-    pub fn set(&self, secret: &str, renew_at: Option<Instant>) {
+    /// Stores what a login returned, with how long the platform says it lasts (renewed a
+    /// little before; a lifetime too long to count is as good as none).
+    pub fn set(&self, secret: &str, lifetime: Option<Duration>) {
+        let renew_at = lifetime.and_then(|life| Instant::now().checked_add(renew_after(life)));
         let mut h = self.held.write().unwrap_or_else(|e| e.into_inner());
         h.secret = SecretString::from(secret.to_string());
         h.generation += 1;
@@ -107,13 +109,17 @@ impl Credential {
     }
 }
 
+/// Renew a little before the end: a tenth of the lifetime, at most a minute.
+pub fn renew_after(life: Duration) -> Duration {
+    let margin = (life / 10).min(Duration::from_secs(60));
+    life - margin
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::Duration;
-
-    use super::*;
 
     async fn counting_login(cred: Arc<Credential>, logins: Arc<AtomicU32>) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -154,7 +160,7 @@ mod tests {
     async fn a_due_secret_is_renewed_before_use_and_a_fresh_one_is_not() {
         let cred = Arc::new(Credential::empty());
         let logins = Arc::new(AtomicU32::new(0));
-        cred.set("first", Some(Instant::now() + Duration::from_secs(3600)));
+        cred.set("first", Some(Duration::from_secs(3600)));
         let login = counting_login(cred.clone(), logins.clone());
         assert_eq!(
             cred.fresh(Platform::ZStack, || login).await.unwrap().0,
@@ -162,12 +168,28 @@ mod tests {
         );
         assert_eq!(logins.load(Ordering::SeqCst), 0);
 
-        cred.set("old", Some(Instant::now()));
+        cred.set("old", Some(Duration::ZERO));
         let login = counting_login(cred.clone(), logins.clone());
         assert_eq!(
             cred.fresh(Platform::ZStack, || login).await.unwrap().0,
             "token-1"
         );
+    }
+
+    #[test]
+    fn renewal_margin_and_lifetimes_too_long_to_count() {
+        assert_eq!(
+            renew_after(Duration::from_secs(7200)),
+            Duration::from_secs(7140)
+        );
+        assert_eq!(
+            renew_after(Duration::from_secs(100)),
+            Duration::from_secs(90)
+        );
+        // A server's "expires in 584 billion years" neither panics nor renews.
+        let cred = Credential::empty();
+        cred.set("t", Some(Duration::MAX));
+        assert_eq!(cred.current().0, "t");
     }
 
     #[tokio::test]

@@ -7,7 +7,7 @@
 //! * A refused session (HTTP 401/403, or `scode` 10002/10003) is renewed once. A read is
 //!   then repeated once; a mutation never is: it fails saying nothing was done.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use md5::{Digest, Md5};
@@ -114,9 +114,7 @@ impl Api {
                 reason: "login succeeded but the answer holds no token".into(),
             });
         };
-        let renew_at =
-            token_lifetime(token, now_unix()).map(|life| Instant::now() + renew_after(life));
-        self.token.set(token, renew_at);
+        self.token.set(token, token_lifetime(token, now_unix()));
         tracing::info!(user = %self.user, tenant = %self.tenant, "logged in to TopHC");
         Ok(data)
     }
@@ -249,17 +247,12 @@ pub fn token_lifetime(token: &str, now: i64) -> Option<Duration> {
         _ => None,
     };
     let exp = num("exp")?;
+    // Checked: these numbers are whatever the server put in its token.
     let secs = match num("iat") {
-        Some(iat) if iat <= exp => exp - iat,
-        _ => exp - now,
+        Some(iat) if iat <= exp => exp.checked_sub(iat)?,
+        _ => exp.checked_sub(now)?,
     };
     (secs > 0).then(|| Duration::from_secs(secs as u64))
-}
-
-/// Renew a little before the end: a tenth of the lifetime, at most a minute.
-pub fn renew_after(life: Duration) -> Duration {
-    let margin = (life / 10).min(Duration::from_secs(60));
-    life - margin
 }
 
 #[cfg(test)]
@@ -284,14 +277,6 @@ mod tests {
         // The token of the login example in authentication.md: exp - iat = 300000 s.
         let token = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX25hbWUiOiJoaGgiLCJ0ZW5hbnQiOiI0YTdlMjQwYi0xNGFhLTExZTktYjBiOS01MjU2ZmYwMDM0MDAiLCJ1c2VyX3V1aWQiOiI0YTdlMjQwYi0xNGFhLTExZTktYjBiOS01MjU2ZmYwMDM0MDAiLCJyb2xlIjoiYWRtaW5pc3RyYXRvciIsImV4cCI6MTU0NzQwNjU0MCwiaWF0IjoxNTQ3MTA2NTQwfQ.7gTOb26ZxA22fJBuP0WLNammEcrvd-EVWsOpnJBeBHY";
         assert_eq!(token_lifetime(token, 0), Some(Duration::from_secs(300_000)));
-        assert_eq!(
-            renew_after(Duration::from_secs(300_000)),
-            Duration::from_secs(300_000 - 60)
-        );
-        assert_eq!(
-            renew_after(Duration::from_secs(100)),
-            Duration::from_secs(90)
-        );
     }
 
     #[test]
@@ -306,5 +291,18 @@ mod tests {
         assert_eq!(token_lifetime(&t, 400), None);
         let t = format!("x.{}.y", b64(r#"[1,2]"#));
         assert_eq!(token_lifetime(&t, 400), None);
+        // Numbers at the ends of i64 neither overflow nor panic.
+        let t = format!(
+            "x.{}.y",
+            b64(r#"{"exp":9223372036854775807,"iat":-9223372036854775808}"#)
+        );
+        assert_eq!(token_lifetime(&t, 400), None);
+        let t = format!("x.{}.y", b64(r#"{"exp":-9223372036854775808}"#));
+        assert_eq!(token_lifetime(&t, 400), None);
+        let t = format!("x.{}.y", b64(r#"{"exp":9223372036854775807,"iat":0}"#));
+        assert_eq!(
+            token_lifetime(&t, 400),
+            Some(Duration::from_secs(i64::MAX as u64))
+        );
     }
 }

@@ -25,6 +25,7 @@ pub fn error_of(body: &[u8]) -> Option<ErrorCode> {
     let reply: ErrorReply = serde_json::from_slice(body).ok()?;
     reply
         .error
+        .0
         .filter(|e| e.code.non_empty().is_some() || e.details.non_empty().is_some())
 }
 
@@ -42,11 +43,11 @@ pub fn compose(e: &ErrorCode) -> String {
     add(&e.description);
     add(&e.details);
     add(&e.elaboration);
-    let mut cause = e.cause.as_deref();
+    let mut cause = e.cause.0.as_deref();
     let mut depth = 0;
     while let Some(c) = cause {
         // The innermost cause says what actually went wrong; a chain can be long.
-        if c.cause.is_none() || depth >= 8 {
+        if c.cause.0.is_none() || depth >= 8 {
             let text = [c.description.trim(), c.details.trim()]
                 .into_iter()
                 .filter(|s| !s.is_empty())
@@ -62,7 +63,7 @@ pub fn compose(e: &ErrorCode) -> String {
             }
             break;
         }
-        cause = c.cause.as_deref();
+        cause = c.cause.0.as_deref();
         depth += 1;
     }
     if parts.is_empty() {
@@ -157,6 +158,21 @@ mod tests {
             compose(&e),
             "delete resource error: failed to delete: caused by PS.1000 primary storage error: disk full"
         );
+    }
+
+    #[test]
+    fn an_odd_cause_does_not_hide_the_error() {
+        // A 2xx carrying an error is still an error, whatever shape its `cause` has.
+        for cause in [r#""disk full""#, "[]", "7", "null"] {
+            let body = format!(
+                r#"{{"error":{{"code":"SYS.1006","description":"An operation failed","cause":{cause}}}}}"#
+            );
+            let e = error_of(body.as_bytes()).unwrap_or_else(|| panic!("cause {cause}"));
+            assert_eq!(e.code.as_str(), "SYS.1006");
+            assert!(check("/x", 200, body.as_bytes()).is_err(), "cause {cause}");
+        }
+        // An `error` that is not an object is no error at all.
+        assert!(error_of(br#"{"error":"","inventory":{}}"#).is_none());
     }
 
     #[test]

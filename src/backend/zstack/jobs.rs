@@ -150,9 +150,9 @@ impl JobWatch {
     /// session expired before it ran: nothing happened) — or, on a server that wants a
     /// session for polling too, the poll's. A fresh session and one more look tell them
     /// apart; the mutation itself is never repeated.
-    async fn session_failure(&mut self, e: &ErrorCode) -> Result<TaskState> {
-        self.api.renew().await?;
-        match self.api.poll_job(&self.job).await? {
+    async fn session_failure(&mut self, e: &ErrorCode, generation: u64) -> Result<TaskState> {
+        self.api.relogin(generation).await?;
+        match self.api.poll_job(&self.job).await?.0 {
             JobAnswer::Failed(again) if again.code.as_str() == SESSION_INVALID => {
                 Ok(TaskState::Failed {
                     message: nothing_done(&job_error(e)).to_string(),
@@ -171,7 +171,7 @@ impl JobWatch {
             }
             JobAnswer::Succeeded(body) => Ok(result_state(self.result, &body)),
             JobAnswer::Failed(e) => Ok(Self::failed(&e)),
-            JobAnswer::Expired(_) => self.reread().await,
+            JobAnswer::Expired => self.reread().await,
         }
     }
 
@@ -215,12 +215,12 @@ impl JobWatch {
 #[async_trait]
 impl TaskWatch for JobWatch {
     async fn poll(&mut self) -> Result<TaskState> {
-        let answer = self.api.poll_job(&self.job).await?;
+        let (answer, generation) = self.api.poll_job(&self.job).await?;
         if let JobAnswer::Failed(e) = &answer {
             self.seen = true;
             if e.code.as_str() == SESSION_INVALID {
                 let e = e.clone();
-                return self.session_failure(&e).await;
+                return self.session_failure(&e, generation).await;
             }
         }
         if matches!(answer, JobAnswer::Succeeded(_)) {

@@ -10,7 +10,7 @@
 //! * Async APIs answer 202; the job is polled on OUR base URL by the uuid we chose (the
 //!   `X-Job-UUID` header), never at the host the `location` names.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use secrecy::{ExposeSecret, SecretString};
@@ -48,7 +48,7 @@ pub enum JobAnswer {
     /// 503 (or any answer carrying an `error`).
     Failed(ErrorCode),
     /// 404: unknown uuid, or the result was purged.
-    Expired(String),
+    Expired,
 }
 
 /// A logged-in ZStack session, shared (behind an `Arc`) by the backend and its watches.
@@ -112,26 +112,21 @@ impl Api {
         let Some(uuid) = s.uuid.non_empty() else {
             return Err(not_zstack("the login answer holds no session uuid"));
         };
-        let renew_at = s
+        let lifetime = s
             .create_date
             .seconds_until(&s.expired_date)
             .filter(|secs| *secs > 0)
-            .map(|secs| Instant::now() + renew_after(Duration::from_secs(secs as u64)));
-        self.current.set(uuid, renew_at);
+            .map(|secs| Duration::from_secs(secs as u64));
+        self.current.set(uuid, lifetime);
         tracing::info!(account = %self.account, "logged in to ZStack");
         Ok(())
     }
 
     /// Logs in again unless someone already did since generation `seen` was current.
-    async fn relogin(&self, seen: u64) -> Result<()> {
+    pub async fn relogin(&self, seen: u64) -> Result<()> {
         self.current
             .renew(Platform::ZStack, seen, || self.login())
             .await
-    }
-
-    /// Logs in again now (a watch saw its job fail with an expired session).
-    pub async fn renew(&self) -> Result<()> {
-        self.relogin(self.current.generation()).await
     }
 
     /// The session to use now, logging in first when it is about to run out.
@@ -223,22 +218,21 @@ impl Api {
     }
 
     /// `GET /zstack/v1/api-jobs/<uuid>` (the SDK sends the session, so do we).
-    pub async fn poll_job(&self, job: &str) -> Result<JobAnswer> {
+    /// Also returns the session generation the poll was sent with, so a watch that finds
+    /// the session refused renews it only if nobody has since.
+    pub async fn poll_job(&self, job: &str) -> Result<(JobAnswer, u64)> {
         let call = HttpCall::get(format!("{V1}/api-jobs/{job}"));
-        let (session, _) = self.session().await?;
+        let (session, generation) = self.session().await?;
         let raw = self.send_with(&call, &session).await?;
         let status = raw.status.as_u16();
-        if let Some(e) = error_of(&raw.body)
-            && status != 404
-        {
-            return Ok(JobAnswer::Failed(e));
-        }
-        match status {
-            202 => Ok(JobAnswer::Running),
-            200..=299 => Ok(JobAnswer::Succeeded(raw.body)),
-            404 => Ok(JobAnswer::Expired(raw.text_excerpt())),
-            _ => Err(envelope::failure(&call.path, status, &raw.body)),
-        }
+        let answer = match (error_of(&raw.body), status) {
+            (Some(e), s) if s != 404 => JobAnswer::Failed(e),
+            (_, 202) => JobAnswer::Running,
+            (_, 200..=299) => JobAnswer::Succeeded(raw.body),
+            (_, 404) => JobAnswer::Expired,
+            _ => return Err(envelope::failure(&call.path, status, &raw.body)),
+        };
+        Ok((answer, generation))
     }
 
     /// `PUT /zstack/v1/management-nodes/actions {"getVersion":{}}` (sync, no session).
@@ -271,7 +265,15 @@ impl Api {
         match self.send_with(&call, &session).await {
             Ok(raw) if raw.status.is_success() => tracing::info!("logged out of ZStack"),
             Ok(raw) => tracing::debug!(status = raw.status.as_u16(), "logout refused"),
-            Err(e) => tracing::debug!(error = %e, "logout failed"),
+            // Not the error itself: its path holds the session uuid, a credential.
+            Err(e) => tracing::debug!(
+                kind = if e.answer_lost() {
+                    "no answer"
+                } else {
+                    "not sent"
+                },
+                "logout failed"
+            ),
         }
     }
 }
@@ -320,12 +322,6 @@ pub fn sha512_hex(s: &str) -> String {
         .collect()
 }
 
-/// Renew a little before the end: a tenth of the lifetime, at most a minute.
-pub fn renew_after(life: Duration) -> Duration {
-    let margin = (life / 10).min(Duration::from_secs(60));
-    life - margin
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,17 +351,5 @@ mod tests {
         );
         // The preview never shows the hash.
         assert!(!call.to_string().contains("b109f3bb"), "{call}");
-    }
-
-    #[test]
-    fn renewal_margin() {
-        assert_eq!(
-            renew_after(Duration::from_secs(7200)),
-            Duration::from_secs(7140)
-        );
-        assert_eq!(
-            renew_after(Duration::from_secs(100)),
-            Duration::from_secs(90)
-        );
     }
 }

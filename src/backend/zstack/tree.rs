@@ -48,7 +48,7 @@ pub fn volume_tree(
         now_label: NOW_LABEL.into(),
     };
     for t in trees {
-        if let Some(leaf) = &t.tree {
+        if let Some(leaf) = t.tree.as_ref() {
             leaf_claims(leaf, &mut input.children_of);
         }
     }

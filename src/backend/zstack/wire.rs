@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::time::Date;
-use crate::backend::lenient::{Flag, Int, List, Str, lenient_enum};
+use crate::backend::lenient::{Flag, Int, List, Maybe, Str, lenient_enum};
 
 // ---------------------------------------------------------------- envelopes
 
@@ -17,7 +17,7 @@ pub struct ErrorCode {
     pub description: Str,
     pub details: Str,
     pub elaboration: Str,
-    pub cause: Option<Box<ErrorCode>>,
+    pub cause: Maybe<Box<ErrorCode>>,
     #[serde(rename = "globalErrorCode")]
     pub global_error_code: Str,
 }
@@ -26,7 +26,7 @@ pub struct ErrorCode {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ErrorReply {
-    pub error: Option<ErrorCode>,
+    pub error: Maybe<ErrorCode>,
 }
 
 /// A query reply: `inventories` (+ `total` with `replyWithCount`). `GET /<resource>/{uuid}`
@@ -36,7 +36,7 @@ pub struct ErrorReply {
 #[serde(default, bound = "T: Deserialize<'de>")]
 pub struct Query<T> {
     pub inventories: List<T>,
-    pub inventory: Option<T>,
+    pub inventory: Maybe<T>,
     pub total: Int,
 }
 
@@ -44,7 +44,7 @@ impl<T> Default for Query<T> {
     fn default() -> Self {
         Query {
             inventories: List::default(),
-            inventory: None,
+            inventory: Maybe(None),
             total: Int::default(),
         }
     }
@@ -54,7 +54,7 @@ impl<T> Query<T> {
     pub fn into_items(self) -> Vec<T> {
         let mut items = self.inventories.0;
         if items.is_empty()
-            && let Some(one) = self.inventory
+            && let Some(one) = self.inventory.0
         {
             items.push(one);
         }
@@ -297,7 +297,7 @@ pub struct VolumeSnapshot {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SnapshotLeaf {
-    pub inventory: Option<VolumeSnapshot>,
+    pub inventory: Maybe<VolumeSnapshot>,
     pub parent_uuid: Str,
     pub children: List<SnapshotLeaf>,
 }
@@ -310,7 +310,7 @@ pub struct SnapshotTree {
     pub current: Flag,
     pub status: Str,
     pub create_date: Date,
-    pub tree: Option<SnapshotLeaf>,
+    pub tree: Maybe<SnapshotLeaf>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
