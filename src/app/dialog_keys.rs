@@ -29,62 +29,10 @@ impl App {
                 }
                 vec![]
             }
-            Dialog::Form(mut fd) => match fd.form.handle_key(key) {
-                FormOutcome::Editing => {
-                    // Another host may be in another cluster, with other networks.
-                    if let Purpose::Restore { backup } = &fd.purpose
-                        && fd.form.focused_key() == Some("host")
-                        && let Some((_, choices)) = self
-                            .restore_choices
-                            .as_ref()
-                            .filter(|(id, _)| *id == backup.id)
-                    {
-                        flows::restore::fit_networks(&mut fd.form, choices);
-                    }
-                    self.dialog = Some(Dialog::Form(fd));
-                    vec![]
-                }
-                FormOutcome::Cancel => vec![],
-                FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.caps(), self.wall) {
-                    Err(e) => {
-                        fd.form.error = Some(e);
-                        self.dialog = Some(Dialog::Form(fd));
-                        vec![]
-                    }
-                    Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
-                    Ok(Submitted::Filter(filter)) => {
-                        self.backups.filter = filter;
-                        self.backups.request.index = 0;
-                        self.backups.list.cursor.reset();
-                        self.load_backups()
-                    }
-                    Ok(Submitted::RestoreMode { backup, in_place }) => {
-                        self.restore_next(&backup, in_place)
-                    }
-                    Ok(Submitted::RemotePoint { cluster, point }) => {
-                        let seq = self.next_seq();
-                        let request = PageRequest::first(self.session.backup_page_size);
-                        self.dialog = Some(Dialog::Remote(RemoteDialog {
-                            cluster: cluster.clone(),
-                            point: point.clone(),
-                            request,
-                            page: None,
-                            cursor: Default::default(),
-                            marked: Default::default(),
-                            chosen: Vec::new(),
-                            loading: true,
-                            error: None,
-                            seq,
-                        }));
-                        vec![Command::LoadRemoteBackups {
-                            seq,
-                            cluster,
-                            point,
-                            page: request,
-                        }]
-                    }
-                },
-            },
+            Dialog::Form(mut fd) => {
+                let host_before = fd.form.choice("host");
+                self.form_key(fd.form.handle_key(key), fd, host_before)
+            }
             Dialog::Confirm(mut cd) => {
                 let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
                 match key.code {
@@ -219,6 +167,73 @@ impl App {
                 (true, vec![cmd])
             }
             _ => (true, vec![]),
+        }
+    }
+
+    /// A key in a form: keep editing (re-fitting a restore's networks when its host
+    /// changed), cancel, or submit.
+    fn form_key(
+        &mut self,
+        outcome: FormOutcome,
+        mut fd: FormDialog,
+        host_before: Option<(String, String)>,
+    ) -> Vec<Command> {
+        match outcome {
+            FormOutcome::Editing => {
+                // Another host may be in another cluster, with other networks. Only a
+                // change of host re-fits them: passing through keeps what was chosen.
+                if let Purpose::Restore { backup } = &fd.purpose
+                    && fd.form.choice("host") != host_before
+                    && let Some((_, choices)) = self
+                        .restore_choices
+                        .as_ref()
+                        .filter(|(id, _)| *id == backup.id)
+                {
+                    flows::restore::fit_networks(&mut fd.form, choices);
+                }
+                self.dialog = Some(Dialog::Form(fd));
+                vec![]
+            }
+            FormOutcome::Cancel => vec![],
+            FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.caps(), self.wall) {
+                Err(e) => {
+                    fd.form.error = Some(e);
+                    self.dialog = Some(Dialog::Form(fd));
+                    vec![]
+                }
+                Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
+                Ok(Submitted::Filter(filter)) => {
+                    self.backups.filter = filter;
+                    self.backups.request.index = 0;
+                    self.backups.list.cursor.reset();
+                    self.load_backups()
+                }
+                Ok(Submitted::RestoreMode { backup, in_place }) => {
+                    self.restore_next(&backup, in_place)
+                }
+                Ok(Submitted::RemotePoint { cluster, point }) => {
+                    let seq = self.next_seq();
+                    let request = PageRequest::first(self.session.backup_page_size);
+                    self.dialog = Some(Dialog::Remote(RemoteDialog {
+                        cluster: cluster.clone(),
+                        point: point.clone(),
+                        request,
+                        page: None,
+                        cursor: Default::default(),
+                        marked: Default::default(),
+                        chosen: Vec::new(),
+                        loading: true,
+                        error: None,
+                        seq,
+                    }));
+                    vec![Command::LoadRemoteBackups {
+                        seq,
+                        cluster,
+                        point,
+                        page: request,
+                    }]
+                }
+            },
         }
     }
 }

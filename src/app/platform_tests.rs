@@ -352,6 +352,31 @@ fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
     };
     assert_eq!(fd.form.choice("host").unwrap().0, "c0|h0");
     assert_eq!(fd.form.choice("net.vl1").unwrap().0, "vl0", "vm-net of c0");
+    // Another network chosen by hand survives focus passing through the host field.
+    let net_row = fd
+        .form
+        .fields
+        .iter()
+        .position(|f| f.key == "net.vl1")
+        .unwrap();
+    let focus_on = |app: &mut App, row: usize, back: bool| {
+        while app
+            .dialog
+            .as_ref()
+            .is_some_and(|d| matches!(d, Dialog::Form(f) if f.form.focus != row))
+        {
+            app.handle_key(code(if back { KeyCode::BackTab } else { KeyCode::Tab }));
+        }
+    };
+    focus_on(&mut app, net_row, false);
+    app.handle_key(code(KeyCode::Right));
+    focus_on(&mut app, host_row, true);
+    focus_on(&mut app, net_row, false);
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("restore form")
+    };
+    assert_eq!(fd.form.choice("net.vl1").unwrap().0, "vl2", "kept");
+    focus_on(&mut app, host_row, true);
     // And back.
     app.handle_key(code(KeyCode::Right));
     app.handle_key(code(KeyCode::Enter));
