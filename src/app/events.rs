@@ -322,27 +322,19 @@ impl App {
 
     /// The chosen VM's volumes arrived: fill the volume choice of an open form.
     fn refresh_volume_choices(&mut self) {
-        let caps = self.session.caps.clone();
-        let detail = self.vms.detail.clone();
         let Some(Dialog::Form(fd)) = self.dialog.as_mut() else {
             return;
         };
         if !fd.form.has("volume") {
             return;
         }
-        let options = match &fd.purpose {
-            Purpose::CreateSnapshot { .. } => {
-                flows::snapshot::volume_options(detail.as_ref(), &caps)
-            }
-            Purpose::CreateBackup { .. } => flows::snapshot::volume_options(
-                detail.as_ref(),
-                &crate::model::Capabilities {
-                    snapshot_groups: false,
-                    ..caps
-                },
-            ),
+        // A backup is of one volume; only a snapshot may be of the whole VM.
+        let whole_vm = match &fd.purpose {
+            Purpose::CreateSnapshot { .. } => self.session.caps.snapshot_groups,
+            Purpose::CreateBackup { .. } => false,
             _ => return,
         };
+        let options = flows::snapshot::volume_options(self.vms.detail.as_ref(), whole_vm);
         fd.form.set_options("volume", options, None);
         fd.form.clear_hint("volume");
     }

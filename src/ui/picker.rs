@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::sites::{pad, state_mark};
+use super::sites::state_mark;
+use super::widgets::pad;
 use super::widgets::{centered, dialog_frame, truncate};
 use crate::app::App;
 use crate::app::cursor::Cursor;

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState};
 use unicode_width::UnicodeWidthStr;
 
-use super::widgets::{pane_block, truncate};
+use super::widgets::{pad, pane_block, truncate};
 use crate::app::App;
 use crate::app::action::Action;
 use crate::app::keymap::{Scope, keys_label};
@@ -180,14 +180,6 @@ fn note(s: &SiteSummary, width: usize, theme: &Theme) -> Line<'static> {
         Span::raw("      "),
         Span::styled(truncate(&text, room), style),
     ])
-}
-
-/// `s` cut or padded to exactly `w` display columns.
-pub fn pad(s: &str, w: usize) -> String {
-    let mut t = truncate(s, w);
-    let used = t.width();
-    t.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
-    t
 }
 
 /// The first key bound everywhere to `action`, as the footer shows keys.

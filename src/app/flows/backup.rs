@@ -38,18 +38,7 @@ pub fn create_form(
         Field::text("description", "Description", ""),
     ];
     if category == BackupCategory::Volume {
-        let options: Vec<(String, String)> = detail
-            .map(|d| d.disks.as_slice())
-            .unwrap_or_default()
-            .iter()
-            .map(|d| {
-                let role = if d.is_root { "root" } else { "data" };
-                (
-                    d.volume.id.clone(),
-                    super::snapshot::volume_label(&d.volume.name, role, &d.device),
-                )
-            })
-            .collect();
+        let options = super::snapshot::volume_options(detail, false);
         let mut f = Field::choice("volume", "Volume", options, None);
         if detail.is_none() {
             f = f.with_hint("loading the VM's volumes…");

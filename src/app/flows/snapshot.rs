@@ -10,11 +10,12 @@ use crate::model::{
 };
 use crate::operation::Operation;
 
-/// The volumes a snapshot can be of: "whole VM" first where the platform groups a VM-level
-/// snapshot, then each volume. `(id, label)`; the empty id is the whole VM.
-pub fn volume_options(detail: Option<&VmDetail>, caps: &Capabilities) -> Vec<(String, String)> {
+/// The volumes a snapshot (or a volume backup) can be of: "whole VM" first when
+/// `whole_vm` (the platform groups a VM-level snapshot), then each volume. `(id, label)`;
+/// the empty id is the whole VM.
+pub fn volume_options(detail: Option<&VmDetail>, whole_vm: bool) -> Vec<(String, String)> {
     let mut options = Vec::new();
-    if caps.snapshot_groups {
+    if whole_vm {
         options.push((
             String::new(),
             "whole VM (one snapshot of each volume)".to_string(),
@@ -43,7 +44,7 @@ pub fn create_form(
         Field::text("description", "Description", ""),
     ];
     if caps.volume_snapshots {
-        let options = volume_options(detail, caps);
+        let options = volume_options(detail, caps.snapshot_groups);
         let mut f = Field::choice("volume", "Of", options, volume.map(|v| v.id.as_str()));
         if detail.is_none() {
             f = f.with_hint("loading the VM's volumes…");
