@@ -152,22 +152,6 @@ impl Purpose {
             }
         }
     }
-
-    /// True for forms that choose a backup point/storage from the loaded list.
-    pub fn wants_points(&self) -> bool {
-        matches!(
-            self,
-            Purpose::CreateBackup { .. }
-                | Purpose::ChooseRemotePoint { .. }
-                | Purpose::FilterBackups
-                | Purpose::CreateDatabaseBackup
-                | Purpose::SyncBackup { .. }
-                | Purpose::RecoverBackup { .. }
-                | Purpose::CreateTemplate { .. }
-                | Purpose::ExportDatabase { .. }
-                | Purpose::DeleteExported { .. }
-        )
-    }
 }
 
 /// `yyyymmdd-hhmmss` in UTC, for default names.
