@@ -66,15 +66,20 @@ pub fn create_form(
     if caps.consistent_snapshots {
         let mut consistent = Field::toggle(
             "consistent",
-            "File-system consistent (quiesce the guest first)",
+            "File-system consistent",
             vm.agent == AgentState::Connected,
         )
-        .with_hint("otherwise crash consistent, like pulling the plug");
+        .with_hint(
+            "the guest is quiesced first; otherwise crash consistent, like pulling the plug",
+        );
         if vm.agent != AgentState::Connected {
+            let now = match &vm.agent {
+                AgentState::NotInstalled => "they are not installed".to_string(),
+                other => format!("they are {}", other.label()),
+            };
             consistent = consistent.disabled(format!(
-                "needs the guest tools running in {}; they are {}",
-                vm.name,
-                vm.agent.label()
+                "needs the guest tools running in {}; {now}",
+                vm.name
             ));
         }
         fields.push(consistent);
