@@ -3,7 +3,7 @@
 //! a paging run, lost answers found again through the job uuid we chose, expired jobs, and
 //! broken bodies.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
 
 mod backend_common;
 
-use backend_common::{follow_within, sim_at};
+use backend_common::{follow_within, sim_at, wait_until};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -159,18 +159,6 @@ impl Raw {
             .iter()
             .filter_map(|b| b["uuid"].as_str().map(str::to_string))
             .collect()
-    }
-}
-
-async fn wait_until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 
@@ -1132,7 +1120,7 @@ async fn volume_and_vm_backups_end_to_end() -> TestResult {
         .await,
         202
     );
-    wait_until("the local copy to go", || async {
+    wait_until("the local copy to go", Duration::from_secs(30), || async {
         backups_of(&b, &vm, BackupCategory::Volume)
             .await
             .iter()

@@ -276,6 +276,44 @@ fn detail_value(screen: &str, label: &str) -> Option<String> {
     })
 }
 
+/// Which `│`-separated part of a screen line the VMs pane is, from its title line; with
+/// that line's index.
+fn vms_pane_column(screen: &str) -> Option<(usize, usize)> {
+    screen.lines().enumerate().find_map(|(n, l)| {
+        l.split(['╭', '╮', '┏', '┓'])
+            .position(|part| part.starts_with(" VMs"))
+            .map(|col| (n, col))
+    })
+}
+
+/// The text of the VMs pane's rows (header included), between its side borders.
+fn vms_pane_rows(screen: &str) -> Vec<String> {
+    let Some((title, col)) = vms_pane_column(screen) else {
+        return vec![];
+    };
+    screen
+        .lines()
+        .skip(title + 1)
+        .map_while(|l| {
+            let part = l.split(['│', '┃']).nth(col)?;
+            // The bottom border has no side borders to split on.
+            (!part.contains(['╰', '┗'])).then(|| part.to_string())
+        })
+        .collect()
+}
+
+/// The number of VMs the VMs pane's title says are listed (`VMs · cluster · N`), once it
+/// is not loading.
+fn vms_count(screen: &str) -> Option<usize> {
+    let (title, col) = vms_pane_column(screen)?;
+    let line = screen.lines().nth(title)?;
+    let part = line.split(['╭', '╮', '┏', '┓']).nth(col)?;
+    let text = part.split(['─', '━']).next()?;
+    text.split(" · ")
+        .skip(1)
+        .find_map(|p| p.trim().parse().ok())
+}
+
 fn ended(line: Option<&str>) -> bool {
     line.is_some_and(|l| l.contains('✓') || l.contains('✗') || l.contains('?'))
 }
@@ -343,6 +381,8 @@ fn demo_cloudtower_snapshot_rollback_restore() {
     t.keys(&["Tab"]);
     t.wait_for("┏ Backups ·", 5);
     t.wait_for(" done ", 10);
+    let s = t.wait_until("the VMs pane's count", 10, |s| vms_count(s).is_some());
+    let vms_before = vms_count(&s).unwrap();
     t.keys(&["R"]);
     t.wait_for("as a new VM", 5);
     t.keys(&["Enter"]);
@@ -362,9 +402,16 @@ fn demo_cloudtower_snapshot_rollback_restore() {
         our_task(&s, "Restore backup", "backup ").is_some_and(|l| l.contains('✓')),
         "{s}"
     );
-    // The new VM is listed.
+    // The new VM is listed: the VMs pane (not the status line, which names it too) counts
+    // one more and has its row.
     t.wait_until("the restored VM to be listed", 20, |s| {
-        s.contains("-restor")
+        vms_count(s) == Some(vms_before + 1)
+            && vms_pane_rows(s).iter().any(|row| {
+                row.trim_start_matches(['▸', ' '])
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|name| name.contains("-restored-"))
+            })
     });
 
     t.keys(&["q"]);

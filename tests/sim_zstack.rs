@@ -2997,14 +2997,38 @@ async fn a_big_world_builds_and_pages() {
         .list(&format!("/vm-instances?q=vmNics.ip={ip}&fields=uuid"))
         .await;
     assert!(by_ip.iter().any(|v| v["uuid"] == last["uuid"]));
-    let snaps = zs
-        .get(&format!(
-            "/volume-snapshots?q=volume.vmInstanceUuid={}&replyWithCount=true&limit=5",
-            s(&last["uuid"])
-        ))
-        .await
-        .json();
-    assert!(snaps["total"].is_u64());
+    // A VM's snapshot count is the sum of its volumes' (and the page holds at most 5).
+    let mut with_snapshots = 0;
+    for vm in page["inventories"].as_array().unwrap() {
+        let snaps = zs
+            .get(&format!(
+                "/volume-snapshots?q=volume.vmInstanceUuid={}&replyWithCount=true&limit=5",
+                s(&vm["uuid"])
+            ))
+            .await
+            .json();
+        let total = snaps["total"].as_u64().unwrap();
+        let mut per_volume = 0;
+        for vol in vm["allVolumes"].as_array().unwrap() {
+            let c = zs
+                .get(&format!(
+                    "/volume-snapshots?q=volumeUuid={}&count=true",
+                    s(&vol["uuid"])
+                ))
+                .await
+                .json();
+            per_volume += c["total"].as_u64().unwrap();
+        }
+        assert_eq!(total, per_volume, "{}", vm["uuid"]);
+        assert_eq!(
+            snaps["inventories"].as_array().unwrap().len() as u64,
+            total.min(5)
+        );
+        if total > 0 {
+            with_snapshots += 1;
+        }
+    }
+    assert!(with_snapshots > 0, "no VM of the page has snapshots");
     let volumes = zs.get("/volumes?count=true").await.json();
     assert!(volumes["total"].as_u64().unwrap() >= 10_000);
 }

@@ -10,13 +10,6 @@ use vmdeck::app::{App, Pane};
 use vmdeck::fetcher::{Command, Event};
 use vmdeck::theme::Theme;
 
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
-        .unwrap();
-    t
-}
-
 #[test]
 fn main_screen() {
     let app = main_app(48);

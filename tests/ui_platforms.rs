@@ -9,20 +9,10 @@ use std::time::Duration;
 
 use common::*;
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use vmdeck::app::{App, Pane, Session};
 use vmdeck::backend::{cloudtower, zstack};
 use vmdeck::fetcher::{Command, Event};
 use vmdeck::model::*;
-use vmdeck::theme::Theme;
-
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
-        .unwrap();
-    t
-}
 
 fn session_for(platform: Platform, caps: Capabilities) -> Session {
     Session {
@@ -31,10 +21,6 @@ fn session_for(platform: Platform, caps: Capabilities) -> Session {
         caps,
         ..session()
     }
-}
-
-fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
-    cmds.iter().find_map(pick).expect("command not issued")
 }
 
 /// Clusters, a few VMs, the first one chosen; time fixed.

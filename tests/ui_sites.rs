@@ -6,20 +6,10 @@ mod common;
 
 use common::*;
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use vmdeck::app::App;
 use vmdeck::app::sites::SiteSummary;
 use vmdeck::model::{ClusterState, Listing};
 use vmdeck::sites::{SiteEvent, SiteNews, SiteState};
-use vmdeck::theme::Theme;
-
-fn render(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| vmdeck::ui::draw(f, app, &Theme::dark()))
-        .unwrap();
-    t
-}
 
 fn three_sites() -> App {
     let mut app = main_app(5);

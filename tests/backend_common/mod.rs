@@ -48,3 +48,17 @@ pub async fn follow_within(
         tokio::time::sleep(watch.interval().max(Duration::from_millis(10))).await;
     }
 }
+
+/// Checks every 25 ms until `check` holds; fails the test naming `what` when it still does
+/// not after `within`.
+pub async fn wait_until<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

@@ -147,8 +147,17 @@ pub fn backup(i: usize, status: BackupStatus) -> Backup {
     }
 }
 
-fn find_seq(cmds: &[Command], f: impl Fn(&Command) -> Option<u64>) -> u64 {
-    cmds.iter().find_map(f).expect("command not issued")
+/// The sequence number of the first command `pick` accepts.
+pub fn seq_of(cmds: &[Command], pick: impl Fn(&Command) -> Option<u64>) -> u64 {
+    cmds.iter().find_map(pick).expect("command not issued")
+}
+
+/// `app` drawn on a `w`×`h` TestBackend, in the dark theme.
+pub fn render(app: &App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| vmdeck::ui::draw(f, app, &vmdeck::theme::Theme::dark()))
+        .unwrap();
+    t
 }
 
 pub fn key(c: char) -> crossterm::event::KeyEvent {
@@ -171,11 +180,11 @@ pub fn main_app(vms: usize) -> App {
     let start = Instant::now();
     app.now = start;
     let cmds = app.start();
-    let cseq = find_seq(&cmds, |c| match c {
+    let cseq = seq_of(&cmds, |c| match c {
         Command::LoadClusters { seq } => Some(*seq),
         _ => None,
     });
-    let vseq = find_seq(&cmds, |c| match c {
+    let vseq = seq_of(&cmds, |c| match c {
         Command::LoadVms { seq, .. } => Some(*seq),
         _ => None,
     });

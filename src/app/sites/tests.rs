@@ -3,23 +3,11 @@
 use secrecy::ExposeSecret;
 
 use super::*;
-use crate::app::tests::{session, tophc_caps, vm};
+use crate::app::tests::{code, key, session, tophc_caps, type_text, vm};
 use crate::fetcher::Event;
 use crate::model::*;
 use crate::sites::{SiteEvent, SiteNews, SiteRequest, SiteState};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-fn key(c: char) -> KeyEvent {
-    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
-}
-fn code(k: KeyCode) -> KeyEvent {
-    KeyEvent::new(k, KeyModifiers::NONE)
-}
-fn type_text(app: &mut App, s: &str) {
-    for c in s.chars() {
-        app.handle_key(key(c));
-    }
-}
+use crossterm::event::KeyCode;
 
 fn ev(site: SiteId, news: SiteNews) -> SiteEvent {
     SiteEvent { site, news }
@@ -366,13 +354,27 @@ fn password_dialog_sends_the_typed_password_once_and_never_shows_it() {
     assert!(p.is_empty() && !p.checking);
     type_text(&mut app, "right");
     app.handle_key(code(KeyCode::Enter));
-    assert_eq!(app.sites.take_requests().len(), 1);
+    let reqs = app.sites.take_requests();
+    let [
+        SiteRequest::Connect {
+            site: 2,
+            password: Some(pw),
+        },
+    ] = reqs.as_slice()
+    else {
+        panic!("one more login, with the new password: {reqs:?}");
+    };
+    assert_eq!(pw.expose_secret(), "right");
     let mut locked = session(false);
     locked.profile = "locked".into();
     let cmds = app.on_site_event(ev(2, SiteNews::Connected(Box::new(locked))));
     assert!(app.sites.overlay.is_none(), "closed once logged in");
     assert_eq!(app.sites.active, 2, "and switched to it");
-    assert!(!cmds.is_empty());
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadClusters { .. })),
+        "the new site's clusters are loaded: {cmds:?}"
+    );
 }
 
 #[test]

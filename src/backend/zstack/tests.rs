@@ -345,19 +345,55 @@ fn an_exported_copy_shows_its_url() {
     assert_eq!(b.locations, vec![Named::new("bs1", "store-1")]);
 }
 
+/// vmdeck reads nothing back from a template (it does not list images): the manual's
+/// replies only have to pass as a plain job's successful result.
 #[test]
-fn templates_of_the_manual_decode() {
-    for body in [
-        manual!("4.4_data_template_reply.json"),
-        manual!("4.5_root_template_reply.json"),
+fn templates_of_the_manual_end_their_job_as_succeeded() {
+    let p = Planner::new(true);
+    for (root, body, media) in [
+        (
+            false,
+            manual!("4.4_data_template_reply.json"),
+            "DataVolumeTemplate",
+        ),
+        (
+            true,
+            manual!("4.5_root_template_reply.json"),
+            "RootVolumeTemplate",
+        ),
     ] {
-        let v = json(body);
-        assert!(v["inventory"]["uuid"].as_str().unwrap().len() == 32);
-        let e = envelope::check("/x", 200, body.as_bytes());
-        assert!(e.is_ok());
+        assert_eq!(json(body)["inventory"]["mediaType"], media);
+        let op = Operation::CreateTemplateFromBackup {
+            backup: backup(
+                BackupCategory::Volume,
+                "2832c8cc11303003ad248eac940ed06c",
+                &[],
+            ),
+            name: "template".into(),
+            root,
+            storage: Named::new("ccc3d837be813722bfa59e0a259ada0e", "bs"),
+        };
+        let call = p.plan(&op);
+        let (target, check) = ops::target_of(&op, &call);
+        assert!(
+            matches!(target, super::verify::Target::Unreadable(_)),
+            "{target:?}"
+        );
+        assert_eq!(check, ResultCheck::Plain);
+        envelope::check(&call.path, 200, body.as_bytes()).unwrap();
+        assert_eq!(
+            jobs::result_state(check, body.as_bytes()),
+            TaskState::Succeeded
+        );
     }
-    let r = json(manual!("4.17_recover_database_reply.json"));
-    assert_eq!(r["logListenPort"], 0.0);
+    // §4.17: a database recovery's reply is a plain success too.
+    let r = manual!("4.17_recover_database_reply.json");
+    assert_eq!(json(r)["logListenPort"], 0.0);
+    envelope::check("/x", 200, r.as_bytes()).unwrap();
+    assert_eq!(
+        jobs::result_state(ResultCheck::Plain, r.as_bytes()),
+        TaskState::Succeeded
+    );
 }
 
 #[test]
@@ -449,9 +485,9 @@ fn the_specs_tree_example_puts_now_under_latest() {
     assert!(trees[0].current.is_true());
     // The example's snapshots, as the flat list would give them.
     let mut snaps = Vec::new();
-    let mut stack = vec![trees[0].tree.clone().unwrap()];
+    let mut stack = vec![trees[0].tree.clone().0.unwrap()];
     while let Some(leaf) = stack.pop() {
-        let mut s = leaf.inventory.clone().unwrap();
+        let mut s = leaf.inventory.clone().0.unwrap();
         s.volume_uuid = trees[0].volume_uuid.clone();
         s.tree_uuid = trees[0].uuid.clone();
         snaps.push(s);
@@ -599,13 +635,13 @@ fn a_deep_nested_tree_is_walked_without_recursion() {
         let inv: VolumeSnapshot =
             serde_json::from_value(json!({"uuid": format!("s{i}"), "volumeUuid": "r"})).unwrap();
         leaf = SnapshotLeaf {
-            inventory: Some(inv),
+            inventory: crate::backend::lenient::Maybe(Some(inv)),
             parent_uuid: Default::default(),
             children: crate::backend::lenient::List(if i == 4999 { vec![] } else { vec![leaf] }),
         };
     }
     let t = WireTree {
-        tree: Some(leaf),
+        tree: crate::backend::lenient::Maybe(Some(leaf)),
         ..wire_tree("t", "r", true)
     };
     let tz = TimeZone::UTC;
