@@ -15,7 +15,7 @@ use jiff::tz::TimeZone;
 
 use super::convert::{self, BackupOwner, Ctx};
 use super::known::Known;
-use super::reads::{self, ALL_PAGE_SIZE, Query, like};
+use super::reads::{self, Query, like};
 use super::session::Api;
 use super::wire::{DatabaseBackup, Query as Reply, VmInstance, Volume, VolumeBackup};
 use crate::backend::Result;
@@ -182,15 +182,9 @@ impl Lister<'_> {
         if groups.is_empty() {
             return Ok(page_of(Vec::new(), total, p));
         }
-        let members: Reply<VolumeBackup> = self
-            .api
-            .read(
-                &reads::vm_backup_members(&groups)
-                    .page(0, ALL_PAGE_SIZE.max(groups.len() as u32 * 8))
-                    .call(),
-            )
-            .await?;
-        let members = members.into_items();
+        // Every member, however many volumes a VM has: a cut list would drop disks.
+        let members: Vec<VolumeBackup> =
+            super::fetch_all(self.api, &reads::vm_backup_members(&groups)).await?;
         let owners = self.owners(&members, &query.scope).await;
         let ctx = self.ctx();
         let backups = groups

@@ -138,8 +138,40 @@ keyed!(
     wire::SnapshotTree,
     wire::SnapshotGroup,
     wire::BackupStorage,
+    wire::VolumeBackup,
     wire::LongJob
 );
+
+/// Every row of a query, page by page (rows seen twice, as paging shifts under us, once).
+async fn fetch_all<T: DeserializeOwned + Keyed>(api: &Api, q: &Query) -> Result<Vec<T>> {
+    let mut items: Vec<T> = Vec::new();
+    let mut seen = HashSet::new();
+    for index in 0..MAX_PAGES {
+        let start = u64::from(index) * u64::from(ALL_PAGE_SIZE);
+        let reply: wire::Query<T> = api
+            .read(&q.clone().page(start, ALL_PAGE_SIZE).call())
+            .await?;
+        let total = reply.total.unsigned();
+        let batch = reply.into_items();
+        let n = batch.len();
+        let mut new = 0;
+        for item in batch {
+            let key = item.key().to_string();
+            if key.is_empty() || seen.insert(key) {
+                items.push(item);
+                new += 1;
+            }
+        }
+        let complete = match total {
+            Some(t) => items.len() as u64 >= t,
+            None => (n as u64) < u64::from(ALL_PAGE_SIZE),
+        };
+        if n == 0 || new == 0 || complete {
+            break;
+        }
+    }
+    Ok(items)
+}
 
 impl ZStack {
     /// Logs in and finds out what the server has. A wrong password is `Auth`, an
@@ -226,34 +258,7 @@ impl ZStack {
 
     /// Every row of a query, page by page.
     async fn fetch_all<T: DeserializeOwned + Keyed>(&self, q: &Query) -> Result<Vec<T>> {
-        let mut items: Vec<T> = Vec::new();
-        let mut seen = HashSet::new();
-        for index in 0..MAX_PAGES {
-            let start = u64::from(index) * u64::from(ALL_PAGE_SIZE);
-            let reply: wire::Query<T> = self
-                .api
-                .read(&q.clone().page(start, ALL_PAGE_SIZE).call())
-                .await?;
-            let total = reply.total.unsigned();
-            let batch = reply.into_items();
-            let n = batch.len();
-            let mut new = 0;
-            for item in batch {
-                let key = item.key().to_string();
-                if key.is_empty() || seen.insert(key) {
-                    items.push(item);
-                    new += 1;
-                }
-            }
-            let complete = match total {
-                Some(t) => items.len() as u64 >= t,
-                None => (n as u64) < u64::from(ALL_PAGE_SIZE),
-            };
-            if n == 0 || new == 0 || complete {
-                break;
-            }
-        }
-        Ok(items)
+        fetch_all(&self.api, q).await
     }
 
     async fn storages(&self) -> Result<Vec<wire::BackupStorage>> {
