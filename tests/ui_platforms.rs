@@ -99,6 +99,7 @@ fn restore_point(id: &str, parent: Option<&str>, kind: BackupKind, day: i64) -> 
         category: BackupCategory::Vm,
         vm: Named::new("ckvm000000000000000000001", "crm-app-01"),
         volume: None,
+        root_volume: false,
         cluster: Named::new("ckcl000000000000000000001", "SMTX-生产集群"),
         tenant: None,
         point: Some(Named::new("ckplan1", "核心数据库-每日备份")),
@@ -443,6 +444,7 @@ fn zs_backup(i: usize, category: BackupCategory, volume: Option<&str>) -> Backup
             Named::new("vm-0001", "erp-应用-01")
         },
         volume: volume.map(|v| Named::new(v, v)),
+        root_volume: volume.is_some_and(|v| v.starts_with("ROOT")),
         cluster: Named::new("c1", "Cluster-1"),
         tenant: None,
         point: Some(Named::new("bs1", "imagestore-主仓库")),

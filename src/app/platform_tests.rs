@@ -81,6 +81,7 @@ fn restore_point(id: &str, parent: Option<&str>, kind: BackupKind) -> Backup {
         category: BackupCategory::Vm,
         vm: Named::new("v1", "web-01"),
         volume: None,
+        root_volume: false,
         cluster: Named::new("c1", "host3222-cvm3322"),
         tenant: None,
         point: Some(Named::new("plan1", "nightly")),
@@ -703,7 +704,9 @@ fn templates_come_from_volume_backups_only() {
     }];
     let mut vb = restore_point("vol1", None, BackupKind::Full);
     vb.category = BackupCategory::Volume;
-    vb.volume = Some(Named::new("vol-root", "web-01-root"));
+    // The backend says which volume is the root one; the name proves nothing.
+    vb.volume = Some(Named::new("vol-1", "web-01-sys"));
+    vb.root_volume = true;
     app.backups.category = BackupCategory::Volume;
     show_backups(&mut app, vec![vb]);
     app.handle_key(key('T'));

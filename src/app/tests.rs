@@ -496,6 +496,7 @@ fn backup(i: usize) -> Backup {
         details: vec![],
         category: Default::default(),
         volume: None,
+        root_volume: false,
         locations: Vec::new(),
         parent: None,
     }

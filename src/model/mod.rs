@@ -355,6 +355,8 @@ pub struct Backup {
     pub vm: Named,
     /// The volume backed up, for volume backups.
     pub volume: Option<Named>,
+    /// That volume is a VM's root (system) volume: a template from it is a root template.
+    pub root_volume: bool,
     pub cluster: Named,
     pub tenant: Option<Named>,
     /// Where the backup lives (TopHC backup point, CloudTower plan, ZStack backup storage).

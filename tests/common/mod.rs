@@ -117,6 +117,7 @@ pub fn backup(i: usize, status: BackupStatus) -> Backup {
         category: BackupCategory::Vm,
         vm: Named::new("vm-0001", "web-01"),
         volume: None,
+        root_volume: false,
         cluster: Named::new("c1", "host3222-cvm3322"),
         tenant: None,
         point: Some(Named::new("bp1", "nfs_type_1")),

@@ -88,13 +88,7 @@ pub fn recover(backup: &BackupRef, form: &Form) -> Result<Vec<Operation>, String
 }
 
 pub fn template_form(backup: &Backup, points: &[BackupPoint], loading: bool) -> Form {
-    let root = backup.volume.as_ref().is_some_and(|v| {
-        backup
-            .details
-            .iter()
-            .any(|d| d.label == "Volume type" && d.value.eq_ignore_ascii_case("root"))
-            || v.name.contains("root")
-    });
+    let root = backup.root_volume;
     Form::new(
         format!("Volume template from {}", backup.name),
         vec![

@@ -477,6 +477,7 @@ pub fn backup(b: &BackupInfo, cluster: &Named) -> Backup {
         category: BackupCategory::Vm,
         vm: Named::new(b.compute_uuid.as_str(), b.compute_name.as_str()),
         volume: None,
+        root_volume: false,
         locations: Vec::new(),
         parent: None,
         cluster: Named::new(

@@ -204,6 +204,11 @@ fn volume_backups_of_the_manual() {
     assert_eq!(b.total_size(), Some(1_073_741_824));
     assert_eq!(b.created, Some(at_shanghai("2017-11-14T22:20:57")));
     assert_eq!(b.vm.name, "web-1");
+    assert!(!b.root_volume, "the manual's reply names no volume type");
+    let root: VolumeBackup =
+        serde_json::from_str(r#"{"uuid":"6bd6608ecda63747b2471a02b42704d6","type":"Root"}"#)
+            .unwrap();
+    assert!(convert::volume_backup(&root, &owner, &ctx).root_volume);
     // §4.3: a query answer, with a sparse inventory.
     let q: Query<VolumeBackup> = decode(manual!("4.3_query_volume_backup_reply.json"));
     let items = q.into_items();

@@ -115,6 +115,7 @@ pub fn backup(p: &wire::RestorePoint, cluster: Named, parent: Option<String>) ->
         category: BackupCategory::Vm,
         vm,
         volume: None,
+        root_volume: false,
         cluster,
         tenant: None,
         point: plan,
