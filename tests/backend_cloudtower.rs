@@ -649,6 +649,9 @@ async fn restore_points_plans_chains_and_choices() -> TestResult {
             BackupFilter::default(),
         ))
         .await?;
+    // The scope check below would pass on an empty page.
+    assert_eq!(Some(of_plan.value.total), plan.backup_count);
+    assert!(!of_plan.value.items.is_empty());
     assert!(
         of_plan
             .value
@@ -901,21 +904,21 @@ async fn failed_tasks_say_why_with_the_platform_code() -> TestResult {
     assert!(!message.contains('\n'));
 
     let tree = b.snapshots(&faulty.to_ref()).await?;
-    if let Some(s) = snapshots_of(&tree).first() {
-        let state = run(
-            &b,
-            Operation::RollbackSnapshot {
-                vm: faulty.to_ref(),
-                snapshot: s.to_ref(),
-                memory: false,
-            },
-        )
-        .await;
-        let TaskState::Failed { message } = state else {
-            panic!("{state:?}")
-        };
-        assert!(message.contains("VM_ROLLBACK_FAILED"), "{message}");
-    }
+    let snaps = snapshots_of(&tree);
+    let s = snaps.first().expect("the faulty VM has a snapshot");
+    let state = run(
+        &b,
+        Operation::RollbackSnapshot {
+            vm: faulty.to_ref(),
+            snapshot: s.to_ref(),
+            memory: false,
+        },
+    )
+    .await;
+    let TaskState::Failed { message } = state else {
+        panic!("{state:?}")
+    };
+    assert!(message.contains("VM_ROLLBACK_FAILED"), "{message}");
 
     // The platform refusing at once (the VM of the disconnected cluster): Rejected, with
     // the ErrorBody's words.

@@ -1338,6 +1338,47 @@ async fn rebuild_creates_a_new_vm() {
 }
 
 #[tokio::test]
+async fn rebuild_refuses_memory_out_of_range() {
+    let (_server, api) = start(fast()).await;
+    let vm = api.tools_vm().await;
+    let snaps = api.snapshots_of(s(&vm["id"])).await;
+    let snap = &snaps[0];
+    let before = api.count("/get-vms", json!({})).await;
+    for (memory, unit) in [
+        (json!(9_223_372_036_854_775_807_i64), "B"),
+        (json!(1_099_511_627_776_i64), "PB"),
+        (json!(65), "TB"),
+        (json!(0), "GB"),
+        (json!(-1), "GB"),
+    ] {
+        let e = api
+            .refused(
+                "/rebuild-vm-from-snapshot",
+                json!([{"rebuild_from_snapshot_id": snap["id"], "name": "too-big",
+                        "memory": memory, "memory_unit": unit}]),
+                400,
+            )
+            .await;
+        assert!(s(&e["message"]).contains("memory"), "{e}");
+    }
+    assert_eq!(api.count("/get-vms", json!({})).await, before);
+    assert!(!api.clusters().await.is_empty());
+    assert!(!api.list("/get-hosts", json!({})).await.is_empty());
+    // The top of the range is still accepted.
+    let r = api
+        .post(
+            "/rebuild-vm-from-snapshot",
+            json!([{"rebuild_from_snapshot_id": snap["id"], "name": "64-tib",
+                    "memory": 64, "memory_unit": "TB"}]),
+        )
+        .await;
+    let id = s(&r[0]["data"]["id"]).to_string();
+    assert_eq!(api.vm(&id).await["memory"], 64_i64 << 40);
+    assert!(!api.clusters().await.is_empty());
+    assert!(!api.list("/get-hosts", json!({})).await.is_empty());
+}
+
+#[tokio::test]
 async fn delete_snapshot_removes_it_and_its_lun_snapshots() {
     let (_server, api) = start(watchable(5.0)).await;
     let vm = api.tools_vm().await;
@@ -1397,18 +1438,17 @@ async fn the_failure_demo_vm_fails_with_code_and_message() {
     assert!(s(&t["description"]).starts_with("Create snapshot"));
     // Its rollbacks fail too, and leave the VM as it was.
     let snaps = api.snapshots_of(s(&vm["id"])).await;
-    if let Some(snap) = snaps.first() {
-        let r = api
-            .post(
-                "/rollback-vm",
-                json!({"where": {"id": vm["id"]}, "data": {"snapshot_id": snap["id"]}}),
-            )
-            .await;
-        let (_, t) = api.wait_task(s(&r[0]["task_id"])).await;
-        assert_eq!(t["status"], "FAILED");
-        assert_eq!(t["error_code"], "VM_ROLLBACK_FAILED");
-        assert_eq!(api.vm(s(&vm["id"])).await["status"], vm["status"]);
-    }
+    let snap = snaps.first().expect("the faulty VM has a snapshot");
+    let r = api
+        .post(
+            "/rollback-vm",
+            json!({"where": {"id": vm["id"]}, "data": {"snapshot_id": snap["id"]}}),
+        )
+        .await;
+    let (_, t) = api.wait_task(s(&r[0]["task_id"])).await;
+    assert_eq!(t["status"], "FAILED");
+    assert_eq!(t["error_code"], "VM_ROLLBACK_FAILED");
+    assert_eq!(api.vm(s(&vm["id"])).await["status"], vm["status"]);
 }
 
 #[tokio::test]

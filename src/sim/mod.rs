@@ -5,6 +5,8 @@
 pub mod clock;
 pub mod cloudtower;
 pub mod faults;
+pub mod ids;
+pub mod seed_util;
 pub mod tls;
 pub mod tophc;
 pub mod zstack;

@@ -43,6 +43,11 @@ pub fn nested_vm(w: &World, v: usize) -> Value {
     }
 }
 
+/// A sum that sticks at `i64::MAX` / `i64::MIN` instead of overflowing.
+fn saturating_sum(it: impl Iterator<Item = i64>) -> i64 {
+    it.fold(0, i64::saturating_add)
+}
+
 pub fn cluster(w: &World, c: usize) -> Value {
     let cl = &w.clusters[c];
     let vms: Vec<&Vm> = w.vms.iter().filter(|v| v.cluster == c && !v.gone).collect();
@@ -50,13 +55,9 @@ pub fn cluster(w: &World, c: usize) -> Value {
     let hosts: Vec<&Host> = cl.hosts.iter().map(|&h| &w.hosts[h]).collect();
     let cores: i64 = hosts.iter().map(|h| h.cores).sum();
     let mem: i64 = hosts.iter().map(|h| h.memory).sum();
-    let prov_mem: i64 = vms.iter().map(|v| v.memory).sum();
-    let prov_cores: i64 = vms.iter().map(|v| v.vcpu).sum();
-    let active_cores: i64 = vms
-        .iter()
-        .filter(|v| v.status == "RUNNING")
-        .map(|v| v.vcpu)
-        .sum();
+    let prov_mem = saturating_sum(vms.iter().map(|v| v.memory));
+    let prov_cores = saturating_sum(vms.iter().map(|v| v.vcpu));
+    let active_cores = saturating_sum(vms.iter().filter(|v| v.status == "RUNNING").map(|v| v.vcpu));
     let hz = cores * 2_100_000_000;
     let used_mem: f64 = vms
         .iter()
@@ -180,12 +181,12 @@ pub fn host(w: &World, h: usize) -> Value {
         .filter(|v| v.host == Some(h) && !v.gone)
         .collect();
     let count = |s: &str| vms.iter().filter(|v| v.status == s).count();
-    let prov_mem: i64 = vms.iter().map(|v| v.memory).sum();
-    let running_mem: i64 = vms
-        .iter()
-        .filter(|v| v.status != "STOPPED")
-        .map(|v| v.memory)
-        .sum();
+    let prov_mem = saturating_sum(vms.iter().map(|v| v.memory));
+    let running_mem = saturating_sum(
+        vms.iter()
+            .filter(|v| v.status != "STOPPED")
+            .map(|v| v.memory),
+    );
     let os_mem = 24 * GIB;
     let connected = w.clusters[host.cluster].connected;
     super::wire::join_all([
@@ -199,7 +200,7 @@ pub fn host(w: &World, h: usize) -> Value {
             "access_ip": host.ip,
             "hypervisor_ip": host.ip,
             "vmotion_ip": null,
-            "allocatable_memory_bytes": host.memory - os_mem - running_mem,
+            "allocatable_memory_bytes": host.memory.saturating_sub(os_mem).saturating_sub(running_mem),
             "allocable_cpu_cores_for_vm_exclusive": host.cores - 8,
             "chunk_id": format!("{}", h + 1),
             "compatible_cpu_models": if host.cpu_model.starts_with("Kunpeng") { vec!["Kunpeng-920"] } else { vec!["Cascadelake-Server", "Skylake-Server"] },
@@ -265,7 +266,7 @@ pub fn host(w: &World, h: usize) -> Value {
             "usb_devices": [],
             "used_cpu_hz": if connected { host.cores as f64 * 2.1e9 * 0.2 } else { 0.0 },
             "used_data_space": host.disks * 1200 * GIB,
-            "used_memory_bytes": (os_mem + running_mem / 2) as f64,
+            "used_memory_bytes": os_mem.saturating_add(running_mem / 2) as f64,
             "vms": vms.iter().map(|v| nested(&v.id, &v.name)).collect::<Vec<_>>(),
             "vsphereEsxiAccount": null,
         }),

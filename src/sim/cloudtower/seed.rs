@@ -11,6 +11,7 @@ use serde_json::json;
 use super::wire::uuid;
 use super::world::*;
 use crate::sim::SimConfig;
+use crate::sim::seed_util::split;
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -264,6 +265,17 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
         anchor,
     );
     gen_history(&mut w, anchor);
+    // The failure demo VM keeps at least one snapshot, so that its failing rollback can be
+    // tried. The snapshot is drawn last and from a side stream: no other VM changes.
+    if per_vm > 0
+        && let Some(v) = w.vms.iter().position(|vm| vm.faulty)
+        && w.vms[v].snapshots.is_empty()
+    {
+        let mut side = ChaCha8Rng::seed_from_u64(splitmix(w.seed ^ splitmix(0x6661_756c_7479)));
+        std::mem::swap(&mut w.rng, &mut side);
+        gen_snapshots(&mut w, v, 1, false, anchor);
+        std::mem::swap(&mut w.rng, &mut side);
+    }
     // From here on ids come from the run-time rng.
     std::mem::swap(&mut w.rng, &mut rng);
     w.now = now;
@@ -274,25 +286,6 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
 /// first laid out: drawing them from `w.rng` would reshuffle every later id and name.
 fn side_uuid(seed: u64, k: u64) -> String {
     uuid(&mut ChaCha8Rng::seed_from_u64(splitmix(seed ^ splitmix(k))))
-}
-
-/// Splits `total` over `weights` (largest remainder; zero weights get nothing).
-fn split(total: usize, weights: &[usize]) -> Vec<usize> {
-    let sum: usize = weights.iter().sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let mut out: Vec<usize> = weights.iter().map(|w| total * w / sum).collect();
-    let mut left = total - out.iter().sum::<usize>();
-    let mut i = 0;
-    while left > 0 {
-        if weights[i % weights.len()] > 0 {
-            out[i % weights.len()] += 1;
-            left -= 1;
-        }
-        i += 1;
-    }
-    out
 }
 
 #[derive(Default)]

@@ -299,7 +299,40 @@ struct Rebuild {
     cluster: usize,
     host: Option<usize>,
     nics: Option<Vec<usize>>,
+    /// The requested memory in bytes, checked to lie in `1 B ..= 64 TiB`.
+    memory: Option<i64>,
     args: Value,
+}
+
+/// The largest memory a rebuilt VM may ask for: 64 TiB.
+const MAX_MEMORY: i64 = 64 << 40;
+
+/// `memory` × `memory_unit` of a rebuild request in bytes (`None`: keep the
+/// snapshot's), refused with a 400 unless it is a whole number in `1 B ..= 64 TiB`.
+fn requested_memory(it: &Value) -> Result<Option<i64>, ApiError> {
+    let m = &it["memory"];
+    if m.is_null() {
+        return Ok(None);
+    }
+    let unit: i64 = match it["memory_unit"].as_str() {
+        Some("B") => 1,
+        Some("KB") => 1 << 10,
+        Some("MB") => 1 << 20,
+        Some("TB") => 1 << 40,
+        Some("PB") => 1 << 50,
+        _ => 1 << 30,
+    };
+    m.as_i64()
+        .and_then(|m| m.checked_mul(unit))
+        .filter(|b| (1..=MAX_MEMORY).contains(b))
+        .map(Some)
+        .ok_or_else(|| {
+            let unit = it["memory_unit"].as_str().unwrap_or("GB");
+            ApiError::bad(
+                format!("memory {m} {unit} is out of range: a VM needs 1 B to 64 TiB of memory"),
+                format!("内存 {m} {unit} 超出范围：虚拟机内存须在 1 B 至 64 TiB 之间"),
+            )
+        })
 }
 
 fn check_rebuild(w: &World, it: &Value) -> Result<Rebuild, ApiError> {
@@ -373,12 +406,14 @@ fn check_rebuild(w: &World, it: &Value) -> Result<Rebuild, ApiError> {
         }
         None => None,
     };
+    let memory = requested_memory(it)?;
     Ok(Rebuild {
         snap,
         name,
         cluster,
         host,
         nics,
+        memory,
         args: it.clone(),
     })
 }
@@ -426,14 +461,6 @@ fn rebuild_vm(w: &mut World, r: &Rebuild) -> usize {
     let local_id = w.new_uuid();
     let bios_uuid = w.new_uuid();
     let a = &r.args;
-    let mem_unit = match a["memory_unit"].as_str() {
-        Some("B") => 1,
-        Some("KB") => 1 << 10,
-        Some("MB") => 1 << 20,
-        Some("TB") => 1 << 40,
-        Some("PB") => 1 << 50,
-        _ => 1 << 30,
-    };
     let vcpu = a["vcpu"].as_i64().unwrap_or(snap.vcpu).max(1);
     let sockets = a["cpu_sockets"].as_i64().unwrap_or(snap.sockets).max(1);
     let host = r.host.or(src.host.filter(|_| src.cluster == r.cluster));
@@ -457,10 +484,7 @@ fn rebuild_vm(w: &mut World, r: &Rebuild) -> usize {
         vcpu,
         sockets,
         cores: a["cpu_cores"].as_i64().unwrap_or((vcpu / sockets).max(1)),
-        memory: a["memory"]
-            .as_i64()
-            .map(|m| m * mem_unit)
-            .unwrap_or(snap.memory),
+        memory: r.memory.unwrap_or(snap.memory),
         cpu_model: snap.cpu_model.clone(),
         firmware: match a["firmware"].as_str() {
             Some("UEFI") => "UEFI",

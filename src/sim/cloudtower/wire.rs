@@ -194,17 +194,7 @@ pub fn cuid(ms: i64, counter: u64, fingerprint: u64, rng: &mut impl Rng) -> Stri
 
 /// A random version-4 uuid (the `local_id` of most resources).
 pub fn uuid(rng: &mut impl Rng) -> String {
-    let v: u128 = rng.random();
-    let v = (v & !(0xf000u128 << 64)) | (0x4000u128 << 64);
-    let v = (v & !(0xc000u128 << 48)) | (0x8000u128 << 48);
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        (v >> 96) as u32,
-        (v >> 80) as u16,
-        (v >> 64) as u16,
-        (v >> 48) as u16,
-        v & 0xffff_ffff_ffff
-    )
+    crate::sim::ids::Uid::random(rng).to_string()
 }
 
 #[cfg(test)]

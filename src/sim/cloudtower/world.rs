@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
@@ -728,8 +728,7 @@ impl World {
     }
 
     pub fn random_mac(&mut self) -> String {
-        let b: [u8; 3] = self.rng.random();
-        format!("52:54:00:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2])
+        crate::sim::seed_util::mac(&mut self.rng, &[0x52, 0x54, 0x00])
     }
 }
 

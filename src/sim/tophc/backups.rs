@@ -29,9 +29,9 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::ids::Uid;
 use super::wire::{self, ApiError, ApiResult, Query};
 use super::world::*;
+use crate::sim::ids::Uid;
 
 /// A `ComputeBackupBaseInfo`.
 pub fn backup_json(w: &World, b: &Backup) -> Value {

@@ -18,9 +18,9 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
-use super::ids::Uid;
 use super::wire::{self, ApiError, ApiResult, Query};
 use super::world::World;
+use crate::sim::ids::Uid;
 
 fn contains(hay: &str, needle: &str) -> bool {
     needle.is_empty() || hay.contains(needle)

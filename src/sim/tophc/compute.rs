@@ -20,9 +20,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::ids::Uid;
 use super::wire::{self, ApiError, ApiResult, Query};
 use super::world::*;
+use crate::sim::ids::Uid;
 
 /// `ComputeIdentifier` (with `CommonClusterTenantScope` flattened).
 #[derive(Deserialize, Default, Debug, Clone)]

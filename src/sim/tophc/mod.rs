@@ -43,7 +43,6 @@ mod auth;
 mod backups;
 mod clusters;
 mod compute;
-mod ids;
 mod seed;
 mod snapshots;
 mod wire;
@@ -60,7 +59,7 @@ use axum::routing::{MethodRouter, get, post};
 use serde::de::DeserializeOwned;
 
 use super::{Faults, SimClock, SimConfig, SimContext};
-pub use ids::Uid;
+pub use crate::sim::ids::Uid;
 pub use wire::{ALL_CODES, Code};
 use wire::{ApiError, ApiResult, Query, parse_body, respond};
 pub use world::World;

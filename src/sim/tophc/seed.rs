@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::ids::Uid;
 use super::world::*;
 use crate::sim::SimConfig;
+use crate::sim::ids::Uid;
+use crate::sim::seed_util::{civil_from_days, mac, split};
 
 const DAY: i64 = 86_400;
 /// Sizes when the configuration leaves them open.
@@ -285,25 +286,6 @@ fn rename(vm: &mut Vm, name: String) {
     vm.name = name;
 }
 
-/// Splits `total` over `weights` (largest remainder; zero weights get nothing).
-fn split(total: usize, weights: &[usize]) -> Vec<usize> {
-    let sum: usize = weights.iter().sum();
-    if sum == 0 {
-        return vec![0; weights.len()];
-    }
-    let mut out: Vec<usize> = weights.iter().map(|w| total * w / sum).collect();
-    let mut left = total - out.iter().sum::<usize>();
-    let mut i = 0;
-    while left > 0 {
-        if weights[i % weights.len()] > 0 {
-            out[i % weights.len()] += 1;
-            left -= 1;
-        }
-        i += 1;
-    }
-    out
-}
-
 fn ago(rng: &mut ChaCha8Rng, anchor: i64, min_days: i64, max_days: i64) -> i64 {
     anchor - rng.random_range(min_days * DAY..max_days * DAY)
 }
@@ -500,11 +482,6 @@ impl NameGen {
     }
 }
 
-fn mac(rng: &mut ChaCha8Rng) -> String {
-    let b: [u8; 3] = rng.random();
-    format!("52:56:ff:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2])
-}
-
 fn gen_vm(w: &mut World, rng: &mut ChaCha8Rng, c: usize, names: &mut NameGen, anchor: i64) {
     let cl = &w.clusters[c];
     let net = cl.master_ip.split('.').nth(2).unwrap_or("33").to_string();
@@ -604,7 +581,7 @@ fn gen_vm(w: &mut World, rng: &mut ChaCha8Rng, c: usize, names: &mut NameGen, an
         let vlan = [14, 20, 100, 200][rng.random_range(0..4)];
         nics.push(Nic {
             id: Uid::random(rng),
-            mac: mac(rng),
+            mac: mac(rng, &[0x52, 0x56, 0xff]),
             ips,
             network: if n == 0 { "vlan-业务网" } else { "mgmt-net" }.to_string(),
             port_group: Uid::random(rng),
@@ -946,17 +923,8 @@ impl Civil {
 
 /// Unix seconds to a civil date (Howard Hinnant's algorithm).
 pub fn civil(t: i64) -> Civil {
-    let days = t.div_euclid(DAY);
     let secs = t.rem_euclid(DAY);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = civil_from_days(t.div_euclid(DAY));
     Civil {
         y,
         m,

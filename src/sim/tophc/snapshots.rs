@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::compute::ComputeIdentifier;
-use super::ids::Uid;
 use super::wire::{self, ApiError, ApiResult, Query};
 use super::world::*;
+use crate::sim::ids::Uid;
 
 pub const HEAD: &str = "head";
 

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use super::ids::Uid;
 use super::wire::{self, ApiError};
+use crate::sim::ids::Uid;
 
 // Simulated durations (seconds of `SimClock`). Undocumented upstream; chosen here.
 pub const SHUTDOWN_SECS: f64 = 5.0;

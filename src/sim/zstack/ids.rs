@@ -12,12 +12,7 @@ pub struct Uid(pub u128);
 impl Uid {
     /// A random version-4 uuid drawn from `rng` (deterministic for a seeded rng).
     pub fn random(rng: &mut impl Rng) -> Uid {
-        let mut v: u128 = rng.random();
-        v &= !(0xf000u128 << 64);
-        v |= 0x4000u128 << 64;
-        v &= !(0xc000u128 << 48);
-        v |= 0x8000u128 << 48;
-        Uid(v)
+        Uid(crate::sim::ids::Uid::random(rng).0)
     }
 
     /// Parses 32 hex digits (any case). Anything else is `None`.

@@ -193,7 +193,15 @@ impl Key {
         };
         Ok(match self {
             Key::Bool(_) => Key::Bool(s.eq_ignore_ascii_case("true")),
-            Key::Num(_) => Key::Num(s.trim().parse::<f64>().map_err(|_| invalid())?),
+            // `NaN` and `inf` parse as f64 but compare with nothing: refused like any
+            // other non-number.
+            Key::Num(_) => Key::Num(
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(invalid)?,
+            ),
             Key::Time(_) => Key::Time(parse_condition_time(s).ok_or_else(invalid)?),
             Key::Str(_) | Key::Null => Key::Str(s.to_lowercase()),
         })
@@ -537,6 +545,33 @@ mod tests {
         // a=b>c: '=' is searched before '>'
         assert_eq!(c("a=b>c").value, "b>c");
         assert!(matches!(parse_cond("nothing"), Err(Fail::Rest(400, _))));
+    }
+
+    #[test]
+    fn numbers_must_be_finite() {
+        let k = Key::Num(8.0 * 1024.0 * 1024.0 * 1024.0);
+        for v in [
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "infinity",
+            " +Infinity ",
+            "many",
+            "",
+        ] {
+            assert!(k.coerce(v, "memorySize").is_err(), "{v:?} was accepted");
+        }
+        for (v, n) in [
+            ("8589934592", 8589934592.0),
+            (" -1.5 ", -1.5),
+            ("1e3", 1000.0),
+        ] {
+            assert!(
+                matches!(k.coerce(v, "memorySize"), Ok(Key::Num(x)) if x == n),
+                "{v:?}"
+            );
+        }
     }
 
     #[test]

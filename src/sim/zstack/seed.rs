@@ -13,6 +13,7 @@ use super::ids::Uid;
 use super::time::compact_date;
 use super::world::*;
 use crate::sim::SimConfig;
+use crate::sim::seed_util::mac;
 
 const DAY: i64 = 86_400;
 pub const DEFAULT_VMS: usize = 100;
@@ -181,17 +182,6 @@ fn uid(w: &mut World, rng: &mut ChaCha8Rng) -> Uid {
             return u;
         }
     }
-}
-
-fn mac(rng: &mut ChaCha8Rng) -> String {
-    format!(
-        "fa:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        rng.random::<u8>(),
-        rng.random::<u8>(),
-        rng.random::<u8>(),
-        rng.random::<u8>(),
-        rng.random::<u8>()
-    )
 }
 
 pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
@@ -412,7 +402,7 @@ fn build_vms(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor: i6
                 uuid: nu,
                 l3: l3k,
                 ip: format!("{}.{}", w.l3s[l3k].prefix, 10 + (i * 7 + k * 3) % 240),
-                mac: mac(rng),
+                mac: mac(rng, &[0xfa]),
                 device_id: k as u32,
                 internal_name: format!("vnic{}.{k}", 100 + i),
             });

@@ -6,27 +6,14 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 
+use crate::sim::seed_util::civil_from_days;
+
 /// The MN's zone, as an IANA name (for documentation and the client's `timezone` setting).
 pub const MN_TIME_ZONE: &str = "Asia/Shanghai";
 const MN_OFFSET_HOURS: i8 = 8;
 
 fn zone() -> TimeZone {
     TimeZone::fixed(Offset::constant(MN_OFFSET_HOURS))
-}
-
-/// Days since 1970-01-01 → (year, month 1..=12, day 1..=31) (Howard Hinnant's
-/// `civil_from_days`): formatting thousands of dates per reply must stay cheap.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// `Oct 7, 2024 12:05:09 AM` for a unix second.

@@ -14,7 +14,6 @@ pub struct ErrorCode {
     pub code: &'static str,
     pub description: &'static str,
     pub details: String,
-    pub cause: Option<Box<ErrorCode>>,
 }
 
 macro_rules! codes {
@@ -48,7 +47,6 @@ impl ErrorCode {
             code: code.0,
             description: code.1,
             details: details.into(),
-            cause: None,
         }
     }
 
@@ -79,19 +77,11 @@ impl ErrorCode {
         Self::new(ID_SESSION, "Session expired")
     }
 
-    pub fn with_cause(mut self, cause: ErrorCode) -> Self {
-        self.cause = Some(Box::new(cause));
-        self
-    }
-
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert("code".into(), json!(self.code));
         m.insert("description".into(), json!(self.description));
         m.insert("details".into(), json!(self.details));
-        if let Some(c) = &self.cause {
-            m.insert("cause".into(), c.to_value());
-        }
         Value::Object(m)
     }
 }

@@ -1,5 +1,7 @@
-//! Compact uuids: stored as `u128`, printed as lower-case v4 uuids, parsed case-insensitively.
-//! Keeps a 100 000-backup world small and its indexes cheap.
+//! Compact uuids shared by the dialects: stored as `u128`, printed as lower-case v4 uuids,
+//! parsed case-insensitively. Keeps a 100 000-backup world small and its indexes cheap.
+//! TOP HC uses `Uid` as is, CloudTower its text (`local_id`s), ZStack its bits with its own
+//! dash-less text (`zstack::Uid`).
 
 use std::fmt;
 
