@@ -12,16 +12,9 @@ use crate::theme::Theme;
 const LABEL_W: usize = 26;
 
 pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
-    let rows = form.intro.len()
-        + form.fields.len()
-        + form
-            .fields
-            .iter()
-            .filter(|f| f.hint.is_some() || f.enabled.is_err())
-            .count()
-        + 4;
-    let area = centered(frame.area(), 84, rows as u16 + 2);
-    let inner = dialog_frame(frame, area, &form.title, theme.accent, theme);
+    let width = 84.min(frame.area().width);
+    // Inside the dialog's border.
+    let inner_w = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = form
         .intro
         .iter()
@@ -30,7 +23,8 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
     if !lines.is_empty() {
         lines.push(Line::raw(""));
     }
-    let mut cursor: Option<Position> = None;
+    // (line, column) of the text cursor, placed once the dialog's size is known.
+    let mut cursor: Option<(usize, usize)> = None;
     for (i, field) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let label_style = if field.enabled.is_err() {
@@ -56,12 +50,8 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                 let style = if focused { theme.input } else { theme.base };
                 spans.push(Span::styled(format!("{value} "), style));
                 if focused {
-                    let x = inner.x
-                        + 2
-                        + LABEL_W as u16
-                        + value[..value.len().min(input.cursor_byte())].width() as u16;
-                    let y = inner.y + lines.len() as u16;
-                    cursor = Some(Position::new(x.min(inner.right().saturating_sub(1)), y));
+                    let x = 2 + LABEL_W + value[..value.len().min(input.cursor_byte())].width();
+                    cursor = Some((lines.len(), x));
                 }
             }
             FieldKind::Secret(secret) => {
@@ -69,9 +59,7 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                 let style = if focused { theme.input } else { theme.base };
                 spans.push(Span::styled(format!("{dots} "), style));
                 if focused {
-                    let x = inner.x + 2 + LABEL_W as u16 + dots.width() as u16;
-                    let y = inner.y + lines.len() as u16;
-                    cursor = Some(Position::new(x.min(inner.right().saturating_sub(1)), y));
+                    cursor = Some((lines.len(), 2 + LABEL_W + dots.width()));
                 }
             }
             FieldKind::Toggle(on) => {
@@ -91,6 +79,9 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                 } else {
                     String::new()
                 };
+                // One line per choice: a long one is cut, the count stays in view.
+                let room = inner_w.saturating_sub(2 + LABEL_W + 4 + count.width());
+                let text = super::widgets::truncate(&text, room);
                 spans.push(Span::styled(
                     format!("◂ {text} ▸"),
                     if focused { theme.selected } else { theme.base },
@@ -118,10 +109,21 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
     } else {
         lines.push(Line::styled("Enter: preview · Esc: cancel", theme.muted));
     }
-    frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
-    if let Some(pos) = cursor {
-        frame.set_cursor_position(pos);
+    // Sized to what the lines take once wrapped (long hints take two rows).
+    let mut first_row = Vec::with_capacity(lines.len());
+    let mut rows: Vec<Line> = Vec::new();
+    for line in lines {
+        first_row.push(rows.len());
+        rows.extend(super::wrap::wrap([line], inner_w as u16));
     }
+    let area = centered(frame.area(), width, rows.len() as u16 + 2);
+    let inner = dialog_frame(frame, area, &form.title, theme.accent, theme);
+    if let Some((line, x)) = cursor {
+        let y = inner.y + first_row.get(line).copied().unwrap_or(0) as u16;
+        let x = (inner.x + x as u16).min(inner.right().saturating_sub(1));
+        frame.set_cursor_position(Position::new(x, y));
+    }
+    frame.render_widget(ratatui::widgets::Paragraph::new(rows), inner);
 }
 
 trait CursorByte {
@@ -135,5 +137,54 @@ impl CursorByte for tui_input::Input {
             .char_indices()
             .nth(self.cursor())
             .map_or(self.value().len(), |(b, _)| b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::app::form::Field;
+
+    #[test]
+    fn long_choices_are_cut_and_long_hints_grow_the_dialog() {
+        let storages: Vec<(String, String)> = (0..5)
+            .map(|i| {
+                (
+                    format!("bs{i}"),
+                    format!("imagestore-dr-{i} (ImageStoreBackupStorage, Enabled, Connected)"),
+                )
+            })
+            .collect();
+        let form = Form::new(
+            "Back up api-gateway-05",
+            vec![
+                Field::text("name", "Name", "api-gateway-05-20261202"),
+                Field::choice("storage", "Backup storage", storages, None).with_hint(
+                    "the storage keeps the backup; sync copies it to the others later, from the Backups pane",
+                ),
+            ],
+        );
+        let mut t = Terminal::new(TestBackend::new(70, 20)).unwrap();
+        t.draw(|f| draw(f, &form, &Theme::dark())).unwrap();
+        let buf = t.backend().buffer();
+        let rows: Vec<String> = (0..20)
+            .map(|y| (0..70).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        let choice = rows.iter().find(|r| r.contains("◂ imagestore")).unwrap();
+        assert!(choice.contains("…") && choice.contains("1/5"), "{choice}");
+        // Every row inside the dialog keeps both borders, and the last one is in view.
+        let top = rows.iter().position(|r| r.contains("╔")).unwrap();
+        let bottom = rows.iter().position(|r| r.contains("╚")).unwrap();
+        for r in &rows[top + 1..bottom] {
+            assert!(r.starts_with('║') && r.trim_end().ends_with('║'), "{r}");
+        }
+        assert!(rows[bottom - 1].contains("Enter: preview"), "{rows:#?}");
+        assert!(
+            rows.iter().any(|r| r.contains("from the Backups pane")),
+            "{rows:#?}"
+        );
     }
 }
