@@ -9,7 +9,7 @@ official OpenAPI 3.0 document, translated to plain JSON Schema (draft 7):
 
 Writes two data files (committed; re-run after changing the list of operations):
 
-* src/sim/cloudtower/spec/requests.json  request bodies: the simulator validates every body
+* crates/vmdeck-sim/src/cloudtower/spec/requests.json  request bodies: the simulator validates every body
   against them (and the conformance test checks its own requests with them);
 * tests/fixtures/cloudtower/schemas.json  answer bodies per status, for the conformance test.
 
@@ -143,7 +143,7 @@ def main():
             f.write("\n")
         print(f"{path}: {len(names)} definitions, {os.path.getsize(full)} bytes")
 
-    write("src/sim/cloudtower/spec/requests.json", lambda k: k in ("method", "operationId", "request"), req_roots)
+    write("crates/vmdeck-sim/src/cloudtower/spec/requests.json", lambda k: k in ("method", "operationId", "request"), req_roots)
     write("tests/fixtures/cloudtower/schemas.json", lambda k: k != "request", all_roots)
 
 

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::backend::Connection;
 use crate::backend::http::HttpOptions;
+pub use crate::backend::{Language, LoginSource};
 use crate::model::Platform;
 
 pub const DEFAULT_BACKUP_PAGE_SIZE: u32 = 20;
@@ -61,15 +63,6 @@ pub struct Profile {
     pub timezone: Option<String>,
 }
 
-/// Which directory a CloudTower user logs in against.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LoginSource {
-    #[default]
-    Local,
-    Ldap,
-}
-
 /// A refresh interval; `None` inside means never.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interval(pub Option<std::time::Duration>);
@@ -109,16 +102,6 @@ impl<'de> Deserialize<'de> for Interval {
             }),
         }
     }
-}
-
-/// The language platform messages are shown in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
-pub enum Language {
-    #[default]
-    #[serde(rename = "en", alias = "en-US")]
-    English,
-    #[serde(rename = "zh-CN", alias = "zh")]
-    Chinese,
 }
 
 pub const DEFAULT_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
@@ -169,6 +152,21 @@ impl Profile {
             insecure_tls: self.insecure_tls,
             ca_cert: self.ca_cert.clone(),
             timeout: None,
+        }
+    }
+
+    /// What the backend needs of this profile to log in.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            platform: self.platform,
+            url: self.url.clone(),
+            username: self.username.clone(),
+            tenant: self.tenant.clone(),
+            http: self.http_options(),
+            language: self.language.unwrap_or_default(),
+            login_source: self.login_source.unwrap_or_default(),
+            uses_token: self.uses_token(),
+            time_zone: self.time_zone(),
         }
     }
 
@@ -311,6 +309,12 @@ fn run_secret_command(cmd: &str, stderr: std::process::Stdio) -> Result<SecretSt
         return Err("printed nothing".into());
     }
     Ok(SecretString::from(first))
+}
+
+impl From<&Profile> for Connection {
+    fn from(p: &Profile) -> Self {
+        p.connection()
+    }
 }
 
 /// `--config`, else `VMDECK_CONFIG`, else `$XDG_CONFIG_HOME/vmdeck/config.toml`.

@@ -5,7 +5,7 @@
 //! site the user left still sends (the fetcher's own `seq` handles staleness within a site).
 //!
 //! A site that is slow or unreachable only delays its own task: the UI loop never waits on
-//! any of them. `src/fetcher.rs` is used as is — one per connected site.
+//! any of them. `vmdeck_backend::fetcher` is used as is — one per connected site.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The CloudTower `/v2/api` dialect of the simulator, over real sockets, checked against
 //! the official OpenAPI document (`specs/cloudtower/4.6.0-swagger.json`, extracted into
-//! `tests/fixtures/cloudtower/schemas.json` and `src/sim/cloudtower/spec/requests.json`
+//! `tests/fixtures/cloudtower/schemas.json` and `crates/vmdeck-sim/src/cloudtower/spec/requests.json`
 //! by `scripts/cloudtower-schemas.py`).
 //!
 //! Every request a test sends through `Api::post` is first checked against the spec's
@@ -20,7 +20,10 @@ static ANSWERS: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("fixtures/cloudtower/schemas.json")).unwrap()
 });
 static REQUESTS: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("../src/sim/cloudtower/spec/requests.json")).unwrap()
+    serde_json::from_str(include_str!(
+        "../crates/vmdeck-sim/src/cloudtower/spec/requests.json"
+    ))
+    .unwrap()
 });
 /// Answer definitions with every property required (except `ErrorBody`, whose optional
 /// keys the spec does not let be `null`): the simulator's "every key present" rule.

@@ -1,0 +1,486 @@
+//! The fetcher: runs backend calls as tokio tasks so the UI loop never waits on the network.
+//!
+//! Commands come in over a channel, results go out as [`Event`]s tagged with the
+//! generation of the request, so the app can drop answers the user has moved past. A new
+//! load for the same slot aborts the one in flight. Operations run through the task tracker:
+//! sent once, then followed with the platform's [`TaskWatch`] until they end.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::AbortHandle;
+
+use crate::{Backend, BackendError, HttpCall, SubmitError, TaskWatch, VmQuery};
+use vmdeck_model::operation::Operation;
+use vmdeck_model::{
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Cluster, Listing, Named, Page,
+    PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskId, TaskState, Vm,
+    VmDetail, VmRef,
+};
+
+/// Identifies one request so its answer can be matched (and dropped when stale).
+pub type Generation = u64;
+
+/// VM lists are read in pages of this size and shown as they arrive.
+pub const VM_CHUNK: u32 = 500;
+
+#[derive(Clone, Debug)]
+pub enum Command {
+    LoadClusters {
+        seq: Generation,
+    },
+    LoadVms {
+        seq: Generation,
+        cluster: Named,
+    },
+    LoadVmDetail {
+        seq: Generation,
+        vm: VmRef,
+    },
+    LoadSnapshots {
+        seq: Generation,
+        vm: VmRef,
+    },
+    LoadBackups {
+        seq: Generation,
+        query: BackupQuery,
+    },
+    LoadBackupPoints {
+        seq: Generation,
+        cluster: Named,
+    },
+    LoadRemoteBackups {
+        seq: Generation,
+        cluster: Named,
+        point: Named,
+        page: PageRequest,
+    },
+    LoadRestoreChoices {
+        seq: Generation,
+        backup: BackupRef,
+    },
+    LoadBackupPlans {
+        seq: Generation,
+        cluster: Named,
+    },
+    LoadBackupChain {
+        seq: Generation,
+        backup: BackupRef,
+    },
+    LoadPlatformTasks {
+        seq: Generation,
+        cluster: Named,
+    },
+    /// Ask the backend for the exact calls an operation plan makes (for the preview).
+    Plan {
+        seq: Generation,
+        ops: Vec<Operation>,
+    },
+    /// Run operations one after the other; a step runs only if the one before succeeded.
+    Execute {
+        steps: Vec<(TaskId, Operation)>,
+    },
+}
+
+type R<T> = Result<T, BackendError>;
+
+#[derive(Debug)]
+pub enum Event {
+    Clusters {
+        seq: Generation,
+        result: R<Listing<Vec<Cluster>>>,
+    },
+    /// One chunk of a VM list; `done` on the last one.
+    Vms {
+        seq: Generation,
+        result: R<Listing<Page<Vm>>>,
+        done: bool,
+    },
+    VmDetail {
+        seq: Generation,
+        result: R<Box<VmDetail>>,
+    },
+    Snapshots {
+        seq: Generation,
+        result: R<SnapshotTree>,
+    },
+    Backups {
+        seq: Generation,
+        result: R<Listing<Page<Backup>>>,
+    },
+    BackupPoints {
+        seq: Generation,
+        result: R<Vec<BackupPoint>>,
+    },
+    RemoteBackups {
+        seq: Generation,
+        result: R<Page<RemoteBackup>>,
+    },
+    RestoreChoices {
+        seq: Generation,
+        result: R<RestoreChoices>,
+    },
+    BackupPlans {
+        seq: Generation,
+        result: R<Vec<BackupPlan>>,
+    },
+    BackupChain {
+        seq: Generation,
+        result: R<Vec<Backup>>,
+    },
+    PlatformTasks {
+        seq: Generation,
+        result: R<Vec<PlatformTask>>,
+    },
+    Plan {
+        seq: Generation,
+        result: R<Vec<HttpCall>>,
+    },
+    Task {
+        id: TaskId,
+        state: TaskState,
+    },
+    /// The platform's own id for one of our tasks became known.
+    TaskLinked {
+        id: TaskId,
+        platform_id: String,
+    },
+}
+
+/// Which answer a load fills; one request per slot is in flight at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Slot {
+    Clusters,
+    Vms,
+    VmDetail,
+    Snapshots,
+    Backups,
+    BackupPoints,
+    RemoteBackups,
+    RestoreChoices,
+    BackupPlans,
+    BackupChain,
+    PlatformTasks,
+    Plan,
+}
+
+pub struct FetcherHandle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::UnboundedReceiver<Event>,
+}
+
+/// Starts the fetcher on the current tokio runtime.
+pub fn spawn(backend: Arc<dyn Backend>, read_only: bool) -> FetcherHandle {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let fetcher = Fetcher {
+        backend,
+        read_only,
+        events: ev_tx,
+        permits: Arc::new(Semaphore::new(4)),
+        in_flight: HashMap::new(),
+    };
+    tokio::spawn(fetcher.run(cmd_rx));
+    FetcherHandle {
+        commands: cmd_tx,
+        events: ev_rx,
+    }
+}
+
+struct Fetcher {
+    backend: Arc<dyn Backend>,
+    read_only: bool,
+    events: mpsc::UnboundedSender<Event>,
+    /// Reads in flight at once against one platform.
+    permits: Arc<Semaphore>,
+    in_flight: HashMap<Slot, AbortHandle>,
+}
+
+impl Fetcher {
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        while let Some(cmd) = commands.recv().await {
+            self.dispatch(cmd);
+        }
+        for (_, h) in self.in_flight.drain() {
+            h.abort();
+        }
+    }
+
+    fn dispatch(&mut self, cmd: Command) {
+        let b = self.backend.clone();
+        match cmd {
+            Command::LoadClusters { seq } => self.load(Slot::Clusters, async move {
+                Event::Clusters {
+                    seq,
+                    result: b.clusters().await,
+                }
+            }),
+            Command::LoadVms { seq, cluster } => {
+                let tx = self.events.clone();
+                let permits = self.permits.clone();
+                let task = tokio::spawn(async move {
+                    load_vms(b, permits, tx, seq, cluster).await;
+                });
+                self.replace(Slot::Vms, task.abort_handle());
+            }
+            Command::LoadVmDetail { seq, vm } => self.load(Slot::VmDetail, async move {
+                Event::VmDetail {
+                    seq,
+                    result: b.vm_detail(&vm).await.map(Box::new),
+                }
+            }),
+            Command::LoadSnapshots { seq, vm } => self.load(Slot::Snapshots, async move {
+                Event::Snapshots {
+                    seq,
+                    result: b.snapshots(&vm).await,
+                }
+            }),
+            Command::LoadBackups { seq, query } => self.load(Slot::Backups, async move {
+                Event::Backups {
+                    seq,
+                    result: b.backups(&query).await,
+                }
+            }),
+            Command::LoadBackupPoints { seq, cluster } => {
+                self.load(Slot::BackupPoints, async move {
+                    Event::BackupPoints {
+                        seq,
+                        result: b.backup_points(&cluster).await,
+                    }
+                })
+            }
+            Command::LoadRemoteBackups {
+                seq,
+                cluster,
+                point,
+                page,
+            } => self.load(Slot::RemoteBackups, async move {
+                Event::RemoteBackups {
+                    seq,
+                    result: b.remote_backups(&cluster, &point, page).await,
+                }
+            }),
+            Command::LoadRestoreChoices { seq, backup } => {
+                self.load(Slot::RestoreChoices, async move {
+                    Event::RestoreChoices {
+                        seq,
+                        result: b.restore_choices(&backup).await,
+                    }
+                })
+            }
+            Command::LoadBackupPlans { seq, cluster } => self.load(Slot::BackupPlans, async move {
+                Event::BackupPlans {
+                    seq,
+                    result: b.backup_plans(&cluster).await,
+                }
+            }),
+            Command::LoadBackupChain { seq, backup } => self.load(Slot::BackupChain, async move {
+                Event::BackupChain {
+                    seq,
+                    result: b.backup_chain(&backup).await,
+                }
+            }),
+            Command::LoadPlatformTasks { seq, cluster } => {
+                self.load(Slot::PlatformTasks, async move {
+                    Event::PlatformTasks {
+                        seq,
+                        result: b.platform_tasks(&cluster).await,
+                    }
+                })
+            }
+            Command::Plan { seq, ops } => self.load(Slot::Plan, async move {
+                let mut calls = Vec::new();
+                let mut result = Ok(());
+                for op in &ops {
+                    match b.plan(op) {
+                        Ok(c) => calls.extend(c),
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                Event::Plan {
+                    seq,
+                    result: result.map(|()| calls),
+                }
+            }),
+            Command::Execute { steps } => {
+                let tx = self.events.clone();
+                if self.read_only {
+                    for (id, op) in steps {
+                        let _ = tx.send(Event::Task {
+                            id,
+                            state: TaskState::Failed {
+                                message: format!(
+                                    "refused: this profile is read-only ({} was not sent)",
+                                    op.title().to_lowercase()
+                                ),
+                            },
+                        });
+                    }
+                    return;
+                }
+                tokio::spawn(run_steps(b, tx, steps));
+            }
+        }
+    }
+
+    fn load<F>(&mut self, slot: Slot, fut: F)
+    where
+        F: std::future::Future<Output = Event> + Send + 'static,
+    {
+        let tx = self.events.clone();
+        let permits = self.permits.clone();
+        let task = tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let _ = tx.send(fut.await);
+        });
+        self.replace(slot, task.abort_handle());
+    }
+
+    fn replace(&mut self, slot: Slot, handle: AbortHandle) {
+        if let Some(old) = self.in_flight.insert(slot, handle) {
+            old.abort();
+        }
+    }
+}
+
+/// Reads a VM list chunk by chunk so the first rows show at once on big clusters.
+async fn load_vms(
+    backend: Arc<dyn Backend>,
+    permits: Arc<Semaphore>,
+    tx: mpsc::UnboundedSender<Event>,
+    seq: Generation,
+    cluster: Named,
+) {
+    let mut index = 0;
+    loop {
+        let query = VmQuery {
+            page: Some(PageRequest {
+                index,
+                size: VM_CHUNK,
+            }),
+            search: String::new(),
+        };
+        let result = {
+            let _permit = permits.acquire().await;
+            backend.vms(&cluster, &query).await
+        };
+        let done = match &result {
+            Ok(listing) => listing.value.is_last() || listing.value.items.is_empty(),
+            Err(_) => true,
+        };
+        if tx.send(Event::Vms { seq, result, done }).is_err() || done {
+            return;
+        }
+        index += 1;
+    }
+}
+
+/// Longest we follow one operation before calling its outcome unknown.
+const MAX_FOLLOW: Duration = Duration::from_secs(4 * 3600);
+/// Consecutive failed polls before we give up and say we do not know.
+const MAX_POLL_ERRORS: u32 = 5;
+
+async fn run_steps(
+    backend: Arc<dyn Backend>,
+    tx: mpsc::UnboundedSender<Event>,
+    steps: Vec<(TaskId, Operation)>,
+) {
+    let mut previous: Option<(&'static str, TaskState)> = None;
+    for (id, op) in steps {
+        if let Some((title, state)) = &previous
+            && *state != TaskState::Succeeded
+        {
+            let _ = tx.send(Event::Task {
+                id,
+                state: TaskState::Failed {
+                    message: format!(
+                        "not started: the step before ({}) {}",
+                        title.to_lowercase(),
+                        state.label()
+                    ),
+                },
+            });
+            continue;
+        }
+        let final_state = run_one(&*backend, &tx, id, &op).await;
+        previous = Some((op.title(), final_state));
+    }
+}
+
+/// Sends one operation (once) and follows it. Returns the final state.
+pub async fn run_one(
+    backend: &dyn Backend,
+    tx: &mpsc::UnboundedSender<Event>,
+    id: TaskId,
+    op: &Operation,
+) -> TaskState {
+    let send = |state: TaskState| {
+        let _ = tx.send(Event::Task { id, state });
+    };
+    send(TaskState::Running { progress: None });
+    let watch = match backend.submit(op).await {
+        Ok(watch) => watch,
+        Err(SubmitError::Rejected(e)) => {
+            let state = TaskState::Failed {
+                message: e.to_string(),
+            };
+            send(state.clone());
+            return state;
+        }
+        Err(SubmitError::AnswerLost { error, verify }) => {
+            tracing::warn!(%error, op = op.title(), "answer lost; re-reading the resource");
+            send(TaskState::Unknown {
+                reason: format!("answer lost ({error}); re-reading to find out what happened"),
+            });
+            verify
+        }
+    };
+    if let Some(platform_id) = watch.platform_id() {
+        let _ = tx.send(Event::TaskLinked { id, platform_id });
+    }
+    follow(watch, &send).await
+}
+
+async fn follow(mut watch: Box<dyn TaskWatch>, send: &impl Fn(TaskState)) -> TaskState {
+    let started = Instant::now();
+    let mut errors = 0;
+    let mut last: Option<TaskState> = None;
+    loop {
+        match watch.poll().await {
+            Ok(state) => {
+                errors = 0;
+                if last.as_ref() != Some(&state) {
+                    send(state.clone());
+                }
+                if state.is_terminal() {
+                    return state;
+                }
+                last = Some(state);
+            }
+            Err(e) => {
+                errors += 1;
+                tracing::debug!(error = %e, errors, "task poll failed");
+                if errors >= MAX_POLL_ERRORS {
+                    let state = TaskState::Unknown {
+                        reason: format!("lost track after {errors} failed reads: {e}"),
+                    };
+                    send(state.clone());
+                    return state;
+                }
+            }
+        }
+        if started.elapsed() > MAX_FOLLOW {
+            let state = TaskState::Unknown {
+                reason: "still not finished after 4 hours; check the platform".into(),
+            };
+            send(state.clone());
+            return state;
+        }
+        tokio::time::sleep(watch.interval()).await;
+    }
+}

@@ -1,0 +1,173 @@
+//! One module per platform behind one async trait. The trait speaks the neutral model; paging
+//! names, envelopes, id-by-name snapshots and job polling stay inside each platform's module.
+
+pub mod cloudtower;
+mod connection;
+mod credential;
+mod error;
+pub mod fetcher;
+pub mod http;
+mod lenient;
+pub mod tophc;
+pub mod zstack;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+
+pub use connection::{Connection, Language, LoginSource};
+pub use error::{BackendError, Result};
+pub use http::HttpCall;
+
+use vmdeck_model::operation::Operation;
+use vmdeck_model::{
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Capabilities, Cluster, Listing, Named,
+    Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree,
+    TaskState, Vm, VmDetail, VmRef,
+};
+
+/// What a VM list asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct VmQuery {
+    pub page: Option<PageRequest>,
+    /// Substring the platform matches against name (and, where it can, IP or id).
+    pub search: String,
+}
+
+/// A platform, logged in and ready. Implementations must be cheap to share (`Arc`) and safe to
+/// call from many tasks at once.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    fn platform(&self) -> Platform;
+    fn capabilities(&self) -> &Capabilities;
+    /// Base URL, for the status bar.
+    fn endpoint(&self) -> &str;
+    /// Who we are logged in as, for the status bar.
+    fn user(&self) -> &str;
+
+    async fn clusters(&self) -> Result<Listing<Vec<Cluster>>>;
+    /// VMs of a cluster; a cluster with an empty id means every cluster (failed ones are
+    /// reported in the listing's `failures`).
+    async fn vms(&self, cluster: &Named, query: &VmQuery) -> Result<Listing<Page<Vm>>>;
+    async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail>;
+    async fn snapshots(&self, vm: &VmRef) -> Result<SnapshotTree>;
+    /// Backups of a VM or a cluster (empty cluster id: every cluster).
+    async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>>;
+    async fn backup_points(&self, cluster: &Named) -> Result<Vec<BackupPoint>>;
+    async fn remote_backups(
+        &self,
+        cluster: &Named,
+        point: &Named,
+        page: PageRequest,
+    ) -> Result<Page<RemoteBackup>>;
+    /// What the "restore to a new VM" form offers for this backup.
+    async fn restore_choices(&self, backup: &BackupRef) -> Result<RestoreChoices>;
+
+    /// Backup plans of a cluster (empty id: every cluster). Platforms with
+    /// `Capabilities::backup_plans`.
+    async fn backup_plans(&self, _cluster: &Named) -> Result<Vec<BackupPlan>> {
+        Err(unsupported(self.platform(), "backup plans"))
+    }
+
+    /// Every backup of the chain `backup` belongs to (the full one and the incrementals
+    /// built on it), in any order; `Backup::parent` links them. Platforms with
+    /// `Capabilities::backup_chains`.
+    async fn backup_chain(&self, _backup: &BackupRef) -> Result<Vec<Backup>> {
+        Err(unsupported(self.platform(), "backup chains"))
+    }
+
+    /// Recent work on the platform, newest first, including what others started.
+    /// Platforms with `Capabilities::platform_tasks`.
+    async fn platform_tasks(&self, _cluster: &Named) -> Result<Vec<PlatformTask>> {
+        Ok(Vec::new())
+    }
+
+    /// The exact calls `submit` will make for this operation, for the preview. A platform
+    /// rule that already forbids the operation is reported here as `Refused`.
+    fn plan(&self, op: &Operation) -> Result<Vec<HttpCall>>;
+
+    /// Sends the operation once. Never retried: if the answer is lost the caller gets a
+    /// watch that re-reads the resource to find out what happened.
+    async fn submit(&self, op: &Operation) -> std::result::Result<Box<dyn TaskWatch>, SubmitError>;
+
+    /// Ends the session if the platform has one. Best effort.
+    async fn logout(&self) {}
+}
+
+/// Follows one submitted operation until the platform says it has ended.
+#[async_trait]
+pub trait TaskWatch: Send + Sync {
+    /// Reads the platform once and says where the operation stands.
+    async fn poll(&mut self) -> Result<TaskState>;
+    /// How long to wait between polls.
+    fn interval(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    /// The platform's id for the work being followed (a CloudTower task, a ZStack job),
+    /// so the Tasks pane can tell our work from others'.
+    fn platform_id(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Why a submit did not produce a normal watch.
+pub enum SubmitError {
+    /// The platform (or vmdeck) refused; nothing happened.
+    Rejected(BackendError),
+    /// The request went out but its answer was lost. `verify` re-reads the resource; until
+    /// it knows, the task is `Unknown`.
+    AnswerLost {
+        error: BackendError,
+        verify: Box<dyn TaskWatch>,
+    },
+}
+
+impl std::fmt::Debug for SubmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubmitError::Rejected(e) => write!(f, "Rejected({e})"),
+            SubmitError::AnswerLost { error, .. } => write!(f, "AnswerLost({error})"),
+        }
+    }
+}
+
+impl From<BackendError> for SubmitError {
+    fn from(e: BackendError) -> Self {
+        SubmitError::Rejected(e)
+    }
+}
+
+/// A watch for operations that are complete as soon as the platform accepts them.
+pub struct Done;
+
+#[async_trait]
+impl TaskWatch for Done {
+    async fn poll(&mut self) -> Result<TaskState> {
+        Ok(TaskState::Succeeded)
+    }
+    fn interval(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// The answer for a read the platform does not have.
+pub fn unsupported(platform: Platform, what: &str) -> BackendError {
+    BackendError::Refused(format!("{platform} has no {what}"))
+}
+
+/// Logs in with the profile's platform and returns the ready backend.
+pub async fn connect(
+    conn: impl Into<Connection>,
+    password: SecretString,
+) -> Result<Arc<dyn Backend>> {
+    let conn = conn.into();
+    match conn.platform {
+        Platform::TopHc => Ok(Arc::new(tophc::TopHc::connect(conn, password).await?)),
+        Platform::CloudTower => Ok(Arc::new(
+            cloudtower::CloudTower::connect(conn, password).await?,
+        )),
+        Platform::ZStack => Ok(Arc::new(zstack::ZStack::connect(conn, password).await?)),
+    }
+}
