@@ -13,7 +13,7 @@ use crate::backend;
 use crate::config::{self, Config, Profile};
 use crate::model::Platform;
 use crate::sim::{self, SimConfig, SimServer};
-use crate::sites::{self, SiteId, SiteSpec, Sites};
+use crate::sites::{SiteId, SiteSpec, Sites};
 use crate::theme::Theme;
 
 #[derive(Debug, Parser)]
@@ -369,7 +369,7 @@ async fn dashboard(
                 reach_hint(&e)
             ))
         })?;
-    let session = sites::session_for(&start.name, &start.profile, &*backend);
+    let session = crate::session::session_for(&start.name, &start.profile, &*backend);
     tracing::info!(profile = %start.name, url = %start.profile.url, "connected");
     let summaries: Vec<SiteSummary> = specs
         .iter()

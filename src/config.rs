@@ -23,7 +23,7 @@ pub struct Config {
     pub mouse: Option<bool>,
     /// Key rebindings (`[keys]`, `[keys.<pane>]`).
     #[serde(default)]
-    pub keys: crate::app::keymap::KeysConfig,
+    pub keys: KeysConfig,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
 }
@@ -61,6 +61,35 @@ pub struct Profile {
     /// ZStack: the management node's time zone (its timestamps carry none), e.g.
     /// "Asia/Shanghai". Default: this machine's zone.
     pub timezone: Option<String>,
+}
+
+/// The `[keys]` section of the config: `action = "key"` or `action = ["k1", "k2"]` for
+/// keys that work everywhere, and `[keys.<pane>]` tables for one pane.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct KeysConfig(pub std::collections::BTreeMap<String, KeyEntry>);
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyEntry {
+    One(String),
+    Many(Vec<String>),
+    Pane(std::collections::BTreeMap<String, OneOrMany>),
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(k) => vec![k.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 /// A refresh interval; `None` inside means never.

@@ -14,11 +14,11 @@ use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::Session;
 use crate::backend::{self, Backend, BackendError};
 use crate::config::Profile;
 use crate::fetcher::{self, Command, Event, FetcherHandle};
 use crate::model::{Cluster, Listing};
+use crate::session::{Session, session_for};
 
 /// A site's place in the configured list (profiles in config order).
 pub type SiteId = usize;
@@ -90,20 +90,6 @@ pub struct Sites {
     tasks: Vec<JoinHandle<()>>,
     first: SiteId,
     pub events: mpsc::UnboundedReceiver<SiteEvent>,
-}
-
-/// Who we are connected to, for the status bar and capability checks.
-pub fn session_for(name: &str, profile: &Profile, backend: &dyn Backend) -> Session {
-    Session {
-        profile: name.to_string(),
-        platform: backend.platform(),
-        endpoint: backend.endpoint().to_string(),
-        user: backend.user().to_string(),
-        read_only: profile.read_only,
-        caps: backend.capabilities().clone(),
-        backup_page_size: profile.backup_page_size(),
-        refresh_every: profile.refresh_every(),
-    }
 }
 
 impl Sites {

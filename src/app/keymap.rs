@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Pane;
 use super::action::Action;
+use crate::config::{KeyEntry, KeysConfig};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
@@ -137,35 +138,6 @@ impl std::str::FromStr for Key {
             return Err(bad());
         }
         Ok(Key { code, mods })
-    }
-}
-
-/// The `[keys]` section of the config: `action = "key"` or `action = ["k1", "k2"]` for
-/// keys that work everywhere, and `[keys.<pane>]` tables for one pane.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct KeysConfig(pub std::collections::BTreeMap<String, KeyEntry>);
-
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
-pub enum KeyEntry {
-    One(String),
-    Many(Vec<String>),
-    Pane(std::collections::BTreeMap<String, OneOrMany>),
-}
-
-#[derive(Clone, Debug, serde::Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn keys(&self) -> Vec<&str> {
-        match self {
-            OneOrMany::One(k) => vec![k.as_str()],
-            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
-        }
     }
 }
 

@@ -42,6 +42,7 @@ use crate::model::{
     VmRef,
 };
 use crate::operation::Operation;
+pub use crate::session::Session;
 
 /// How often the platform's own task list is re-read while it is shown.
 const PLATFORM_TASKS_EVERY: Duration = Duration::from_secs(5);
@@ -73,20 +74,6 @@ impl Pane {
             Pane::Tasks => "Tasks",
         }
     }
-}
-
-/// Who we are connected to, for the status bar and for capability checks.
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub profile: String,
-    pub platform: Platform,
-    pub endpoint: String,
-    pub user: String,
-    pub read_only: bool,
-    pub caps: Capabilities,
-    pub backup_page_size: u32,
-    /// Re-read the screen this often (`None`: only on `r`).
-    pub refresh_every: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
