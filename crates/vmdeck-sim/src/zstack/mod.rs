@@ -50,7 +50,10 @@
 //! * **Queries** (see `query`): MySQL semantics with case-insensitive text, `NULL` never
 //!   compares, any-value semantics on lists and expanded fields, only the first `fields`,
 //!   `sort`, `limit`… value counts, an unknown condition field, sort field or `fields` name
-//!   is 503 SYS.1007. `__systemTag__=remote` finds the remote backup storage; there are no
+//!   is 503 SYS.1007, and so is a `fields` name that is not a primitive of the queried class
+//!   (a joined or nested list, `tree`, a subclass field such as an image store's
+//!   `hostname`). An equality condition on the type field (`type=ImageStoreBackupStorage`,
+//!   `hypervisorType=KVM`) makes the subclass the queried class. `__systemTag__=remote` finds the remote backup storage; there are no
 //!   other tags. Queryable: zones, clusters, hosts, primary-storage, backup-storage (+
 //!   image-store), l3-networks, images, vm-instances (+ nics), volumes, volume-snapshots,
 //!   volume-snapshots/trees, volume-snapshots/group, volume-backups, database-backups,

@@ -431,7 +431,13 @@ fn validate_name(t: &Table, name: &str) -> Result<(), ErrorCode> {
 }
 
 /// Runs a query against `t` and builds the reply.
-pub fn run(w: &World, t: &Table, req: &QueryRequest) -> Result<Value, ErrorCode> {
+pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, ErrorCode> {
+    let t = t.select(|field| {
+        req.conds
+            .iter()
+            .find(|c| c.op == Op::Eq && c.name == field)
+            .map(|c| c.value.as_str())
+    });
     for c in &req.conds {
         validate_name(t, &c.name)?;
     }
@@ -445,10 +451,12 @@ pub fn run(w: &World, t: &Table, req: &QueryRequest) -> Result<Value, ErrorCode>
     }
     if let Some(fs) = &req.fields {
         for f in fs {
-            if !t.fields.contains(&f.as_str()) {
+            if !t.primitives().any(|p| p == f) {
+                let simple = t.class.rsplit('.').next().unwrap_or(t.class);
+                let valid: Vec<&str> = t.primitives().collect();
                 return Err(ErrorCode::argerr(format!(
-                    "field[{f}] in the parameter 'fields' is not a field of inventory class[{}]",
-                    t.class
+                    "field[{f}] is not a primitive of the inventory {simple}; you cannot specify it in the parameter 'fields';valid fields are [{}]",
+                    valid.join(", ")
                 )));
             }
         }

@@ -15,6 +15,8 @@ pub enum TableId {
     PrimaryStorage,
     BackupStorage,
     ImageStore,
+    Sftp,
+    KvmHost,
     L3,
     Image,
     Vm,
@@ -35,10 +37,23 @@ pub struct Join {
     pub rows: fn(&World, usize) -> Vec<usize>,
 }
 
+/// A subclass inventory ZStack answers with when an equality condition on the parent's
+/// type field names its type (`MysqlQueryBuilderImpl3.selectInventoryClass`): only then may
+/// a query name the subclass's own fields.
+pub struct Subtype {
+    pub field: &'static str,
+    pub value: &'static str,
+    pub table: TableId,
+}
+
 pub struct Table {
     /// The inventory class (for error messages).
     pub class: &'static str,
     pub fields: &'static [&'static str],
+    /// Those of `fields` that are no column of the resource's own table (ZStack's
+    /// `@Queryable` lists and `@Unqueryable` fields): `q` may name them, `fields` may not.
+    pub nested: &'static [&'static str],
+    pub subtypes: &'static [Subtype],
     pub rows: fn(&World) -> Vec<usize>,
     pub inventory: fn(&World, usize) -> Value,
     /// A top-level field without building the inventory (`None`: not offered).
@@ -46,6 +61,28 @@ pub struct Table {
     pub joins: &'static [Join],
     pub schema: fn(&World, usize, &Value, &str, &mut Map<String, Value>),
     pub system_tags: fn(&World, usize) -> Vec<String>,
+}
+
+impl Table {
+    /// What `fields` may select, in declaration order.
+    pub fn primitives(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields
+            .iter()
+            .copied()
+            .filter(|f| !self.nested.contains(f))
+    }
+
+    /// The class a query answers with: a subclass when the first equality condition on a
+    /// type field names one of its types.
+    pub fn select<'a>(
+        &'static self,
+        mut eq: impl FnMut(&str) -> Option<&'a str>,
+    ) -> &'static Table {
+        self.subtypes
+            .iter()
+            .find(|s| eq(s.field) == Some(s.value))
+            .map_or(self, |s| table(s.table))
+    }
 }
 
 fn no_quick(_: &World, _: usize, _: &str) -> Option<Value> {
@@ -255,6 +292,11 @@ fn bs_rows(w: &World) -> Vec<usize> {
 fn image_store_rows(w: &World) -> Vec<usize> {
     (0..w.backup_storages.len())
         .filter(|&i| w.backup_storages[i].is_image_store())
+        .collect()
+}
+fn sftp_rows(w: &World) -> Vec<usize> {
+    (0..w.backup_storages.len())
+        .filter(|&i| w.backup_storages[i].bs_type == "SftpBackupStorage")
         .collect()
 }
 fn l3_rows(w: &World) -> Vec<usize> {
@@ -544,6 +586,8 @@ macro_rules! fields {
 static ZONE: Table = Table {
     class: "org.zstack.header.zone.ZoneInventory",
     fields: fields!["uuid", "name", "description", "state", "type", "isDefault"],
+    nested: &[],
+    subtypes: &[],
     rows: zone_rows,
     inventory: inv::zone,
     quick: no_quick,
@@ -580,6 +624,8 @@ static CLUSTER: Table = Table {
         "type",
         "architecture"
     ],
+    nested: &[],
+    subtypes: &[],
     rows: cluster_rows,
     inventory: inv::cluster,
     quick: no_quick,
@@ -604,60 +650,91 @@ static CLUSTER: Table = Table {
     system_tags: no_tags,
 };
 
+/// HostInventory's fields, then a subclass's own.
+macro_rules! host_fields {
+    ($($extra:literal),* $(,)?) => {
+        fields![
+            "uuid",
+            "name",
+            "description",
+            "zoneUuid",
+            "clusterUuid",
+            "managementIp",
+            "hypervisorType",
+            "state",
+            "status",
+            "totalCpuCapacity",
+            "availableCpuCapacity",
+            "cpuSockets",
+            "totalMemoryCapacity",
+            "availableMemoryCapacity",
+            "cpuNum",
+            "architecture",
+            "cpuStatus",
+            "memoryStatus",
+            "diskStatus",
+            "nicStatus",
+            "gpuStatus",
+            "powerSupplyStatus",
+            "fanStatus",
+            "raidStatus",
+            "temperatureStatus",
+            $($extra),*
+        ]
+    };
+}
+
+const HOST_JOINS: &[Join] = &[
+    Join {
+        name: "zone",
+        table: TableId::Zone,
+        rows: host_zone,
+    },
+    Join {
+        name: "cluster",
+        table: TableId::Cluster,
+        rows: host_cluster,
+    },
+    Join {
+        name: "vmInstance",
+        table: TableId::Vm,
+        rows: host_vms,
+    },
+];
+
 static HOST: Table = Table {
     class: "org.zstack.header.host.HostInventory",
-    fields: fields![
-        "uuid",
-        "name",
-        "description",
-        "zoneUuid",
-        "clusterUuid",
-        "managementIp",
-        "hypervisorType",
-        "state",
-        "status",
-        "totalCpuCapacity",
-        "availableCpuCapacity",
-        "cpuSockets",
-        "totalMemoryCapacity",
-        "availableMemoryCapacity",
-        "cpuNum",
-        "architecture",
+    fields: host_fields![],
+    nested: &[],
+    subtypes: &[Subtype {
+        field: "hypervisorType",
+        value: "KVM",
+        table: TableId::KvmHost,
+    }],
+    rows: host_rows,
+    inventory: inv::host,
+    quick: no_quick,
+    joins: HOST_JOINS,
+    schema: host_schema,
+    system_tags: no_tags,
+};
+
+/// Every simulated host is a KVM host.
+static KVM_HOST: Table = Table {
+    class: "org.zstack.kvm.KVMHostInventory",
+    fields: host_fields![
         "username",
         "sshPort",
         "osDistribution",
         "osRelease",
-        "osVersion",
-        "cpuStatus",
-        "memoryStatus",
-        "diskStatus",
-        "nicStatus",
-        "gpuStatus",
-        "powerSupplyStatus",
-        "fanStatus",
-        "raidStatus",
-        "temperatureStatus",
+        "osVersion"
     ],
+    nested: &[],
+    subtypes: &[],
     rows: host_rows,
     inventory: inv::host,
     quick: no_quick,
-    joins: &[
-        Join {
-            name: "zone",
-            table: TableId::Zone,
-            rows: host_zone,
-        },
-        Join {
-            name: "cluster",
-            table: TableId::Cluster,
-            rows: host_cluster,
-        },
-        Join {
-            name: "vmInstance",
-            table: TableId::Vm,
-            rows: host_vms,
-        },
-    ],
+    joins: HOST_JOINS,
     schema: host_schema,
     system_tags: no_tags,
 };
@@ -680,6 +757,8 @@ static PRIMARY_STORAGE: Table = Table {
         "attachedClusterUuids",
         "description",
     ],
+    nested: &["attachedClusterUuids"],
+    subtypes: &[],
     rows: ps_rows,
     inventory: inv::primary_storage,
     quick: no_quick,
@@ -688,48 +767,77 @@ static PRIMARY_STORAGE: Table = Table {
     system_tags: no_tags,
 };
 
-const BS_FIELDS: &[&str] = fields![
-    "uuid",
-    "name",
-    "url",
-    "description",
-    "totalCapacity",
-    "availableCapacity",
-    "type",
-    "state",
-    "status",
-    "attachedZoneUuids",
-    "hostname",
-    "username",
-    "sshPort",
-];
+/// BackupStorageInventory's fields, then a subclass's own.
+macro_rules! bs_fields {
+    ($($extra:literal),* $(,)?) => {
+        fields![
+            "uuid",
+            "name",
+            "url",
+            "description",
+            "totalCapacity",
+            "availableCapacity",
+            "type",
+            "state",
+            "status",
+            "attachedZoneUuids",
+            $($extra),*
+        ]
+    };
+}
+
+const BS_JOINS: &[Join] = &[Join {
+    name: "zone",
+    table: TableId::Zone,
+    rows: bs_zones,
+}];
 
 static BACKUP_STORAGE: Table = Table {
     class: "org.zstack.header.storage.backup.BackupStorageInventory",
-    fields: BS_FIELDS,
+    fields: bs_fields![],
+    nested: &["attachedZoneUuids"],
+    subtypes: &[
+        Subtype {
+            field: "type",
+            value: "ImageStoreBackupStorage",
+            table: TableId::ImageStore,
+        },
+        Subtype {
+            field: "type",
+            value: "SftpBackupStorage",
+            table: TableId::Sftp,
+        },
+    ],
     rows: bs_rows,
     inventory: inv::backup_storage,
     quick: no_quick,
-    joins: &[Join {
-        name: "zone",
-        table: TableId::Zone,
-        rows: bs_zones,
-    }],
+    joins: BS_JOINS,
     schema: bs_schema,
     system_tags: bs_tags,
 };
 
 static IMAGE_STORE: Table = Table {
     class: "org.zstack.storage.backup.imagestore.ImageStoreBackupStorageInventory",
-    fields: BS_FIELDS,
+    fields: bs_fields!["hostname", "username", "sshPort"],
+    nested: &["attachedZoneUuids"],
+    subtypes: &[],
     rows: image_store_rows,
     inventory: inv::backup_storage,
     quick: no_quick,
-    joins: &[Join {
-        name: "zone",
-        table: TableId::Zone,
-        rows: bs_zones,
-    }],
+    joins: BS_JOINS,
+    schema: bs_schema,
+    system_tags: bs_tags,
+};
+
+static SFTP: Table = Table {
+    class: "org.zstack.storage.backup.sftp.SftpBackupStorageInventory",
+    fields: bs_fields!["hostname", "username", "sshPort"],
+    nested: &["attachedZoneUuids"],
+    subtypes: &[],
+    rows: sftp_rows,
+    inventory: inv::backup_storage,
+    quick: no_quick,
+    joins: BS_JOINS,
     schema: bs_schema,
     system_tags: bs_tags,
 };
@@ -748,6 +856,8 @@ static L3: Table = Table {
         "enableIPAM",
         "description"
     ],
+    nested: &[],
+    subtypes: &[],
     rows: l3_rows,
     inventory: inv::l3,
     quick: no_quick,
@@ -778,6 +888,8 @@ static IMAGE: Table = Table {
         "virtio",
         "backupStorageRefs",
     ],
+    nested: &["backupStorageRefs"],
+    subtypes: &[],
     rows: image_rows,
     inventory: inv::image,
     quick: no_quick,
@@ -819,6 +931,8 @@ static VM: Table = Table {
         "vmCdRoms",
         "guestOsType",
     ],
+    nested: &["vmNics", "allVolumes", "vmCdRoms"],
+    subtypes: &[],
     rows: vm_rows,
     inventory: inv::vm,
     quick: vm_quick,
@@ -884,6 +998,8 @@ static VOLUME: Table = Table {
         "isShareable",
         "lastAttachDate",
     ],
+    nested: &[],
+    subtypes: &[],
     rows: volume_rows,
     inventory: inv::volume,
     quick: volume_quick,
@@ -928,6 +1044,8 @@ static VM_NIC: Table = Table {
         "hypervisorType",
         "metaData",
     ],
+    nested: &["usedIps"],
+    subtypes: &[],
     rows: nic_rows,
     inventory: nic_inventory,
     quick: no_quick,
@@ -969,6 +1087,8 @@ static SNAPSHOT: Table = Table {
         "backupStorageRefs",
         "groupUuid",
     ],
+    nested: &["backupStorageRefs"],
+    subtypes: &[],
     rows: snapshot_rows,
     inventory: inv::snapshot,
     quick: snapshot_quick,
@@ -1006,6 +1126,8 @@ static SNAPSHOT: Table = Table {
 static TREE: Table = Table {
     class: "org.zstack.header.storage.snapshot.VolumeSnapshotTreeInventory",
     fields: fields!["uuid", "volumeUuid", "current", "status", "tree"],
+    nested: &["tree"],
+    subtypes: &[],
     rows: tree_rows,
     inventory: inv::tree,
     quick: tree_quick,
@@ -1028,6 +1150,8 @@ static GROUP: Table = Table {
         "vmInstanceUuid",
         "volumeSnapshotRefs"
     ],
+    nested: &["volumeSnapshotRefs"],
+    subtypes: &[],
     rows: group_rows,
     inventory: inv::group,
     quick: no_quick,
@@ -1058,6 +1182,8 @@ static VOLUME_BACKUP: Table = Table {
         "hypervisorType",
         "backupStorageRefs",
     ],
+    nested: &["backupStorageRefs"],
+    subtypes: &[],
     rows: volume_backup_rows,
     inventory: inv::volume_backup,
     quick: volume_backup_quick,
@@ -1094,6 +1220,8 @@ static DATABASE_BACKUP: Table = Table {
         "metadata",
         "backupStorageRefs"
     ],
+    nested: &["backupStorageRefs"],
+    subtypes: &[],
     rows: db_backup_rows,
     inventory: inv::db_backup,
     quick: no_quick,
@@ -1121,6 +1249,8 @@ static LONG_JOB: Table = Table {
         "managementNodeUuid",
         "executeTime",
     ],
+    nested: &[],
+    subtypes: &[],
     rows: long_job_rows,
     inventory: inv::long_job,
     quick: no_quick,
@@ -1132,6 +1262,8 @@ static LONG_JOB: Table = Table {
 static MANAGEMENT_NODE: Table = Table {
     class: "org.zstack.header.managementnode.ManagementNodeInventory",
     fields: &["uuid", "hostName", "joinDate", "heartBeat"],
+    nested: &[],
+    subtypes: &[],
     rows: mn_rows,
     inventory: mn_inventory,
     quick: no_quick,
@@ -1148,6 +1280,8 @@ pub fn table(id: TableId) -> &'static Table {
         TableId::PrimaryStorage => &PRIMARY_STORAGE,
         TableId::BackupStorage => &BACKUP_STORAGE,
         TableId::ImageStore => &IMAGE_STORE,
+        TableId::Sftp => &SFTP,
+        TableId::KvmHost => &KVM_HOST,
         TableId::L3 => &L3,
         TableId::Image => &IMAGE,
         TableId::Vm => &VM,
