@@ -24,7 +24,7 @@ use crate::theme::Theme;
 )]
 pub struct Cli {
     /// Run against the built-in simulator (no config needed).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["profile", "platform", "url", "user", "tenant", "insecure", "ca_cert"])]
     pub demo: bool,
     /// Profile from the config file.
     #[arg(short, long, env = "VMDECK_PROFILE")]
@@ -38,7 +38,7 @@ pub struct Cli {
     #[arg(long, env = "VMDECK_THEME")]
     pub theme: Option<String>,
     /// Log level for $XDG_STATE_HOME/vmdeck/vmdeck.log (error, warn, info, debug, trace).
-    #[arg(long, default_value = "info")]
+    #[arg(long, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
     /// Simulated seconds per real second in --demo (tests speed the demo up).
     #[arg(long, default_value_t = 1.0, hide = true)]
@@ -166,7 +166,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         // The demo needs no config, but honours the theme and keys of one if it exists.
         let config = config_if_present(&cli)?;
         let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
-        let result = dashboard(demo_sites(&server.base_url()), 0, password, look).await;
+        let sites = demo_sites(&server.base_url(), cli.adhoc.read_only);
+        let result = dashboard(sites, 0, password, look).await;
         server.stop().await;
         return result;
     }
@@ -181,10 +182,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// The demo's sites, all against the one simulator: every profile's url is its base URL
 /// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
-fn demo_sites(base_url: &str) -> Vec<SiteSpec> {
+fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {
         let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
+        profile.read_only = read_only;
         match platform {
             Platform::TopHc => profile.tenant = Some("system".into()),
             // The simulated management node keeps its own zone, as a real one does.
@@ -287,10 +289,30 @@ fn config_if_present(cli: &Cli) -> Result<Option<Config>, Failure> {
 }
 
 /// Ad-hoc flags if given, else the config file's profile (with the config, if any).
+/// `--tenant`, `--insecure`, `--ca-cert` and `--read-only` apply to either.
 fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
-    let a = &cli.adhoc;
-    if is_adhoc(a) {
-        let platform_id = a.platform.as_deref().ok_or_else(|| {
+    // Every field named: a connection flag that is parsed and then dropped does not compile.
+    let AdHoc {
+        platform,
+        url,
+        user,
+        tenant,
+        insecure,
+        ca_cert,
+        read_only,
+    } = &cli.adhoc;
+    let overrides = |p: &mut Profile| {
+        if tenant.is_some() {
+            p.tenant.clone_from(tenant);
+        }
+        if ca_cert.is_some() {
+            p.ca_cert.clone_from(ca_cert);
+        }
+        p.insecure_tls |= *insecure;
+        p.read_only |= *read_only;
+    };
+    if is_adhoc(&cli.adhoc) {
+        let platform_id = platform.as_deref().ok_or_else(|| {
             Failure::user("--platform is needed with --url (tophc, cloudtower or zstack)")
         })?;
         let platform = Platform::from_id(platform_id).ok_or_else(|| {
@@ -298,19 +320,14 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
                 "unknown platform \"{platform_id}\": use tophc, cloudtower or zstack"
             ))
         })?;
-        let url = a
-            .url
+        let url = url
             .clone()
             .ok_or_else(|| Failure::user("--url is needed with --platform"))?;
-        let user = a
-            .user
+        let user = user
             .clone()
             .ok_or_else(|| Failure::user("--user is needed with --url"))?;
         let mut p = Profile::new(platform, url, user);
-        p.tenant = a.tenant.clone();
-        p.insecure_tls = a.insecure;
-        p.ca_cert = a.ca_cert.clone();
-        p.read_only = a.read_only;
+        overrides(&mut p);
         return Ok(("command-line".into(), p, config_if_present(cli)?));
     }
     let path = config_path(cli)
@@ -325,20 +342,17 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
     let (name, mut profile) = config
         .profile(cli.profile.as_deref())
         .map_err(Failure::user)?;
-    if a.read_only {
-        profile.read_only = true;
-    }
-    if a.insecure {
-        profile.insecure_tls = true;
-    }
+    overrides(&mut profile);
     Ok((name, profile, Some(config)))
 }
 
-/// What to try when the manager could not be reached at all (certificate trouble already
-/// carries its own hint).
+/// What to try when the manager could not be reached at all (TLS trouble already carries
+/// its own hint, after " — " or as "use http://").
 fn reach_hint(e: &backend::BackendError) -> &'static str {
     match e {
-        backend::BackendError::Connect { reason, .. } if !reason.contains("ca_cert") => {
+        backend::BackendError::Connect { reason, .. }
+            if !reason.contains(" — ") && !reason.contains("use http://") =>
+        {
             " — check the url (host and port) in the profile, and that the manager is up and reachable from this host"
         }
         backend::BackendError::Timeout { .. } => {
@@ -462,45 +476,118 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     opts.open(path)?.write_all(text.as_bytes())
 }
 
-async fn run_sim(args: SimArgs) -> Result<(), Failure> {
+/// What `vmdeck sim` runs, every flag read (a flag parsed and then dropped fails to compile:
+/// the pattern names each field).
+fn sim_setup(args: SimArgs) -> (SocketAddr, SimConfig, bool) {
+    let SimArgs {
+        listen,
+        seed,
+        password,
+        vms,
+        backups,
+        snapshots,
+        time_scale,
+        tls,
+    } = args;
     let config = SimConfig {
-        seed: args.seed,
-        password: args.password.clone(),
-        vms: args.vms,
-        backups: args.backups,
-        snapshots: args.snapshots,
-        time_scale: args.time_scale,
+        seed,
+        password,
+        vms,
+        backups,
+        snapshots,
+        time_scale,
     };
+    (listen, config, tls)
+}
+
+async fn run_sim(args: SimArgs) -> Result<(), Failure> {
+    let (listen, config, tls) = sim_setup(args);
+    let password = config.password.clone();
     let started = std::time::Instant::now();
-    let server = SimServer::start(args.listen, config)
-        .await
-        .map_err(|e| Failure::runtime(format!("cannot listen on {}: {e}", args.listen)))?;
+    let cert = if tls {
+        let cert = sim::tls::self_signed_for(listen.ip())
+            .map_err(|e| Failure::runtime(format!("cannot make a certificate: {e}")))?;
+        Some(cert)
+    } else {
+        None
+    };
+    let server = match &cert {
+        Some(c) => SimServer::start_tls(listen, config, c.clone()).await,
+        None => SimServer::start(listen, config).await,
+    }
+    .map_err(|e| Failure::runtime(format!("cannot listen on {listen}: {e}")))?;
+    // The certificate goes to a file so `--ca-cert` can name it; removed again on Ctrl-C.
+    let cert_file = match &cert {
+        Some(c) => {
+            let path = std::env::temp_dir().join(format!(
+                "vmdeck-sim-{}-{}.pem",
+                std::process::id(),
+                server.addr().port()
+            ));
+            write_public(&path, &c.cert_pem).map_err(|e| {
+                Failure::runtime(format!(
+                    "cannot write the certificate {}: {e}",
+                    path.display()
+                ))
+            })?;
+            Some(path)
+        }
+        None => None,
+    };
     let url = server.base_url();
     println!(
         "vmdeck simulator ready in {:.1}s",
         started.elapsed().as_secs_f64()
     );
     println!("  base URL   {url}");
+    if let Some(path) = &cert_file {
+        println!(
+            "  certificate {} (self-signed; trust it with --ca-cert, or pass --insecure)",
+            path.display()
+        );
+    }
     let user = sim::DEFAULT_USER;
-    let password = &args.password;
     println!("  TopHC       {url}/v1         user {user} · password {password} · tenant system");
     println!("  CloudTower  {url}/v2/api     user {user} · password {password}");
     println!("  ZStack      {url}/zstack/v1  account {user} · password {password}");
     println!();
+    let trust = cert_file
+        .as_ref()
+        .map(|p| format!(" --ca-cert {}", p.display()))
+        .unwrap_or_default();
     for platform in ["tophc", "cloudtower", "zstack"] {
         println!(
-            "  connect:   VMDECK_PASSWORD={password} vmdeck --platform {platform} --url {url} --user {user}"
+            "  connect:   VMDECK_PASSWORD={password} vmdeck --platform {platform} --url {url} --user {user}{trust}"
         );
     }
     println!(
         "  faults:    POST {url}/__sim/faults {{\"path\":\"/v1/compute/list\",\"fault\":{{\"kind\":\"status\",\"status\":502,\"body\":\"<html>bad gateway</html>\"}},\"times\":1}}"
     );
     println!("Ctrl-C stops it.");
-    tokio::signal::ctrl_c()
+    let waited = tokio::signal::ctrl_c()
         .await
-        .map_err(|e| Failure::runtime(format!("cannot wait for Ctrl-C: {e}")))?;
+        .map_err(|e| Failure::runtime(format!("cannot wait for Ctrl-C: {e}")));
     server.stop().await;
-    Ok(())
+    if let Some(path) = cert_file {
+        std::fs::remove_file(path).ok();
+    }
+    waited
+}
+
+/// Writes a file anew (a stale one from an earlier run, or a link planted in its place, is
+/// removed first rather than written through).
+fn write_public(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 /// Logs to $XDG_STATE_HOME/vmdeck/vmdeck.log, never to the terminal the UI draws on.
@@ -522,4 +609,170 @@ pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::Worke
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("vmdeck").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// A value each flag can take that is not its default, so reading it changes something.
+    fn sample(long: &str) -> Option<&'static [&'static str]> {
+        Some(match long {
+            "listen" => &["--listen", "127.0.0.1:0"],
+            "seed" => &["--seed", "7"],
+            "password" => &["--password", "other"],
+            "vms" => &["--vms", "3"],
+            "backups" => &["--backups", "3"],
+            "snapshots" => &["--snapshots", "3"],
+            "time-scale" => &["--time-scale", "10"],
+            "tls" => &["--tls"],
+            "tenant" => &["--tenant", "ops"],
+            "insecure" => &["--insecure"],
+            "ca-cert" => &["--ca-cert", "/etc/ssl/lab-ca.pem"],
+            "read-only" => &["--read-only"],
+            _ => return None,
+        })
+    }
+
+    fn longs(cmd: &clap::Command) -> Vec<String> {
+        cmd.get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| !matches!(*l, "help" | "version"))
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn sim_effect(args: &[&str]) -> String {
+        let mut argv = vec!["sim"];
+        argv.extend_from_slice(args);
+        let Some(Cmd::Sim(sim)) = parse(&argv).command else {
+            panic!("not the sim command")
+        };
+        format!("{:?}", sim_setup(sim))
+    }
+
+    #[test]
+    fn every_sim_flag_reaches_the_simulator() {
+        let cmd = Cli::command();
+        let sim = cmd.find_subcommand("sim").expect("sim command");
+        let base = sim_effect(&[]);
+        for long in longs(sim) {
+            let args = sample(&long).unwrap_or_else(|| {
+                panic!("--{long} of `vmdeck sim` has no sample here: add one, and read it")
+            });
+            assert_ne!(
+                sim_effect(args),
+                base,
+                "--{long} is parsed and then dropped"
+            );
+        }
+    }
+
+    fn profile_effect(args: &[&str]) -> String {
+        let cli = parse(args);
+        let (_, profile, _) = choose_profile(&cli).unwrap_or_else(|e| panic!("{}", e.message));
+        format!("{profile:?}")
+    }
+
+    /// Every connection flag changes the profile, ad hoc and over a config's profile alike
+    /// (`--ca-cert` and `--tenant` were once dropped with `--profile`).
+    #[test]
+    fn every_connection_flag_reaches_the_profile() {
+        let dir = std::env::temp_dir().join(format!("vmdeck-cli-flags-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = dir.join("config.toml");
+        std::fs::write(
+            &cfg,
+            "[profiles.lab]\nplatform = \"tophc\"\nurl = \"https://10.0.0.5:8080\"\nusername = \"admin\"\n",
+        )
+        .unwrap();
+        let cfg = cfg.to_str().unwrap().to_string();
+        let adhoc = ["--platform", "tophc", "--url", "https://x", "--user", "u"];
+        let profile = ["--config", cfg.as_str(), "--profile", "lab"];
+        let cmd = Cli::command();
+        // platform, url and user choose ad-hoc mode: each is required there.
+        for long in longs(&cmd) {
+            // --platform, --url and --user choose ad-hoc mode; the rest are checked elsewhere.
+            let Some(flag) = sample(&long) else { continue };
+            for base in [&adhoc[..], &profile[..]] {
+                let with: Vec<&str> = base.iter().chain(flag).copied().collect();
+                assert_ne!(
+                    profile_effect(&with),
+                    profile_effect(base),
+                    "--{long} is dropped with {base:?}"
+                );
+            }
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Flags of the dashboard itself, and the test (or code) that proves each is read. A new
+    /// flag fails here until it is given one.
+    #[test]
+    fn every_dashboard_flag_is_accounted_for() {
+        let proven: &[(&str, &str)] = &[
+            ("demo", "e2e::demo_snapshot_then_rollback_then_quit"),
+            ("profile", "cli::missing_profile_is_one_line_naming_the_fix"),
+            ("config", "cli::config_check_names_the_line"),
+            (
+                "platform",
+                "cli::unreachable_url_is_one_line_naming_the_url_and_the_fix",
+            ),
+            (
+                "url",
+                "cli::unreachable_url_is_one_line_naming_the_url_and_the_fix",
+            ),
+            (
+                "user",
+                "cli::unreachable_url_is_one_line_naming_the_url_and_the_fix",
+            ),
+            ("tenant", "every_connection_flag_reaches_the_profile"),
+            ("insecure", "every_connection_flag_reaches_the_profile"),
+            ("ca-cert", "every_connection_flag_reaches_the_profile"),
+            ("read-only", "every_connection_flag_reaches_the_profile"),
+            ("theme", "cli::an_unknown_theme_is_one_line_naming_it"),
+            (
+                "log-level",
+                "main.rs: init_logging(&cli.log_level); values checked by clap",
+            ),
+            ("demo-time-scale", "e2e tests run --demo faster with it"),
+        ];
+        for long in longs(&Cli::command()) {
+            assert!(
+                proven.iter().any(|(l, _)| *l == long),
+                "--{long} has no test proving it is read: add one, and list it here"
+            );
+        }
+    }
+
+    #[test]
+    fn demo_refuses_connection_flags_and_keeps_read_only() {
+        for flag in [
+            &["--profile", "lab"][..],
+            &["--url", "https://x"],
+            &["--ca-cert", "x.pem"],
+            &["--insecure"],
+        ] {
+            let argv: Vec<&str> = std::iter::once("vmdeck")
+                .chain(std::iter::once("--demo"))
+                .chain(flag.iter().copied())
+                .collect();
+            let err = Cli::try_parse_from(argv).unwrap_err().to_string();
+            assert!(err.contains("cannot be used with"), "{flag:?}: {err}");
+        }
+        let cli = parse(&["--demo", "--read-only"]);
+        let sites = demo_sites("http://127.0.0.1:1", cli.adhoc.read_only);
+        assert!(sites.iter().all(|s| s.profile.read_only));
+        assert!(
+            demo_sites("http://127.0.0.1:1", false)
+                .iter()
+                .all(|s| !s.profile.read_only)
+        );
+    }
 }

@@ -145,3 +145,15 @@ fn version_and_completions() {
         );
     }
 }
+
+#[test]
+fn an_unknown_theme_is_one_line_naming_it() {
+    let out = vmdeck()
+        .args(["--demo", "--theme", "no-such-theme"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("no-such-theme"), "{err}");
+}

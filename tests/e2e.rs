@@ -882,3 +882,142 @@ fn demo_zstack_snapshot_revert_backup_restore() {
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);
 }
+
+/// `vmdeck sim --tls` as a process, the way the README tells a new user to run it.
+struct TlsSim {
+    child: std::process::Child,
+    url: String,
+    cert: PathBuf,
+}
+
+impl TlsSim {
+    fn start() -> TlsSim {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vmdeck"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--tls"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("vmdeck sim starts");
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (mut url, mut cert, mut printed) = (None, None, Vec::new());
+        for line in out.lines() {
+            let line = line.unwrap();
+            let word = |i: usize| line.split_whitespace().nth(i).map(str::to_string);
+            if line.trim_start().starts_with("base URL") {
+                url = word(2);
+            } else if line.trim_start().starts_with("certificate ") {
+                cert = word(1).map(PathBuf::from);
+            }
+            printed.push(line.clone());
+            if line.starts_with("Ctrl-C stops it.") {
+                break;
+            }
+        }
+        let printed = printed.join("\n");
+        let (Some(url), Some(cert)) = (url, cert) else {
+            panic!("no base URL or certificate printed:\n{printed}")
+        };
+        assert!(url.starts_with("https://127.0.0.1:"), "{printed}");
+        assert!(
+            printed.contains(&format!(
+                "vmdeck --platform zstack --url {url} --user admin --ca-cert {}",
+                cert.display()
+            )),
+            "a ready --ca-cert connect line:\n{printed}"
+        );
+        let pem = std::fs::read_to_string(&cert).expect("the printed certificate exists");
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+        TlsSim { child, url, cert }
+    }
+
+    /// Ctrl-C, as the banner says.
+    fn stop(mut self) {
+        Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(
+            status.success(),
+            "vmdeck sim ends cleanly on Ctrl-C: {status}"
+        );
+    }
+}
+
+impl Drop for TlsSim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One connection attempt that ends before the screen opens: the line it ends with.
+fn refused_line(url: &str, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vmdeck"))
+        .args(["--platform", "zstack", "--url", url, "--user", "admin"])
+        .args(extra)
+        .env_remove("VMDECK_CONFIG")
+        .env_remove("VMDECK_PROFILE")
+        .env("VMDECK_PASSWORD", vmdeck::sim::DEFAULT_PASSWORD)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    err
+}
+
+#[test]
+fn sim_tls_from_the_shell_refused_then_trusted() {
+    let sim = TlsSim::start();
+    let scratch = Scratch::new("tls");
+
+    // Not trusted by default: says so, and names both ways to fix it.
+    let err = refused_line(&sim.url, &[]);
+    assert!(err.contains("certificate is not trusted"), "{err}");
+    assert!(
+        err.contains("--ca-cert") && err.contains("--insecure"),
+        "{err}"
+    );
+    assert!(!err.contains("check the url (host and port)"), "{err}");
+    // http:// against it: the answer is a TLS alert, and the line says to use https://.
+    let plain = sim.url.replace("https://", "http://");
+    let err = refused_line(&plain, &[]);
+    assert!(err.contains("use https://"), "{err}");
+
+    for trust in [
+        format!("--ca-cert {}", sim.cert.display()),
+        "--insecure".into(),
+    ] {
+        let mut env = scratch.env();
+        env.push(("VMDECK_PASSWORD", vmdeck::sim::DEFAULT_PASSWORD.into()));
+        let args = format!("--platform zstack --url {} --user admin {trust}", sim.url);
+        let t = Tmux::start(&args, &env, 140, 40);
+        let s = t.wait_for("● connected", 20);
+        assert!(
+            s.contains(&sim.url),
+            "{trust}: the status bar names the https url\n{s}"
+        );
+        // Reads go on over the trusted connection: the VMs pane fills.
+        t.wait_until("the VMs pane to list VMs", 20, |s| {
+            vms_count(s).is_some_and(|n| n > 0)
+        });
+        t.keys(&["q"]);
+        t.wait_for("EXIT:0", 10);
+    }
+
+    let cert = sim.cert.clone();
+    sim.stop();
+    assert!(!cert.exists(), "the certificate file is removed on Ctrl-C");
+}
+
+#[test]
+fn https_against_plain_http_says_use_http() {
+    let sim = Simulator::start();
+    let err = refused_line(&sim.url().replace("http://", "https://"), &[]);
+    assert!(
+        err.contains("speaks plain HTTP") && err.contains("use http://"),
+        "{err}"
+    );
+    assert!(!err.contains("check the url (host and port)"), "{err}");
+}

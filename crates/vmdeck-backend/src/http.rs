@@ -241,14 +241,9 @@ pub async fn send(
 pub fn classify(e: &reqwest::Error, base: &str, path: &str) -> BackendError {
     let reason = root_cause(e);
     if e.is_connect() {
-        let hint = if reason.to_ascii_lowercase().contains("certificate") {
-            " — if the manager uses a self-signed certificate, set ca_cert (or insecure_tls = true) in the profile, or pass --ca-cert / --insecure"
-        } else {
-            ""
-        };
         BackendError::Connect {
             url: base.to_string(),
-            reason: format!("{reason}{hint}"),
+            reason: tls_reason(&reason).unwrap_or(reason),
         }
     } else if e.is_timeout() {
         BackendError::Timeout {
@@ -257,12 +252,43 @@ pub fn classify(e: &reqwest::Error, base: &str, path: &str) -> BackendError {
         }
     } else if e.is_builder() {
         BackendError::Refused(format!("bad request for {path}: {reason}"))
+    } else if base.starts_with("http://") && reason.contains("invalid HTTP version") {
+        // A TLS server answers plain HTTP with a TLS alert, which is not HTTP at all.
+        BackendError::Transport {
+            path: path.to_string(),
+            reason: format!(
+                "{reason} — the answer is not HTTP; if the server speaks HTTPS, use https:// in the url"
+            ),
+        }
     } else {
         BackendError::Transport {
             path: path.to_string(),
             reason,
         }
     }
+}
+
+/// A handshake failure said in the operator's terms, with what to change; `None` when it
+/// is not about TLS. rustls names the problem ("invalid peer certificate: UnknownIssuer",
+/// "received corrupt message of type InvalidContentType"), not its fix.
+fn tls_reason(reason: &str) -> Option<String> {
+    const FIX: &str = "pass --ca-cert FILE (its CA certificate) or --insecure; in a profile: ca_cert = FILE or insecure_tls = true";
+    if reason.contains("InvalidContentType") {
+        return Some(format!(
+            "the server speaks plain HTTP, not HTTPS ({reason}); use http:// in the url"
+        ));
+    }
+    if !reason.to_ascii_lowercase().contains("certificate") {
+        return None;
+    }
+    let what = if reason.contains("UnknownIssuer") {
+        "the server's certificate is not trusted: it is self-signed or from a CA this host does not know"
+    } else if reason.contains("NotValidForName") {
+        "the server's certificate is not made out to this host name"
+    } else {
+        "the server's certificate is not accepted"
+    };
+    Some(format!("{what} ({reason}) — {FIX}"))
 }
 
 /// The innermost error message, which is the one that says what happened

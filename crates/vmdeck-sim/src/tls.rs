@@ -22,7 +22,16 @@ pub struct SelfSigned {
 
 /// A certificate for `localhost` and `127.0.0.1`.
 pub fn self_signed() -> Result<SelfSigned, String> {
-    let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    self_signed_for(std::net::Ipv4Addr::LOCALHOST.into())
+}
+
+/// A certificate for `localhost`, `127.0.0.1` and the address the simulator listens on
+/// (when that is one address, not "every interface"), so its printed URL is trusted too.
+pub fn self_signed_for(listen: std::net::IpAddr) -> Result<SelfSigned, String> {
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if !listen.is_unspecified() && !names.contains(&listen.to_string()) {
+        names.push(listen.to_string());
+    }
     let ck = rcgen::generate_simple_self_signed(names).map_err(|e| e.to_string())?;
     Ok(SelfSigned {
         cert_pem: ck.cert.pem(),
