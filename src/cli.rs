@@ -166,7 +166,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         // The demo needs no config, but honours the theme and keys of one if it exists.
         let config = config_if_present(&cli)?;
         let look = Look::new(cli.theme.as_deref(), config.as_ref())?;
-        let result = dashboard(demo_sites(&server.base_url()), 0, password, look).await;
+        let sites = demo_sites(&server.base_url(), cli.adhoc.read_only);
+        let result = dashboard(sites, 0, password, look).await;
         server.stop().await;
         return result;
     }
@@ -181,10 +182,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// The demo's sites, all against the one simulator: every profile's url is its base URL
 /// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
-fn demo_sites(base_url: &str) -> Vec<SiteSpec> {
+/// `--read-only` protects all three, as it does every configured site.
+fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {
         let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
+        profile.read_only = read_only;
         match platform {
             Platform::TopHc => profile.tenant = Some("system".into()),
             // The simulated management node keeps its own zone, as a real one does.
