@@ -182,6 +182,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// The demo's sites, all against the one simulator: every profile's url is its base URL
 /// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
+/// `--read-only` protects all three, as it does every configured site.
 fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {

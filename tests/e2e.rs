@@ -1020,4 +1020,39 @@ fn https_against_plain_http_says_use_http() {
         "{err}"
     );
     assert!(!err.contains("check the url (host and port)"), "{err}");
+
+/// `--demo --read-only`: every demo site wears the badge and refuses a change, not only the
+/// one the demo starts on.
+#[test]
+fn demo_read_only_protects_every_site() {
+    let scratch = Scratch::new("ro");
+    let t = Tmux::start("--demo --read-only", &scratch.env(), 160, 48);
+    t.wait_for("● connected", 20);
+    let s = t.wait_for("demo-tophc · TopHC", 5);
+    assert!(s.contains("READ-ONLY"), "the first site is read-only:\n{s}");
+    t.keys(&[":"]);
+    t.type_text("profile demo-zstack");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("demo-zstack · ZStack", 20);
+    assert!(s.contains("READ-ONLY"), "the other sites are too:\n{s}");
+    t.wait_for("VMs · All clusters · 1", 20);
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("◆ now", 10);
+    t.keys(&["c"]);
+    t.wait_for("New snapshot of", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("— confirm", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("read-only", 5);
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let s = t.screen();
+    assert!(
+        s.contains("Tasks · 0 running · 0 ours"),
+        "nothing was started:\n{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
 }
