@@ -247,14 +247,16 @@ impl Profile {
     /// For a token profile ([`Profile::uses_token`]) this is the API token instead, from
     /// `token_env` or `token_command`.
     pub fn resolve_password(&self, name: &str) -> Result<SecretString, String> {
-        if let Some(p) = self.stored_password(name, std::process::Stdio::inherit())? {
-            return Ok(p);
-        }
+        let missing = match self.stored_password(name, std::process::Stdio::inherit()) {
+            Ok(p) => return Ok(p),
+            Err(m) => m,
+        };
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
-            return Err(format!(
-                "profile {name}: no password: set password_env or password_command in the profile, or VMDECK_PASSWORD"
-            ));
+            return Err(missing.to_string());
+        }
+        if let Some(why) = missing.why() {
+            eprintln!("vmdeck: profile {name}: {why}");
         }
         rpassword::prompt_password(format!("Password for {}@{}: ", self.username, self.url))
             .map(SecretString::from)
@@ -262,46 +264,112 @@ impl Profile {
     }
 
     /// The secret from wherever the profile keeps it, without asking anyone: `token_env`,
-    /// `token_command`, `password_env`, `password_command`, `password`, then
-    /// `VMDECK_PASSWORD`. `Ok(None)` means only a prompt could supply it. `command_stderr`
-    /// is where a `*_command` may write (inherited before the UI starts; captured while
-    /// the UI owns the terminal, so it cannot scribble over the screen).
+    /// `token_command` for a token profile; otherwise `password_env`, `password_command`,
+    /// `password`, then `VMDECK_PASSWORD`, each source tried in turn when the one before
+    /// gives nothing. `Err` says what was tried, for whoever asks next (a prompt, the
+    /// in-app input). `command_stderr` is where a `*_command` may write (inherited before
+    /// the UI starts; captured while the UI owns the terminal, so it cannot scribble over
+    /// the screen).
     pub fn stored_password(
         &self,
         name: &str,
         command_stderr: std::process::Stdio,
-    ) -> Result<Option<SecretString>, String> {
-        if let Some(var) = &self.token_env {
-            return std::env::var(var)
-                .map(|p| Some(SecretString::from(p)))
-                .map_err(|_| {
-                    format!("profile {name}: environment variable {var} (token_env) is not set")
-                });
+    ) -> Result<SecretString, NoSecret> {
+        let mut tried = Vec::new();
+        let mut from_env = |var: &Option<String>, key: &str| {
+            let var = var.as_deref()?;
+            match std::env::var(var) {
+                Ok(p) if !p.is_empty() => Some(SecretString::from(p)),
+                Ok(_) => {
+                    tried.push(format!("environment variable {var} ({key}) is empty"));
+                    None
+                }
+                Err(_) => {
+                    tried.push(format!("environment variable {var} ({key}) is not set"));
+                    None
+                }
+            }
+        };
+        let token = self.uses_token();
+        let mut found = if token {
+            from_env(&self.token_env, "token_env")
+        } else {
+            from_env(&self.password_env, "password_env")
+        };
+        let command = if token {
+            (&self.token_command, "token_command")
+        } else {
+            (&self.password_command, "password_command")
+        };
+        if found.is_none()
+            && let Some(cmd) = command.0
+        {
+            match run_secret_command(cmd, command_stderr) {
+                Ok(p) => found = Some(p),
+                Err(e) => tried.push(format!("{} {e}", command.1)),
+            }
         }
-        if let Some(cmd) = &self.token_command {
-            return run_secret_command(cmd, command_stderr)
-                .map(Some)
-                .map_err(|e| format!("profile {name}: token_command {e}"));
+        if !token {
+            found = found.or_else(|| self.password.clone()).or_else(|| {
+                // Unset is the usual case: not worth reporting on its own.
+                std::env::var("VMDECK_PASSWORD")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .map(SecretString::from)
+            });
         }
-        if let Some(var) = &self.password_env {
-            return std::env::var(var)
-                .map(|p| Some(SecretString::from(p)))
-                .map_err(|_| {
-                    format!("profile {name}: environment variable {var} (password_env) is not set")
-                });
+        if let Some(p) = found {
+            if !tried.is_empty() {
+                tracing::info!(profile = %name, tried = %tried.join("; "), "password found further down the list");
+            }
+            return Ok(p);
         }
-        if let Some(cmd) = &self.password_command {
-            return run_secret_command(cmd, command_stderr)
-                .map(Some)
-                .map_err(|e| format!("profile {name}: password_command {e}"));
+        Err(NoSecret {
+            profile: name.to_string(),
+            token,
+            tried,
+        })
+    }
+}
+
+/// No source of a profile gave its secret: which were tried, and why each gave nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoSecret {
+    profile: String,
+    token: bool,
+    /// The configured sources that failed, in the order tried (`VMDECK_PASSWORD` being
+    /// unset is not listed: it is only a fallback).
+    pub tried: Vec<String>,
+}
+
+impl NoSecret {
+    /// Why the configured sources gave nothing, or `None` when none is configured.
+    pub fn why(&self) -> Option<String> {
+        (!self.tried.is_empty()).then(|| self.tried.join("; "))
+    }
+}
+
+impl std::fmt::Display for NoSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = &self.profile;
+        if self.token {
+            return write!(
+                f,
+                "profile {name}: no API token: {}",
+                self.why()
+                    .unwrap_or_else(|| "set token_env or token_command".into())
+            );
         }
-        if let Some(p) = &self.password {
-            return Ok(Some(p.clone()));
+        match self.why() {
+            Some(why) => write!(
+                f,
+                "profile {name}: no password: {why}, and VMDECK_PASSWORD is not set either; fix that, or run vmdeck in a terminal to be asked"
+            ),
+            None => write!(
+                f,
+                "profile {name}: no password: set password_env or password_command in the profile, or VMDECK_PASSWORD"
+            ),
         }
-        if let Ok(p) = std::env::var("VMDECK_PASSWORD") {
-            return Ok(Some(SecretString::from(p)));
-        }
-        Ok(None)
     }
 }
 
@@ -578,8 +646,44 @@ timezone = "Asia/Shanghai"
     fn password_env_missing_says_which_variable() {
         let mut p = Profile::new(Platform::TopHc, "http://h", "admin");
         p.password_env = Some("VMDECK_TEST_SURELY_UNSET".into());
-        let e = p.resolve_password("lab").unwrap_err();
-        assert!(e.contains("VMDECK_TEST_SURELY_UNSET"), "{e}");
+        if let Err(missing) = p.stored_password("lab", std::process::Stdio::piped()) {
+            let e = missing.to_string();
+            assert!(
+                e.contains("VMDECK_TEST_SURELY_UNSET") && e.contains("VMDECK_PASSWORD"),
+                "{e}"
+            );
+        }
+    }
+
+    /// The README's order: password_env, password_command, password, VMDECK_PASSWORD; a
+    /// source that gives nothing hands over to the next and is named in what is said.
+    #[test]
+    fn password_sources_are_tried_in_order() {
+        use secrecy::ExposeSecret;
+        let found = |p: &Profile| p.stored_password("lab", std::process::Stdio::piped());
+        let mut p = Profile::new(Platform::TopHc, "http://h", "admin");
+        p.password_env = Some("VMDECK_TEST_SURELY_UNSET".into());
+        p.password_command = Some("printf 's3cret\\nignored'".into());
+        assert_eq!(found(&p).unwrap().expose_secret(), "s3cret");
+        p.password_command = Some("echo vault is locked >&2; exit 3".into());
+        p.password = Some(SecretString::from("from-the-file"));
+        assert_eq!(found(&p).unwrap().expose_secret(), "from-the-file");
+        p.password = None;
+        // VMDECK_PASSWORD comes next; the environment running the tests may have it.
+        match found(&p) {
+            Ok(_) => assert!(std::env::var("VMDECK_PASSWORD").is_ok()),
+            Err(missing) => assert_eq!(
+                missing.why().unwrap(),
+                "environment variable VMDECK_TEST_SURELY_UNSET (password_env) is not set; \
+                 password_command exited with exit status: 3: vault is locked"
+            ),
+        }
+        // A token is never taken from a password source.
+        let mut t = Profile::new(Platform::CloudTower, "http://h", "");
+        t.token_env = Some("VMDECK_TEST_SURELY_UNSET".into());
+        t.password = Some(SecretString::from("not-a-token"));
+        let missing = found(&t).unwrap_err();
+        assert!(missing.to_string().contains("no API token"), "{missing}");
     }
 
     #[test]

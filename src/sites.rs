@@ -336,9 +336,9 @@ async fn connect_once(name: String, profile: Profile, password: Option<SecretStr
             })
             .await;
             match found {
-                Ok(Ok(Some(p))) => p,
-                Ok(Ok(None)) => return Attempt::NeedsPassword(None),
-                Ok(Err(e)) => return Attempt::Unreachable(e),
+                Ok(Ok(p)) => p,
+                // Whatever the profile's sources said, the in-app input is the way on.
+                Ok(Err(missing)) => return Attempt::NeedsPassword(missing.why()),
                 Err(e) => {
                     return Attempt::Unreachable(format!(
                         "profile {name}: cannot look up the password: {e}"

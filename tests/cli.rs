@@ -43,6 +43,49 @@ fn missing_profile_is_one_line_naming_the_fix() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// The first site's password: an unset `password_env` hands over to VMDECK_PASSWORD (here
+/// the start then fails on the url, so the password was found); with nothing anywhere the
+/// one line names what was tried.
+#[test]
+fn password_env_unset_falls_through_to_vmdeck_password() {
+    let dir = temp_dir("pwenv");
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[profiles.lab]\nplatform = \"tophc\"\nurl = \"http://127.0.0.1:9\"\nusername = \"admin\"\npassword_env = \"VMDECK_TEST_UNSET_LAB_PASSWORD\"\n",
+    )
+    .unwrap();
+    let run = |password: Option<&str>| {
+        let mut c = vmdeck();
+        c.args(["--config", cfg.to_str().unwrap()])
+            .env_remove("VMDECK_TEST_UNSET_LAB_PASSWORD")
+            .stdin(std::process::Stdio::null());
+        if let Some(p) = password {
+            c.env("VMDECK_PASSWORD", p);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(Some("x"));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("http://127.0.0.1:9"),
+        "got as far as connecting: {err}"
+    );
+    let (code, err) = run(None);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("VMDECK_TEST_UNSET_LAB_PASSWORD (password_env) is not set")
+            && err.contains("VMDECK_PASSWORD"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn unreachable_url_is_one_line_naming_the_url_and_the_fix() {
     let out = vmdeck()

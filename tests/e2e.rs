@@ -1020,6 +1020,7 @@ fn https_against_plain_http_says_use_http() {
         "{err}"
     );
     assert!(!err.contains("check the url (host and port)"), "{err}");
+}
 
 /// `--demo --read-only`: every demo site wears the badge and refuses a change, not only the
 /// one the demo starts on.

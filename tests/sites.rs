@@ -198,3 +198,72 @@ async fn every_site_connects_on_its_own_and_answers_tagged() {
         .expect("shutdown does not wait on unreachable sites");
     server.stop().await;
 }
+
+/// A source that gives nothing hands over to the next one in the README's order; when
+/// none gives a password the site waits for one typed in the app, saying what was tried
+/// (it is not "unreachable", which would only repeat the message on Enter).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_password_source_falls_through_then_asks() {
+    let server = SimServer::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let url = server.base_url();
+    let first = tophc(&url, sim::DEFAULT_PASSWORD);
+    let backend = backend::connect(&first.0, first.1.clone().unwrap())
+        .await
+        .unwrap();
+    let unset = "VMDECK_TEST_SURELY_UNSET_LAB_PASSWORD";
+    let falls_through = {
+        let (mut p, _) = tophc(&url, "");
+        p.password_env = Some(unset.into());
+        p.password_command = Some(format!("printf {}", sim::DEFAULT_PASSWORD));
+        (p, None)
+    };
+    let nothing_found = {
+        let (mut p, _) = tophc(&url, "");
+        p.password_env = Some(unset.into());
+        (p, None)
+    };
+    let specs = vec![
+        spec("alpha", first),
+        spec("beta", falls_through),
+        spec("gamma", nothing_found),
+    ];
+    let mut sites = Sites::spawn(specs, 0, backend);
+    let mut seen = Vec::new();
+    sites.connect_others();
+
+    wait_for(&mut sites, &mut seen, "beta to connect", |e| {
+        e.site == 1 && matches!(e.news, SiteNews::Connected(_))
+    })
+    .await;
+    if std::env::var("VMDECK_PASSWORD").is_err() {
+        let ev = wait_for(&mut sites, &mut seen, "gamma to want a password", |e| {
+            e.site == 2
+                && matches!(
+                    e.news,
+                    SiteNews::State(SiteState::NeedsPassword { .. } | SiteState::Unreachable(_))
+                )
+        })
+        .await;
+        let SiteNews::State(SiteState::NeedsPassword { error: Some(why) }) = ev.news else {
+            panic!("gamma should ask for a password, saying why: {:?}", ev.news);
+        };
+        assert_eq!(
+            why,
+            format!("environment variable {unset} (password_env) is not set")
+        );
+        sites.request(SiteRequest::Connect {
+            site: 2,
+            password: Some(SecretString::from(sim::DEFAULT_PASSWORD.to_string())),
+        });
+        wait_for(&mut sites, &mut seen, "gamma to connect", |e| {
+            e.site == 2 && matches!(e.news, SiteNews::Connected(_))
+        })
+        .await;
+    }
+    tokio::time::timeout(Duration::from_secs(5), sites.shutdown())
+        .await
+        .expect("shutdown");
+    server.stop().await;
+}
