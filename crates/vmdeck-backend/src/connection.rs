@@ -25,22 +25,6 @@ pub struct Connection {
     pub time_zone: jiff::tz::TimeZone,
 }
 
-impl Connection {
-    pub fn new(platform: Platform, url: impl Into<String>, username: impl Into<String>) -> Self {
-        Self {
-            platform,
-            url: url.into(),
-            username: username.into(),
-            tenant: None,
-            http: HttpOptions::default(),
-            language: Language::default(),
-            login_source: LoginSource::default(),
-            uses_token: false,
-            time_zone: jiff::tz::TimeZone::system(),
-        }
-    }
-}
-
 /// Which directory a CloudTower user logs in against.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
