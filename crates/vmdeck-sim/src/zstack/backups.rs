@@ -27,9 +27,10 @@
 
 use serde_json::{Value, json};
 
-use super::handlers::{java_list, lookup};
 use super::inventory;
+use super::lookup::lookup;
 use super::snapshots::resource_uuid;
+use super::wire::java_list;
 use super::wire::{ErrorCode, Fail};
 use super::world::{BackupRef, GIB, Image, ImageRef, Kind, Stamp, VolumeBackup, World};
 use super::{Call, Done, Outcome, Uid};

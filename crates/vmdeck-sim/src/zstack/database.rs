@@ -22,8 +22,8 @@
 use serde_json::json;
 
 use super::backups::{bs_state_ok, image_store_ok};
-use super::handlers::lookup;
 use super::inventory;
+use super::lookup::lookup;
 use super::snapshots::resource_uuid;
 use super::time::java_date;
 use super::wire::{ErrorCode, Fail};

@@ -1,8 +1,7 @@
-//! Which simulated API answers which SDK action, and the lookups handlers share. An action
+//! Which simulated API answers which SDK action. An action
 //! that is routed (it is in the SDK table) but not listed here answers `SYS.1014`.
 
-use super::wire::{ErrorCode, Fail};
-use super::world::{Kind, World};
+use super::world::World;
 use super::{Call, Outcome, auth, backups, database, infra, longjobs, snapshots, vms};
 
 pub type Handler = fn(&mut World, &Call) -> Outcome;
@@ -67,33 +66,4 @@ pub fn find(action: &str) -> Option<(Handler, &'static str)> {
         _ => return None,
     };
     Some(h)
-}
-
-/// The live row a uuid parameter names, or `SYS.1003` as the API interceptor answers.
-pub fn lookup(w: &World, c: &Call, field: &str, kind: Kind, vo: &str) -> Result<usize, Fail> {
-    let uuid = c.p.required(field, &c.class)?;
-    w.find(kind, &uuid)
-        .ok_or_else(|| ErrorCode::not_found(field, &uuid, vo).into())
-}
-
-/// Like [`lookup`] for an optional parameter.
-pub fn lookup_opt(
-    w: &World,
-    c: &Call,
-    field: &str,
-    kind: Kind,
-    vo: &str,
-) -> Result<Option<usize>, Fail> {
-    match c.p.str(field)? {
-        None => Ok(None),
-        Some(u) => w
-            .find(kind, &u)
-            .map(Some)
-            .ok_or_else(|| ErrorCode::not_found(field, &u, vo).into()),
-    }
-}
-
-/// `[Running, Paused]`, as Java prints a list.
-pub fn java_list(items: &[&str]) -> String {
-    format!("[{}]", items.join(", "))
 }

@@ -13,8 +13,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::handlers::{self, lookup};
+use super::handlers;
 use super::inventory;
+use super::lookup::lookup;
 use super::routes;
 use super::snapshots::resource_uuid;
 use super::wire::{ErrorCode, Fail, Params, SYS_NOT_SUPPORTED, gson};

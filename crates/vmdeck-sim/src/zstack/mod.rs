@@ -87,6 +87,7 @@ mod infra;
 mod inventory;
 mod jobs;
 mod longjobs;
+mod lookup;
 mod query;
 mod routes;
 mod seed;
@@ -151,7 +152,7 @@ type App = Arc<Shared>;
 /// What a handler gives back: an answer now, or work that takes simulated time.
 pub enum Done {
     Now(Value),
-    Later { secs: f64, finish: jobs::Finish },
+    Later { secs: f64, finish: world::Finish },
 }
 
 impl Done {
@@ -439,7 +440,7 @@ fn try_handle(
         Some(j) => j,
         None => w.new_uid().to_string(),
     };
-    let (secs, finish): (f64, jobs::Finish) = match run(&mut w) {
+    let (secs, finish): (f64, world::Finish) = match run(&mut w) {
         Err(Fail::Rest(status, text)) => return Err(Fail::Rest(status, text)),
         Err(Fail::Api(e)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Err(e))),
         Ok(Done::Now(v)) => (jobs::MIN_JOB_SECS, Box::new(move |_| Ok(v))),

@@ -19,9 +19,9 @@
 
 use serde_json::{Value, json};
 
-use super::handlers::lookup;
 use super::ids::{Uid, looks_like_uuid};
 use super::inventory;
+use super::lookup::lookup;
 use super::wire::{ErrorCode, Fail};
 use super::world::{GroupRef, Kind, SnapshotGroup, Stamp, World};
 use super::{Call, Done, Outcome};

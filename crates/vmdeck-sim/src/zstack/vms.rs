@@ -9,8 +9,9 @@
 
 use serde_json::json;
 
-use super::handlers::{java_list, lookup, lookup_opt};
 use super::inventory;
+use super::lookup::{lookup, lookup_opt};
+use super::wire::java_list;
 use super::wire::{ErrorCode, VM_STATE};
 use super::world::{Kind, World};
 use super::{Call, Done, Outcome};

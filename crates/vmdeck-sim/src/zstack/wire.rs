@@ -438,3 +438,8 @@ mod tests {
         assert!(matches!(q.i64("n"), Err(Fail::Rest(500, _))));
     }
 }
+
+/// `[Running, Paused]`, as Java prints a list.
+pub fn java_list(items: &[&str]) -> String {
+    format!("[{}]", items.join(", "))
+}

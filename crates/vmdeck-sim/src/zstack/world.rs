@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::ids::Uid;
-use super::jobs::Jobs;
+use super::jobs::{self, Jobs};
 
 pub const GIB: u64 = 1 << 30;
 pub const MIB: u64 = 1 << 20;
@@ -371,7 +371,7 @@ pub struct World {
     pub db_backups: Vec<DatabaseBackup>,
     pub long_jobs: Vec<LongJob>,
     pub sessions: HashMap<Uid, Session>,
-    pub jobs: Jobs,
+    pub jobs: Jobs<World>,
     pub index: HashMap<Uid, (Kind, usize)>,
 }
 
@@ -676,5 +676,31 @@ pub fn volume_install_path(ps: &PrimaryStorage, vol: Uid, file: Uid, root: bool)
                 ps.url
             )
         }
+    }
+}
+
+/// The work of an api-job on this world.
+pub type Finish = jobs::Finish<World>;
+
+impl World {
+    /// Brings the world to simulated time `elapsed` (`now` unix): runs every job that is
+    /// due, each at its own moment and in order, then drops expired job records.
+    pub fn advance(&mut self, elapsed: f64, now: i64) {
+        let offset = now as f64 - elapsed;
+        while let Some((id, finish, at)) = self.jobs.next_due(elapsed) {
+            self.elapsed = at.max(self.elapsed);
+            self.now = (offset + at) as i64;
+            let result = finish(self);
+            self.jobs.complete(&id, result);
+        }
+        self.elapsed = elapsed.max(self.elapsed);
+        self.now = now.max(self.now);
+        self.jobs.purge(self.now);
+    }
+
+    /// Schedules work `secs` from now (see [`Jobs::schedule`]).
+    pub fn schedule(&mut self, id: String, api: &str, public: bool, secs: f64, finish: Finish) {
+        let at = (self.elapsed, self.now);
+        self.jobs.schedule(id, api, public, at, secs, finish);
     }
 }
