@@ -32,7 +32,9 @@ use super::lookup::lookup;
 use super::snapshots::resource_uuid;
 use super::wire::java_list;
 use super::wire::{ErrorCode, Fail};
-use super::world::{BackupRef, GIB, Image, ImageRef, Kind, Stamp, VolumeBackup, World};
+use super::world::{
+    BackupRef, GIB, Image, ImageRef, Kind, Stamp, VolumeBackup, World, drop_copies,
+};
 use super::{Call, Done, Outcome, Uid};
 
 /// Create: this much plus [`PER_GIB_SECS`] per GiB of the volume's data.
@@ -305,31 +307,6 @@ fn group_rows(w: &World, group: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Removes the copies on `stores` (all copies when `None`); a backup left without copies
-/// is deleted.
-fn drop_copies(w: &mut World, b: usize, stores: &Option<Vec<usize>>) {
-    let now = w.now;
-    let size = w.volume_backups[b].size;
-    let backup = &mut w.volume_backups[b];
-    let mut freed = Vec::new();
-    backup.refs.retain(|r| {
-        let gone = stores.as_ref().is_none_or(|s| s.contains(&r.bs));
-        if gone {
-            freed.push(r.bs);
-        }
-        !gone
-    });
-    backup.stamp.last_op = now;
-    if backup.refs.is_empty() {
-        backup.deleted = true;
-        backup.status = "Deleted";
-    }
-    for bs in freed {
-        let b = &mut w.backup_storages[bs];
-        b.used = b.used.saturating_sub(size);
-    }
-}
-
 fn stores_param(w: &World, c: &Call) -> Result<Option<Vec<usize>>, Fail> {
     // the manual spells the parameter both `backupStorageUuids` and `backupStorageUids`
     let list = match c.p.str_list("backupStorageUuids")? {
@@ -361,7 +338,12 @@ pub fn delete_volume_backup(w: &mut World, c: &Call) -> Outcome {
     };
     Ok(Done::later(DELETE_SECS, move |w: &mut World| {
         if !w.volume_backups[b].deleted {
-            drop_copies(w, b, &stores);
+            drop_copies(
+                &mut w.volume_backups[b],
+                &mut w.backup_storages,
+                stores.as_deref(),
+                w.now,
+            );
         }
         Ok(json!({}))
     }))
@@ -377,7 +359,12 @@ pub fn delete_vm_backup(w: &mut World, c: &Call) -> Outcome {
     Ok(Done::later(DELETE_SECS, move |w: &mut World| {
         for b in rows {
             if !w.volume_backups[b].deleted {
-                drop_copies(w, b, &stores);
+                drop_copies(
+                    &mut w.volume_backups[b],
+                    &mut w.backup_storages,
+                    stores.as_deref(),
+                    w.now,
+                );
             }
         }
         Ok(json!({}))

@@ -27,7 +27,7 @@ use super::lookup::lookup;
 use super::snapshots::resource_uuid;
 use super::time::java_date;
 use super::wire::{ErrorCode, Fail};
-use super::world::{BackupRef, DatabaseBackup, Kind, MIB, Stamp, World};
+use super::world::{BackupRef, DatabaseBackup, Kind, MIB, Stamp, World, drop_copies};
 use super::{Call, Done, MN_VERSION, Outcome};
 
 pub const CREATE_SECS: f64 = 12.0;
@@ -112,25 +112,12 @@ pub fn delete(w: &mut World, c: &Call) -> Outcome {
     };
     Ok(Done::later(DELETE_SECS, move |w: &mut World| {
         let now = w.now;
-        let size = w.db_backups[b].size;
-        let backup = &mut w.db_backups[b];
-        let mut freed = Vec::new();
-        backup.refs.retain(|r| {
-            let gone = stores.as_ref().is_none_or(|s| s.contains(&r.bs));
-            if gone {
-                freed.push(r.bs);
-            }
-            !gone
-        });
-        backup.stamp.last_op = now;
-        if backup.refs.is_empty() {
-            backup.deleted = true;
-            backup.status = "Deleted";
-        }
-        for bs in freed {
-            let s = &mut w.backup_storages[bs];
-            s.used = s.used.saturating_sub(size);
-        }
+        drop_copies(
+            &mut w.db_backups[b],
+            &mut w.backup_storages,
+            stores.as_deref(),
+            now,
+        );
         Ok(json!({}))
     }))
 }

@@ -287,6 +287,60 @@ pub struct BackupRef {
     pub stamp: Stamp,
 }
 
+/// A backup of either kind, as far as its copies on backup storages go.
+pub trait Copies {
+    fn copies(&mut self) -> &mut Vec<BackupRef>;
+    fn size(&self) -> u64;
+    /// Stamps the change and, when no copy is left, deletes the backup.
+    fn touched(&mut self, now: i64);
+}
+
+macro_rules! copies {
+    ($t:ty) => {
+        impl Copies for $t {
+            fn copies(&mut self) -> &mut Vec<BackupRef> {
+                &mut self.refs
+            }
+            fn size(&self) -> u64 {
+                self.size
+            }
+            fn touched(&mut self, now: i64) {
+                self.stamp.last_op = now;
+                if self.refs.is_empty() {
+                    self.deleted = true;
+                    self.status = "Deleted";
+                }
+            }
+        }
+    };
+}
+copies!(VolumeBackup);
+copies!(DatabaseBackup);
+
+/// Removes a backup's copies on `stores` (all of them when `None`) and frees their space on
+/// each store; a backup left without copies is deleted. Both kinds of backup delete this way.
+pub fn drop_copies(
+    backup: &mut dyn Copies,
+    storages: &mut [BackupStorage],
+    stores: Option<&[usize]>,
+    now: i64,
+) {
+    let size = backup.size();
+    let mut freed = Vec::new();
+    backup.copies().retain(|r| {
+        let gone = stores.is_none_or(|s| s.contains(&r.bs));
+        if gone {
+            freed.push(r.bs);
+        }
+        !gone
+    });
+    backup.touched(now);
+    for bs in freed {
+        let s = &mut storages[bs];
+        s.used = s.used.saturating_sub(size);
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct VolumeBackup {
     pub uuid: Uid,
