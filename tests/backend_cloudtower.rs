@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use vmdeck::backend::cloudtower::{CloudTower, WatchTiming};
+use vmdeck::backend::WatchTiming;
+use vmdeck::backend::cloudtower::CloudTower;
 use vmdeck::backend::http::HttpOptions;
 use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
 use vmdeck::config::{Language, LoginSource, Profile};

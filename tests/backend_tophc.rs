@@ -1032,7 +1032,7 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
     let server = sim().await;
     let b = connect(&server)
         .await
-        .with_watch_timing(vmdeck::backend::tophc::WatchTiming {
+        .with_watch_timing(vmdeck::backend::WatchTiming {
             interval: Duration::from_millis(50),
             settle: Duration::from_millis(500),
             verify_window: Duration::from_secs(3),

@@ -8,7 +8,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::Value;
 use sha2::{Digest, Sha512};
-use vmdeck::backend::zstack::{WatchTiming, ZStack};
+use vmdeck::backend::WatchTiming;
+use vmdeck::backend::zstack::ZStack;
 use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
 use vmdeck::config::Profile;
 use vmdeck::model::*;
@@ -36,6 +37,7 @@ fn quick() -> WatchTiming {
         interval: Duration::from_millis(20),
         settle: Duration::from_millis(600),
         verify_window: Duration::from_millis(1200),
+        ..WatchTiming::default()
     }
 }
 
@@ -2058,5 +2060,28 @@ async fn the_snapshot_view_survives_an_unreadable_tree_list() -> TestResult {
         current_under(&t, "Root volume"),
         current_under(&good, "Root volume")
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_still_running_at_the_watch_deadline_is_unknown_not_followed_forever() -> TestResult {
+    // A slow clock keeps the job running; a deadline of zero ends the watch at its first
+    // look, as 12 hours would on a job that never ends.
+    let server = sim_at(0.05).await;
+    let b = connect(&server).await.with_watch_timing(WatchTiming {
+        deadline: Duration::ZERO,
+        ..quick()
+    });
+    let (vm, _) = vm_with(&b, VmPower::Running, 0).await;
+    let watch = b
+        .submit(&snapshot_op(&vm.to_ref(), "deadline", None))
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    match follow(watch, "snapshot").await {
+        TaskState::Unknown { reason } => {
+            assert!(reason.contains("still running at the deadline"), "{reason}")
+        }
+        other => panic!("expected Unknown at the deadline, got {other:?}"),
+    }
     Ok(())
 }

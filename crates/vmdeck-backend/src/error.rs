@@ -38,6 +38,35 @@ pub enum BackendError {
 }
 
 impl BackendError {
+    /// After this error a mutation may or may not have happened: its answer was lost
+    /// (timeout, broken connection), could not be read (the platform may have acted and its
+    /// answer been mangled on the way), or came from a gateway (a 5xx without the platform's
+    /// own error body, which each backend turns into `Platform`) that may have passed the
+    /// request on. The outcome is found by re-reading, never by sending again.
+    pub fn outcome_unknown(&self) -> bool {
+        self.answer_lost()
+            || matches!(self, BackendError::Decode { .. })
+            || matches!(self, BackendError::Http { status, .. } if *status >= 500)
+    }
+
+    /// A mutation the platform refused for an expired session did nothing; vmdeck has logged
+    /// in again but never repeats a mutation on its own. `code` stands in when `refused` has
+    /// no platform code of its own.
+    pub fn nothing_done(platform: Platform, refused: &BackendError, code: &str) -> BackendError {
+        let (code, detail) = match refused {
+            BackendError::Platform { code, message, .. } => (code.clone(), format!(" ({message})")),
+            _ => (code.to_string(), String::new()),
+        };
+        BackendError::Platform {
+            platform,
+            code,
+            message: format!(
+                "the session had expired{detail}, so {platform} did nothing; vmdeck has logged \
+                 in again but does not repeat operations on its own: run it again"
+            ),
+        }
+    }
+
     /// True when a request may have reached the server and its effect is unknown.
     pub fn answer_lost(&self) -> bool {
         matches!(
@@ -59,3 +88,8 @@ impl BackendError {
 }
 
 pub type Result<T, E = BackendError> = std::result::Result<T, E>;
+
+/// vmdeck refuses before sending anything (a platform rule, a missing field).
+pub fn refuse<T>(why: impl Into<String>) -> Result<T> {
+    Err(BackendError::Refused(why.into()))
+}

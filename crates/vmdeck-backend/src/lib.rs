@@ -9,6 +9,7 @@ pub mod fetcher;
 pub mod http;
 mod lenient;
 pub mod tophc;
+mod watch;
 pub mod zstack;
 
 use std::sync::Arc;
@@ -18,8 +19,10 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 
 pub use connection::{Connection, Language, LoginSource};
+pub(crate) use error::refuse;
 pub use error::{BackendError, Result};
 pub use http::HttpCall;
+pub use watch::{Mode, WatchTiming};
 
 use vmdeck_model::operation::Operation;
 use vmdeck_model::{

@@ -35,11 +35,9 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-pub use watch::WatchTiming;
-
 use super::http::HttpOptions;
 use super::{Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery};
-use crate::Connection;
+use crate::{Connection, WatchTiming};
 use facts::Facts;
 use session::{Api, Credentials};
 use vmdeck_model::operation::Operation;

@@ -18,15 +18,12 @@ use super::convert;
 use super::facts::Facts;
 use super::reads;
 use super::session::{Api, op};
-use super::watch::{Probe, Tasks, Verify, WatchTiming};
+use super::watch::{Probe, Tasks, Verify};
 use super::wire::{self, ToolsStatus, VmStatus, WithTask};
-use crate::{BackendError, Done, HttpCall, Result, SubmitError, TaskWatch};
+use crate::WatchTiming;
+use crate::{BackendError, Done, HttpCall, Result, SubmitError, TaskWatch, refuse};
 use vmdeck_model::VmRef;
 use vmdeck_model::operation::Operation;
-
-fn refuse<T>(why: impl Into<String>) -> Result<T> {
-    Err(BackendError::Refused(why.into()))
-}
 
 fn require(value: &str, why: &str) -> Result<()> {
     if value.trim().is_empty() {
@@ -244,7 +241,7 @@ pub async fn submit(
     let probe = baseline(api, op_).await?;
     match api.mutate(call).await {
         Ok(body) => accepted(api, timing, op_, &call.path, &body, probe),
-        Err(error) if outcome_unknown(&error) => {
+        Err(error) if error.outcome_unknown() => {
             tracing::warn!(path = %call.path, %error, "answer lost or unreadable; verifying instead of re-sending");
             Err(SubmitError::AnswerLost {
                 error,
@@ -253,17 +250,6 @@ pub async fn submit(
         }
         Err(e) => Err(SubmitError::Rejected(e)),
     }
-}
-
-/// After this error the mutation may or may not have happened: the answer was lost
-/// (timeout, broken connection), could not be read (CloudTower may have acted and its
-/// answer been mangled on the way), or came from something in front of CloudTower (a 5xx
-/// without the spec's `ErrorBody`) that may have passed the request on. A 5xx *with* an
-/// `ErrorBody` is CloudTower's own refusal: nothing happened.
-pub fn outcome_unknown(e: &BackendError) -> bool {
-    e.answer_lost()
-        || matches!(e, BackendError::Decode { .. })
-        || matches!(e, BackendError::Http { status, .. } if *status >= 500)
 }
 
 async fn read_vm(api: &Api, id: &str) -> Result<wire::Vm> {

@@ -254,7 +254,11 @@ impl Api {
         }
         self.relogin(generation).await?;
         match kind {
-            Kind::Mutation => Err(session_expired_nothing_done(&refused)),
+            Kind::Mutation => Err(BackendError::nothing_done(
+                Platform::CloudTower,
+                &refused,
+                "401",
+            )),
             Kind::Read => {
                 let (token, _) = self.current();
                 match self.send_once(call, &token).await? {
@@ -306,20 +310,6 @@ fn describe(e: &BackendError) -> String {
     match e {
         BackendError::Platform { code, message, .. } => format!("{message}, error {code}"),
         other => other.to_string(),
-    }
-}
-
-fn session_expired_nothing_done(refused: &BackendError) -> BackendError {
-    let code = match refused {
-        BackendError::Platform { code, .. } => code.clone(),
-        _ => "401".into(),
-    };
-    BackendError::Platform {
-        platform: Platform::CloudTower,
-        code,
-        message: "the session had expired, so CloudTower did nothing; vmdeck has logged in again \
-                  but does not repeat operations on its own: run it again"
-            .into(),
     }
 }
 

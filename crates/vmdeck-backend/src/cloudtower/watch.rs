@@ -24,33 +24,8 @@ use super::reads;
 use super::session::Api;
 use super::wire::{self, AsyncStatus, VmStatus};
 use crate::lenient::Int;
-use crate::{Result, TaskWatch};
+use crate::{Result, TaskWatch, WatchTiming};
 use vmdeck_model::{TaskState, VmRef};
-
-/// How watches pace themselves and when they give up.
-#[derive(Clone, Copy, Debug)]
-pub struct WatchTiming {
-    /// Between polls.
-    pub interval: Duration,
-    /// How long a task CloudTower no longer lists is given to reappear, and how long a
-    /// finished task's execution record is given to show up.
-    pub settle: Duration,
-    /// How long a `Verify` watch looks for the effect of a call whose answer was lost.
-    pub verify_window: Duration,
-    /// Absolute limit for any watch; past it the task is `Unknown`.
-    pub deadline: Duration,
-}
-
-impl Default for WatchTiming {
-    fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(1),
-            settle: Duration::from_secs(15),
-            verify_window: Duration::from_secs(60),
-            deadline: Duration::from_secs(12 * 3600),
-        }
-    }
-}
 
 fn unknown(reason: impl Into<String>) -> TaskState {
     TaskState::Unknown {

@@ -27,10 +27,8 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-pub use watch::WatchTiming;
-
 use super::{Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery};
-use crate::Connection;
+use crate::{Connection, WatchTiming};
 use session::Api;
 use vmdeck_model::operation::Operation;
 use vmdeck_model::*;

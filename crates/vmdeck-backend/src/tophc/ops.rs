@@ -9,14 +9,11 @@ use serde_json::{Value, json};
 use super::envelope;
 use super::reads::{compute_identifier, scope};
 use super::session::Api;
-use super::watch::{self, Mode, WatchTiming};
+use super::watch;
 use super::wire::BackupCreated;
-use crate::{BackendError, Done, HttpCall, Result, SubmitError, TaskWatch};
+use crate::{BackendError, Done, HttpCall, Result, SubmitError, TaskWatch, refuse};
+use crate::{Mode, WatchTiming};
 use vmdeck_model::operation::Operation;
-
-fn refuse<T>(why: impl Into<String>) -> Result<T> {
-    Err(BackendError::Refused(why.into()))
-}
 
 fn require(value: &str, why: &str) -> Result<()> {
     if value.trim().is_empty() {
@@ -270,7 +267,7 @@ pub async fn submit(
     };
     match api.mutate(call).await {
         Ok(data) => accepted(api, timing, op, data, &call.path),
-        Err(error) if outcome_unknown(&error) => {
+        Err(error) if error.outcome_unknown() => {
             tracing::warn!(path = %call.path, %error, "answer lost or unreadable; verifying instead of re-sending");
             Err(SubmitError::AnswerLost {
                 error,
@@ -279,16 +276,6 @@ pub async fn submit(
         }
         Err(e) => Err(SubmitError::Rejected(e)),
     }
-}
-
-/// After this error the mutation may or may not have happened: the answer was lost
-/// (timeout, broken connection), could not be read (the platform may have acted and its
-/// answer been mangled on the way), or came from a gateway (5xx) that may have passed the
-/// request on. The outcome is found by re-reading, never by sending again.
-pub fn outcome_unknown(e: &BackendError) -> bool {
-    e.answer_lost()
-        || matches!(e, BackendError::Decode { .. })
-        || matches!(e, BackendError::Http { status, .. } if *status >= 500)
 }
 
 /// The watch after the platform accepted the call, checking what its answer says.

@@ -151,7 +151,11 @@ impl Api {
         tracing::debug!(path = %call.path, error = %refused, "session refused");
         self.relogin(generation).await?;
         match kind {
-            Kind::Mutation => Err(session_expired_nothing_done(&refused)),
+            Kind::Mutation => Err(BackendError::nothing_done(
+                Platform::TopHc,
+                &refused,
+                "session",
+            )),
             Kind::Read => {
                 let (bearer, _) = self.bearer().await?;
                 match self.send_once(call, &bearer).await? {
@@ -191,20 +195,6 @@ impl Api {
             Ok(Answer::SessionRefused(_)) => {}
             Err(e) => tracing::debug!(error = %e, "logout failed"),
         }
-    }
-}
-
-fn session_expired_nothing_done(refused: &BackendError) -> BackendError {
-    let code = match refused {
-        BackendError::Platform { code, .. } => code.clone(),
-        _ => "session".into(),
-    };
-    BackendError::Platform {
-        platform: Platform::TopHc,
-        code,
-        message: "the session had expired, so TopHC did nothing; vmdeck has logged in again \
-                  but does not repeat operations on its own: run it again"
-            .into(),
     }
 }
 

@@ -1306,7 +1306,7 @@ proptest! {
 
 #[test]
 fn which_failures_leave_a_mutation_s_outcome_unknown() {
-    use ops::outcome_unknown;
+    let outcome_unknown = BackendError::outcome_unknown;
     let path = || "/p".to_string();
     assert!(outcome_unknown(&BackendError::Timeout {
         path: path(),

@@ -21,39 +21,8 @@ use super::session::Api;
 use super::wire::{
     BackupInfo, BackupList, Compute, ComputeList, Progress, SnapshotList, VsdSnapshot,
 };
-use crate::{BackendError, Result, TaskWatch};
+use crate::{BackendError, Mode, Result, TaskWatch, WatchTiming};
 use vmdeck_model::{BackupRef, Named, TaskState, VmRef};
-
-/// How watches pace themselves and when they give up.
-#[derive(Clone, Copy, Debug)]
-pub struct WatchTiming {
-    /// Between polls.
-    pub interval: Duration,
-    /// How long an idle resource without the expected effect is given before the watch
-    /// concludes (a slow platform may flip the VM's action a moment after answering).
-    pub settle: Duration,
-    /// How long a `Verify` watch looks for the effect of a call whose answer was lost.
-    pub verify_window: Duration,
-    /// Absolute limit for any watch; past it the task is `Unknown`.
-    pub deadline: Duration,
-}
-
-impl Default for WatchTiming {
-    fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(1),
-            settle: Duration::from_secs(15),
-            verify_window: Duration::from_secs(60),
-            deadline: Duration::from_secs(12 * 3600),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    Verify,
-}
 
 /// Shared bookkeeping: when the watch started and since when "no effect, nothing running"
 /// has held.
@@ -83,10 +52,7 @@ impl Clock {
     /// enough to conclude (`settle`; for a lost answer, the verify window).
     fn quiet_too_long(&mut self) -> bool {
         let since = *self.quiet_since.get_or_insert_with(Instant::now);
-        let limit = match self.mode {
-            Mode::Normal => self.timing.settle,
-            Mode::Verify => self.timing.verify_window.max(self.timing.settle),
-        };
+        let limit = self.timing.patience(self.mode);
         since.elapsed() >= limit
     }
 

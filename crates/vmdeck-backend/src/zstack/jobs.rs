@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 use super::envelope::{self, SESSION_INVALID};
-use super::session::{Api, JobAnswer, job_error, nothing_done};
+use super::session::{Api, JobAnswer, job_error};
 use super::verify::{Effect, Target};
 use super::wire::{ErrorCode, Results};
-use crate::{Result, TaskWatch};
-use vmdeck_model::TaskState;
+use crate::{BackendError, Mode, Result, TaskWatch, WatchTiming};
+use vmdeck_model::{Platform, TaskState};
 
 /// A fresh job uuid in ZStack's form: a random (v4) uuid, 32 lower-case hex digits, no
 /// dashes — the server checks `[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}`.
@@ -29,35 +29,6 @@ pub fn new_job_uuid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// How watches pace themselves and when they give up.
-#[derive(Clone, Copy, Debug)]
-pub struct WatchTiming {
-    /// Between polls (the Java SDK polls every second).
-    pub interval: Duration,
-    /// After the job is gone: how long an absent effect is given to show up.
-    pub settle: Duration,
-    /// After a lost answer: how long we look for the job or its effect.
-    pub verify_window: Duration,
-}
-
-impl Default for WatchTiming {
-    fn default() -> Self {
-        Self {
-            interval: Duration::from_secs(1),
-            settle: Duration::from_secs(10),
-            verify_window: Duration::from_secs(60),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// The platform accepted the call (202).
-    Normal,
-    /// The call went out but its answer was lost: the job may or may not exist.
-    Verify,
 }
 
 /// What a successful result must also say (group APIs report per volume).
@@ -155,7 +126,12 @@ impl JobWatch {
         match self.api.poll_job(&self.job).await?.0 {
             JobAnswer::Failed(again) if again.code.as_str() == SESSION_INVALID => {
                 Ok(TaskState::Failed {
-                    message: nothing_done(&job_error(e)).to_string(),
+                    message: BackendError::nothing_done(
+                        Platform::ZStack,
+                        &job_error(e),
+                        SESSION_INVALID,
+                    )
+                    .to_string(),
                 })
             }
             other => self.answer(other).await,
@@ -164,6 +140,14 @@ impl JobWatch {
 
     async fn answer(&mut self, a: JobAnswer) -> Result<TaskState> {
         match a {
+            JobAnswer::Running if self.started.elapsed() >= self.timing.deadline => {
+                Ok(TaskState::Unknown {
+                    reason: format!(
+                        "job {} was still running at the deadline; check the platform",
+                        self.job
+                    ),
+                })
+            }
             JobAnswer::Running => {
                 self.seen = true;
                 self.gone_since = None;
@@ -196,10 +180,7 @@ impl JobWatch {
                 reason: format!("{lead}, and {what}; check the platform"),
             }),
             Effect::Absent(what) => {
-                let limit = match self.mode {
-                    Mode::Normal => self.timing.settle,
-                    Mode::Verify => self.timing.verify_window.max(self.timing.settle),
-                };
+                let limit = self.timing.patience(self.mode);
                 if since.elapsed() >= limit {
                     Ok(TaskState::Unknown {
                         reason: format!("{lead}; re-read: {what}"),

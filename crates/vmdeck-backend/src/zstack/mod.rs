@@ -37,12 +37,10 @@ use jiff::tz::TimeZone;
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
-pub use jobs::WatchTiming;
-
 use super::{
     Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery, unsupported,
 };
-use crate::Connection;
+use crate::{Connection, WatchTiming};
 use convert::Ctx;
 use known::{Known, Storage};
 use reads::{ALL_PAGE_SIZE, Query};
@@ -201,7 +199,11 @@ impl ZStack {
             known: Arc::new(Known::default()),
             pending: ops::Pending::default(),
             tz: profile.time_zone.clone(),
-            timing: WatchTiming::default(),
+            // ZStack drops a finished job at once; 10 s is plenty for its effect to show.
+            timing: WatchTiming {
+                settle: std::time::Duration::from_secs(10),
+                ..WatchTiming::default()
+            },
         };
         // Recovering a backup needs to know the storages; the forms list them anyway.
         if let Err(e) = backend.storages().await {

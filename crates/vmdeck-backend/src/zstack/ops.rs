@@ -13,20 +13,17 @@ use jiff::tz::TimeZone;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::jobs::{self, Finished, JobWatch, Mode, ResultCheck, WatchTiming};
+use super::jobs::{self, Finished, JobWatch, ResultCheck};
 use super::known::Known;
 use super::reads;
 use super::session::{Api, JOB_HEADER, Sent, V1};
 use super::time;
 use super::verify::{BackupKind, Target};
 use super::wire::{Query, VmInstance, VmState};
-use crate::{BackendError, HttpCall, Result, SubmitError, TaskWatch};
+use crate::{BackendError, HttpCall, Result, SubmitError, TaskWatch, refuse};
+use crate::{Mode, WatchTiming};
 use vmdeck_model::operation::Operation;
 use vmdeck_model::{BackupCategory, BackupRef, SnapshotRef, VmRef};
-
-fn refuse<T>(why: impl Into<String>) -> Result<T> {
-    Err(BackendError::Refused(why.into()))
-}
 
 /// Ids go into URL paths: anything but a plain id (which a hostile server could send)
 /// would address another resource.
@@ -681,15 +678,6 @@ impl Pending {
     }
 }
 
-/// After this error the mutation may or may not have happened: the answer was lost
-/// (timeout, broken connection), could not be read, or came from something that may have
-/// passed the request on (5xx without ZStack's JSON error). The job uuid tells.
-pub fn outcome_unknown(e: &BackendError) -> bool {
-    e.answer_lost()
-        || matches!(e, BackendError::Decode { .. })
-        || matches!(e, BackendError::Http { status, .. } if *status >= 500)
-}
-
 /// ZStack refuses to revert a volume of a VM that is not stopped (SYS.1006); say so
 /// before sending anything. A VM that starts in between is refused by the server.
 async fn require_stopped(api: &Api, vm: &VmRef) -> Result<()> {
@@ -782,7 +770,7 @@ impl Submitter<'_> {
                 job,
                 state: jobs::result_state(check, &body),
             })),
-            Err(error) if outcome_unknown(&error) => {
+            Err(error) if error.outcome_unknown() => {
                 tracing::warn!(path = %call.path, %error, job = %job,
                     "answer lost or unreadable; following the job instead of re-sending");
                 Err(SubmitError::AnswerLost {

@@ -211,7 +211,11 @@ impl Api {
             Ok(()) => Ok(Sent::Done(raw.body)),
             Err(e) if is_session_error(&e) => {
                 self.relogin(generation).await?;
-                Err(nothing_done(&e))
+                Err(BackendError::nothing_done(
+                    Platform::ZStack,
+                    &e,
+                    envelope::SESSION_INVALID,
+                ))
             }
             Err(e) => Err(e),
         }
@@ -280,22 +284,6 @@ impl Api {
 
 /// The header carrying the job uuid we chose.
 pub const JOB_HEADER: &str = "X-Job-UUID";
-
-/// A mutation refused for an expired session did nothing.
-pub fn nothing_done(refused: &BackendError) -> BackendError {
-    let detail = match refused {
-        BackendError::Platform { message, .. } => format!(" ({message})"),
-        _ => String::new(),
-    };
-    BackendError::Platform {
-        platform: Platform::ZStack,
-        code: envelope::SESSION_INVALID.into(),
-        message: format!(
-            "the session had expired{detail}, so ZStack did nothing; vmdeck has logged in again \
-             but does not repeat operations on its own: run it again"
-        ),
-    }
-}
 
 /// The error of a job that failed, worded for the task list.
 pub fn job_error(e: &ErrorCode) -> BackendError {

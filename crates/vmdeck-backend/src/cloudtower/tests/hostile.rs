@@ -11,7 +11,7 @@ use crate::BackendError;
 use crate::cloudtower::answer::{Answer, decode, decode_list, read_answer};
 use crate::cloudtower::backups::{id_index, parent_id};
 use crate::cloudtower::convert;
-use crate::cloudtower::ops::outcome_unknown;
+
 use crate::cloudtower::wire::*;
 use vmdeck_model::{Named, Platform};
 
@@ -42,7 +42,7 @@ fn html_error_pages_become_http_errors_with_an_excerpt() {
         other => panic!("{other:?}"),
     }
     assert!(
-        outcome_unknown(&e),
+        e.outcome_unknown(),
         "a gateway error leaves a mutation's outcome open"
     );
     let e = answer(404, "<html>Not Found</html>").unwrap_err();
@@ -62,7 +62,7 @@ fn the_spec_error_body_carries_code_or_status() {
         }
     );
     // CloudTower's own 500 is its answer: the mutation was refused, not lost.
-    assert!(!outcome_unknown(&e));
+    assert!(!e.outcome_unknown());
     let zh = json!({"message": "虚拟机不存在", "status": 404, "path": "/get-vms", "code": null})
         .to_string();
     assert_eq!(
@@ -96,7 +96,7 @@ fn broken_2xx_bodies_are_decode_errors_that_say_what_broke() {
     let cut = &fixture!("vms.json")[..300];
     let e = decode_list::<Vm>("/v2/api/get-vms", cut.as_bytes(), false).unwrap_err();
     assert!(e.to_string().contains("cut off"), "{e}");
-    assert!(outcome_unknown(&e));
+    assert!(e.outcome_unknown());
     let e = decode_list::<Vm>(
         "/v2/api/get-vms",
         b"<!DOCTYPE html><title>Login</title>",
