@@ -39,16 +39,37 @@ pub struct VmQuery {
     pub search: String,
 }
 
+/// What every backend knows of itself once logged in.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub platform: Platform,
+    pub caps: Capabilities,
+    /// Base URL, for the status bar.
+    pub endpoint: String,
+    /// Who we are logged in as, for the status bar.
+    pub user: String,
+}
+
 /// A platform, logged in and ready. Implementations must be cheap to share (`Arc`) and safe to
 /// call from many tasks at once.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    fn platform(&self) -> Platform;
-    fn capabilities(&self) -> &Capabilities;
+    /// Which platform this is, what it can do, and where and as whom we are logged in.
+    fn identity(&self) -> &Identity;
+    fn platform(&self) -> Platform {
+        self.identity().platform
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.identity().caps
+    }
     /// Base URL, for the status bar.
-    fn endpoint(&self) -> &str;
+    fn endpoint(&self) -> &str {
+        &self.identity().endpoint
+    }
     /// Who we are logged in as, for the status bar.
-    fn user(&self) -> &str;
+    fn user(&self) -> &str {
+        &self.identity().user
+    }
 
     async fn clusters(&self) -> Result<Listing<Vec<Cluster>>>;
     /// VMs of a cluster; a cluster with an empty id means every cluster (failed ones are

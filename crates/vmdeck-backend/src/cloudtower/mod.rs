@@ -37,7 +37,7 @@ use serde::de::DeserializeOwned;
 
 use super::http::HttpOptions;
 use super::{Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery};
-use crate::{Connection, WatchTiming};
+use crate::{Connection, Identity, WatchTiming};
 use facts::Facts;
 use session::{Api, Credentials};
 use vmdeck_model::operation::Operation;
@@ -47,9 +47,7 @@ use vmdeck_model::*;
 const MAX_PAGES: u64 = 1000;
 
 pub struct CloudTower {
-    caps: Capabilities,
-    endpoint: String,
-    user: String,
+    id: Identity,
     api: Arc<Api>,
     facts: Arc<Facts>,
     timing: WatchTiming,
@@ -141,12 +139,15 @@ impl CloudTower {
         ));
         api.start().await?;
         Ok(Self {
-            caps: capabilities(),
-            endpoint: base,
-            user: match (profile.uses_token, user.is_empty()) {
-                (true, true) => "API token".into(),
-                (true, false) => format!("{user} (API token)"),
-                _ => user,
+            id: Identity {
+                platform: Platform::CloudTower,
+                caps: capabilities(),
+                endpoint: base,
+                user: match (profile.uses_token, user.is_empty()) {
+                    (true, true) => "API token".into(),
+                    (true, false) => format!("{user} (API token)"),
+                    _ => user,
+                },
             },
             api,
             facts: Arc::new(Facts::default()),
@@ -193,20 +194,8 @@ impl CloudTower {
 
 #[async_trait]
 impl Backend for CloudTower {
-    fn platform(&self) -> Platform {
-        Platform::CloudTower
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.caps
-    }
-
-    fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    fn user(&self) -> &str {
-        &self.user
+    fn identity(&self) -> &Identity {
+        &self.id
     }
 
     async fn clusters(&self) -> Result<Listing<Vec<Cluster>>> {

@@ -28,7 +28,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use super::{Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery};
-use crate::{Connection, WatchTiming};
+use crate::{Connection, Identity, WatchTiming};
 use session::Api;
 use vmdeck_model::operation::Operation;
 use vmdeck_model::*;
@@ -42,9 +42,7 @@ const MAX_PAGES: u32 = 1000;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct TopHc {
-    caps: Capabilities,
-    endpoint: String,
-    user: String,
+    id: Identity,
     api: Arc<Api>,
     timing: WatchTiming,
 }
@@ -152,12 +150,15 @@ impl TopHc {
         ));
         api.login().await?;
         Ok(Self {
-            caps: capabilities(),
-            endpoint: base,
-            user: if tenant == "system" {
-                user
-            } else {
-                format!("{user}@{tenant}")
+            id: Identity {
+                platform: Platform::TopHc,
+                caps: capabilities(),
+                endpoint: base,
+                user: if tenant == "system" {
+                    user
+                } else {
+                    format!("{user}@{tenant}")
+                },
             },
             api,
             timing: WatchTiming::default(),
@@ -290,20 +291,8 @@ impl ListPage for wire::PoolList {
 
 #[async_trait]
 impl Backend for TopHc {
-    fn platform(&self) -> Platform {
-        Platform::TopHc
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.caps
-    }
-
-    fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    fn user(&self) -> &str {
-        &self.user
+    fn identity(&self) -> &Identity {
+        &self.id
     }
 
     async fn clusters(&self) -> Result<Listing<Vec<Cluster>>> {

@@ -40,7 +40,7 @@ use serde::de::DeserializeOwned;
 use super::{
     Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery, unsupported,
 };
-use crate::{Connection, WatchTiming};
+use crate::{Connection, Identity, WatchTiming};
 use convert::Ctx;
 use known::{Known, Storage};
 use reads::{ALL_PAGE_SIZE, Query};
@@ -107,9 +107,7 @@ fn major_minor(version: &str) -> Option<(u32, u32)> {
 }
 
 pub struct ZStack {
-    caps: Capabilities,
-    endpoint: String,
-    user: String,
+    id: Identity,
     version: Option<String>,
     api: Arc<Api>,
     known: Arc<Known>,
@@ -191,9 +189,12 @@ impl ZStack {
         let groups = Self::detect_groups(&api, version.as_deref()).await;
         tracing::info!(version = ?version, snapshot_groups = groups, "connected to ZStack");
         let backend = Self {
-            caps: capabilities(groups),
-            endpoint: format!("{root}/zstack/v1"),
-            user,
+            id: Identity {
+                platform: Platform::ZStack,
+                caps: capabilities(groups),
+                endpoint: format!("{root}/zstack/v1"),
+                user,
+            },
             version,
             api,
             known: Arc::new(Known::default()),
@@ -253,7 +254,7 @@ impl ZStack {
     fn plan_ctx(&self) -> ops::PlanCtx<'_> {
         ops::PlanCtx {
             known: &self.known,
-            snapshot_groups: self.caps.snapshot_groups,
+            snapshot_groups: self.id.caps.snapshot_groups,
             tz: &self.tz,
         }
     }
@@ -316,20 +317,8 @@ impl ZStack {
 
 #[async_trait]
 impl Backend for ZStack {
-    fn platform(&self) -> Platform {
-        Platform::ZStack
-    }
-
-    fn capabilities(&self) -> &Capabilities {
-        &self.caps
-    }
-
-    fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    fn user(&self) -> &str {
-        &self.user
+    fn identity(&self) -> &Identity {
+        &self.id
     }
 
     async fn clusters(&self) -> Result<Listing<Vec<Cluster>>> {
@@ -425,7 +414,7 @@ impl Backend for ZStack {
             .collect();
         let ids: Vec<String> = volumes.iter().map(|v| v.uuid.0.clone()).collect();
         let groups = async {
-            if self.caps.snapshot_groups {
+            if self.id.caps.snapshot_groups {
                 self.fetch_all::<wire::SnapshotGroup>(&reads::groups_of(&vm.id))
                     .await
                     .map(Some)
