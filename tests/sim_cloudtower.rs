@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use vmdeck::sim::{DEFAULT_PASSWORD, SimConfig, SimServer};
 
+mod sim_common;
+
+use sim_common::{at, fast, s, serve};
+
 // ---- schemas --------------------------------------------------------------------------------
 
 static ANSWERS: LazyLock<Value> = LazyLock::new(|| {
@@ -123,28 +127,11 @@ struct Answer {
     body: Value,
 }
 
-fn fast() -> SimConfig {
-    SimConfig {
-        time_scale: 50.0,
-        ..Default::default()
-    }
-}
-
-/// For tests that look at a task while it runs.
-fn watchable(time_scale: f64) -> SimConfig {
-    SimConfig {
-        time_scale,
-        ..Default::default()
-    }
-}
-
 async fn start(config: SimConfig) -> (SimServer, Api) {
     // Compile the schemas before the simulated clock starts.
     LazyLock::force(&REQUEST_CHECK);
     LazyLock::force(&ANSWER_CHECK);
-    let server = SimServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = serve(config).await;
     let mut api = Api {
         base: format!("{}/v2/api", server.base_url()),
         http: reqwest::Client::new(),
@@ -153,10 +140,6 @@ async fn start(config: SimConfig) -> (SimServer, Api) {
     };
     api.token = api.login("admin", DEFAULT_PASSWORD, "LOCAL").await;
     (server, api)
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
 }
 
 impl Api {
@@ -1049,7 +1032,7 @@ async fn vdses_tie_every_vlan_to_its_cluster() {
 
 #[tokio::test]
 async fn snapshot_create_runs_as_a_task() {
-    let (_server, api) = start(watchable(4.0)).await;
+    let (_server, api) = start(at(4.0)).await;
     let vm = api.tools_vm().await;
     let vid = s(&vm["id"]);
     let before = api.snapshots_of(vid).await.len();
@@ -1383,7 +1366,7 @@ async fn rebuild_refuses_memory_out_of_range() {
 
 #[tokio::test]
 async fn delete_snapshot_removes_it_and_its_lun_snapshots() {
-    let (_server, api) = start(watchable(5.0)).await;
+    let (_server, api) = start(at(5.0)).await;
     let vm = api.tools_vm().await;
     let snaps = api.snapshots_of(s(&vm["id"])).await;
     let victim = &snaps[2];
@@ -1651,7 +1634,7 @@ async fn backup_inventory_and_chains() {
 
 #[tokio::test]
 async fn executing_a_plan_makes_restore_points() {
-    let (_server, api) = start(watchable(10.0)).await;
+    let (_server, api) = start(at(10.0)).await;
     let plan = plan_named(&api, "核心数据库-每日备份").await;
     let before = plan["backup_restore_point_count"].as_u64().unwrap();
     let vms = plan["vms"].as_array().unwrap().len() as u64;
@@ -1933,7 +1916,7 @@ async fn deleting_a_restore_point_takes_its_dependents() {
 /// `Api::refused`), including tasks in each state and every list with paging.
 #[tokio::test]
 async fn every_answer_conforms_to_the_official_schemas() {
-    let (_server, api) = start(watchable(10.0)).await;
+    let (_server, api) = start(at(10.0)).await;
     let lists = [
         "/get-clusters",
         "/get-hosts",
@@ -2249,14 +2232,14 @@ async fn picture(api: &Api) -> Value {
 async fn same_seed_same_json() {
     // So slow that no task of another user starts during the test (the first comes 20
     // simulated seconds after start).
-    let (_a, api_a) = start(watchable(0.25)).await;
-    let (_b, api_b) = start(watchable(0.25)).await;
+    let (_a, api_a) = start(at(0.25)).await;
+    let (_b, api_b) = start(at(0.25)).await;
     let a = picture(&api_a).await;
     let b = picture(&api_b).await;
     assert!(a == b, "two simulators with the same seed differ");
     let (_c, api_c) = start(SimConfig {
         seed: 4242,
-        ..watchable(0.25)
+        ..at(0.25)
     })
     .await;
     let c = picture(&api_c).await;

@@ -7,6 +7,10 @@ use md5::{Digest, Md5};
 use serde_json::{Value, json};
 use vmdeck::sim::{DEFAULT_PASSWORD, SimConfig, SimServer};
 
+mod sim_common;
+
+use sim_common::{DocRules, at, doc_key_problems, fast, poll, s, serve};
+
 // ---- harness -------------------------------------------------------------------------------
 
 struct Api {
@@ -22,26 +26,8 @@ fn md5_hex(s: &str) -> String {
         .collect()
 }
 
-fn fast() -> SimConfig {
-    SimConfig {
-        time_scale: 50.0,
-        ..Default::default()
-    }
-}
-
-/// For tests that look at an operation while it runs: a slower clock, so a busy machine
-/// does not make the short windows (a 2 s snapshot delete is 40 ms at scale 50) flaky.
-fn watchable(time_scale: f64) -> SimConfig {
-    SimConfig {
-        time_scale,
-        ..Default::default()
-    }
-}
-
 async fn start(config: SimConfig) -> (SimServer, Api) {
-    let server = SimServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = serve(config).await;
     let mut api = Api {
         base: server.base_url(),
         http: reqwest::Client::new(),
@@ -218,52 +204,8 @@ fn refused(v: &Value, scode: i64) {
     );
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
-}
-
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/tophc/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Every key of the doc example is in ours, with the same JSON type where the doc's is
-/// not null (recursively; arrays by their first element).
-fn doc_keys_present(doc: &Value, ours: &Value, path: &str, problems: &mut Vec<String>) {
-    match (doc, ours) {
-        (Value::Object(d), Value::Object(o)) => {
-            for (k, dv) in d {
-                match o.get(k) {
-                    None => problems.push(format!("missing {path}.{k}")),
-                    Some(ov) => doc_keys_present(dv, ov, &format!("{path}.{k}"), problems),
-                }
-            }
-        }
-        (Value::Array(d), Value::Array(o)) => {
-            if let (Some(d0), Some(o0)) = (d.first(), o.first()) {
-                doc_keys_present(d0, o0, &format!("{path}[0]"), problems);
-            }
-        }
-        (Value::Null, _) | (_, Value::Null) => {}
-        (d, o) if kind(d) != kind(o) => {
-            problems.push(format!("{path}: doc has {}, we have {}", kind(d), kind(o)))
-        }
-        _ => {}
-    }
+    sim_common::fixture("tophc", &format!("{name}.json"))
 }
 
 fn assert_like_doc(name: &str, ours: &Value) {
@@ -271,28 +213,16 @@ fn assert_like_doc(name: &str, ours: &Value) {
 }
 
 fn assert_like(name: &str, doc: &Value, ours: &Value) {
-    let mut problems = Vec::new();
-    doc_keys_present(doc, ours, name, &mut problems);
-    assert!(problems.is_empty(), "{problems:#?}\nours: {ours:#}");
+    let rules = DocRules {
+        null_matches_anything: true,
+        empty_list_is_missing: false,
+    };
+    let problems = doc_key_problems(doc, ours, rules);
+    assert!(problems.is_empty(), "{name}: {problems:#?}\nours: {ours:#}");
 }
 
 fn keys(v: &Value) -> std::collections::BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
-}
-
-async fn poll<F, Fut>(mut f: F, what: &str) -> Value
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<Value>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 // ---- authentication ----------------------------------------------------------------------
@@ -870,7 +800,7 @@ async fn compute_filters() {
 
 #[tokio::test]
 async fn power_operations_follow_the_documented_preconditions() {
-    let (_server, api) = start(watchable(5.0)).await;
+    let (_server, api) = start(at(5.0)).await;
     let (healthy, _) = api.clusters().await;
     let c = s(&healthy[0]["uuid"]).to_string();
     let vms = api.vms(&c).await;
@@ -1040,7 +970,7 @@ async fn snapshot_trees_have_the_documented_shape() {
 
 #[tokio::test]
 async fn snapshot_rules() {
-    let (_server, api) = start(watchable(5.0)).await;
+    let (_server, api) = start(at(5.0)).await;
     let (healthy, _) = api.clusters().await;
     let c = s(&healthy[0]["uuid"]).to_string();
     let vm = api.vms(&c).await[0].clone();
@@ -1443,7 +1373,7 @@ async fn backup_list_filters_and_fan_out() {
 
 #[tokio::test]
 async fn backup_create_runs_in_simulated_time() {
-    let (_server, api) = start(watchable(10.0)).await;
+    let (_server, api) = start(at(10.0)).await;
     let (healthy, _) = api.clusters().await;
     let c = s(&healthy[0]["uuid"]).to_string();
     let vms = api.vms(&c).await;
@@ -1571,7 +1501,7 @@ async fn backup_create_runs_in_simulated_time() {
 
 #[tokio::test]
 async fn restore_creates_a_new_vm_that_restores_with_progress() {
-    let (_server, api) = start(watchable(10.0)).await;
+    let (_server, api) = start(at(10.0)).await;
     let (healthy, _) = api.clusters().await;
     let c = s(&healthy[1]["uuid"]).to_string();
     let backups = api

@@ -9,6 +9,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
 use vmdeck::sim::{DEFAULT_PASSWORD, SimConfig, SimServer};
 
+mod sim_common;
+
+use sim_common::{DocRules, doc_key_problems, fast, s, serve, wait_until};
+
 // ---- harness -------------------------------------------------------------------------------
 
 fn sha512_hex(s: &str) -> String {
@@ -16,13 +20,6 @@ fn sha512_hex(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn fast() -> SimConfig {
-    SimConfig {
-        time_scale: 50.0,
-        ..Default::default()
-    }
 }
 
 /// Backups move hundreds of GiB: a quicker clock keeps those tests short, yet slow
@@ -55,9 +52,7 @@ struct Zs {
 }
 
 async fn start(config: SimConfig) -> (SimServer, Zs) {
-    let server = SimServer::start("127.0.0.1:0".parse().unwrap(), config)
-        .await
-        .unwrap();
+    let server = serve(config).await;
     let mut zs = Zs {
         root: server.base_url(),
         base: format!("{}/zstack/v1", server.base_url()),
@@ -71,10 +66,6 @@ async fn start(config: SimConfig) -> (SimServer, Zs) {
 /// The uuid at the end of an api-job `location`.
 fn job_id(location: &str) -> String {
     location.rsplit('/').next().unwrap_or_default().to_string()
-}
-
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
 }
 
 impl Zs {
@@ -247,49 +238,16 @@ fn error_code(e: &Value) -> &str {
 /// Every key of `doc` (recursively, first element of lists) appears in `ours`, with the
 /// same JSON kind (numbers are numbers, whether the manual prints `1.0E9` or not).
 fn assert_like(name: &str, doc: &Value, ours: &Value) {
-    fn walk(doc: &Value, ours: &Value, path: &str, problems: &mut Vec<String>) {
-        match (doc, ours) {
-            (Value::Object(d), Value::Object(o)) => {
-                for (k, dv) in d {
-                    match o.get(k) {
-                        None => problems.push(format!("{path}.{k} missing")),
-                        Some(ov) => walk(dv, ov, &format!("{path}.{k}"), problems),
-                    }
-                }
-            }
-            (Value::Array(d), Value::Array(o)) => {
-                if let (Some(d0), Some(o0)) = (d.first(), o.first()) {
-                    walk(d0, o0, &format!("{path}[0]"), problems);
-                } else if !d.is_empty() {
-                    problems.push(format!("{path} is empty"));
-                }
-            }
-            (d, o) => {
-                let kind = |v: &Value| match v {
-                    Value::Null => "null",
-                    Value::Bool(_) => "bool",
-                    Value::Number(_) => "number",
-                    Value::String(_) => "string",
-                    Value::Array(_) => "array",
-                    Value::Object(_) => "object",
-                };
-                if kind(d) != kind(o) {
-                    problems.push(format!("{path}: manual {d}, ours {o}"));
-                }
-            }
-        }
-    }
-    let mut problems = Vec::new();
-    walk(doc, ours, "$", &mut problems);
+    let rules = DocRules {
+        null_matches_anything: false,
+        empty_list_is_missing: true,
+    };
+    let problems = doc_key_problems(doc, ours, rules);
     assert!(problems.is_empty(), "{name}: {problems:?}\nours: {ours:#}");
 }
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/zstack/manual/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    sim_common::fixture("zstack/manual", name)
 }
 
 fn is_java_date(s: &str) -> bool {
@@ -340,18 +298,6 @@ fn assert_no_nulls(v: &Value, path: &str) {
             .enumerate()
             .for_each(|(i, v)| assert_no_nulls(v, &format!("{path}[{i}]"))),
         _ => {}
-    }
-}
-
-async fn wait_until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let t = Instant::now();
-    while !f().await {
-        assert!(t.elapsed() < Duration::from_secs(60), "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
