@@ -385,6 +385,11 @@ fn gson_number_string(n: &serde_json::Number) -> String {
     }
 }
 
+/// `[Running, Paused]`, as Java prints a list.
+pub fn java_list(items: &[&str]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,9 +442,4 @@ mod tests {
         assert_eq!(q.str_list("bs").unwrap().unwrap(), vec!["a", "b"]);
         assert!(matches!(q.i64("n"), Err(Fail::Rest(500, _))));
     }
-}
-
-/// `[Running, Paused]`, as Java prints a list.
-pub fn java_list(items: &[&str]) -> String {
-    format!("[{}]", items.join(", "))
 }
