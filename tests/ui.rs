@@ -54,16 +54,7 @@ fn rollback_confirmation_dialog() {
     // The calls as the TopHC backend plans them.
     let calls = ops
         .iter()
-        .map(|op| match op {
-            vmdeck::operation::Operation::CreateSnapshot { name, .. } => vmdeck::backend::HttpCall::post(
-                "/v1/compute/vsd/snapshot/create",
-                serde_json::json!({"cluster_uuid":"c1","compute_uuid":"vm-0001","compute_name":"财务系统-db01","name":name,"description":"","domain_memory":false}),
-            ),
-            _ => vmdeck::backend::HttpCall::post(
-                "/v1/compute/vsd/snapshot/rollback",
-                serde_json::json!({"cluster_uuid":"c1","compute_uuid":"vm-0001","compute_name":"财务系统-db01","name":"pre-upgrade","domain_memory":false}),
-            ),
-        })
+        .flat_map(|op| vmdeck::backend::tophc::plan(op).expect("TopHC plans it"))
         .collect();
     app.on_event(Event::Plan {
         seq,

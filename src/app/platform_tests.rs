@@ -1,7 +1,7 @@
 //! The flows other platforms add (plans, restore placements, volume snapshots, stop first,
 //! backup categories, storages, platform tasks), driven by keys and events as the loop
-//! would. The capabilities are written out here so these tests read on their own; the
-//! backends' own tests check that they report what they can do.
+//! would, with each platform's real `capabilities()`, so a change in what a platform can do
+//! shows here in the flows it changes.
 
 use super::tests::{code, key, ready_app_with, seq_of, session, type_text};
 use super::*;
@@ -9,55 +9,12 @@ use crate::fetcher::Event;
 use crate::model::*;
 use crossterm::event::KeyCode;
 
-fn cloudtower_like() -> Capabilities {
-    Capabilities {
-        snapshot_layout: SnapshotLayout::Flat,
-        memory_snapshots: false,
-        consistent_snapshots: true,
-        edit_snapshot_description: false,
-        per_disk_rollback: false,
-        rebuild_vm_from_snapshot: true,
-        snapshot_delete: SnapshotDeleteRule::Single,
-        backup_points: false,
-        backup_plans: true,
-        backup_chains: true,
-        restore_in_place: true,
-        restore_to_new_vm: true,
-        restore_placement: RestorePlacement::ClusterHostNetworks,
-        remote_backups: false,
-        task_api: true,
-        platform_tasks: true,
-        ..crate::backend::tophc::capabilities()
-    }
+fn cloudtower_caps() -> Capabilities {
+    crate::backend::cloudtower::capabilities()
 }
 
-fn zstack_like() -> Capabilities {
-    Capabilities {
-        snapshot_layout: SnapshotLayout::PerVolumeTrees,
-        memory_snapshots: false,
-        volume_snapshots: true,
-        snapshot_groups: true,
-        edit_snapshot_description: false,
-        per_disk_rollback: false,
-        snapshot_delete: SnapshotDeleteRule::RemovesDescendants,
-        rollback_requires_stopped: true,
-        power_actions: true,
-        backup_categories: vec![
-            BackupCategory::Vm,
-            BackupCategory::Volume,
-            BackupCategory::Database,
-        ],
-        restore_in_place: true,
-        restore_to_new_vm: false,
-        restore_placement: RestorePlacement::NameOnly,
-        backup_sync: true,
-        backup_templates: true,
-        remote_backups: false,
-        database_backups: true,
-        task_api: true,
-        platform_tasks: true,
-        ..crate::backend::tophc::capabilities()
-    }
+fn zstack_caps() -> Capabilities {
+    crate::backend::zstack::capabilities(true)
 }
 
 fn app_with(caps: Capabilities) -> App {
@@ -132,7 +89,7 @@ fn plan() -> BackupPlan {
 
 #[test]
 fn keys_the_platform_lacks_are_not_offered() {
-    let app = app_with(cloudtower_like());
+    let app = app_with(cloudtower_caps());
     let footer = app.keymap.footer_for(Pane::Snapshots, Some(app.caps()));
     assert!(footer.iter().any(|(_, h)| *h == "new VM from snapshot"));
     assert!(!footer.iter().any(|(_, h)| *h == "roll back disks"));
@@ -152,7 +109,7 @@ fn tophc_caps_plain() -> Capabilities {
 
 #[test]
 fn consistent_snapshots_need_the_guest_tools() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     app.focus = Pane::Snapshots;
     app.handle_key(key('c'));
     let Some(Dialog::Form(fd)) = &app.dialog else {
@@ -197,7 +154,7 @@ fn consistent_snapshots_need_the_guest_tools() {
 
 #[test]
 fn rebuild_from_snapshot_previews_a_new_vm() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     app.focus = Pane::Snapshots;
     app.handle_key(key('b'));
     let Some(Dialog::Form(fd)) = &app.dialog else {
@@ -222,7 +179,7 @@ fn rebuild_from_snapshot_previews_a_new_vm() {
 
 #[test]
 fn plans_list_their_backups_and_run_now() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     app.focus = Pane::Backups;
     let cmds = app.handle_key(key('p'));
     let seq = seq_of(&cmds, |c| match c {
@@ -264,7 +221,7 @@ fn plans_list_their_backups_and_run_now() {
 
 #[test]
 fn create_backup_where_plans_make_them_opens_the_plans() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     app.focus = Pane::Backups;
     let cmds = app.handle_key(key('c'));
     assert!(matches!(app.dialog, Some(Dialog::Plans(_))));
@@ -276,7 +233,7 @@ fn create_backup_where_plans_make_them_opens_the_plans() {
 
 #[test]
 fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
     app.handle_key(key('R'));
     // First the mode; the default is the harmless one.
@@ -399,7 +356,7 @@ fn restore_asks_how_then_places_the_new_vm_by_host_and_network() {
 
 #[test]
 fn restore_in_place_wants_the_vm_name_typed() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
     app.handle_key(key('R'));
     app.handle_key(code(KeyCode::Right)); // in place
@@ -416,7 +373,7 @@ fn restore_in_place_wants_the_vm_name_typed() {
 
 #[test]
 fn the_chain_of_the_selected_backup_is_read_once_the_cursor_rests() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     show_backups(
         &mut app,
         vec![
@@ -456,7 +413,7 @@ fn the_chain_of_the_selected_backup_is_read_once_the_cursor_rests() {
 
 #[test]
 fn platform_tasks_show_beside_ours_without_doubles() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     let cmds = app.tick(app.now, app.wall);
     let seq = seq_of(&cmds, |c| match c {
         Command::LoadPlatformTasks { seq, .. } => Some(*seq),
@@ -515,7 +472,7 @@ fn platform_tasks_show_beside_ours_without_doubles() {
 
 #[test]
 fn revert_on_a_running_vm_offers_a_separate_stop_first() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     app.focus = Pane::Snapshots;
     app.handle_key(key('R'));
     let Some(Dialog::Message(m)) = &app.dialog else {
@@ -551,7 +508,7 @@ fn revert_on_a_running_vm_offers_a_separate_stop_first() {
 
 #[test]
 fn revert_on_a_stopped_vm_goes_straight_to_the_form() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     if let Some(v) = app.vms.list.items.iter_mut().find(|v| v.id == "v1") {
         v.power = VmPower::Stopped;
     }
@@ -562,7 +519,7 @@ fn revert_on_a_stopped_vm_goes_straight_to_the_form() {
 
 #[test]
 fn volume_snapshots_choose_the_volume_under_the_cursor() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     let vm = app.vms.chosen.clone().unwrap();
     let detail_seq = app.vms.detail_seq;
     let disk = |id: &str, name: &str, dev: &str, root: bool| VmDisk {
@@ -621,7 +578,7 @@ fn volume_snapshots_choose_the_volume_under_the_cursor() {
 
 #[test]
 fn backup_categories_cycle_and_each_asks_for_its_own_kind() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     app.focus = Pane::Backups;
     let cmds = app.handle_key(key('t'));
     assert!(cmds.iter().any(|c| matches!(c,
@@ -652,7 +609,7 @@ fn backup_categories_cycle_and_each_asks_for_its_own_kind() {
 
 #[test]
 fn sync_offers_only_storages_without_a_copy() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     let point = |id: &str| BackupPoint {
         id: id.into(),
         name: format!("store-{id}"),
@@ -687,7 +644,7 @@ fn sync_offers_only_storages_without_a_copy() {
 
 #[test]
 fn templates_come_from_volume_backups_only() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     show_backups(&mut app, vec![restore_point("vb1", None, BackupKind::Full)]);
     app.handle_key(key('T'));
     let Some(Dialog::Message(m)) = &app.dialog else {
@@ -723,7 +680,7 @@ fn templates_come_from_volume_backups_only() {
 
 #[test]
 fn recovering_the_database_is_destructive_and_typed() {
-    let mut app = app_with(zstack_like());
+    let mut app = app_with(zstack_caps());
     let mut db = restore_point("db1", None, BackupKind::Full);
     db.category = BackupCategory::Database;
     db.vm = Named::default();
@@ -780,7 +737,7 @@ fn recovering_the_database_is_destructive_and_typed() {
 
 #[test]
 fn our_tasks_list_above_the_platforms_whatever_its_clock_says() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     let vm = app.vms.chosen.clone().unwrap();
     let id = app.tasks.add(Operation::StartVm { vm }, app.now);
     // A first listing, then ours is selected, then a second listing replaces the first:
@@ -829,7 +786,7 @@ fn our_tasks_list_above_the_platforms_whatever_its_clock_says() {
 
 #[test]
 fn the_selection_stays_on_our_task_while_the_platform_list_refreshes() {
-    let mut app = app_with(cloudtower_like());
+    let mut app = app_with(cloudtower_caps());
     let listing = |n: usize, wall: Timestamp| -> Vec<PlatformTask> {
         (0..n)
             .map(|i| PlatformTask {

@@ -34,6 +34,9 @@ use vmdeck_model::operation::Operation;
 use vmdeck_model::*;
 use wire::RangeState;
 
+/// TopHC's plans need no session: the preview of an operation is its calls, whoever asks.
+pub use ops::plan;
+
 /// Page size when a read fetches everything.
 const ALL_PAGE_SIZE: u32 = 500;
 /// A server that ignores paging must not keep us looping.
