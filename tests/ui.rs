@@ -219,3 +219,16 @@ fn status_message_gets_room_before_the_identity() {
     assert!(line.trim_end().ends_with('…'), "{line}");
     assert!(line.starts_with(" vmdeck"), "{line}");
 }
+
+#[test]
+fn a_re_read_in_progress_shows_beside_the_rows_it_will_replace() {
+    let mut app = main_app(48);
+    app.vms.loading = true;
+    app.vms.incoming = Some(vmdeck::app::panes::Incoming {
+        items: app.vms.list.items[..20].to_vec(),
+        failures: vec![],
+    });
+    let screen = format!("{:?}", render(&app, 140, 40).backend());
+    assert!(screen.contains("re-reading 20/48…"), "{screen}");
+    assert!(screen.contains("· 48"), "the old count stays: {screen}");
+}

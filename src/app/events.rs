@@ -46,25 +46,17 @@ impl App {
                 match result {
                     Ok(listing) => {
                         self.note_ok();
-                        let first = listing.value.request.index == 0;
-                        self.vms.note_columns(&listing.value.items, first);
-                        if first {
-                            self.vms.list.set_items(listing.value.items);
-                            self.vms.failures = listing.failures;
-                        } else {
-                            self.vms.list.extend(listing.value.items);
-                            for f in listing.failures {
-                                if !self.vms.failures.contains(&f) {
-                                    self.vms.failures.push(f);
-                                }
-                            }
-                        }
-                        self.vms.total = listing.value.total;
+                        self.vms.arrived(listing, done);
                         self.vms.error = None;
                     }
                     Err(e) => {
                         self.note_error(&e);
-                        self.vms.error = Some(e.to_string());
+                        let kept = self.vms.incoming.take().is_some();
+                        self.vms.error = Some(if kept {
+                            format!("{e} (the list shown is the last complete one)")
+                        } else {
+                            e.to_string()
+                        });
                     }
                 }
                 vec![]

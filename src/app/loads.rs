@@ -17,6 +17,7 @@ impl App {
         let seq = self.next_seq();
         self.vms.seq = seq;
         self.vms.loading = true;
+        self.vms.incoming = None;
         vec![Command::LoadVms { seq, cluster }]
     }
 
@@ -69,19 +70,35 @@ impl App {
         vec![Command::LoadBackupPoints { seq, cluster }]
     }
 
-    /// `r`: re-read everything on screen now.
+    /// `r`: re-read everything on screen now, a listing still arriving included (it starts
+    /// again: the way out of a read that hangs).
     pub(super) fn refresh(&mut self) -> Vec<Command> {
         self.say(Level::Info, "refreshing…");
         self.last_reload = Some(self.now);
-        self.reload()
-    }
-
-    /// Re-reads what is on screen (the refresh interval does this quietly).
-    pub(super) fn reload(&mut self) -> Vec<Command> {
         let mut cmds = self.load_clusters();
         cmds.extend(self.load_vms());
         cmds.extend(self.load_chosen_vm());
         cmds.extend(self.load_backups());
+        cmds
+    }
+
+    /// The refresh interval: re-reads quietly what is on screen, except what is still
+    /// arriving. Restarting a listing that takes longer than the interval would never let it
+    /// finish (a 10,000-VM site on a busy manager).
+    pub(super) fn reload(&mut self) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if !self.clusters.loading {
+            cmds.extend(self.load_clusters());
+        }
+        if !self.vms.loading {
+            cmds.extend(self.load_vms());
+        }
+        if !self.snapshots.loading {
+            cmds.extend(self.load_chosen_vm());
+        }
+        if !self.backups.loading {
+            cmds.extend(self.load_backups());
+        }
         cmds
     }
 

@@ -6,8 +6,8 @@ use std::time::Instant;
 use super::listed::Listed;
 use crate::model::{
     Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure,
-    ClusterState, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail, VmRef,
-    page_count,
+    ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail,
+    VmRef, page_count,
 };
 use crate::operation::Operation;
 
@@ -86,9 +86,53 @@ pub struct VmsPane {
     /// get no empty columns. Kept up to date as chunks arrive, not worked out per frame.
     pub has_zones: bool,
     pub has_groups: bool,
+    /// A re-read of the listing on screen, still arriving: the rows shown stay until it is
+    /// complete, then it replaces them at once (the cursor stays on the same VM). A failed
+    /// chunk drops it and leaves the last complete listing.
+    pub incoming: Option<Incoming>,
+}
+
+/// A VM listing arriving in chunks behind the one on screen.
+#[derive(Clone, Debug, Default)]
+pub struct Incoming {
+    pub items: Vec<Vm>,
+    pub failures: Vec<ClusterFailure>,
 }
 
 impl VmsPane {
+    /// A chunk of the listing for the current request. A first listing shows as it arrives;
+    /// a re-read of rows already on screen collects behind them and replaces them when done.
+    pub fn arrived(&mut self, listing: Listing<Page<Vm>>, done: bool) {
+        let first = listing.value.request.index == 0;
+        self.total = listing.value.total;
+        if first && !done && !self.list.items.is_empty() {
+            self.incoming = Some(Incoming {
+                items: listing.value.items,
+                failures: listing.failures,
+            });
+            return;
+        }
+        if let (false, Some(inc)) = (first, self.incoming.as_mut()) {
+            inc.items.extend(listing.value.items);
+            merge_failures(&mut inc.failures, listing.failures);
+            if done && let Some(inc) = self.incoming.take() {
+                self.note_columns(&inc.items, true);
+                self.list.set_items(inc.items);
+                self.failures = inc.failures;
+            }
+            return;
+        }
+        self.incoming = None;
+        self.note_columns(&listing.value.items, first);
+        if first {
+            self.list.set_items(listing.value.items);
+            self.failures = listing.failures;
+        } else {
+            self.list.extend(listing.value.items);
+            merge_failures(&mut self.failures, listing.failures);
+        }
+    }
+
     /// Notes what `vms` (a first chunk when `fresh`, else one more) hold.
     pub fn note_columns(&mut self, vms: &[Vm], fresh: bool) {
         if fresh {
@@ -430,5 +474,13 @@ fn describe(state: &TaskState) -> String {
         TaskState::Failed { message } => format!("failed: {message}"),
         TaskState::Unknown { reason } => format!("unknown: {reason}"),
         other => other.label().to_string(),
+    }
+}
+
+fn merge_failures(into: &mut Vec<ClusterFailure>, more: Vec<ClusterFailure>) {
+    for f in more {
+        if !into.contains(&f) {
+            into.push(f);
+        }
     }
 }

@@ -244,6 +244,131 @@ fn vm_chunks_append_and_keep_loading_flag() {
     assert_eq!(app.vms.list.items.len(), 900);
 }
 
+/// A 900-VM listing in two chunks of the given seq, ids `v{index}-{i}`.
+fn vm_chunk(seq: u64, index: u32, n: usize, done: bool) -> Event {
+    Event::Vms {
+        seq,
+        result: Ok(Listing::complete(Page {
+            items: (0..n)
+                .map(|i| {
+                    vm(
+                        &format!("v{index}-{i}"),
+                        &format!("vm-{index}-{i:03}"),
+                        VmPower::Running,
+                    )
+                })
+                .collect(),
+            total: 900,
+            request: PageRequest { index, size: 500 },
+        })),
+        done,
+    }
+}
+
+fn load_vms_seq(cmds: &[Command]) -> Option<u64> {
+    cmds.iter().find_map(|c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_refresh_interval_does_not_restart_a_listing_still_arriving() {
+    let mut app = App::new(session(false));
+    let t0 = std::time::Instant::now();
+    app.tick(t0, app.wall);
+    let vseq = load_vms_seq(&app.start()).unwrap();
+    app.on_event(vm_chunk(vseq, 0, 500, false));
+    // The interval passes while the second chunk is still on its way.
+    let cmds = app.tick(t0 + std::time::Duration::from_secs(31), app.wall);
+    assert_eq!(
+        load_vms_seq(&cmds),
+        None,
+        "the listing in flight is left to finish"
+    );
+    app.on_event(vm_chunk(vseq, 1, 400, true));
+    assert_eq!(app.vms.list.items.len(), 900, "and it completes");
+    let cmds = app.tick(t0 + std::time::Duration::from_secs(62), app.wall);
+    assert!(
+        load_vms_seq(&cmds).is_some(),
+        "a complete listing is re-read"
+    );
+    // `r` restarts even a listing in flight: the way out of one that hangs.
+    let mut app2 = App::new(session(false));
+    let seq = load_vms_seq(&app2.start()).unwrap();
+    app2.on_event(vm_chunk(seq, 0, 500, false));
+    let cmds = app2.refresh();
+    assert!(load_vms_seq(&cmds).is_some_and(|s| s != seq));
+}
+
+#[test]
+fn a_re_read_keeps_the_rows_on_screen_until_it_is_complete_and_the_cursor_on_its_vm() {
+    let mut app = App::new(session(false));
+    let seq = load_vms_seq(&app.start()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    app.on_event(vm_chunk(seq, 1, 400, true));
+    app.focus = Pane::Vms;
+    for _ in 0..7 {
+        app.handle_key(key('j'));
+    }
+    let on = app.vms.list.selected().unwrap().id.clone();
+    let seq = load_vms_seq(&app.refresh()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    assert_eq!(
+        app.vms.list.items.len(),
+        900,
+        "the old rows stay while the re-read arrives"
+    );
+    assert!(app.vms.incoming.is_some());
+    // The new listing lacks the first VM: it only shows once complete.
+    let Event::Vms {
+        seq: s,
+        result: Ok(mut last),
+        done,
+    } = vm_chunk(seq, 1, 400, true)
+    else {
+        unreachable!()
+    };
+    last.value.items.remove(0);
+    app.on_event(Event::Vms {
+        seq: s,
+        result: Ok(last),
+        done,
+    });
+    assert_eq!(app.vms.list.items.len(), 899);
+    assert!(app.vms.incoming.is_none());
+    assert_eq!(
+        app.vms.list.selected().unwrap().id,
+        on,
+        "the cursor stays on the same VM"
+    );
+}
+
+#[test]
+fn a_failed_chunk_of_a_re_read_keeps_the_last_complete_listing_and_says_so() {
+    let mut app = App::new(session(false));
+    let seq = load_vms_seq(&app.start()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    app.on_event(vm_chunk(seq, 1, 400, true));
+    let seq = load_vms_seq(&app.refresh()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    app.on_event(Event::Vms {
+        seq,
+        result: Err(crate::backend::BackendError::Decode {
+            path: "/v1/compute/list".into(),
+            reason: "truncated JSON".into(),
+        }),
+        done: true,
+    });
+    assert_eq!(app.vms.list.items.len(), 900);
+    assert!(app.vms.incoming.is_none());
+    let error = app.vms.error.clone().unwrap();
+    assert!(
+        error.contains("truncated JSON") && error.contains("last complete"),
+        "{error}"
+    );
+}
+
 #[test]
 fn entering_a_vm_loads_its_snapshots_backups_and_points() {
     let mut app = ready_app(false);

@@ -33,7 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !view.is_empty() {
         title.push(Span::styled(format!(" · {view}"), theme.warn));
     }
-    if pane.loading {
+    if let Some(inc) = &pane.incoming {
+        title.push(Span::styled(
+            format!(" · re-reading {}/{}…", inc.items.len(), pane.total),
+            theme.muted,
+        ));
+    } else if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
     let block = pane_block(title, focused, theme);
