@@ -232,3 +232,61 @@ fn a_re_read_in_progress_shows_beside_the_rows_it_will_replace() {
     assert!(screen.contains("re-reading 20/48…"), "{screen}");
     assert!(screen.contains("· 48"), "the old count stays: {screen}");
 }
+
+/// The main screen with a 1,000-level tree that branches at every level, Snapshots focused
+/// on the snapshot the VM is on (the deepest).
+fn deep_tree_app() -> App {
+    let mut app = main_app(5);
+    let seq = app.snapshots.seq;
+    app.on_event(Event::Snapshots {
+        seq,
+        result: Ok(vmdeck::model::SnapshotTree::build(deep_tree_input(
+            1000, "", None,
+        ))),
+    });
+    app.focus = Pane::Snapshots;
+    app.status = None;
+    app
+}
+
+#[test]
+fn a_thousand_level_tree_keeps_its_deepest_snapshot_readable_at_40_columns() {
+    let app = deep_tree_app();
+    let t = render(&app, 40, 30);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("snap-0999"),
+        "the selected snapshot is on screen"
+    );
+    assert!(screen.contains("◆ now"), "and where the VM is:\n{screen}");
+    borders_hold(&t);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_thousand_level_tree_keeps_its_deepest_snapshot_readable_at_200_columns() {
+    let app = deep_tree_app();
+    let t = render(&app, 200, 50);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("snap-0999") && screen.contains("◆ now"),
+        "{screen}"
+    );
+    borders_hold(&t);
+    insta::assert_snapshot!(t.backend());
+}
+
+/// No row of the Snapshots pane writes over its borders, whatever width its text has.
+fn borders_hold(t: &ratatui::Terminal<TestBackend>) {
+    for (text, intact) in pane_rows(t.backend().buffer(), "Snapshots") {
+        assert!(intact, "a row wrote over the border: {text:?}");
+    }
+}
+
+#[test]
+fn a_wide_character_in_the_last_column_of_a_tree_row_leaves_the_border_alone() {
+    // Widths 40..=60 put the end of "升级前快照" on every column parity somewhere.
+    for w in 40..=60 {
+        borders_hold(&render(&deep_tree_app(), w, 30));
+    }
+}

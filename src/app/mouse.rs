@@ -62,6 +62,8 @@ impl App {
         let was_focused = self.focus == pane;
         self.focus = pane;
         if pane == Pane::Snapshots {
+            let shift = self.snapshots.shift.get();
+            let at = Position::new(at.x.saturating_add(shift), at.y);
             self.snapshots.state.borrow_mut().click_at(at);
             return vec![];
         }

@@ -124,6 +124,9 @@ pub struct SnapshotsPane {
     /// The `/` search and the snapshots it found, in display order.
     pub search: String,
     pub hits: Vec<NodeId>,
+    /// Columns the drawn tree is moved left to keep a deep selection readable (set while
+    /// drawing; a click is mapped back through it).
+    pub shift: std::cell::Cell<u16>,
 }
 
 impl SnapshotsPane {

@@ -28,6 +28,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
+    let tree_width = pane_block(vec![], focused, theme).inner(area).width;
+    let shift = lane_shift(pane.state.borrow().selected().len(), tree_width);
+    let levels = shift / 2;
+    if levels > 0 {
+        title.push(Span::styled(format!(" · ⇠ {levels} levels"), theme.muted));
+    }
     let block = pane_block(title, focused, theme);
 
     let Some(tree) = &pane.tree else {
@@ -89,7 +95,61 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .node_open_symbol("▾ ")
         .node_no_children_symbol("  ");
     let mut state = pane.state.borrow_mut();
-    frame.render_stateful_widget(widget, parts[1], &mut state);
+    pane.shift.set(shift);
+    draw_shifted(frame, parts[1], shift, widget, &mut state);
+}
+
+/// How far the tree is moved left so the selected row stays readable however deep it is
+/// (the widget indents two columns per level): its text starts no further right than a
+/// third of the pane, as lanes follow the cursor in tig. Every level of a 1,000-snapshot tree
+/// that branches at each step stays reachable, and a chain still reads as one column.
+pub fn lane_shift(selected_path_len: usize, width: u16) -> u16 {
+    let indent = 2 * selected_path_len.saturating_sub(1);
+    let indent = u16::try_from(indent).unwrap_or(u16::MAX / 2);
+    indent.saturating_sub(width / 3)
+}
+
+/// Renders the tree `shift` columns wider than `area` and shows the right part of it. A wide
+/// character in the last column becomes a space, so nothing spills onto the border.
+fn draw_shifted(
+    frame: &mut Frame,
+    area: Rect,
+    shift: u16,
+    widget: Tree<'_, NodeId>,
+    state: &mut tui_tree_widget::TreeState<NodeId>,
+) {
+    use ratatui::buffer::Buffer;
+    use ratatui::widgets::StatefulWidget;
+    use unicode_width::UnicodeWidthStr;
+
+    let wide = Rect::new(
+        area.x,
+        area.y,
+        area.width.saturating_add(shift),
+        area.height,
+    );
+    if area.height > 3 {
+        // One row less first, so the widget scrolls the selection above the last row and
+        // the row under it (often `◆ now`, the VM's place) stays on screen.
+        let probe = Rect {
+            height: area.height - 1,
+            ..wide
+        };
+        StatefulWidget::render(widget.clone(), probe, &mut Buffer::empty(probe), state);
+    }
+    let mut off = Buffer::empty(wide);
+    StatefulWidget::render(widget, wide, &mut off, state);
+    let out = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        for x in 0..area.width {
+            let mut cell = off[(area.x + shift + x, y)].clone();
+            let w = cell.symbol().width();
+            if w > 1 && x + 1 == area.width {
+                cell.set_symbol(" ");
+            }
+            out[(area.x + x, y)] = cell;
+        }
+    }
 }
 
 /// Builds the widget's rows once per tree (not per frame). Iterative over the display

@@ -331,3 +331,77 @@ fn add_tasks(app: &mut App, start: Instant) {
         },
     });
 }
+
+/// A tree that branches at every level, as the simulator's are: `snap-0000` → … →
+/// `snap-{n-1}`, where each but the last also has a leaf `side-NNNN`; the VM is on the
+/// deepest. Ids are `{prefix}{name}`.
+pub fn deep_tree_input(n: usize, prefix: &str, volume: Option<Named>) -> TreeInput {
+    let id = |name: &str| format!("{prefix}{name}");
+    let mut snapshots = Vec::with_capacity(2 * n);
+    let mut parent_of = Vec::with_capacity(2 * n);
+    for i in 0..n {
+        let name = format!("snap-{i:04}");
+        let parent = (i > 0).then(|| id(&format!("snap-{:04}", i - 1)));
+        snapshots.push(Snapshot {
+            id: id(&name),
+            created: Some(ts(T0 + i as i64 * 60)),
+            description: if i % 2 == 0 {
+                "升级前快照".into()
+            } else {
+                String::new()
+            },
+            volume: volume.clone(),
+            ..Snapshot::named(name.clone())
+        });
+        parent_of.push((id(&name), parent.clone()));
+        if i + 1 < n {
+            let side = format!("side-{i:04}");
+            snapshots.push(Snapshot {
+                id: id(&side),
+                created: Some(ts(T0 + i as i64 * 60 + 30)),
+                volume: volume.clone(),
+                ..Snapshot::named(side.clone())
+            });
+            parent_of.push((id(&side), Some(id(&name))));
+        }
+    }
+    TreeInput {
+        snapshots,
+        parent_of,
+        children_of: vec![],
+        now: Some(Some(id(&format!("snap-{:04}", n - 1)))),
+        now_label: "now".into(),
+    }
+}
+
+/// The rows of the pane whose title starts with `title`: each row's cells between its
+/// left and right borders, with whether both borders are intact.
+pub fn pane_rows(buffer: &ratatui::buffer::Buffer, title: &str) -> Vec<(String, bool)> {
+    let w = buffer.area.width;
+    let h = buffer.area.height;
+    let row = |y: u16| -> Vec<&str> { (0..w).map(|x| buffer[(x, y)].symbol()).collect() };
+    for y in 0..h {
+        let cells = row(y);
+        let line: String = cells.concat();
+        let Some(at) = line.find(&format!("┏ {title}")).or(line.find(&format!("╭ {title}")))
+        else {
+            continue;
+        };
+        let left = line[..at].chars().count() as u16;
+        let right = (left + 1..w)
+            .find(|&x| matches!(buffer[(x, y)].symbol(), "┓" | "╮"))
+            .unwrap_or(w - 1);
+        let mut out = Vec::new();
+        for y in y + 1..h {
+            let l = buffer[(left, y)].symbol();
+            if matches!(l, "┗" | "╰") {
+                break;
+            }
+            let r = buffer[(right, y)].symbol();
+            let text: String = (left + 1..right).map(|x| buffer[(x, y)].symbol()).collect();
+            out.push((text, matches!(l, "┃" | "│") && matches!(r, "┃" | "│")));
+        }
+        return out;
+    }
+    panic!("no pane titled {title}");
+}
