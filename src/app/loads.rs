@@ -66,6 +66,8 @@ impl App {
         }
         let seq = self.next_seq();
         self.backups.points_seq = seq;
+        self.backups.points_loading = true;
+        self.backups.points_error = None;
         vec![Command::LoadBackupPoints { seq, cluster }]
     }
 
@@ -102,6 +104,7 @@ impl App {
         if !same {
             self.snapshots.clear(Some(vm.clone()));
             self.vms.detail = None;
+            self.vms.detail_error = None;
             self.backups.clear();
             self.backups.request.index = 0;
         }
