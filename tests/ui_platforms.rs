@@ -570,7 +570,9 @@ fn cloudtower_platform_tasks_that_cannot_be_read() {
     let screen = format!("{:?}", t.backend());
     assert!(screen.contains("on the platform (stale)"), "{screen}");
     assert!(
-        screen.contains("✗ cannot read the platform's tasks: unexpected answer from /v2/api/get-tasks"),
+        screen.contains(
+            "✗ cannot read the platform's tasks: unexpected answer from /v2/api/get-tasks"
+        ),
         "{screen}"
     );
     assert!(screen.contains("邮件服务器"), "the old rows stay: {screen}");
@@ -597,7 +599,10 @@ fn zstack_snapshot_form_when_the_vm_cannot_be_read() {
     app.handle_key(code(KeyCode::Enter));
     let t = render(&app, 150, 44);
     let screen = format!("{:?}", t.backend());
-    assert!(screen.contains("✗ cannot read the VM's volumes: unexpected answer"), "{screen}");
+    assert!(
+        screen.contains("✗ cannot read the VM's volumes: unexpected answer"),
+        "{screen}"
+    );
     assert!(!screen.contains("loading the VM's volumes"), "{screen}");
     insta::assert_snapshot!(t.backend());
 }
