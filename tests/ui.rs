@@ -229,24 +229,6 @@ fn status_message_gets_room_before_the_identity() {
     assert!(line.starts_with(" vmdeck"), "{line}");
 }
 
-/// The text on a rendered screen, one line per row, wide characters as they read.
-fn screen_text(app: &App, w: u16, h: u16) -> String {
-    let t = render(app, w, h);
-    let buf = t.backend().buffer();
-    let mut rows = Vec::new();
-    for y in 0..h {
-        let (mut row, mut x) = (String::new(), 0);
-        while x < w {
-            let s = buf[(x, y)].symbol();
-            row.push_str(s);
-            // A wide character covers the next cell too.
-            x += unicode_width::UnicodeWidthStr::width(s).max(1) as u16;
-        }
-        rows.push(row);
-    }
-    rows.join("\n")
-}
-
 /// `Struct.field` for every field of app state that holds a failure (its name ends in
 /// `error`, `failures` or `problem`), found in the source so a new one cannot be missed.
 fn failure_fields() -> Vec<String> {

@@ -5,6 +5,9 @@
 
 use super::*;
 
+/// How Enter's refusal starts, so it can be brought up to date when the read moves on.
+const WAITING: &str = "waiting for ";
+
 /// A read some form choices come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Read {
@@ -124,9 +127,19 @@ impl App {
                 (n.field, problem)
             })
             .collect();
+        // An earlier Enter's "waiting for …" says what is missing now, or goes.
+        let waiting = fd
+            .form
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with(WAITING));
+        let refusal = self.missing_need(fd);
         if let Some(Dialog::Form(fd)) = self.dialog.as_mut() {
             for (field, problem) in marks {
                 fd.form.set_problem(field, problem);
+            }
+            if waiting {
+                fd.form.error = refusal;
             }
         }
     }
@@ -140,11 +153,9 @@ impl App {
                 let what = self.read_what(n.read);
                 match self.read_state(n.read, fd) {
                     ReadState::Here => None,
-                    ReadState::Reading => Some(format!(
-                        "still reading {what}; Enter works once they are here"
-                    )),
+                    ReadState::Reading => Some(format!("{WAITING}{what} (still being read)")),
                     ReadState::Failed(_) => Some(format!(
-                        "cannot go on without {what}, which could not be read: r reads it again"
+                        "{WAITING}{what}, which could not be read: r reads it again"
                     )),
                 }
             })

@@ -964,9 +964,9 @@ fn a_failed_vm_read_shows_in_the_snapshot_form_and_r_reads_it_again() {
     // Enter does not take "whole VM" as the answer: it was the only choice left.
     assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
     let why = form_of(&app).form.error.clone().unwrap();
-    assert!(
-        why.contains("the VM's volumes") && why.contains("r reads it again"),
-        "{why}"
+    assert_eq!(
+        why,
+        "waiting for the VM's volumes, which could not be read: r reads it again"
     );
     // In the name field r is a letter; on the choice it reads again.
     app.handle_key(key('r'));
@@ -987,7 +987,7 @@ fn a_failed_vm_read_shows_in_the_snapshot_form_and_r_reads_it_again() {
             .form
             .error
             .as_deref()
-            .is_some_and(|e| e.starts_with("still reading the VM's volumes"))
+            .is_some_and(|e| e == "waiting for the VM's volumes (still being read)")
     );
     let detail = detail_with_volumes(&app);
     app.on_event(Event::VmDetail {
@@ -995,6 +995,11 @@ fn a_failed_vm_read_shows_in_the_snapshot_form_and_r_reads_it_again() {
         result: Ok(Box::new(detail)),
     });
     assert_eq!(app.vms.detail_error, None);
+    assert_eq!(
+        form_of(&app).form.error,
+        None,
+        "the refusal goes with the wait"
+    );
     let options = match &form_of(&app)
         .form
         .fields
