@@ -80,8 +80,8 @@ enum Step {
     /// Let time pass (reads that follow the screen on their own: the platform's tasks, a
     /// backup's chain) until this is on the screen.
     Ticks(&'static str),
-    /// Wait until this has left the screen.
-    Gone(&'static str),
+    /// Wait until the app is in this state.
+    Until(&'static str, fn(&App) -> bool),
 }
 
 /// The request path a fault is put on (the simulator matches it as a prefix).
@@ -224,10 +224,7 @@ impl Live {
                 Step::Code(k) => self.press(code(k)),
                 Step::Ctrl(c) => self.press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
                 Step::Ticks(text) => self.on_screen(text, true).await,
-                Step::Gone(text) => {
-                    self.until(&format!("{text:?} to go"), false, |_, s| !s.contains(text))
-                        .await
-                }
+                Step::Until(what, done) => self.until(what, false, |app, _| done(app)).await,
             }
         }
     }
@@ -325,7 +322,7 @@ async fn zstack_reads_under_faults() {
             at: At::Start,
             steps: &[],
             expect: &["HTTP 502 from"],
-            again: Some((&[Key('r')], "HTTP 502 from", "● ")),
+            again: Some((&[Key('r')], "HTTP 502 from", "● Cluster-1")),
         },
         Case {
             read: "VMs",
@@ -406,4 +403,205 @@ async fn zstack_reads_under_faults() {
         },
     ];
     check(Platform::ZStack, &cases).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudtower_reads_under_faults() {
+    let cases = [
+        Case {
+            read: "clusters",
+            path: Path::Is("/v2/api/get-clusters"),
+            fault: LoseAnswer,
+            at: At::Start,
+            steps: &[],
+            expect: &["{} dur"],
+            again: Some((&[Key('r')], "connection lost", "● SMTX-")),
+        },
+        Case {
+            read: "VMs",
+            path: Path::Is("/v2/api/get-vms"),
+            fault: Garbage,
+            at: At::Start,
+            steps: &[],
+            expect: &["✗ {} from /v2/api/get-vms"],
+            again: Some((&[Key('r')], "✗ unexpected answer", "running")),
+        },
+        Case {
+            read: "the VM's disks",
+            path: Path::Is("/v2/api/get-vm-disks"),
+            fault: Html502,
+            at: At::Choose,
+            steps: &[Code(KeyCode::Esc)],
+            expect: &["✗ cannot read the VM's"],
+            again: Some((&[Key('r')], "✗ cannot read the VM's", "Disks")),
+        },
+        Case {
+            read: "snapshots",
+            path: Path::Is("/v2/api/get-vm-snapshots"),
+            fault: Truncate,
+            at: At::Choose,
+            steps: &[],
+            expect: &["✗ {} from", "/v2/api/get-vm-snapshots: "],
+            again: Some((&[Key('r')], "✗ unexpected answer", "◆ now")),
+        },
+        Case {
+            read: "snapshots",
+            path: Path::Is("/v2/api/get-vm-snapshots"),
+            fault: Slow,
+            at: At::Choose,
+            steps: &[],
+            expect: &["Loading snapshots…", "◆ now"],
+            again: None,
+        },
+        Case {
+            read: "restore points",
+            path: Path::Is("/v2/api/get-backup-restore-points"),
+            fault: Html502,
+            at: At::Choose,
+            steps: &[],
+            expect: &["✗ {} from /v2/api/get-backup-restore-points"],
+            again: Some((&[Key('r')], "✗ HTTP 502", "page 1/")),
+        },
+        Case {
+            read: "a restore point's chain",
+            path: Path::Is("/v2/api/get-backup-restore-points"),
+            fault: Garbage,
+            at: At::Chosen,
+            steps: &[Code(KeyCode::Tab), Ticks("Chain")],
+            expect: &["  ✗ {} from"],
+            again: None,
+        },
+        Case {
+            read: "backup plans",
+            path: Path::Is("/v2/api/get-backup-plans"),
+            fault: LoseAnswer,
+            at: At::Chosen,
+            steps: &[Code(KeyCode::Tab), Key('p')],
+            expect: &["✗ {} during /v2/api/get-backup-plans", "nothing read"],
+            again: Some((&[Key('r')], "nothing read", "plan(s)")),
+        },
+        Case {
+            read: "where a restored VM can go",
+            path: Path::Is("/v2/api/get-hosts"),
+            fault: Html502,
+            at: At::Chosen,
+            steps: &[Code(KeyCode::Tab), Key('R'), Code(KeyCode::Enter)],
+            expect: &["✗ cannot read where the VM can go: {}"],
+            again: Some((
+                &[Code(KeyCode::Tab), Key('r')],
+                "cannot read where the VM can go",
+                " · node-",
+            )),
+        },
+        Case {
+            read: "the platform's tasks",
+            path: Path::Is("/v2/api/get-tasks"),
+            fault: Html502,
+            at: At::Chosen,
+            steps: &[Ticks("✗ cannot read the platform's tasks")],
+            expect: &[
+                "✗ cannot read the platform's tasks: {} from /v2/api/get-tasks",
+                "on the platform (stale)",
+            ],
+            again: Some((&[Ticks("on the platform")], "(stale)", "on the platform")),
+        },
+    ];
+    check(Platform::CloudTower, &cases).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tophc_reads_under_faults() {
+    let cases = [
+        Case {
+            read: "clusters",
+            path: Path::Is("/v1/user/cluster/allow/list"),
+            fault: Truncate,
+            at: At::Start,
+            steps: &[],
+            expect: &["{} f"],
+            again: Some((&[Key('r')], "unexpected answer", "● dr-site-02")),
+        },
+        Case {
+            read: "VMs",
+            path: Path::Is("/v1/compute/list"),
+            fault: Html502,
+            at: At::Start,
+            steps: &[],
+            expect: &["{} from /v1/compute/list"],
+            again: Some((&[Key('r')], "HTTP 502", "running")),
+        },
+        Case {
+            read: "the VM's configuration",
+            path: Path::Is("/v1/compute/inspect"),
+            fault: LoseAnswer,
+            at: At::Choose,
+            steps: &[Code(KeyCode::Esc)],
+            expect: &["✗ cannot read the VM's"],
+            again: Some((&[Key('r')], "✗ cannot read the VM's", "Disks")),
+        },
+        Case {
+            read: "the snapshot tree",
+            path: Path::Is("/v1/compute/vsd/snapshot/tree"),
+            fault: Garbage,
+            at: At::Choose,
+            steps: &[],
+            expect: &["✗ {} from"],
+            again: Some((&[Key('r')], "✗ unexpected answer", "◆ now")),
+        },
+        Case {
+            read: "backups",
+            path: Path::Is("/v1/compute/backup/list"),
+            fault: Truncate,
+            at: At::Choose,
+            steps: &[],
+            expect: &["✗ {} from /v1/compute/backup/list"],
+            again: Some((&[Key('r')], "✗ unexpected answer", "page 1/")),
+        },
+        Case {
+            read: "backups",
+            path: Path::Is("/v1/compute/backup/list"),
+            fault: Slow,
+            at: At::Choose,
+            steps: &[],
+            expect: &["Loading backups…", "page 1/"],
+            again: None,
+        },
+        Case {
+            read: "backup points for the backup form",
+            path: Path::Is("/v1/volume/internal/backuppoint/list"),
+            fault: Html502,
+            at: At::Choose,
+            steps: &[Code(KeyCode::Tab), Key('c')],
+            expect: &["✗ cannot read the backup points: {}"],
+            again: Some((&[Ctrl('r')], "cannot read the backup points", "(nfs) ▸  1/")),
+        },
+        Case {
+            read: "remote backups",
+            path: Path::Is("/v1/compute/backup/remote/list"),
+            fault: Garbage,
+            at: At::Chosen,
+            steps: &[
+                Code(KeyCode::Tab),
+                Key('i'),
+                Until("the backup points", |app| !app.backups.points_loading),
+                Code(KeyCode::Enter),
+            ],
+            expect: &["✗ {} from /v1/compute/backup/remote/list", "nothing read"],
+            again: Some((&[Key('r')], "nothing read", "page 1/")),
+        },
+        Case {
+            read: "where a restored VM can go",
+            path: Path::Is("/v1/zone/list"),
+            fault: LoseAnswer,
+            at: At::Chosen,
+            steps: &[Code(KeyCode::Tab), Key('R')],
+            expect: &["✗ cannot read where the VM can go: {}"],
+            again: Some((
+                &[Code(KeyCode::Tab), Key('r')],
+                "cannot read where the VM can go",
+                "◂ ycb1 / default ▸",
+            )),
+        },
+    ];
+    check(Platform::TopHc, &cases).await;
 }
