@@ -80,7 +80,7 @@ enum Step {
     /// Let time pass (reads that follow the screen on their own: the platform's tasks, a
     /// backup's chain) until this is on the screen.
     Ticks(&'static str),
-    /// Wait until the app is in this state.
+    /// Let time pass until the app is in this state.
     Until(&'static str, fn(&App) -> bool),
 }
 
@@ -224,7 +224,7 @@ impl Live {
                 Step::Code(k) => self.press(code(k)),
                 Step::Ctrl(c) => self.press(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
                 Step::Ticks(text) => self.on_screen(text, true).await,
-                Step::Until(what, done) => self.until(what, false, |app, _| done(app)).await,
+                Step::Until(what, done) => self.until(what, true, |app, _| done(app)).await,
             }
         }
     }
@@ -469,7 +469,19 @@ async fn cloudtower_reads_under_faults() {
             at: At::Chosen,
             steps: &[Code(KeyCode::Tab), Ticks("Chain")],
             expect: &["  ✗ {} from"],
-            again: None,
+            again: Some((
+                &[
+                    Key('r'),
+                    Until("the chain", |app| {
+                        app.backups
+                            .chain
+                            .as_ref()
+                            .is_some_and(|c| !c.loading && !c.items.is_empty())
+                    }),
+                ],
+                "  ✗ unexpected answer",
+                "Chain",
+            )),
         },
         Case {
             read: "backup plans",

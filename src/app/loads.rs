@@ -75,6 +75,15 @@ impl App {
     pub(super) fn refresh(&mut self) -> Vec<Command> {
         self.say(Level::Info, "refreshing…");
         self.last_reload = Some(self.now);
+        // A chain that could not be read is read again (once the cursor rests on it).
+        if self
+            .backups
+            .chain
+            .as_ref()
+            .is_some_and(|c| c.error.is_some())
+        {
+            self.backups.chain = None;
+        }
         self.reload()
     }
 
