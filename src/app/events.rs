@@ -195,6 +195,11 @@ impl App {
                 vec![]
             }
             Event::RemoteBackups { seq, result } => {
+                if let Err(e) = &result
+                    && matches!(&self.dialog, Some(Dialog::Remote(rd)) if rd.seq == seq)
+                {
+                    self.note_error(e);
+                }
                 if let Some(Dialog::Remote(rd)) = self.dialog.as_mut()
                     && rd.seq == seq
                 {
@@ -239,6 +244,11 @@ impl App {
         seq: u64,
         result: Result<Vec<crate::model::BackupPlan>, BackendError>,
     ) -> Vec<Command> {
+        if let Err(e) = &result
+            && matches!(&self.dialog, Some(Dialog::Plans(pd)) if pd.seq == seq)
+        {
+            self.note_error(e);
+        }
         if let Some(Dialog::Plans(pd)) = self.dialog.as_mut()
             && pd.seq == seq
         {
@@ -264,6 +274,9 @@ impl App {
     ) -> Vec<Command> {
         if seq != self.backups.chain_seq {
             return vec![];
+        }
+        if let Err(e) = &result {
+            self.note_error(e);
         }
         if let Some(chain) = self.backups.chain.as_mut() {
             chain.loading = false;

@@ -1231,3 +1231,39 @@ fn plans_and_remote_backups_read_again_on_r_after_a_failure() {
     );
     assert!(matches!(&app.dialog, Some(Dialog::Remote(rd)) if rd.loading));
 }
+
+#[test]
+fn a_dialog_or_chain_read_that_cannot_reach_the_platform_marks_it_unreachable() {
+    let unreachable = || BackendError::Connect {
+        url: "https://tower.example.net".into(),
+        reason: "connection refused".into(),
+    };
+    let mut app = app_with(cloudtower_like());
+    app.connection = Connection::Connected;
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Err(unreachable()),
+    });
+    assert!(matches!(app.connection, Connection::Unreachable(_)));
+
+    app.dialog = None;
+    app.connection = Connection::Connected;
+    show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
+    let now = app.now;
+    let cmds = app.tick(now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupChain { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupChain {
+        seq,
+        result: Err(unreachable()),
+    });
+    assert!(matches!(app.connection, Connection::Unreachable(_)));
+}
