@@ -290,3 +290,288 @@ fn a_wide_character_in_the_last_column_of_a_tree_row_leaves_the_border_alone() {
         borders_hold(&render(&deep_tree_app(), w, 30));
     }
 }
+
+/// `Struct.field` for every field of app state that holds a failure (its name ends in
+/// `error`, `failures` or `problem`), found in the source so a new one cannot be missed.
+fn failure_fields() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app"),
+        &mut files,
+    );
+    let mut found = Vec::new();
+    for f in files {
+        let mut current = String::new();
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            let t = line.trim_start();
+            if let Some(rest) = t
+                .strip_prefix("pub struct ")
+                .or_else(|| t.strip_prefix("struct "))
+            {
+                current = rest
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            } else if let Some((name, _)) = t.strip_prefix("pub ").and_then(|r| r.split_once(':'))
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                && ["error", "failures", "problem"]
+                    .iter()
+                    .any(|s| name.ends_with(s))
+            {
+                found.push(format!("{current}.{name}"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn failed<T>(text: &str) -> Result<T, vmdeck::backend::BackendError> {
+    Err(vmdeck::backend::BackendError::Refused(text.into()))
+}
+
+fn failure(cluster: &str, message: &str) -> vmdeck::model::ClusterFailure {
+    vmdeck::model::ClusterFailure {
+        cluster_id: cluster.into(),
+        cluster_name: "生产集群-A".into(),
+        message: message.into(),
+    }
+}
+
+/// Each failure field, set in the main screen's state (directly, or by the failed answer
+/// that sets it), and the text that must then be on the screen.
+type Row = (&'static [&'static str], fn(&mut App) -> String);
+
+const FAILURES: &[Row] = &[
+    (&["ClustersPane.error"], |app| {
+        app.clusters.error = Some("E-clusters".into());
+        "E-clusters".into()
+    }),
+    (&["ClustersPane.failures"], |app| {
+        app.clusters.failures = vec![failure("c2", "E-cf")];
+        app.focus = Pane::Clusters;
+        app.handle_key(code(KeyCode::Down));
+        app.handle_key(code(KeyCode::Down));
+        "Listing failed: E-cf".into()
+    }),
+    (&["VmsPane.error"], |app| {
+        app.vms.error = Some("E-vms".into());
+        "✗ E-vms".into()
+    }),
+    (&["VmsPane.failures"], |app| {
+        app.vms.failures = vec![failure("c2", "E-vf")];
+        "生产集群-A: E-vf".into()
+    }),
+    (&["Incoming.failures"], |app| {
+        // A re-read in two chunks whose first names a failed cluster: shown once complete.
+        app.focus = Pane::Vms;
+        let cmds = app.handle_key(key('r'));
+        let seq = seq_of(&cmds, |c| match c {
+            Command::LoadVms { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        let rows = app.vms.list.items.clone();
+        let chunk = |index, items: Vec<vmdeck::model::Vm>, failures, done| Event::Vms {
+            seq,
+            result: Ok(vmdeck::model::Listing {
+                value: vmdeck::model::Page {
+                    items,
+                    total: rows.len() as u64,
+                    request: vmdeck::model::PageRequest { index, size: 3 },
+                },
+                failures,
+            }),
+            done,
+        };
+        app.on_event(chunk(
+            0,
+            rows[..3].to_vec(),
+            vec![failure("c2", "E-inc")],
+            false,
+        ));
+        app.on_event(chunk(1, rows[3..].to_vec(), vec![], true));
+        "生产集群-A: E-inc".into()
+    }),
+    (&["VmsPane.detail_error"], |app| {
+        let seq = app.vms.detail_seq;
+        app.on_event(Event::VmDetail {
+            seq,
+            result: failed("E-det"),
+        });
+        app.focus = Pane::Vms;
+        "E-det".into()
+    }),
+    (&["SnapshotsPane.error"], |app| {
+        app.snapshots.error = Some("E-snap".into());
+        "✗ E-snap".into()
+    }),
+    (&["BackupsPane.error"], |app| {
+        app.backups.error = Some("E-bk".into());
+        "✗ E-bk".into()
+    }),
+    (&["BackupsPane.failures"], |app| {
+        app.backups.failures = vec![failure("c2", "E-bf")];
+        "生产集群-A: E-bf".into()
+    }),
+    (&["BackupsPane.points_error", "Field.problem"], |app| {
+        app.focus = Pane::Backups;
+        app.handle_key(key('c'));
+        let seq = app.backups.points_seq;
+        app.on_event(Event::BackupPoints {
+            seq,
+            result: failed("E-pts"),
+        });
+        "✗ cannot read the backup points: E-pts".into()
+    }),
+    (&["BackupChain.error"], |app| {
+        app.session.caps.backup_chains = true;
+        app.focus = Pane::Backups;
+        let id = app.backups.selected().unwrap().id.clone();
+        app.backups.chain = Some(vmdeck::app::panes::BackupChain {
+            backup_id: id,
+            error: Some("E-chain".into()),
+            ..Default::default()
+        });
+        "✗ E-chain".into()
+    }),
+    (&["App.restore_choices_error"], |app| {
+        app.focus = Pane::Backups;
+        let mut cmds = app.handle_key(key('R'));
+        if !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadRestoreChoices { .. }))
+        {
+            // The platform restores both ways: as a new VM is the default.
+            cmds = app.handle_key(code(KeyCode::Enter));
+        }
+        let seq = seq_of(&cmds, |c| match c {
+            Command::LoadRestoreChoices { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        app.on_event(Event::RestoreChoices {
+            seq,
+            result: failed("E-rc"),
+        });
+        "cannot read where the VM can go: E-rc".into()
+    }),
+    (&["App.platform_tasks_error"], |app| {
+        app.platform_tasks_error = Some("E-pt".into());
+        "✗ cannot read the platform's tasks: E-pt".into()
+    }),
+    (&["PlansDialog.error"], |app| {
+        app.session.caps.backup_plans = true;
+        app.focus = Pane::Backups;
+        let cmds = app.handle_key(key('p'));
+        let seq = seq_of(&cmds, |c| match c {
+            Command::LoadBackupPlans { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        app.on_event(Event::BackupPlans {
+            seq,
+            result: failed("E-plans"),
+        });
+        "✗ E-plans — r reads it again".into()
+    }),
+    (&["RemoteDialog.error"], |app| {
+        app.focus = Pane::Backups;
+        app.handle_key(key('i'));
+        let seq = app.backups.points_seq;
+        app.on_event(Event::BackupPoints {
+            seq,
+            result: Ok(vec![vmdeck::model::BackupPoint {
+                id: "bp1".into(),
+                name: "nfs_type_1".into(),
+                kind: "nfs".into(),
+                state: String::new(),
+                details: vec![],
+            }]),
+        });
+        let cmds = app.handle_key(code(KeyCode::Enter));
+        let seq = seq_of(&cmds, |c| match c {
+            Command::LoadRemoteBackups { seq, .. } => Some(*seq),
+            _ => None,
+        });
+        app.on_event(Event::RemoteBackups {
+            seq,
+            result: failed("E-remote"),
+        });
+        "✗ E-remote — r reads it again".into()
+    }),
+    (&["Form.error"], |app| {
+        app.focus = Pane::Snapshots;
+        app.handle_key(key('c'));
+        for _ in 0..40 {
+            app.handle_key(code(KeyCode::Backspace));
+        }
+        app.handle_key(code(KeyCode::Enter));
+        "✗ the snapshot needs a name".into()
+    }),
+    (&["Prompt.error"], |app| {
+        app.handle_key(key(':'));
+        for c in "frobnicate".chars() {
+            app.handle_key(key(c));
+        }
+        app.handle_key(code(KeyCode::Enter));
+        let e = app.prompt.as_ref().and_then(|p| p.error.clone()).unwrap();
+        format!("✗ {e}")
+    }),
+    (&["SiteSummary.error"], |app| {
+        app.sites.list[0].error = Some("E-site".into());
+        app.run_command("sites").unwrap();
+        "cannot read clusters: E-site".into()
+    }),
+    (&["SiteSummary.failures"], |app| {
+        let site = &mut app.sites.list[0];
+        site.read = true;
+        site.clusters = vec![cluster("c2", "生产集群-A")];
+        site.failures = vec![failure("c2", "E-sf")];
+        app.run_command("sites").unwrap();
+        "E-sf".into()
+    }),
+    (&["Message.error"], |app| {
+        app.focus = Pane::Backups;
+        app.handle_key(key('j'));
+        app.handle_key(key('R'));
+        "╔ Cannot restore".into()
+    }),
+    (&["PasswordEntry.error"], |app| {
+        app.sites.overlay = Some(vmdeck::app::sites::SiteOverlay::Password(
+            vmdeck::app::sites::PasswordEntry::new(0, Some("E-pw".into())),
+        ));
+        "✗ E-pw".into()
+    }),
+];
+
+#[test]
+fn every_failure_field_in_app_state_is_drawn() {
+    let mut covered: Vec<String> = FAILURES
+        .iter()
+        .flat_map(|(fields, _)| fields.iter().map(|f| f.to_string()))
+        .collect();
+    covered.sort();
+    assert_eq!(
+        covered,
+        failure_fields(),
+        "a failure field without a row here (or a row for one that is gone)"
+    );
+    for (fields, set) in FAILURES {
+        let mut app = main_app(5);
+        let want = set(&mut app);
+        let screen = screen_text(&app, 150, 44);
+        assert!(
+            screen.contains(&want),
+            "{fields:?}: {want:?} is not on the screen:\n{screen}"
+        );
+    }
+}

@@ -546,3 +546,63 @@ fn zstack_database_backups() {
     app.status = None;
     insta::assert_snapshot!(render(&app, 150, 44).backend());
 }
+
+/// The platform's task list stopped answering: the pane says why above the rows it still
+/// shows, marks them stale, and the status line says it.
+#[test]
+fn cloudtower_platform_tasks_that_cannot_be_read() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Tasks;
+    let (now, wall) = (app.now, app.wall);
+    let cmds = app.tick(now, wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Err(vmdeck::backend::BackendError::Decode {
+            path: "/v2/api/get-tasks".into(),
+            reason: "EOF while parsing a list at line 1 column 2048".into(),
+        }),
+    });
+    let t = render(&app, 150, 44);
+    let screen = format!("{:?}", t.backend());
+    assert!(screen.contains("on the platform (stale)"), "{screen}");
+    assert!(
+        screen.contains(
+            "✗ cannot read the platform's tasks: unexpected answer from /v2/api/get-tasks"
+        ),
+        "{screen}"
+    );
+    assert!(screen.contains("邮件服务器"), "the old rows stay: {screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// The VM's configuration could not be read: the snapshot form says so at the choice it
+/// fills, and how to read it again, instead of offering only the whole VM for good.
+#[test]
+fn zstack_snapshot_form_when_the_vm_cannot_be_read() {
+    let mut app = zstack_app();
+    let seq = app.vms.detail_seq;
+    app.on_event(Event::VmDetail {
+        seq,
+        result: Err(vmdeck::backend::BackendError::Decode {
+            path: "/zstack/v1/vm-instances/vm-0001".into(),
+            reason: "EOF while parsing an object at line 1 column 1311".into(),
+        }),
+    });
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('c'));
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Enter));
+    let t = render(&app, 150, 44);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("✗ cannot read the VM's volumes: unexpected answer"),
+        "{screen}"
+    );
+    assert!(!screen.contains("loading the VM's volumes"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}

@@ -30,6 +30,14 @@ impl App {
                 vec![]
             }
             Dialog::Form(mut fd) => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                // `r` is a letter in a text field; Ctrl-R reads again from anywhere.
+                let again = key.code == KeyCode::Char('r') && (ctrl || !fd.form.typing());
+                if again && let Some(cmds) = self.retry_needs(&fd) {
+                    self.dialog = Some(Dialog::Form(fd));
+                    self.show_needs();
+                    return cmds;
+                }
                 let host_before = fd.form.choice("host");
                 self.form_key(fd.form.handle_key(key), fd, host_before)
             }
@@ -97,6 +105,16 @@ impl App {
                             vec![]
                         }
                     },
+                    KeyCode::Char('r') if pd.error.is_some() => {
+                        pd.loading = true;
+                        pd.seq = self.next_seq();
+                        let cmd = Command::LoadBackupPlans {
+                            seq: pd.seq,
+                            cluster: pd.cluster.clone(),
+                        };
+                        self.dialog = Some(Dialog::Plans(pd));
+                        vec![cmd]
+                    }
                     KeyCode::Char('x') => match pd.selected().cloned() {
                         Some(plan) => self.start_run_plan(&plan),
                         None => {
@@ -135,11 +153,15 @@ impl App {
                 rd.toggle_selected();
                 None
             }
+            KeyCode::Char('r') if rd.error.is_some() => {
+                let index = rd.request.index;
+                return (true, self.load_remote_page(rd, index));
+            }
             KeyCode::Char(']') => Some(rd.request.index + 1),
             KeyCode::Char('[') => Some(rd.request.index.saturating_sub(1)),
             KeyCode::Enter => {
                 if rd.chosen.is_empty() {
-                    rd.error = Some("mark backups with Space first".into());
+                    self.say(Level::Warn, "mark backups with Space first");
                     None
                 } else {
                     let op = Operation::ImportRemoteBackups {
@@ -154,20 +176,23 @@ impl App {
         };
         match target {
             Some(index) if index != rd.request.index && index < pages => {
-                rd.request.index = index;
-                rd.cursor.reset();
-                rd.loading = true;
-                rd.seq = self.next_seq();
-                let cmd = Command::LoadRemoteBackups {
-                    seq: rd.seq,
-                    cluster: rd.cluster.clone(),
-                    point: rd.point.clone(),
-                    page: rd.request,
-                };
-                (true, vec![cmd])
+                (true, self.load_remote_page(rd, index))
             }
             _ => (true, vec![]),
         }
+    }
+
+    fn load_remote_page(&mut self, rd: &mut RemoteDialog, index: u32) -> Vec<Command> {
+        rd.request.index = index;
+        rd.cursor.reset();
+        rd.loading = true;
+        rd.seq = self.next_seq();
+        vec![Command::LoadRemoteBackups {
+            seq: rd.seq,
+            cluster: rd.cluster.clone(),
+            point: rd.point.clone(),
+            page: rd.request,
+        }]
     }
 
     /// A key in a form: keep editing (re-fitting a restore's networks when its host
@@ -195,45 +220,55 @@ impl App {
                 vec![]
             }
             FormOutcome::Cancel => vec![],
-            FormOutcome::Submit => match fd.purpose.submit(&fd.form, self.caps(), self.wall) {
-                Err(e) => {
-                    fd.form.error = Some(e);
+            FormOutcome::Submit => {
+                if let Some(why) = self.missing_need(&fd) {
+                    fd.form.error = Some(why);
                     self.dialog = Some(Dialog::Form(fd));
-                    vec![]
+                    return vec![];
                 }
-                Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
-                Ok(Submitted::Filter(filter)) => {
-                    self.backups.filter = filter;
-                    self.backups.request.index = 0;
-                    self.backups.list.cursor.reset();
-                    self.load_backups()
-                }
-                Ok(Submitted::RestoreMode { backup, in_place }) => {
-                    self.restore_next(&backup, in_place)
-                }
-                Ok(Submitted::RemotePoint { cluster, point }) => {
-                    let seq = self.next_seq();
-                    let request = PageRequest::first(self.session.backup_page_size);
-                    self.dialog = Some(Dialog::Remote(RemoteDialog {
-                        cluster: cluster.clone(),
-                        point: point.clone(),
-                        request,
-                        page: None,
-                        cursor: Default::default(),
-                        marked: Default::default(),
-                        chosen: Vec::new(),
-                        loading: true,
-                        error: None,
-                        seq,
-                    }));
-                    vec![Command::LoadRemoteBackups {
-                        seq,
-                        cluster,
-                        point,
-                        page: request,
-                    }]
-                }
-            },
+                self.submit_form(fd)
+            }
+        }
+    }
+
+    /// Enter in a form whose reads are all here: validate, then preview or apply.
+    fn submit_form(&mut self, mut fd: FormDialog) -> Vec<Command> {
+        match fd.purpose.submit(&fd.form, self.caps(), self.wall) {
+            Err(e) => {
+                fd.form.error = Some(e);
+                self.dialog = Some(Dialog::Form(fd));
+                vec![]
+            }
+            Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
+            Ok(Submitted::Filter(filter)) => {
+                self.backups.filter = filter;
+                self.backups.request.index = 0;
+                self.backups.list.cursor.reset();
+                self.load_backups()
+            }
+            Ok(Submitted::RestoreMode { backup, in_place }) => self.restore_next(&backup, in_place),
+            Ok(Submitted::RemotePoint { cluster, point }) => {
+                let seq = self.next_seq();
+                let request = PageRequest::first(self.session.backup_page_size);
+                self.dialog = Some(Dialog::Remote(RemoteDialog {
+                    cluster: cluster.clone(),
+                    point: point.clone(),
+                    request,
+                    page: None,
+                    cursor: Default::default(),
+                    marked: Default::default(),
+                    chosen: Vec::new(),
+                    loading: true,
+                    error: None,
+                    seq,
+                }));
+                vec![Command::LoadRemoteBackups {
+                    seq,
+                    cluster,
+                    point,
+                    page: request,
+                }]
+            }
         }
     }
 }

@@ -79,13 +79,16 @@ impl App {
                             self.vms.list.refresh();
                         }
                         self.vms.detail = Some(*detail);
+                        self.vms.detail_error = None;
                         self.refresh_volume_choices();
                     }
                     Err(e) => {
                         self.note_error(&e);
                         self.say(Level::Error, format!("VM details: {e}"));
+                        self.vms.detail_error = Some(e.to_string());
                     }
                 }
+                self.show_needs();
                 vec![]
             }
             Event::Snapshots { seq, result } => {
@@ -137,13 +140,20 @@ impl App {
                 if seq != self.backups.points_seq {
                     return vec![];
                 }
+                self.backups.points_loading = false;
                 match result {
                     Ok(points) => {
                         self.backups.points = points;
+                        self.backups.points_error = None;
                         self.refresh_point_choices();
                     }
-                    Err(e) => self.say(Level::Error, format!("backup points: {e}")),
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.say(Level::Error, format!("backup points: {e}"));
+                        self.backups.points_error = Some(e.to_string());
+                    }
                 }
+                self.show_needs();
                 vec![]
             }
             Event::RestoreChoices { seq, result } => {
@@ -166,16 +176,22 @@ impl App {
                             }
                             self.restore_choices = Some((backup.id.clone(), choices));
                         }
+                        self.restore_choices_error = None;
                     }
                     Err(e) => {
-                        if let Some(Dialog::Form(fd)) = self.dialog.as_mut() {
-                            fd.form.error = Some(format!("cannot load where the VM can go: {e}"));
-                        }
+                        self.note_error(&e);
+                        self.restore_choices_error = Some(e.to_string());
                     }
                 }
+                self.show_needs();
                 vec![]
             }
             Event::RemoteBackups { seq, result } => {
+                if let Err(e) = &result
+                    && matches!(&self.dialog, Some(Dialog::Remote(rd)) if rd.seq == seq)
+                {
+                    self.note_error(e);
+                }
                 if let Some(Dialog::Remote(rd)) = self.dialog.as_mut()
                     && rd.seq == seq
                 {
@@ -220,6 +236,11 @@ impl App {
         seq: u64,
         result: Result<Vec<crate::model::BackupPlan>, BackendError>,
     ) -> Vec<Command> {
+        if let Err(e) = &result
+            && matches!(&self.dialog, Some(Dialog::Plans(pd)) if pd.seq == seq)
+        {
+            self.note_error(e);
+        }
         if let Some(Dialog::Plans(pd)) = self.dialog.as_mut()
             && pd.seq == seq
         {
@@ -245,6 +266,9 @@ impl App {
     ) -> Vec<Command> {
         if seq != self.backups.chain_seq {
             return vec![];
+        }
+        if let Err(e) = &result {
+            self.note_error(e);
         }
         if let Some(chain) = self.backups.chain.as_mut() {
             chain.loading = false;
@@ -273,7 +297,18 @@ impl App {
                 let (now, wall) = (self.now, self.wall);
                 self.tasks.set_platform_tasks(tasks, now, wall);
             }
-            Err(e) => self.platform_tasks_error = Some(e.to_string()),
+            Err(e) => {
+                self.note_error(&e);
+                // The list is re-read every few seconds: the status line says it when it
+                // starts failing, the Tasks pane for as long as it does.
+                if self.platform_tasks_error.is_none() {
+                    self.say(
+                        Level::Error,
+                        format!("cannot read the platform's tasks: {e}"),
+                    );
+                }
+                self.platform_tasks_error = Some(e.to_string());
+            }
         }
         vec![]
     }

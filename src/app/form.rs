@@ -46,6 +46,9 @@ pub struct Field {
     pub label: String,
     pub kind: FieldKind,
     pub hint: Option<String>,
+    /// Why the field cannot offer what it should (the read its choices come from failed);
+    /// shown instead of the hint until cleared.
+    pub problem: Option<String>,
     /// `Err(reason)` greys the field out and says why.
     pub enabled: Result<(), String>,
 }
@@ -91,6 +94,7 @@ impl Field {
             label: label.into(),
             kind,
             hint: None,
+            problem: None,
             enabled: Ok(()),
         }
     }
@@ -287,6 +291,20 @@ impl Form {
                 .unwrap_or(0);
             *options = new;
         }
+    }
+
+    /// Sets or clears a field's problem.
+    pub fn set_problem(&mut self, key: &str, problem: Option<String>) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == key) {
+            f.problem = problem;
+        }
+    }
+
+    /// Whether the focused field takes typed text (where `r` is a letter, not a command).
+    pub fn typing(&self) -> bool {
+        self.fields
+            .get(self.focus)
+            .is_some_and(|f| matches!(f.kind, FieldKind::Text(_) | FieldKind::Secret(_)))
     }
 
     pub fn focused_key(&self) -> Option<&str> {

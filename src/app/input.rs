@@ -110,10 +110,7 @@ impl App {
             Action::StartVm => self.start_start_vm(),
             Action::FilterBackups => {
                 let form = flows::backup::filter_form(&self.backups.filter, &self.backups.points);
-                self.dialog = Some(Dialog::Form(FormDialog {
-                    form,
-                    purpose: Purpose::FilterBackups,
-                }));
+                self.open_form(form, Purpose::FilterBackups);
                 vec![]
             }
             Action::ToggleBackupScope => self.toggle_backup_scope(),

@@ -67,6 +67,8 @@ impl App {
         }
         let seq = self.next_seq();
         self.backups.points_seq = seq;
+        self.backups.points_loading = true;
+        self.backups.points_error = None;
         vec![Command::LoadBackupPoints { seq, cluster }]
     }
 
@@ -75,6 +77,15 @@ impl App {
     pub(super) fn refresh(&mut self) -> Vec<Command> {
         self.say(Level::Info, "refreshing…");
         self.last_reload = Some(self.now);
+        // A chain that could not be read is read again (once the cursor rests on it).
+        if self
+            .backups
+            .chain
+            .as_ref()
+            .is_some_and(|c| c.error.is_some())
+        {
+            self.backups.chain = None;
+        }
         let mut cmds = self.load_clusters();
         cmds.extend(self.load_vms());
         cmds.extend(self.load_chosen_vm());
@@ -119,6 +130,7 @@ impl App {
         if !same {
             self.snapshots.clear(Some(vm.clone()));
             self.vms.detail = None;
+            self.vms.detail_error = None;
             self.backups.clear();
             self.backups.request.index = 0;
         }

@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod listed;
 mod loads;
 mod mouse;
+pub mod needs;
 mod operations;
 pub mod panes;
 pub mod prompt;
@@ -119,6 +120,8 @@ pub struct App {
     pub tz: jiff::tz::TimeZone,
     /// Restore choices of the cluster the restore form is for.
     restore_choices: Option<(String, crate::model::RestoreChoices)>,
+    /// Why the last read of those choices failed.
+    pub restore_choices_error: Option<String>,
     choices_seq: u64,
     seq: u64,
     pub quit: bool,
@@ -164,6 +167,7 @@ impl App {
             wall: Timestamp::now(),
             tz: jiff::tz::TimeZone::system(),
             restore_choices: None,
+            restore_choices_error: None,
             choices_seq: 0,
             seq: 0,
             quit: false,

@@ -82,6 +82,8 @@ pub struct VmsPane {
     /// Configuration of the chosen VM (disks for the restore form, details).
     pub detail: Option<VmDetail>,
     pub detail_seq: u64,
+    /// Why the last read of the chosen VM's configuration failed.
+    pub detail_error: Option<String>,
     /// Whether any listed VM has a zone / a group: platforms without them (CloudTower)
     /// get no empty columns. Kept up to date as chunks arrive, not worked out per frame.
     pub has_zones: bool,
@@ -185,6 +187,9 @@ pub struct BackupsPane {
     /// Backup points of the scope's cluster (filter and create forms).
     pub points: Vec<BackupPoint>,
     pub points_seq: u64,
+    pub points_loading: bool,
+    /// Why the last read of the backup points failed.
+    pub points_error: Option<String>,
     /// The chain the selected backup belongs to (platforms with backup chains).
     pub chain: Option<BackupChain>,
     pub chain_seq: u64,
@@ -215,6 +220,8 @@ impl BackupsPane {
             seq: 0,
             points: Vec::new(),
             points_seq: 0,
+            points_loading: false,
+            points_error: None,
             chain: None,
             chain_seq: 0,
         }

@@ -23,6 +23,15 @@ fn app_with(caps: Capabilities) -> App {
     ready_app_with(s)
 }
 
+/// The backup points the app asked for arrive.
+fn points_arrive(app: &mut App, points: Vec<BackupPoint>) {
+    let seq = app.backups.points_seq;
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Ok(points),
+    });
+}
+
 fn confirm_steps(app: &App) -> Vec<Operation> {
     match &app.dialog {
         Some(Dialog::Confirm(cd)) => cd.steps.clone(),
@@ -587,13 +596,16 @@ fn backup_categories_cycle_and_each_asks_for_its_own_kind() {
     assert!(cmds.iter().any(|c| matches!(c,
         Command::LoadBackups { query, .. } if query.category == BackupCategory::Database)));
     // c in database backups: back up the management node's database to a storage.
-    app.backups.points = vec![BackupPoint {
-        id: "bs1".into(),
-        name: "image-store-1".into(),
-        kind: "ImageStoreBackupStorage".into(),
-        state: "Connected".into(),
-        details: vec![],
-    }];
+    points_arrive(
+        &mut app,
+        vec![BackupPoint {
+            id: "bs1".into(),
+            name: "image-store-1".into(),
+            kind: "ImageStoreBackupStorage".into(),
+            state: "Connected".into(),
+            details: vec![],
+        }],
+    );
     app.handle_key(key('c'));
     app.handle_key(code(KeyCode::Enter));
     assert_eq!(
@@ -617,7 +629,7 @@ fn sync_offers_only_storages_without_a_copy() {
         state: "Connected".into(),
         details: vec![],
     };
-    app.backups.points = vec![point("a"), point("b"), point("c")];
+    points_arrive(&mut app, vec![point("a"), point("b"), point("c")]);
     let mut b = restore_point("vb1", None, BackupKind::Full);
     b.point = None;
     b.locations = vec![Named::new("a", "store-a"), Named::new("b", "store-b")];
@@ -652,13 +664,16 @@ fn templates_come_from_volume_backups_only() {
     };
     assert!(m.lines[0].contains("volume backup"));
     app.dialog = None;
-    app.backups.points = vec![BackupPoint {
-        id: "bs1".into(),
-        name: "image-store-1".into(),
-        kind: "ImageStoreBackupStorage".into(),
-        state: "Connected".into(),
-        details: vec![],
-    }];
+    points_arrive(
+        &mut app,
+        vec![BackupPoint {
+            id: "bs1".into(),
+            name: "image-store-1".into(),
+            kind: "ImageStoreBackupStorage".into(),
+            state: "Connected".into(),
+            details: vec![],
+        }],
+    );
     let mut vb = restore_point("vol1", None, BackupKind::Full);
     vb.category = BackupCategory::Volume;
     // The backend says which volume is the root one; the name proves nothing.
@@ -829,4 +844,383 @@ fn the_selection_stays_on_our_task_while_the_platform_list_refreshes() {
     app.tasks.set_platform_tasks(again, now, wall);
     assert_eq!(app.tasks.selected().map(|t| t.id), Some(id));
     assert_eq!(app.tasks.list.cursor.selected(), 0);
+}
+
+// ------------------------------------------------------- reads that fail under a form
+
+fn broken(path: &str) -> BackendError {
+    BackendError::Decode {
+        path: path.into(),
+        reason: "EOF while parsing an object at line 1 column 4096".into(),
+    }
+}
+
+fn form_of(app: &App) -> &FormDialog {
+    match &app.dialog {
+        Some(Dialog::Form(fd)) => fd,
+        _ => panic!("no form open"),
+    }
+}
+
+fn problem(app: &App, field: &str) -> Option<String> {
+    form_of(app)
+        .form
+        .fields
+        .iter()
+        .find(|f| f.key == field)
+        .and_then(|f| f.problem.clone())
+}
+
+/// Tab until `field` has the focus.
+fn focus_field(app: &mut App, field: &str) {
+    for _ in 0..10 {
+        if form_of(app).form.focused_key() == Some(field) {
+            return;
+        }
+        app.handle_key(code(KeyCode::Tab));
+    }
+    panic!("{field} never takes the focus");
+}
+
+fn detail_with_volumes(app: &App) -> VmDetail {
+    let disk = |id: &str, dev: &str, root: bool| VmDisk {
+        device: dev.into(),
+        volume: Named::new(id, format!("web-01-{dev}")),
+        pool: None,
+        capacity: None,
+        disk_type: None,
+        is_root: root,
+    };
+    VmDetail {
+        vm: app.vms.chosen_vm().unwrap().clone(),
+        disks: vec![
+            disk("vol-root", "vda", true),
+            disk("vol-data", "vdb", false),
+        ],
+        details: vec![],
+    }
+}
+
+#[test]
+fn a_failed_vm_read_shows_in_the_snapshot_form_and_r_reads_it_again() {
+    let mut app = app_with(zstack_caps());
+    let seq = app.vms.detail_seq;
+    app.on_event(Event::VmDetail {
+        seq,
+        result: Err(broken("/zstack/v1/vm-instances/v1")),
+    });
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('c'));
+    let p = problem(&app, "volume").expect("the volume choice says why it is short");
+    assert!(
+        p.starts_with(
+            "cannot read the VM's volumes: unexpected answer from /zstack/v1/vm-instances/v1"
+        ) && p.ends_with("— r reads it again"),
+        "{p}"
+    );
+    // Enter does not take "whole VM" as the answer: it was the only choice left.
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    let why = form_of(&app).form.error.clone().unwrap();
+    assert_eq!(
+        why,
+        "waiting for the VM's volumes, which could not be read: r reads it again"
+    );
+    // In the name field r is a letter; on the choice it reads again.
+    app.handle_key(key('r'));
+    assert!(form_of(&app).form.text("name").ends_with('r'));
+    focus_field(&mut app, "volume");
+    let cmds = app.handle_key(key('r'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadVmDetail { seq, vm } if vm.id == "v1" => Some(*seq),
+        _ => None,
+    });
+    assert_eq!(problem(&app, "volume"), None, "reading again");
+    assert!(
+        app.handle_key(code(KeyCode::Enter)).is_empty(),
+        "still waiting"
+    );
+    assert!(
+        form_of(&app)
+            .form
+            .error
+            .as_deref()
+            .is_some_and(|e| e == "waiting for the VM's volumes (still being read)")
+    );
+    let detail = detail_with_volumes(&app);
+    app.on_event(Event::VmDetail {
+        seq,
+        result: Ok(Box::new(detail)),
+    });
+    assert_eq!(app.vms.detail_error, None);
+    assert_eq!(
+        form_of(&app).form.error,
+        None,
+        "the refusal goes with the wait"
+    );
+    let options = match &form_of(&app)
+        .form
+        .fields
+        .iter()
+        .find(|f| f.key == "volume")
+        .unwrap()
+        .kind
+    {
+        form::FieldKind::Choice { options, .. } => options.len(),
+        _ => 0,
+    };
+    assert_eq!(options, 3, "whole VM and both volumes");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(
+        &confirm_steps(&app)[0],
+        Operation::CreateSnapshot { .. }
+    ));
+}
+
+#[test]
+fn ctrl_r_reads_again_from_a_text_field() {
+    let mut app = app_with(zstack_caps());
+    let seq = app.vms.detail_seq;
+    app.on_event(Event::VmDetail {
+        seq,
+        result: Err(broken("/zstack/v1/vm-instances/v1")),
+    });
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('c'));
+    assert_eq!(form_of(&app).form.focused_key(), Some("name"));
+    let cmds = app.handle_key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('r'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadVmDetail { .. }))
+    );
+    assert!(!form_of(&app).form.text("name").ends_with('r'));
+}
+
+#[test]
+fn a_failed_storage_read_shows_in_the_form_and_r_reads_it_again() {
+    let mut app = app_with(zstack_caps());
+    let seq = app.backups.points_seq;
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Err(BackendError::Http {
+            status: 502,
+            path: "/zstack/v1/backup-storage".into(),
+            excerpt: "Bad Gateway".into(),
+        }),
+    });
+    app.focus = Pane::Backups;
+    app.backups.category = BackupCategory::Database;
+    let cmds = app.handle_key(key('c'));
+    // Opening the form reads them again at once.
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPoints { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Err(BackendError::Http {
+            status: 502,
+            path: "/zstack/v1/backup-storage".into(),
+            excerpt: "Bad Gateway".into(),
+        }),
+    });
+    let p = problem(&app, "storage").unwrap();
+    assert!(
+        p.starts_with("cannot read the backup storages: HTTP 502"),
+        "{p}"
+    );
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    let cmds = app.handle_key(key('r'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPoints { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    points_arrive(
+        &mut app,
+        vec![BackupPoint {
+            id: "bs1".into(),
+            name: "image-store-1".into(),
+            kind: "ImageStoreBackupStorage".into(),
+            state: "Connected".into(),
+            details: vec![],
+        }],
+    );
+    assert_eq!(seq, app.backups.points_seq);
+    assert_eq!(problem(&app, "storage"), None);
+    app.handle_key(code(KeyCode::Enter));
+    assert!(matches!(
+        &confirm_steps(&app)[0],
+        Operation::CreateDatabaseBackup { storage } if storage.id == "bs1"
+    ));
+}
+
+#[test]
+fn a_failed_placement_read_stays_in_the_restore_form_while_typing() {
+    let mut app = app_with(cloudtower_caps());
+    show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadRestoreChoices { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::RestoreChoices {
+        seq,
+        result: Err(BackendError::Transport {
+            path: "/v2/api/get-hosts".into(),
+            reason: "connection reset".into(),
+        }),
+    });
+    type_text(&mut app, "-x");
+    let p = problem(&app, "host").expect("still said after typing");
+    assert!(
+        p.starts_with("cannot read where the VM can go: connection lost"),
+        "{p}"
+    );
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    focus_field(&mut app, "host");
+    let cmds = app.handle_key(key('r'));
+    assert!(cmds.iter().any(|c| matches!(c,
+        Command::LoadRestoreChoices { backup, .. } if backup.id == "rp1")));
+    assert_eq!(problem(&app, "host"), None);
+}
+
+#[test]
+fn the_platform_tasks_failure_is_said_once_and_kept_until_a_read_works() {
+    let mut app = app_with(zstack_caps());
+    let t0 = app.now;
+    let read = |app: &mut App, at| {
+        let cmds = app.tick(at, app.wall);
+        seq_of(&cmds, |c| match c {
+            Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+            _ => None,
+        })
+    };
+    let seq = read(&mut app, t0);
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Err(broken("/zstack/v1/longjobs")),
+    });
+    let said = app.status.clone().unwrap();
+    assert_eq!(said.level, Level::Error);
+    assert!(
+        said.text
+            .starts_with("cannot read the platform's tasks: unexpected answer")
+    );
+    app.status = None;
+    let seq = read(&mut app, t0 + std::time::Duration::from_secs(6));
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Err(broken("/zstack/v1/longjobs")),
+    });
+    assert!(app.status.is_none(), "said once, not every five seconds");
+    assert!(app.platform_tasks_error.is_some());
+    let seq = read(&mut app, t0 + std::time::Duration::from_secs(12));
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(vec![]),
+    });
+    assert_eq!(app.platform_tasks_error, None);
+}
+
+#[test]
+fn plans_and_remote_backups_read_again_on_r_after_a_failure() {
+    let mut app = app_with(cloudtower_caps());
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    assert!(app.handle_key(key('r')).is_empty(), "nothing failed yet");
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Err(broken("/v2/api/get-backup-plans")),
+    });
+    let cmds = app.handle_key(key('r'));
+    let again = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    assert!(matches!(&app.dialog, Some(Dialog::Plans(pd)) if pd.loading && pd.seq == again));
+
+    let mut app = app_with(crate::backend::tophc::capabilities());
+    app.focus = Pane::Backups;
+    let seq = app.backups.points_seq;
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Ok(vec![BackupPoint {
+            id: "bp1".into(),
+            name: "nfs-1".into(),
+            kind: "nfs".into(),
+            state: String::new(),
+            details: vec![],
+        }]),
+    });
+    app.handle_key(key('i'));
+    let seq = app.backups.points_seq;
+    points_arrive(
+        &mut app,
+        vec![BackupPoint {
+            id: "bp1".into(),
+            name: "nfs-1".into(),
+            kind: "nfs".into(),
+            state: String::new(),
+            details: vec![],
+        }],
+    );
+    let _ = seq;
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadRemoteBackups { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::RemoteBackups {
+        seq,
+        result: Err(broken("/v1/compute/backup/remote/list")),
+    });
+    let cmds = app.handle_key(key('r'));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadRemoteBackups { page, .. } if page.index == 0))
+    );
+    assert!(matches!(&app.dialog, Some(Dialog::Remote(rd)) if rd.loading));
+}
+
+#[test]
+fn a_dialog_or_chain_read_that_cannot_reach_the_platform_marks_it_unreachable() {
+    let unreachable = || BackendError::Connect {
+        url: "https://tower.example.net".into(),
+        reason: "connection refused".into(),
+    };
+    let mut app = app_with(cloudtower_caps());
+    app.connection = Connection::Connected;
+    app.focus = Pane::Backups;
+    let cmds = app.handle_key(key('p'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPlans { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupPlans {
+        seq,
+        result: Err(unreachable()),
+    });
+    assert!(matches!(app.connection, Connection::Unreachable(_)));
+
+    app.dialog = None;
+    app.connection = Connection::Connected;
+    show_backups(&mut app, vec![restore_point("rp1", None, BackupKind::Full)]);
+    let now = app.now;
+    let cmds = app.tick(now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupChain { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::BackupChain {
+        seq,
+        result: Err(unreachable()),
+    });
+    assert!(matches!(app.connection, Connection::Unreachable(_)));
 }

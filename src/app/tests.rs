@@ -724,6 +724,21 @@ fn restore_form_is_prefilled_and_builds_the_operation() {
         Command::LoadRestoreChoices { seq, .. } => Some(*seq),
         _ => None,
     });
+    let zone_hint = |app: &App| match &app.dialog {
+        Some(Dialog::Form(fd)) => fd
+            .form
+            .fields
+            .iter()
+            .find(|f| f.key == "zone")
+            .unwrap()
+            .hint
+            .clone(),
+        _ => panic!("the restore form"),
+    };
+    assert_eq!(
+        zone_hint(&app).as_deref(),
+        Some("loading zones, object groups and pools…")
+    );
     app.on_event(Event::RestoreChoices {
         seq: cseq,
         result: Ok(RestoreChoices {
@@ -740,6 +755,7 @@ fn restore_form_is_prefilled_and_builds_the_operation() {
             source_networks: Vec::new(),
         }),
     });
+    assert_eq!(zone_hint(&app), None, "the choices are here");
     let cmds = app.handle_key(code(KeyCode::Enter));
     let ops = cmds
         .iter()

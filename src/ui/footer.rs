@@ -10,7 +10,7 @@ use crate::app::dialog::Dialog;
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let hints: Vec<(String, &str)> = match &app.dialog {
+    let mut hints: Vec<(String, &str)> = match &app.dialog {
         Some(Dialog::Form(_)) => vec![
             ("Tab/↑↓".into(), "field"),
             ("←→/Space".into(), "change"),
@@ -52,6 +52,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect()
         }),
     };
+    // A read the dialog needed failed: say how to make it again.
+    let failed = match &app.dialog {
+        Some(Dialog::Form(fd)) => fd.form.fields.iter().any(|f| f.problem.is_some()),
+        Some(Dialog::Remote(rd)) => rd.error.is_some(),
+        Some(Dialog::Plans(pd)) => pd.error.is_some(),
+        _ => false,
+    };
+    if failed {
+        let again = if matches!(app.dialog, Some(Dialog::Form(_))) {
+            "r/^R"
+        } else {
+            "r"
+        };
+        hints.insert(0, (again.into(), "read again"));
+    }
     let mut spans = Vec::new();
     for (k, h) in hints {
         spans.push(Span::styled(format!(" {k}"), theme.key));

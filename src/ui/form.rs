@@ -91,7 +91,12 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
             FieldKind::Section => {}
         }
         lines.push(Line::from(spans));
-        if let Err(why) = &field.enabled {
+        if let Some(p) = &field.problem {
+            lines.push(Line::styled(
+                format!("{:w$}✗ {p}", "", w = LABEL_W + 2),
+                theme.error,
+            ));
+        } else if let Err(why) = &field.enabled {
             lines.push(Line::styled(
                 format!("{:w$}unavailable: {why}", "", w = LABEL_W + 2),
                 theme.muted,
@@ -106,6 +111,11 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
     lines.push(Line::raw(""));
     if let Some(e) = &form.error {
         lines.push(Line::styled(format!("✗ {e}"), theme.error));
+    } else if form.fields.iter().any(|f| f.problem.is_some()) {
+        lines.push(Line::styled(
+            "r (or Ctrl-R in a text field): read it again · Esc: cancel",
+            theme.muted,
+        ));
     } else {
         lines.push(Line::styled("Enter: preview · Esc: cancel", theme.muted));
     }

@@ -28,6 +28,8 @@ pub fn draw(frame: &mut Frame, pd: &PlansDialog, app: &App, theme: &Theme) {
     .split(inner);
     let head = if pd.loading {
         "loading…".to_string()
+    } else if pd.error.is_some() && pd.plans.is_empty() {
+        "nothing read".to_string()
     } else {
         format!("{} plan(s)", pd.plans.len())
     };
@@ -41,7 +43,7 @@ pub fn draw(frame: &mut Frame, pd: &PlansDialog, app: &App, theme: &Theme) {
         .unwrap_or_else(|| "-".into())
     };
     if pd.plans.is_empty() {
-        if !pd.loading {
+        if !pd.loading && pd.error.is_none() {
             frame.render_widget(
                 Paragraph::new(Line::styled("No backup plans here.", theme.muted)),
                 parts[1],
@@ -82,7 +84,7 @@ pub fn draw(frame: &mut Frame, pd: &PlansDialog, app: &App, theme: &Theme) {
         );
     }
     let foot = match &pd.error {
-        Some(e) => Line::styled(format!("✗ {e}"), theme.error),
+        Some(e) => Line::styled(format!("✗ {e} — r reads it again"), theme.error),
         None => Line::styled(
             "Enter list its backups · x run now · Esc close",
             theme.muted,

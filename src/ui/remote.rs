@@ -31,7 +31,8 @@ pub fn draw(frame: &mut Frame, rd: &RemoteDialog, app: &App, theme: &Theme) {
             rd.chosen.len(),
             if rd.loading { " · loading…" } else { "" }
         ),
-        None => "loading…".into(),
+        None if rd.loading => "loading…".into(),
+        None => "nothing read".into(),
     };
     frame.render_widget(Paragraph::new(Line::styled(pos, theme.muted)), parts[0]);
     match &rd.page {
@@ -88,7 +89,7 @@ pub fn draw(frame: &mut Frame, rd: &RemoteDialog, app: &App, theme: &Theme) {
         None => {}
     }
     let foot = match &rd.error {
-        Some(e) => Line::styled(format!("✗ {e}"), theme.error),
+        Some(e) => Line::styled(format!("✗ {e} — r reads it again"), theme.error),
         None => Line::styled(
             "Space mark · [ ] page · Enter import marked · Esc close",
             theme.muted,

@@ -1,9 +1,9 @@
 //! The Tasks pane: every operation started here, with progress and outcome; ended ones stay.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Cell;
+use ratatui::widgets::{Block, Cell, Paragraph};
 
 use super::columns::Col;
 use super::widgets::{
@@ -32,22 +32,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format!(" · {running} running · {ours} total")
         };
         title.push(Span::styled(summary, theme.muted));
+        // What the platform said last time is still listed; say it may be out of date.
+        if others > 0 && app.platform_tasks_error.is_some() {
+            title.push(Span::styled(" (stale)", theme.warn));
+        }
     }
     let view = pane.list.describe();
     if !view.is_empty() {
         title.push(Span::styled(format!(" · {view}"), theme.warn));
     }
     let block = pane_block(title, focused, theme);
+    let failure = app.platform_tasks_error.as_ref().map(|e| {
+        Line::styled(
+            format!("✗ cannot read the platform's tasks: {e}"),
+            theme.error,
+        )
+    });
     if pane.list.items.is_empty() {
-        return placeholder(
-            frame,
-            area,
-            block,
-            vec![Line::styled(
-                "Operations you start appear here and stay after they end.",
-                theme.muted,
-            )],
-        );
+        let mut lines: Vec<Line> = failure.into_iter().collect();
+        lines.push(Line::styled(
+            "Operations you start appear here and stay after they end.",
+            theme.muted,
+        ));
+        return placeholder(frame, area, block, lines);
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let notes_h = u16::from(failure.is_some()).min(inner.height / 2);
+    let parts = Layout::vertical([Constraint::Length(notes_h), Constraint::Min(0)]).split(inner);
+    if let Some(line) = failure.filter(|_| notes_h > 0) {
+        frame.render_widget(Paragraph::new(line), parts[0]);
     }
     let cols = [
         Col::new("", 1, 1, 0),
@@ -60,8 +74,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ];
     windowed_table(
         frame,
-        area,
-        block,
+        parts[1],
+        Block::default(),
         &cols,
         pane.list.rows(),
         &pane.list.cursor,

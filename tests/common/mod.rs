@@ -161,6 +161,24 @@ pub fn render(app: &App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::
     t
 }
 
+/// The text on a rendered screen, one line per row, wide characters as they read.
+pub fn screen_text(app: &App, w: u16, h: u16) -> String {
+    let t = render(app, w, h);
+    let buf = t.backend().buffer();
+    let mut rows = Vec::new();
+    for y in 0..h {
+        let (mut row, mut x) = (String::new(), 0);
+        while x < w {
+            let s = buf[(x, y)].symbol();
+            row.push_str(s);
+            // A wide character covers the next cell too.
+            x += unicode_width::UnicodeWidthStr::width(s).max(1) as u16;
+        }
+        rows.push(row);
+    }
+    rows.join("\n")
+}
+
 pub fn key(c: char) -> crossterm::event::KeyEvent {
     crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char(c),
@@ -383,7 +401,9 @@ pub fn pane_rows(buffer: &ratatui::buffer::Buffer, title: &str) -> Vec<(String, 
     for y in 0..h {
         let cells = row(y);
         let line: String = cells.concat();
-        let Some(at) = line.find(&format!("┏ {title}")).or(line.find(&format!("╭ {title}")))
+        let Some(at) = line
+            .find(&format!("┏ {title}"))
+            .or(line.find(&format!("╭ {title}")))
         else {
             continue;
         };

@@ -140,7 +140,10 @@ fn zone_group_disk_fields(
 ) {
     let zone_pref = vm.and_then(|d| d.vm.zone.as_ref()).map(|z| z.id.as_str());
     let group_pref = vm.and_then(|d| d.vm.group.as_ref()).map(|g| g.id.as_str());
-    fields.push(Field::choice("zone", "Zone", Vec::new(), zone_pref));
+    fields.push(
+        Field::choice("zone", "Zone", Vec::new(), zone_pref)
+            .with_hint("loading zones, object groups and pools…"),
+    );
     fields.push(Field::choice(
         "group",
         "Object group",
@@ -187,6 +190,7 @@ pub fn fill_choices(
         let group_pref = vm.and_then(|d| d.vm.group.as_ref()).map(|g| g.id.clone());
         form.set_options("zone", opts(&choices.zones), zone_pref.as_deref());
         form.set_options("group", opts(&choices.groups), group_pref.as_deref());
+        form.clear_hint("zone");
         let keys = form.keys_ending(".pool");
         for key in keys {
             let dev = key.trim_start_matches("disk.").trim_end_matches(".pool");

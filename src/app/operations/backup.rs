@@ -64,7 +64,7 @@ impl App {
     }
 
     /// The cluster the Backups pane is about (for backup points and plans).
-    fn backups_cluster(&self) -> Option<Named> {
+    pub(in crate::app) fn backups_cluster(&self) -> Option<Named> {
         self.backups
             .scope
             .as_ref()
@@ -75,7 +75,7 @@ impl App {
     /// Loads the backup points/storages the form needs unless they are here already;
     /// returns whether they are still loading.
     fn points_for_form(&mut self, cmds: &mut Vec<Command>) -> bool {
-        if !self.backups.points.is_empty() {
+        if !self.backups.points.is_empty() && self.backups.points_error.is_none() {
             return false;
         }
         let cluster = self.backups_cluster().unwrap_or_else(all_clusters);
@@ -234,6 +234,7 @@ impl App {
             .filter(|(id, _)| *id == b.id)
             .map(|(_, ch)| ch);
         let form = flows::restore::new_vm_form(b, detail, choices, self.caps(), self.wall);
+        self.restore_choices_error = None;
         self.open_form(form, Purpose::Restore { backup: b.to_ref() });
         let seq = self.next_seq();
         self.choices_seq = seq;

@@ -34,6 +34,7 @@ impl App {
 
     pub(in crate::app) fn open_form(&mut self, form: form::Form, purpose: Purpose) {
         self.dialog = Some(Dialog::Form(FormDialog { form, purpose }));
+        self.show_needs();
     }
 
     /// Opens the preview for these steps and asks the backend for the exact calls.

@@ -426,6 +426,7 @@ impl App {
         // A form or preview was about the other site's things.
         self.dialog = None;
         self.restore_choices = None;
+        self.restore_choices_error = None;
         self.last_detail_poll = None;
         self.last_reload = Some(self.now);
         self.last_refresh = None;

@@ -96,7 +96,10 @@ fn chain_lines(
         return lines;
     }
     if let Some(e) = &chain.error {
-        lines.push(Line::styled(format!("  ✗ {e}"), theme.error));
+        lines.push(Line::styled(
+            format!("  ✗ {e} — r reads it again"),
+            theme.error,
+        ));
         return lines;
     }
     let known = |id: &str| chain.items.iter().any(|b| b.id == id);

@@ -48,5 +48,12 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
         }
         lines.extend(extra(&d.details, theme));
     }
+    let chosen = app.vms.chosen.as_ref().is_some_and(|c| c.id == vm.id);
+    if let Some(e) = app.vms.detail_error.as_ref().filter(|_| chosen) {
+        lines.push(Line::styled(
+            format!("✗ cannot read the VM's configuration: {e}"),
+            theme.error,
+        ));
+    }
     ("VM".into(), lines)
 }
