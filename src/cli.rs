@@ -13,7 +13,7 @@ use crate::backend;
 use crate::config::{self, Config, Profile};
 use crate::model::Platform;
 use crate::sim::{self, SimConfig, SimServer};
-use crate::sites::{SiteId, SiteSpec, Sites};
+use crate::sites::{SiteId, SiteSpec, SiteTasks};
 use crate::theme::Theme;
 
 #[derive(Debug, Parser)]
@@ -400,7 +400,7 @@ async fn dashboard(
             }
         })
         .collect();
-    let mut sites = Sites::spawn(specs, first, backend);
+    let mut sites = SiteTasks::spawn(specs, first, backend);
     let mut app = App::new(session);
     app.set_sites(summaries, first);
     app.keymap = look.keymap;

@@ -85,17 +85,17 @@ enum Control {
 }
 
 /// The UI loop's handle on every site: commands in, tagged events out.
-pub struct Sites {
+pub struct SiteTasks {
     controls: Vec<mpsc::UnboundedSender<Control>>,
     tasks: Vec<JoinHandle<()>>,
     first: SiteId,
     pub events: mpsc::UnboundedReceiver<SiteEvent>,
 }
 
-impl Sites {
+impl SiteTasks {
     /// Starts one task per site. Site `first` is already logged in with `backend`; the
-    /// others wait for [`Sites::connect_others`] (called once the UI is up).
-    pub fn spawn(specs: Vec<SiteSpec>, first: SiteId, backend: Arc<dyn Backend>) -> Sites {
+    /// others wait for [`SiteTasks::connect_others`] (called once the UI is up).
+    pub fn spawn(specs: Vec<SiteSpec>, first: SiteId, backend: Arc<dyn Backend>) -> SiteTasks {
         let (out, events) = mpsc::unbounded_channel();
         let mut controls = Vec::new();
         let mut tasks = Vec::new();
@@ -106,7 +106,7 @@ impl Sites {
             tasks.push(tokio::spawn(run_site(id, spec, ready, rx, out.clone())));
             controls.push(tx);
         }
-        Sites {
+        SiteTasks {
             controls,
             tasks,
             first,

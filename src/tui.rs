@@ -11,13 +11,13 @@ use ratatui::DefaultTerminal;
 
 use crate::app::App;
 use crate::fetcher::Command;
-use crate::sites::Sites;
+use crate::sites::SiteTasks;
 use crate::theme::Theme;
 use crate::ui;
 
 /// Runs the dashboard until the user quits. The terminal is restored on every exit path,
 /// including panics (ratatui's init installs a hook for that).
-pub async fn run(app: App, sites: &mut Sites, theme: Theme) -> io::Result<()> {
+pub async fn run(app: App, sites: &mut SiteTasks, theme: Theme) -> io::Result<()> {
     let mouse = app.mouse;
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
@@ -47,7 +47,7 @@ pub async fn run(app: App, sites: &mut Sites, theme: Theme) -> io::Result<()> {
 /// Carries out what an update asked for: fetcher commands go to the site the app shows
 /// *now* (after the update, so a switch sends the new site's loads to the new site), then
 /// the app's requests to the sites (log in, read clusters).
-fn dispatch(app: &mut App, sites: &Sites, cmds: Vec<Command>) {
+fn dispatch(app: &mut App, sites: &SiteTasks, cmds: Vec<Command>) {
     sites.fetch(app.sites.active, cmds);
     for r in app.sites.take_requests() {
         sites.request(r);
@@ -57,7 +57,7 @@ fn dispatch(app: &mut App, sites: &Sites, cmds: Vec<Command>) {
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     mut app: App,
-    sites: &mut Sites,
+    sites: &mut SiteTasks,
     theme: Theme,
 ) -> io::Result<()> {
     let mut keys = EventStream::new();

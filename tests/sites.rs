@@ -10,7 +10,7 @@ use vmdeck::config::Profile;
 use vmdeck::fetcher::{Command, Event};
 use vmdeck::model::{ClusterState, Platform};
 use vmdeck::sim::{self, SimConfig, SimServer};
-use vmdeck::sites::{SiteEvent, SiteNews, SiteRequest, SiteSpec, SiteState, Sites};
+use vmdeck::sites::{SiteEvent, SiteNews, SiteRequest, SiteSpec, SiteState, SiteTasks};
 
 fn tophc(url: &str, password: &str) -> (Profile, Option<SecretString>) {
     let mut p = Profile::new(Platform::TopHc, url, sim::DEFAULT_USER);
@@ -29,7 +29,7 @@ fn spec(name: &str, (profile, password): (Profile, Option<SecretString>)) -> Sit
 /// The first event `want` accepts, among those already seen or still to come (the sites
 /// run concurrently, so their events interleave in any order).
 async fn wait_for(
-    sites: &mut Sites,
+    sites: &mut SiteTasks,
     seen: &mut Vec<SiteEvent>,
     what: &str,
     want: impl Fn(&SiteEvent) -> bool,
@@ -74,7 +74,7 @@ async fn every_site_connects_on_its_own_and_answers_tagged() {
             )
         }),
     ];
-    let mut sites = Sites::spawn(specs, 0, backend);
+    let mut sites = SiteTasks::spawn(specs, 0, backend);
     let mut seen = Vec::new();
 
     // Nothing connects before it is asked: the UI is up first.
@@ -229,7 +229,7 @@ async fn a_missing_password_source_falls_through_then_asks() {
         spec("beta", falls_through),
         spec("gamma", nothing_found),
     ];
-    let mut sites = Sites::spawn(specs, 0, backend);
+    let mut sites = SiteTasks::spawn(specs, 0, backend);
     let mut seen = Vec::new();
     sites.connect_others();
 

@@ -131,7 +131,7 @@ pub struct App {
     /// Names of every configured profile (for `:profile` and its completion).
     pub profiles: Vec<String>,
     /// Every configured site, the active one, and the site windows (picker, all sites).
-    pub sites: sites::Sites,
+    pub sites: sites::SitesState,
     /// When the screen was last re-read (by `r` or the interval).
     last_reload: Option<Instant>,
     /// Set when something worth remembering across restarts changed (sorts).
@@ -149,7 +149,7 @@ pub struct App {
 impl App {
     pub fn new(session: Session) -> Self {
         let page = session.backup_page_size;
-        let sites = sites::Sites::single(&session);
+        let sites = sites::SitesState::single(&session);
         Self {
             session,
             keymap: Keymap::default(),

@@ -103,7 +103,7 @@ pub enum SiteOverlay {
 }
 
 /// Every site, which one the dashboard shows, and the site windows that are open.
-pub struct Sites {
+pub struct SitesState {
     pub list: Vec<SiteSummary>,
     pub active: SiteId,
     /// Switch to this site (and open this cluster) once it is logged in.
@@ -114,7 +114,7 @@ pub struct Sites {
     requests: Vec<SiteRequest>,
 }
 
-impl Sites {
+impl SitesState {
     /// One site: the one the app was started with.
     pub fn single(session: &Session) -> Self {
         Self {
