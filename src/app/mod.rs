@@ -1,5 +1,14 @@
-//! Application state and `update`. Plain data and pure functions: keys and fetcher events
-//! go in, `Command`s for the fetcher come out. No I/O, no terminal — unit-testable.
+//! Application state and how it changes. Plain data and pure functions: keys and fetcher
+//! events go in, `Command`s for the fetcher come out. No I/O, no terminal — unit-testable.
+//!
+//! Following one key press:
+//! * `handle_key` (here) turns the key into an [`Action`] through the [`Keymap`], or hands it
+//!   to the open dialog (`dialog_keys.rs`) or prompt (`prompt.rs`);
+//! * `App::update` (`input.rs`) applies an `Action` outside dialogs: movement, focus, entering
+//!   a cluster or VM, and opening an operation's form (`operations/<family>.rs`, whose forms
+//!   and `Operation`s are in `flows/<family>.rs`);
+//! * reads to ask for are built in `loads.rs`; the fetcher's answers come back through
+//!   `App::on_event` (`events.rs`), and a form's missing reads are tracked in `needs.rs`.
 
 pub mod action;
 pub mod cursor;
