@@ -122,6 +122,26 @@ fn delete_refused_message() {
     insta::assert_snapshot!(render(&app, 120, 30).backend());
 }
 
+/// TopHC rolls disks back only on a shut-off VM: `D` on a running one says so and offers
+/// the stop as its own step, as ZStack's revert does.
+#[test]
+fn per_disk_rollback_on_a_running_vm_offers_the_stop_first() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    let node = app
+        .snapshots
+        .tree
+        .as_ref()
+        .unwrap()
+        .find("base-install")
+        .unwrap();
+    app.snapshots.select_node(node);
+    app.handle_key(key('D'));
+    insta::assert_snapshot!("per_disk_offer", render(&app, 120, 30).backend());
+    app.handle_key(key('s'));
+    insta::assert_snapshot!("per_disk_stop_form", render(&app, 120, 30).backend());
+}
+
 #[test]
 fn help_overlay() {
     let mut app = main_app(5);
