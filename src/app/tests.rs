@@ -419,21 +419,76 @@ fn delete_leaf_asks_for_typed_name() {
 }
 
 #[test]
-fn per_disk_rollback_of_a_running_vm_says_why_not() {
+fn per_disk_rollback_of_a_running_vm_offers_the_stop_first() {
     let mut app = ready_app(false);
     app.handle_key(key('D'));
     let Some(Dialog::Message(m)) = &app.dialog else {
-        panic!("expected refusal")
+        panic!("expected the reason and the offer")
     };
     assert!(
         m.lines[0].contains("shut off") && m.lines[0].contains("running"),
         "{:?}",
         m.lines
     );
-    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(m.offer.as_ref().map(|o| o.key), Some('s'), "{:?}", m.lines);
+    // s: the stop as its own form (shut down: web-01's agent is connected) and its own
+    // confirmation; the rollback is not folded into it.
+    app.handle_key(key('s'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("stop form")
+    };
+    assert_eq!(fd.form.choice("how").unwrap().0, "shutdown");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let Some(Command::Plan { ops, .. }) = cmds.iter().find(|c| matches!(c, Command::Plan { .. }))
+    else {
+        panic!("no plan: {cmds:?}")
+    };
+    assert_eq!(
+        ops,
+        &vec![Operation::StopVm {
+            vm: app.vms.chosen.clone().unwrap(),
+            force: false
+        }]
+    );
+
+    app.dialog = None;
     app.vms.list.items[0].power = VmPower::Stopped;
     app.handle_key(key('D'));
     assert!(matches!(app.dialog, Some(Dialog::Form(_))));
+}
+
+#[test]
+fn stop_defaults_to_power_off_when_the_guest_tools_are_not_running() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    for (agent, default, said) in [
+        (AgentState::Connected, "shutdown", None),
+        (AgentState::Unknown(String::new()), "shutdown", None),
+        (AgentState::NotInstalled, "poweroff", Some("not installed")),
+        (AgentState::Disconnected, "poweroff", Some("not running")),
+        (AgentState::Pending, "poweroff", Some("not connected yet")),
+    ] {
+        app.dialog = None;
+        app.vms.list.items[0].agent = agent.clone();
+        app.handle_key(key('S'));
+        let Some(Dialog::Form(fd)) = &app.dialog else {
+            panic!("stop form for {agent:?}")
+        };
+        assert_eq!(fd.form.choice("how").unwrap().0, default, "{agent:?}");
+        let why = fd
+            .form
+            .intro
+            .iter()
+            .find(|l| l.contains("power off is chosen"));
+        match said {
+            Some(state) => assert!(
+                why.is_some_and(|l| l.contains(state)),
+                "{:?}",
+                fd.form.intro
+            ),
+            None => assert!(why.is_none(), "{:?}", fd.form.intro),
+        }
+    }
 }
 
 #[test]
