@@ -592,6 +592,20 @@ fn write_public(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Logs to $XDG_STATE_HOME/vmdeck/vmdeck.log, never to the terminal the UI draws on.
+/// A command-line mistake (`--log-level loud`) as one line, like every other start-up
+/// error: clap's message with its hint folded in, without the usage and `--help` lines.
+pub fn usage_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = directories::ProjectDirs::from("", "", "vmdeck").map(|d| {
         d.state_dir()
@@ -740,7 +754,7 @@ mod tests {
             ("theme", "cli::an_unknown_theme_is_one_line_naming_it"),
             (
                 "log-level",
-                "main.rs: init_logging(&cli.log_level); values checked by clap",
+                "cli::an_unknown_log_level_is_one_line_naming_the_levels",
             ),
             ("demo-time-scale", "e2e tests run --demo faster with it"),
         ];

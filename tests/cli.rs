@@ -190,6 +190,31 @@ fn version_and_completions() {
 }
 
 #[test]
+fn an_unknown_log_level_is_one_line_naming_the_levels() {
+    let out = vmdeck()
+        .args(["--demo", "--log-level", "loud"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with("vmdeck: ") && err.contains("loud") && err.contains("debug"),
+        "{err}"
+    );
+    // A known level is taken: the start goes on to fail on the next mistake.
+    let out = vmdeck()
+        .args(["--demo", "--log-level", "debug", "--theme", "no-such-theme"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-theme") && !err.contains("log-level"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_unknown_theme_is_one_line_naming_it() {
     let out = vmdeck()
         .args(["--demo", "--theme", "no-such-theme"])
