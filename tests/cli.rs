@@ -108,6 +108,36 @@ fn unreachable_url_is_one_line_naming_the_url_and_the_fix() {
         err.contains("check the url (host and port)"),
         "says what to fix: {err}"
     );
+    // There is no profile to check: the fix is on the command line.
+    assert!(
+        !err.contains("profile") && err.contains("on the command line"),
+        "{err}"
+    );
+}
+
+/// Without a config file the way out is named as a command, with the --config given.
+#[test]
+fn no_config_points_to_config_init() {
+    let out = vmdeck().output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("`vmdeck config init`") && !err.contains("README"),
+        "{err}"
+    );
+    let dir = temp_dir("noconfig");
+    let cfg = dir.join("lab.toml");
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("`vmdeck --config {} config init`", cfg.display())),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -122,6 +152,12 @@ fn config_init_writes_a_private_example_that_checks() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The check it suggests is the one for this file.
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("`vmdeck --config {} config check`", cfg.display())),
+        "{said}"
     );
     #[cfg(unix)]
     {
