@@ -441,21 +441,37 @@ fn config_check(cli: &Cli) -> Result<(), Failure> {
         )));
     }
     let config = Config::load(&path).map_err(Failure::user)?;
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    // `file:line: message`, like the syntax errors, wherever the key can be found.
+    let at = |key: &str, msg: String| {
+        let place = match config::line_of(&text, key) {
+            Some(n) => format!("{}:{n}", path.display()),
+            None => path.display().to_string(),
+        };
+        Failure::user(format!("{place}: {msg}"))
+    };
     for (name, profile) in &config.profiles {
-        profile
-            .validate(name)
-            .map_err(|e| Failure::user(format!("{}: {e}", path.display())))?;
+        if let Some((key, e)) = profile.problem(name) {
+            return Err(at(&format!("profiles.{name}.{key}"), e));
+        }
     }
     if let Some(d) = &config.default_profile
         && !config.profiles.contains_key(d)
     {
-        return Err(Failure::user(format!(
-            "{}: default_profile \"{d}\" is not a profile here",
-            path.display()
-        )));
+        let names: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+        return Err(at(
+            "default_profile",
+            format!(
+                "default_profile \"{d}\" is not a profile here (profiles: {})",
+                names.join(", ")
+            ),
+        ));
     }
-    Look::new(None, Some(&config))
-        .map_err(|f| Failure::user(format!("{}: {}", path.display(), f.message)))?;
+    if let Err(f) = Look::new(None, Some(&config)) {
+        // Keymap errors start with the config key they are about.
+        let key = f.message.split(':').next().unwrap_or("").to_string();
+        return Err(at(&key, f.message));
+    }
     println!(
         "{}: ok ({} profile{})",
         path.display(),

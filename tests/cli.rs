@@ -208,6 +208,65 @@ fn config_check_names_the_line() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("solarized"), "{err}");
+
+    // Not only syntax: what the check finds wrong is named by its line too.
+    let check = |text: &str| {
+        std::fs::write(&cfg, text).unwrap();
+        let out = vmdeck()
+            .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let profile = "[profiles.a]\nplatform = \"tophc\"\nurl = \"https://h\"\nusername = \"x\"\n";
+    let err = check(&format!("{profile}ca_cert = \"/no/such/dir/ca.pem\"\n"));
+    assert!(
+        err.contains("config.toml:5: ") && err.contains("ca_cert"),
+        "{err}"
+    );
+    let err = check(&format!(
+        "theme = \"dark\"\ndefault_profile = \"b\"\n{profile}"
+    ));
+    assert!(
+        err.contains("config.toml:2: ") && err.contains("\"b\"") && err.contains("profiles: a"),
+        "{err}"
+    );
+    let err = check(&format!(
+        "{profile}\n[keys]\nhelp = \"?\"\nrefresh = \"q\"\n"
+    ));
+    assert!(
+        err.contains("config.toml:8: ") && err.contains("keys.refresh"),
+        "{err}"
+    );
+    assert!(err.contains("quit = []"), "says how to free the key: {err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Freeing a default's key (`quit = []`, or moving it) lets another action have it.
+#[test]
+fn a_default_key_can_be_freed_for_another_action() {
+    let dir = temp_dir("rebind");
+    let cfg = dir.join("config.toml");
+    for keys in [
+        "quit = []\nrefresh = \"q\"\n",
+        "quit = \"ctrl-q\"\nrefresh = \"q\"\n",
+    ] {
+        std::fs::write(
+            &cfg,
+            format!("[profiles.a]\nplatform = \"tophc\"\nurl = \"https://h\"\nusername = \"x\"\n\n[keys]\n{keys}"),
+        )
+        .unwrap();
+        let out = vmdeck()
+            .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{keys}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     std::fs::remove_dir_all(dir).ok();
 }
 
