@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The notice while `r` re-reads; cleared when the answers are in.
+pub(super) const REFRESHING: &str = "refreshing…";
+
 impl App {
     pub(super) fn load_clusters(&mut self) -> Vec<Command> {
         let seq = self.next_seq();
@@ -71,7 +74,7 @@ impl App {
 
     /// `r`: re-read everything on screen now.
     pub(super) fn refresh(&mut self) -> Vec<Command> {
-        self.say(Level::Info, "refreshing…");
+        self.say(Level::Info, REFRESHING);
         self.last_reload = Some(self.now);
         self.reload()
     }

@@ -952,3 +952,39 @@ fn refresh_interval_rereads_quietly() {
             .any(|c| matches!(c, Command::LoadClusters { .. }))
     );
 }
+
+/// `r` says "refreshing…" while it re-reads, and not a moment after the lists are in.
+#[test]
+fn refreshing_notice_goes_when_the_refresh_is_done() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    let cmds = app.handle_key(key('r'));
+    assert_eq!(app.status.as_ref().unwrap().text, "refreshing…");
+    let cseq = seq_of(&cmds, |c| match c {
+        Command::LoadClusters { seq } => Some(*seq),
+        _ => None,
+    });
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Clusters {
+        seq: cseq,
+        result: Ok(Listing::complete(vec![])),
+    });
+    assert!(app.status.is_some(), "the VMs are still coming");
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(Page {
+            items: vec![vm("v1", "web-01", VmPower::Running)],
+            total: 1,
+            request: PageRequest::first(500),
+        })),
+        done: true,
+    });
+    assert!(
+        app.status.is_none(),
+        "{:?}",
+        app.status.as_ref().map(|s| &s.text)
+    );
+}
