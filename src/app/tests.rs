@@ -988,3 +988,37 @@ fn refreshing_notice_goes_when_the_refresh_is_done() {
         app.status.as_ref().map(|s| &s.text)
     );
 }
+
+/// `:sort` offers only the columns the VM list draws: no GROUP, AGENT or ZONE where no VM
+/// has one (ZStack has no groups and reports no agent), no CLUSTER within one cluster.
+#[test]
+fn sort_offers_only_drawn_columns() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.vms.cluster = Some(Named::new("", "All clusters"));
+    let offered = |app: &App| app.completions("sort ");
+    assert!(offered(&app).contains(&"group".to_string()));
+    let mut vms = app.vms.list.items.clone();
+    for v in &mut vms {
+        v.group = None;
+        v.agent = AgentState::Unknown(String::new());
+    }
+    app.vms.note_columns(&vms, true);
+    let cols = offered(&app);
+    assert!(
+        cols.contains(&"zone".to_string()) && cols.contains(&"cluster".to_string()),
+        "{cols:?}"
+    );
+    assert!(
+        !cols.contains(&"group".to_string()) && !cols.contains(&"agent".to_string()),
+        "{cols:?}"
+    );
+    let e = app.run_command("sort group").unwrap_err();
+    assert!(
+        e.contains("no column \"group\"") && !e.contains("group,") && e.contains("zone"),
+        "{e}"
+    );
+    assert!(app.run_command("sort zone desc").is_ok());
+    app.vms.cluster = Some(Named::new("c1", "host3222-cvm3322"));
+    assert!(!offered(&app).contains(&"cluster".to_string()));
+}
