@@ -38,6 +38,27 @@ fn paged_backup_list() {
     insta::assert_snapshot!(render(&app, 140, 40).backend());
 }
 
+/// TopHC's backup answers say nothing of full or incremental: no TYPE column then.
+#[test]
+fn backup_type_column_only_when_backups_have_one() {
+    let mut app = main_app(5);
+    app.focus = Pane::Backups;
+    let header = |app: &App| {
+        let screen = render(app, 140, 40).backend().to_string();
+        screen
+            .lines()
+            .find(|l| l.contains("STATUS") && l.contains("CREATED"))
+            .map(str::to_string)
+            .expect("the backups header")
+    };
+    assert!(header(&app).contains("TYPE"));
+    for b in &mut app.backups.list.items {
+        b.kind = None;
+    }
+    assert!(!header(&app).contains("TYPE"), "{}", header(&app));
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
 #[test]
 fn rollback_confirmation_dialog() {
     let mut app = main_app(5);
