@@ -84,3 +84,27 @@ fn fit(hints: Vec<(String, &str)>, width: usize) -> Vec<(String, &str)> {
     }
     kept
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn help_and_quit_stay_however_narrow() {
+        let hints = vec![
+            ("c".to_string(), "create"),
+            ("R".to_string(), "roll back"),
+            ("?".to_string(), "help"),
+            ("q/^c".to_string(), "quit"),
+        ];
+        let labels = |w| {
+            fit(hints.clone(), w)
+                .iter()
+                .map(|(_, h)| *h)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(200), ["create", "roll back", "help", "quit"]);
+        assert_eq!(labels(30), ["create", "help", "quit"]);
+        assert_eq!(labels(10), ["help", "quit"]);
+    }
+}
