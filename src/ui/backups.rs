@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     if pane.page.is_none() {
         let line = match (&pane.scope, &pane.error) {

@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     let Some(tree) = &pane.tree else {
         let line = match (&pane.vm, &pane.error) {

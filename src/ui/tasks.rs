@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !view.is_empty() {
         title.push(Span::styled(format!(" · {view}"), theme.warn));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
     if pane.list.items.is_empty() {
         return placeholder(
             frame,

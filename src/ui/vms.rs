@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     if pane.cluster.is_none() {
         return placeholder(

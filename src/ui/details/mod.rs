@@ -24,7 +24,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Pane::Backups => backup::content(app, theme),
         Pane::Tasks => task::content(app, theme),
     };
-    let block = pane_block(vec![Span::styled(title, theme.title)], false, theme);
+    let block = pane_block(
+        vec![Span::styled(title, theme.title)],
+        area.width,
+        false,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
