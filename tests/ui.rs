@@ -59,6 +59,32 @@ fn backup_type_column_only_when_backups_have_one() {
     insta::assert_snapshot!(render(&app, 140, 40).backend());
 }
 
+/// A time among a platform's details reads like every other time in Details (the
+/// viewer's zone, `%Y-%m-%d %H:%M:%S`), not as the platform wrote it.
+#[test]
+fn detail_times_share_the_one_format() {
+    let mut app = main_app(5);
+    app.focus = Pane::Vms;
+    let at = ts(T0 + 3_661);
+    let id = app
+        .vms
+        .selected()
+        .expect("a VM under the cursor")
+        .id
+        .clone();
+    let vm = app.vms.list.items.iter_mut().find(|v| v.id == id).unwrap();
+    vm.details = vec![vmdeck::model::Detail::time("Last change", at)];
+    let screen = render(&app, 140, 40).backend().to_string();
+    assert!(
+        screen.contains("Last change: 2024-03-01 09:01:01"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("T09:01:01Z") && !screen.contains("09:01:01 UTC"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn rollback_confirmation_dialog() {
     let mut app = main_app(5);

@@ -42,11 +42,19 @@ fn kv(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn extra(details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {
+fn extra(app: &App, details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {
     details
         .iter()
-        .map(|d| kv(&d.label, d.value.clone(), theme))
+        .map(|d| kv(&d.label, detail_value(app, d), theme))
         .collect()
+}
+
+/// A detail's value; a time in the same zone and format as every other time shown.
+fn detail_value(app: &App, d: &Detail) -> String {
+    match d.at {
+        Some(t) => time(app, &Some(t)),
+        None => d.value.clone(),
+    }
 }
 
 fn time(app: &App, t: &Option<jiff::Timestamp>) -> String {
