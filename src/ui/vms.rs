@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         optional("ZONE", pane.shows("ZONE")),
         optional("GROUP", pane.shows("GROUP")),
         if pane.shows("CLUSTER") {
-            Col::new("CLUSTER", 8, 14, 2)
+            Col::new("CLUSTER", 8, 14, 2).share()
         } else {
             hidden("CLUSTER")
         },
@@ -171,7 +171,7 @@ fn agent_short(a: &AgentState) -> &str {
 /// when no VM listed has a value for it.
 fn optional(name: &'static str, any: bool) -> Col {
     if any {
-        Col::new(name, 6, 10, 4)
+        Col::new(name, 6, 10, 4).share()
     } else {
         hidden(name)
     }
