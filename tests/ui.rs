@@ -85,6 +85,42 @@ fn detail_times_share_the_one_format() {
     );
 }
 
+/// A preview never hides the end of a long HTTP line or warning: both wrap.
+#[test]
+fn preview_wraps_long_calls_and_warnings() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::Plan { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let path = format!(
+        "/zstack/v1/images/data-volume-templates/from/volume-template/{}",
+        "fdf9".repeat(16)
+    );
+    app.on_event(Event::Plan {
+        seq,
+        result: Ok(vec![vmdeck::backend::HttpCall::post(
+            &path,
+            serde_json::json!({}),
+        )]),
+    });
+    let warning = "the volume is deleted, with its data on the primary storage, and the end of this sentence must be read";
+    if let Some(vmdeck::app::dialog::Dialog::Confirm(cd)) = &mut app.dialog {
+        cd.warnings.push(warning.into());
+    }
+    let screen = render(&app, 120, 40).backend().to_string();
+    let text: String = screen
+        .lines()
+        .map(|l| l.trim_matches('"').replace(['║', '│', ' '], ""))
+        .collect();
+    assert!(text.contains(&"fdf9".repeat(16)), "{screen}");
+    assert!(text.contains("mustberead"), "{screen}");
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
 #[test]
 fn rollback_confirmation_dialog() {
     let mut app = main_app(5);
