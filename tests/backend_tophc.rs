@@ -712,6 +712,72 @@ async fn power_operations_end_to_end() -> TestResult {
     Ok(())
 }
 
+/// TopHC's graceful shutdown "may never take effect" (the docs): the call succeeds and the
+/// guest stays up. The watch then says so (`Unknown`, naming power-off), never `Failed`
+/// and never sending anything again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_the_guest_ignores_ends_unknown() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server)
+        .await
+        .with_watch_timing(vmdeck::backend::tophc::WatchTiming {
+            interval: Duration::from_millis(50),
+            settle: Duration::from_millis(200),
+            verify_window: Duration::from_millis(600),
+            deadline: Duration::from_secs(30),
+        });
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.action.is_none() && v.power.is_running() && v.agent == AgentState::Connected)
+        .expect("an idle running VM with its agent connected")
+        .to_ref();
+    // The documented success answer, with nothing done: the request reached a guest that
+    // does not act on it.
+    server.faults().inject(
+        "/v1/compute/shutdown",
+        Fault::Status {
+            status: 200,
+            body: r#"{"scode":0,"desc":"","message":"success","message_cn":"成功","stack":null,"data":{}}"#.into(),
+            content_type: Some("application/json".into()),
+        },
+        Some(1),
+    );
+    let started = Instant::now();
+    let state = run(
+        &b,
+        Operation::StopVm {
+            vm: vm.clone(),
+            force: false,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&state, TaskState::Unknown { reason } if reason.contains("may ignore it") && reason.contains("power it off")),
+        "{state:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "the guest is given the verify window"
+    );
+    assert!(
+        power_of(&b, &vm).await.0.is_running(),
+        "nothing was re-sent"
+    );
+    assert_eq!(
+        run(
+            &b,
+            Operation::StopVm {
+                vm: vm.clone(),
+                force: true
+            }
+        )
+        .await,
+        TaskState::Succeeded
+    );
+    Ok(())
+}
+
 /// A lost start whose VM never comes up is `Unknown`, not `Succeeded` and not re-sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_start_that_did_nothing_is_unknown() -> TestResult {
