@@ -329,14 +329,15 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
             .ok_or_else(|| Failure::user("--user is needed with --url"))?;
         let mut p = Profile::new(platform, url, user);
         overrides(&mut p);
-        return Ok(("command-line".into(), p, config_if_present(cli)?));
+        return Ok((ADHOC_SITE.into(), p, config_if_present(cli)?));
     }
     let path = config_path(cli)
         .ok_or_else(|| Failure::user("cannot find a config directory; pass --config PATH"))?;
     if !path.exists() {
         return Err(Failure::user(format!(
-            "no config at {}: create one (see README), pass --config, use --platform/--url/--user, or try --demo",
-            path.display()
+            "no config at {}: create one with `vmdeck {}config init`, pass --config, use --platform/--url/--user, or try --demo",
+            path.display(),
+            config_flag(cli)
         )));
     }
     let config = Config::load(&path).map_err(Failure::user)?;
@@ -345,6 +346,32 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
         .map_err(Failure::user)?;
     overrides(&mut profile);
     Ok((name, profile, Some(config)))
+}
+
+/// The name the site given by --platform/--url/--user goes by.
+const ADHOC_SITE: &str = "command-line";
+
+/// `--config PATH ` when one was given, for commands suggested to the user.
+fn config_flag(cli: &Cli) -> String {
+    cli.config
+        .as_ref()
+        .map(|p| format!("--config {} ", p.display()))
+        .unwrap_or_default()
+}
+
+/// The first site's start-up failure in one line. The backends say what to fix "in the
+/// profile"; a site from the command line has none, so there it is the flags.
+fn first_site_failure(name: &str, url: &str, e: &backend::BackendError) -> String {
+    let text = format!("{e}{}", reach_hint(e));
+    if name == ADHOC_SITE {
+        let text = text.replace(
+            "in the profile",
+            "on the command line (--url, --user, --tenant; the password from VMDECK_PASSWORD or the prompt)",
+        );
+        format!("{url}: {text}")
+    } else {
+        format!("profile {name} ({url}): {text}")
+    }
 }
 
 /// What to try when the manager could not be reached at all (TLS trouble already carries
@@ -376,14 +403,7 @@ async fn dashboard(
     };
     let backend = backend::connect(&start.profile, password)
         .await
-        .map_err(|e| {
-            Failure::runtime(format!(
-                "profile {} ({}): {e}{}",
-                start.name,
-                start.profile.url,
-                reach_hint(&e)
-            ))
-        })?;
+        .map_err(|e| Failure::runtime(first_site_failure(&start.name, &start.profile.url, &e)))?;
     let session = crate::session::session_for(&start.name, &start.profile, &*backend);
     tracing::info!(profile = %start.name, url = %start.profile.url, "connected");
     let summaries: Vec<SiteSummary> = specs
@@ -421,21 +441,37 @@ fn config_check(cli: &Cli) -> Result<(), Failure> {
         )));
     }
     let config = Config::load(&path).map_err(Failure::user)?;
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    // `file:line: message`, like the syntax errors, wherever the key can be found.
+    let at = |key: &str, msg: String| {
+        let place = match config::line_of(&text, key) {
+            Some(n) => format!("{}:{n}", path.display()),
+            None => path.display().to_string(),
+        };
+        Failure::user(format!("{place}: {msg}"))
+    };
     for (name, profile) in &config.profiles {
-        profile
-            .validate(name)
-            .map_err(|e| Failure::user(format!("{}: {e}", path.display())))?;
+        if let Some((key, e)) = profile.problem(name) {
+            return Err(at(&format!("profiles.{name}.{key}"), e));
+        }
     }
     if let Some(d) = &config.default_profile
         && !config.profiles.contains_key(d)
     {
-        return Err(Failure::user(format!(
-            "{}: default_profile \"{d}\" is not a profile here",
-            path.display()
-        )));
+        let names: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+        return Err(at(
+            "default_profile",
+            format!(
+                "default_profile \"{d}\" is not a profile here (profiles: {})",
+                names.join(", ")
+            ),
+        ));
     }
-    Look::new(None, Some(&config))
-        .map_err(|f| Failure::user(format!("{}: {}", path.display(), f.message)))?;
+    if let Err(f) = Look::new(None, Some(&config)) {
+        // Keymap errors start with the config key they are about.
+        let key = f.message.split(':').next().unwrap_or("").to_string();
+        return Err(at(&key, f.message));
+    }
     println!(
         "{}: ok ({} profile{})",
         path.display(),
@@ -461,8 +497,9 @@ fn config_init(cli: &Cli) -> Result<(), Failure> {
     write_private(&path, include_str!("../assets/config.example.toml"))
         .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
     println!(
-        "wrote {} — edit it, then run `vmdeck config check`",
-        path.display()
+        "wrote {} — edit it, then run `vmdeck {}config check`",
+        path.display(),
+        config_flag(cli)
     );
     Ok(())
 }
@@ -592,6 +629,20 @@ fn write_public(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 }
 
 /// Logs to $XDG_STATE_HOME/vmdeck/vmdeck.log, never to the terminal the UI draws on.
+/// A command-line mistake (`--log-level loud`) as one line, like every other start-up
+/// error: clap's message with its hint folded in, without the usage and `--help` lines.
+pub fn usage_error_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    text.lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = directories::ProjectDirs::from("", "", "vmdeck").map(|d| {
         d.state_dir()
@@ -740,7 +791,7 @@ mod tests {
             ("theme", "cli::an_unknown_theme_is_one_line_naming_it"),
             (
                 "log-level",
-                "main.rs: init_logging(&cli.log_level); values checked by clap",
+                "cli::an_unknown_log_level_is_one_line_naming_the_levels",
             ),
             ("demo-time-scale", "e2e tests run --demo faster with it"),
         ];
@@ -750,6 +801,25 @@ mod tests {
                 "--{long} has no test proving it is read: add one, and list it here"
             );
         }
+    }
+
+    /// A refused login names the fix where the site came from: the profile, or the flags.
+    #[test]
+    fn first_site_failure_points_where_the_site_came_from() {
+        let e = backend::BackendError::Auth(
+            "TopHC refused user \"admin\": check username, password and tenant in the profile"
+                .into(),
+        );
+        let profile = first_site_failure("lab", "https://h", &e);
+        assert!(
+            profile.starts_with("profile lab (https://h): ") && profile.contains("in the profile")
+        );
+        let adhoc = first_site_failure(ADHOC_SITE, "https://h", &e);
+        assert!(adhoc.starts_with("https://h: "), "{adhoc}");
+        assert!(
+            !adhoc.contains("profile") && adhoc.contains("on the command line (--url, --user"),
+            "{adhoc}"
+        );
     }
 
     #[test]

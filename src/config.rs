@@ -207,39 +207,64 @@ impl Profile {
 
     /// Checks what can be checked without the network.
     pub fn validate(&self, name: &str) -> Result<(), String> {
-        let url = url::Url::parse(&self.url)
-            .map_err(|e| format!("profile {name}: url \"{}\" is not a URL ({e})", self.url))?;
+        self.problem(name).map_or(Ok(()), |(_, e)| Err(e))
+    }
+
+    /// What [`Profile::validate`] finds wrong, with the key it is about (for a line).
+    pub fn problem(&self, name: &str) -> Option<(&'static str, String)> {
+        let url = match url::Url::parse(&self.url) {
+            Ok(u) => u,
+            Err(e) => {
+                return Some((
+                    "url",
+                    format!("profile {name}: url \"{}\" is not a URL ({e})", self.url),
+                ));
+            }
+        };
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!(
-                "profile {name}: url must start with http:// or https://, not {}://",
-                url.scheme()
+            return Some((
+                "url",
+                format!(
+                    "profile {name}: url must start with http:// or https://, not {}://",
+                    url.scheme()
+                ),
             ));
         }
         if self.username.is_empty() && !self.uses_token() {
-            return Err(format!("profile {name}: username is missing"));
+            return Some(("username", format!("profile {name}: username is missing")));
         }
         if self.uses_token() && self.platform != Platform::CloudTower {
-            return Err(format!(
-                "profile {name}: token_env/token_command are for CloudTower profiles; {} logs in with a password",
-                self.platform
+            return Some((
+                if self.token_env.is_some() {
+                    "token_env"
+                } else {
+                    "token_command"
+                },
+                format!(
+                    "profile {name}: token_env/token_command are for CloudTower profiles; {} logs in with a password",
+                    self.platform
+                ),
             ));
         }
         if let Some(z) = &self.timezone
             && jiff::tz::TimeZone::get(z).is_err()
         {
-            return Err(format!(
-                "profile {name}: timezone \"{z}\" is not a time zone name (write it like \"Asia/Shanghai\" or \"UTC\")"
+            return Some((
+                "timezone",
+                format!(
+                    "profile {name}: timezone \"{z}\" is not a time zone name (write it like \"Asia/Shanghai\" or \"UTC\")"
+                ),
             ));
         }
         if let Some(ca) = &self.ca_cert
             && !ca.exists()
         {
-            return Err(format!(
-                "profile {name}: ca_cert {} does not exist",
-                ca.display()
+            return Some((
+                "ca_cert",
+                format!("profile {name}: ca_cert {} does not exist", ca.display()),
             ));
         }
-        Ok(())
+        None
     }
 
     /// Finds the password: `password_env`, `password_command`, `password`, then
@@ -420,6 +445,37 @@ pub fn default_path() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     directories::ProjectDirs::from("", "", "vmdeck").map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The line (1-based) where `dotted` (`default_profile`, `profiles.lab.ca_cert`,
+/// `keys.snapshots.rollback`) is set in a config's text: the key's own line, else its
+/// table's header. Written as `[table]` + `key = …` as the README does; `None` otherwise.
+pub fn line_of(text: &str, dotted: &str) -> Option<usize> {
+    let parts: Vec<&str> = dotted.split('.').collect();
+    let (key, table) = parts.split_last()?;
+    let unquote = |p: &str| p.trim().trim_matches('"').to_string();
+    let mut current: Vec<String> = Vec::new();
+    let mut header = None;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix('[').filter(|_| !t.starts_with("[[")) {
+            let h = h.split(']').next().unwrap_or("");
+            current = h.split('.').map(unquote).collect();
+            if current == table {
+                header = Some(n + 1);
+            }
+            continue;
+        }
+        if current != table {
+            continue;
+        }
+        if let Some((k, _)) = t.split_once('=')
+            && unquote(k) == *key
+        {
+            return Some(n + 1);
+        }
+    }
+    header
 }
 
 impl Config {

@@ -92,14 +92,31 @@ struct StyleSpec {
     sub_modifier: Option<Modifier>,
 }
 
-/// A colour with an error that says what is accepted.
+const COLOUR_FORMS: &str = "a name (red, lightblue, darkgray…), 0-255, or #rrggbb";
+
+/// A colour with an error that says what is accepted. An index may be written bare
+/// (`fg = 196`) or quoted (`fg = "196"`).
 fn color<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Color>, D::Error> {
-    let text = String::deserialize(d)?;
-    text.parse::<Color>().map(Some).map_err(|_| {
-        serde::de::Error::custom(format!(
-            "unknown colour \"{text}\": use a name (red, lightblue, darkgray…), 0-255, or #rrggbb"
-        ))
-    })
+    struct ColourVisitor;
+    impl serde::de::Visitor<'_> for ColourVisitor {
+        type Value = Color;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str(COLOUR_FORMS)
+        }
+        fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Color, E> {
+            u8::try_from(i)
+                .map(Color::Indexed)
+                .map_err(|_| E::custom(format!("colour {i} is out of range: use {COLOUR_FORMS}")))
+        }
+        fn visit_u64<E: serde::de::Error>(self, i: u64) -> Result<Color, E> {
+            self.visit_i64(i64::try_from(i).unwrap_or(i64::MAX))
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Color, E> {
+            text.parse::<Color>()
+                .map_err(|_| E::custom(format!("unknown colour \"{text}\": use {COLOUR_FORMS}")))
+        }
+    }
+    d.deserialize_any(ColourVisitor).map(Some)
 }
 
 impl From<StyleSpec> for Style {
@@ -329,6 +346,20 @@ mod tests {
         assert!(e.contains("fgg"), "{e}");
         let e = Theme::parse("border = { fg = \"reddish\" }\n", "mine", &|_| None).unwrap_err();
         assert!(e.contains("reddish") || e.contains("color"), "{e}");
+    }
+
+    /// The README writes colours as `COLOR`, "0-255" among them: a bare index works like a
+    /// quoted one, and what is no colour says what is accepted.
+    #[test]
+    fn a_colour_index_may_be_bare_or_quoted() {
+        let t = Theme::parse("ok = { fg = 196, bg = \"17\" }\n", "mine", &|_| None).unwrap();
+        assert_eq!(t.ok.fg, Some(Color::Indexed(196)));
+        assert_eq!(t.ok.bg, Some(Color::Indexed(17)));
+        for bad in ["256", "-1", "true", "1.5"] {
+            let e =
+                Theme::parse(&format!("ok = {{ fg = {bad} }}\n"), "mine", &|_| None).unwrap_err();
+            assert!(e.contains("0-255") && e.contains("line 1"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -600,6 +600,221 @@ async fn snapshot_operations_end_to_end() -> TestResult {
     Ok(())
 }
 
+// ------------------------------------------------------------------ power operations
+
+async fn power_of(b: &TopHc, vm: &VmRef) -> (VmPower, AgentState) {
+    let v = all_vms(b)
+        .await
+        .into_iter()
+        .find(|v| v.id == vm.id)
+        .expect("the VM is listed");
+    (v.power, v.agent)
+}
+
+/// Shut down, start, power off: each followed until the VM is there; the refusals the
+/// docs name come back readable; and the per-disk rollback a running VM is refused is
+/// reachable once the VM is stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn power_operations_end_to_end() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vms = all_vms(&b).await;
+    let vm = vms
+        .iter()
+        .find(|v| v.action.is_none() && v.power.is_running() && v.agent == AgentState::Connected)
+        .expect("an idle running VM with its agent connected")
+        .to_ref();
+    let stop = |force| Operation::StopVm {
+        vm: vm.clone(),
+        force,
+    };
+    let start = Operation::StartVm { vm: vm.clone() };
+    let calls = b.plan(&stop(false))?;
+    assert_eq!(calls[0].path, "/v1/compute/shutdown");
+    assert_eq!(b.plan(&stop(true))?[0].path, "/v1/compute/shutoff");
+
+    // Graceful: the VM passes through `shutdown` and the watch waits for `shutoff`.
+    assert_eq!(run(&b, stop(false)).await, TaskState::Succeeded);
+    assert_eq!(power_of(&b, &vm).await.0, VmPower::Stopped);
+    let e = rejected(&b, stop(true)).await;
+    assert!(e.to_string().contains("not running"), "{e}");
+
+    // The dead end of issue 17: per-disk rollback of the now stopped VM goes through.
+    let snapshot = "pw-disks";
+    assert_eq!(
+        run(&b, create(&vm, snapshot, false)).await,
+        TaskState::Succeeded
+    );
+    let s = snap(&tree(&b, &vm).await, snapshot).expect("the snapshot is listed");
+    assert_eq!(
+        run(
+            &b,
+            Operation::RollbackDisks {
+                vm: vm.clone(),
+                snapshot: sref(&s),
+                disks: s.disks.clone(),
+            }
+        )
+        .await,
+        TaskState::Succeeded
+    );
+
+    assert_eq!(run(&b, start.clone()).await, TaskState::Succeeded);
+    assert!(power_of(&b, &vm).await.0.is_running());
+    let e = rejected(&b, start.clone()).await;
+    assert!(e.to_string().contains("not shut off"), "{e}");
+    assert_eq!(run(&b, stop(true)).await, TaskState::Succeeded);
+    assert_eq!(power_of(&b, &vm).await.0, VmPower::Stopped);
+
+    // A running VM whose agent is not connected cannot be shut down gracefully; the
+    // refusal says why, and power-off works.
+    let no_agent = vms
+        .iter()
+        .find(|v| v.action.is_none() && v.power.is_running() && v.agent != AgentState::Connected)
+        .expect("an idle running VM without a connected agent")
+        .to_ref();
+    let e = rejected(
+        &b,
+        Operation::StopVm {
+            vm: no_agent.clone(),
+            force: false,
+        },
+    )
+    .await;
+    assert!(e.to_string().contains("agent is not connected"), "{e}");
+    assert!(
+        power_of(&b, &no_agent).await.0.is_running(),
+        "nothing changed"
+    );
+    assert_eq!(
+        run(
+            &b,
+            Operation::StopVm {
+                vm: no_agent.clone(),
+                force: true,
+            }
+        )
+        .await,
+        TaskState::Succeeded
+    );
+
+    // Lost answers are verified by re-reading, never sent again.
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/start", start.clone()).await,
+        TaskState::Succeeded
+    );
+    assert!(power_of(&b, &vm).await.0.is_running());
+    assert_eq!(
+        lost(&server, &b, "/v1/compute/shutoff", stop(true)).await,
+        TaskState::Succeeded
+    );
+    assert_eq!(power_of(&b, &vm).await.0, VmPower::Stopped);
+    Ok(())
+}
+
+/// TopHC's graceful shutdown "may never take effect" (the docs): the call succeeds and the
+/// guest stays up. The watch then says so (`Unknown`, naming power-off), never `Failed`
+/// and never sending anything again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_the_guest_ignores_ends_unknown() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server)
+        .await
+        .with_watch_timing(vmdeck::backend::WatchTiming {
+            interval: Duration::from_millis(50),
+            settle: Duration::from_millis(200),
+            verify_window: Duration::from_millis(600),
+            deadline: Duration::from_secs(30),
+        });
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.action.is_none() && v.power.is_running() && v.agent == AgentState::Connected)
+        .expect("an idle running VM with its agent connected")
+        .to_ref();
+    // The documented success answer, with nothing done: the request reached a guest that
+    // does not act on it.
+    server.faults().inject(
+        "/v1/compute/shutdown",
+        Fault::Status {
+            status: 200,
+            body: r#"{"scode":0,"desc":"","message":"success","message_cn":"成功","stack":null,"data":{}}"#.into(),
+            content_type: Some("application/json".into()),
+        },
+        Some(1),
+    );
+    let started = Instant::now();
+    let state = run(
+        &b,
+        Operation::StopVm {
+            vm: vm.clone(),
+            force: false,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&state, TaskState::Unknown { reason } if reason.contains("may ignore it") && reason.contains("power it off")),
+        "{state:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "the guest is given the verify window"
+    );
+    assert!(
+        power_of(&b, &vm).await.0.is_running(),
+        "nothing was re-sent"
+    );
+    assert_eq!(
+        run(
+            &b,
+            Operation::StopVm {
+                vm: vm.clone(),
+                force: true
+            }
+        )
+        .await,
+        TaskState::Succeeded
+    );
+    Ok(())
+}
+
+/// A lost start whose VM never comes up is `Unknown`, not `Succeeded` and not re-sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_start_that_did_nothing_is_unknown() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server)
+        .await
+        .with_watch_timing(vmdeck::backend::WatchTiming {
+            interval: Duration::from_millis(50),
+            settle: Duration::from_millis(300),
+            verify_window: Duration::from_millis(600),
+            deadline: Duration::from_secs(30),
+        });
+    let vm = idle_vm(&b, false).await.to_ref();
+    // The platform refuses (a gateway's 502): the VM may or may not have been started.
+    server.faults().inject(
+        "/v1/compute/start",
+        Fault::Status {
+            status: 502,
+            body: "bad gateway".into(),
+            content_type: None,
+        },
+        Some(1),
+    );
+    match b.submit(&Operation::StartVm { vm: vm.clone() }).await {
+        Err(SubmitError::AnswerLost { verify, .. }) => {
+            let state = follow(verify, "verify start").await.0;
+            assert!(
+                matches!(&state, TaskState::Unknown { reason } if reason.contains("stopped")),
+                "{state:?}"
+            );
+        }
+        other => panic!("expected an unknown outcome, got {:?}", other.err()),
+    }
+    assert_eq!(power_of(&b, &vm).await.0, VmPower::Stopped, "not re-sent");
+    Ok(())
+}
+
 // ------------------------------------------------------------------ backup operations
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -108,6 +108,36 @@ fn unreachable_url_is_one_line_naming_the_url_and_the_fix() {
         err.contains("check the url (host and port)"),
         "says what to fix: {err}"
     );
+    // There is no profile to check: the fix is on the command line.
+    assert!(
+        !err.contains("profile") && err.contains("on the command line"),
+        "{err}"
+    );
+}
+
+/// Without a config file the way out is named as a command, with the --config given.
+#[test]
+fn no_config_points_to_config_init() {
+    let out = vmdeck().output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("`vmdeck config init`") && !err.contains("README"),
+        "{err}"
+    );
+    let dir = temp_dir("noconfig");
+    let cfg = dir.join("lab.toml");
+    let out = vmdeck()
+        .args(["--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("`vmdeck --config {} config init`", cfg.display())),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[test]
@@ -122,6 +152,12 @@ fn config_init_writes_a_private_example_that_checks() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The check it suggests is the one for this file.
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("`vmdeck --config {} config check`", cfg.display())),
+        "{said}"
     );
     #[cfg(unix)]
     {
@@ -172,6 +208,65 @@ fn config_check_names_the_line() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("solarized"), "{err}");
+
+    // Not only syntax: what the check finds wrong is named by its line too.
+    let check = |text: &str| {
+        std::fs::write(&cfg, text).unwrap();
+        let out = vmdeck()
+            .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let profile = "[profiles.a]\nplatform = \"tophc\"\nurl = \"https://h\"\nusername = \"x\"\n";
+    let err = check(&format!("{profile}ca_cert = \"/no/such/dir/ca.pem\"\n"));
+    assert!(
+        err.contains("config.toml:5: ") && err.contains("ca_cert"),
+        "{err}"
+    );
+    let err = check(&format!(
+        "theme = \"dark\"\ndefault_profile = \"b\"\n{profile}"
+    ));
+    assert!(
+        err.contains("config.toml:2: ") && err.contains("\"b\"") && err.contains("profiles: a"),
+        "{err}"
+    );
+    let err = check(&format!(
+        "{profile}\n[keys]\nhelp = \"?\"\nrefresh = \"q\"\n"
+    ));
+    assert!(
+        err.contains("config.toml:8: ") && err.contains("keys.refresh"),
+        "{err}"
+    );
+    assert!(err.contains("quit = []"), "says how to free the key: {err}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Freeing a default's key (`quit = []`, or moving it) lets another action have it.
+#[test]
+fn a_default_key_can_be_freed_for_another_action() {
+    let dir = temp_dir("rebind");
+    let cfg = dir.join("config.toml");
+    for keys in [
+        "quit = []\nrefresh = \"q\"\n",
+        "quit = \"ctrl-q\"\nrefresh = \"q\"\n",
+    ] {
+        std::fs::write(
+            &cfg,
+            format!("[profiles.a]\nplatform = \"tophc\"\nurl = \"https://h\"\nusername = \"x\"\n\n[keys]\n{keys}"),
+        )
+        .unwrap();
+        let out = vmdeck()
+            .args(["--config", cfg.to_str().unwrap(), "config", "check"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{keys}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -187,6 +282,31 @@ fn version_and_completions() {
             "{shell}"
         );
     }
+}
+
+#[test]
+fn an_unknown_log_level_is_one_line_naming_the_levels() {
+    let out = vmdeck()
+        .args(["--demo", "--log-level", "loud"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with("vmdeck: ") && err.contains("loud") && err.contains("debug"),
+        "{err}"
+    );
+    // A known level is taken: the start goes on to fail on the next mistake.
+    let out = vmdeck()
+        .args(["--demo", "--log-level", "debug", "--theme", "no-such-theme"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-theme") && !err.contains("log-level"),
+        "{err}"
+    );
 }
 
 #[test]

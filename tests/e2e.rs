@@ -1057,3 +1057,121 @@ fn demo_read_only_protects_every_site() {
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);
 }
+
+/// TopHC's per-disk rollback needs the VM shut off: `D` on a running VM offers the stop as
+/// its own confirmed step; once the VM is off the disks roll back, and `s` starts it again.
+#[test]
+fn demo_tophc_stop_offered_for_per_disk_rollback_then_start() {
+    let scratch = Scratch::new("tophc-power");
+    let t = Tmux::start("--demo --demo-time-scale 4", &scratch.env(), 160, 48);
+    t.wait_for("● connected", 20);
+    t.wait_for("demo-tophc · TopHC", 5);
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    let s = t.wait_until("a running VM listed", 20, |s| {
+        vms_pane_rows(s).iter().any(|r| r.contains("running"))
+    });
+    // Onto the first running VM, and into it.
+    let rows = vms_pane_rows(&s);
+    let listed = rows
+        .iter()
+        .position(|r| r.contains("NAME"))
+        .map_or(0, |h| h + 1);
+    let first_running = rows[listed..]
+        .iter()
+        .position(|r| r.contains("running"))
+        .unwrap();
+    for _ in 0..first_running {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("┏ Snapshots ·", 10);
+    t.wait_for("◆ now", 10);
+
+    // A snapshot to roll the disks back to.
+    t.keys(&["c"]);
+    t.wait_for("New snapshot of", 5);
+    t.keys(&["C-u"]);
+    t.type_text("e2e-disks");
+    t.keys(&["Enter"]);
+    t.wait_for("Create snapshot — confirm", 5);
+    t.keys(&["Enter"]);
+    t.wait_until("the tree to settle on e2e-disks", 30, |s| {
+        s.contains("Name: e2e-disks")
+            && !s.contains("loading…")
+            && task_line(s, "snapshot e2e-disks").is_some_and(|l| l.contains('✓'))
+    });
+
+    t.keys(&["D"]);
+    t.wait_for("Cannot roll back disks yet", 5);
+    t.keys(&["s"]);
+    let s = t.wait_for("How", 5);
+    let title = if s.contains("power off is chosen") {
+        "Power off VM"
+    } else {
+        "Shut down VM"
+    };
+    t.keys(&["Enter"]);
+    t.wait_for(&format!("{title} — confirm"), 5);
+    t.wait_until("the preview to show the call", 10, |s| {
+        s.contains("POST /v1/compute/shutdown") || s.contains("POST /v1/compute/shutoff")
+    });
+    let vm = typed_confirmation(&t.wait_for("to confirm", 5)).expect("asks for the VM's name");
+    t.type_text(&vm);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the VM to stop", 60, |s| ended(our_task(s, title, "VM ")));
+    assert!(
+        our_task(&s, title, "VM ").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    t.wait_until("the VM row to say stopped", 20, |s| {
+        vms_pane_rows(s)
+            .iter()
+            .any(|l| l.contains(&vm) && l.contains("stopped"))
+    });
+
+    // Now the disks roll back.
+    t.keys(&["D"]);
+    t.wait_for("Roll back disks of", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("POST /v1/compute/volume/snapshot/rollback", 10);
+    t.keys(&["Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    if let Some(name) = typed_confirmation(&t.screen()) {
+        t.type_text(&name);
+        t.keys(&["Enter"]);
+    }
+    let s = t.wait_until("the disk rollback to end", 60, |s| {
+        ended(our_task(s, "Roll back disks", "snapshot e2e-disks"))
+    });
+    assert!(
+        our_task(&s, "Roll back disks", "snapshot e2e-disks").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+
+    // And start it again from the VM list.
+    t.keys(&["BTab"]);
+    t.wait_for("┏ VMs", 5);
+    t.keys(&["s"]);
+    t.wait_for("Start VM — confirm", 5);
+    t.wait_for("POST /v1/compute/start", 10);
+    t.keys(&["Enter"]);
+    let s = t.wait_until("the VM to start", 60, |s| {
+        ended(our_task(s, "Start VM", "VM "))
+    });
+    assert!(
+        our_task(&s, "Start VM", "VM ").is_some_and(|l| l.contains('✓')),
+        "{s}"
+    );
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
+}
+
+/// The name a confirmation asks to be typed ("Type NAME to confirm").
+fn typed_confirmation(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find_map(|l| l.split("Type ").nth(1))
+        .and_then(|r| r.split(" to confirm").next())
+        .map(|n| n.trim().to_string())
+}

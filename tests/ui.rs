@@ -38,6 +38,89 @@ fn paged_backup_list() {
     insta::assert_snapshot!(render(&app, 140, 40).backend());
 }
 
+/// TopHC's backup answers say nothing of full or incremental: no TYPE column then.
+#[test]
+fn backup_type_column_only_when_backups_have_one() {
+    let mut app = main_app(5);
+    app.focus = Pane::Backups;
+    let header = |app: &App| {
+        let screen = render(app, 140, 40).backend().to_string();
+        screen
+            .lines()
+            .find(|l| l.contains("STATUS") && l.contains("CREATED"))
+            .map(str::to_string)
+            .expect("the backups header")
+    };
+    assert!(header(&app).contains("TYPE"));
+    for b in &mut app.backups.list.items {
+        b.kind = None;
+    }
+    assert!(!header(&app).contains("TYPE"), "{}", header(&app));
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
+/// A time among a platform's details reads like every other time in Details (the
+/// viewer's zone, `%Y-%m-%d %H:%M:%S`), not as the platform wrote it.
+#[test]
+fn detail_times_share_the_one_format() {
+    let mut app = main_app(5);
+    app.focus = Pane::Vms;
+    let at = ts(T0 + 3_661);
+    let id = app
+        .vms
+        .selected()
+        .expect("a VM under the cursor")
+        .id
+        .clone();
+    let vm = app.vms.list.items.iter_mut().find(|v| v.id == id).unwrap();
+    vm.details = vec![vmdeck::model::Detail::time("Last change", at)];
+    let screen = render(&app, 140, 40).backend().to_string();
+    assert!(
+        screen.contains("Last change: 2024-03-01 09:01:01"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("T09:01:01Z") && !screen.contains("09:01:01 UTC"),
+        "{screen}"
+    );
+}
+
+/// A preview never hides the end of a long HTTP line or warning: both wrap.
+#[test]
+fn preview_wraps_long_calls_and_warnings() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::Plan { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let path = format!(
+        "/zstack/v1/images/data-volume-templates/from/volume-template/{}",
+        "fdf9".repeat(16)
+    );
+    app.on_event(Event::Plan {
+        seq,
+        result: Ok(vec![vmdeck::backend::HttpCall::post(
+            &path,
+            serde_json::json!({}),
+        )]),
+    });
+    let warning = "the volume is deleted, with its data on the primary storage, and the end of this sentence must be read";
+    if let Some(vmdeck::app::dialog::Dialog::Confirm(cd)) = &mut app.dialog {
+        cd.warnings.push(warning.into());
+    }
+    let screen = render(&app, 120, 40).backend().to_string();
+    let text: String = screen
+        .lines()
+        .map(|l| l.trim_matches('"').replace(['║', '│', ' '], ""))
+        .collect();
+    assert!(text.contains(&"fdf9".repeat(16)), "{screen}");
+    assert!(text.contains("mustberead"), "{screen}");
+    insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
 #[test]
 fn rollback_confirmation_dialog() {
     let mut app = main_app(5);
@@ -111,6 +194,26 @@ fn delete_refused_message() {
     app.snapshots.select_node(node);
     app.handle_key(key('d'));
     insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+/// TopHC rolls disks back only on a shut-off VM: `D` on a running one says so and offers
+/// the stop as its own step, as ZStack's revert does.
+#[test]
+fn per_disk_rollback_on_a_running_vm_offers_the_stop_first() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    let node = app
+        .snapshots
+        .tree
+        .as_ref()
+        .unwrap()
+        .find("base-install")
+        .unwrap();
+    app.snapshots.select_node(node);
+    app.handle_key(key('D'));
+    insta::assert_snapshot!("per_disk_offer", render(&app, 120, 30).backend());
+    app.handle_key(key('s'));
+    insta::assert_snapshot!("per_disk_stop_form", render(&app, 120, 30).backend());
 }
 
 #[test]

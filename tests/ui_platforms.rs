@@ -234,6 +234,17 @@ fn cloudtower_main_screen() {
     insta::assert_snapshot!(render(&app, 150, 44).backend());
 }
 
+/// A VM without VMTools cannot be shut down gracefully on CloudTower: the stop form
+/// chooses power off and says why.
+#[test]
+fn cloudtower_stop_without_vmtools_chooses_power_off() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Vms;
+    app.handle_key(key('j'));
+    app.handle_key(key('S'));
+    insta::assert_snapshot!(render(&app, 150, 44).backend());
+}
+
 #[test]
 fn cloudtower_backup_chain_in_details() {
     let mut app = cloudtower_app();

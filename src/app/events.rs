@@ -17,6 +17,21 @@ impl App {
     }
 
     pub fn on_event(&mut self, event: Event) -> Vec<Command> {
+        let cmds = self.handle_event(event);
+        // "refreshing…" says what is going on; once the lists are in, it is over.
+        if self
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text == super::loads::REFRESHING)
+            && !self.clusters.loading
+            && !self.vms.loading
+        {
+            self.status = None;
+        }
+        cmds
+    }
+
+    fn handle_event(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Clusters { seq, result } => {
                 if seq != self.clusters.seq {

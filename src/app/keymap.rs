@@ -196,12 +196,12 @@ impl Keymap {
         let pane_hints = self
             .bindings
             .iter()
-            .filter(|b| b.in_footer && b.scope == Scope::Pane(pane))
+            .filter(|b| b.in_footer && b.scope == Scope::Pane(pane) && !b.keys.is_empty())
             .filter(has);
         let global = self
             .bindings
             .iter()
-            .filter(|b| b.in_footer && b.scope == Scope::Global)
+            .filter(|b| b.in_footer && b.scope == Scope::Global && !b.keys.is_empty())
             .filter(has);
         pane_hints
             .chain(global)
@@ -222,7 +222,7 @@ impl Keymap {
     ) -> Vec<(String, &'static str)> {
         self.bindings
             .iter()
-            .filter(|b| b.scope == scope)
+            .filter(|b| b.scope == scope && !b.keys.is_empty())
             .filter(|b| caps.is_none_or(|c| b.action.available(c)))
             .map(|b| (keys_label(&b.keys), b.help))
             .collect()
@@ -243,31 +243,36 @@ impl Keymap {
     /// The defaults with the config's rebindings applied. Errors name the config key.
     pub fn with_config(config: &KeysConfig) -> Result<Keymap, String> {
         let mut km = Keymap::default();
+        // Which bindings the config set, and under which key (for conflicts).
+        let mut set: Vec<(Scope, Action, String)> = Vec::new();
         for (name, entry) in &config.0 {
             match entry {
-                KeyEntry::One(k) => {
-                    km.rebind(Scope::Global, name, &[k.as_str()], &format!("keys.{name}"))?
-                }
+                KeyEntry::One(k) => set.push(km.rebind(
+                    Scope::Global,
+                    name,
+                    &[k.as_str()],
+                    &format!("keys.{name}"),
+                )?),
                 KeyEntry::Many(v) => {
                     let keys: Vec<&str> = v.iter().map(String::as_str).collect();
-                    km.rebind(Scope::Global, name, &keys, &format!("keys.{name}"))?
+                    set.push(km.rebind(Scope::Global, name, &keys, &format!("keys.{name}"))?)
                 }
                 KeyEntry::Pane(table) => {
                     let pane = pane_named(name).ok_or_else(|| {
                         format!("keys.{name}: no pane called \"{name}\" (clusters, vms, snapshots, backups, tasks)")
                     })?;
                     for (action, keys) in table {
-                        km.rebind(
+                        set.push(km.rebind(
                             Scope::Pane(pane),
                             action,
                             &keys.keys(),
                             &format!("keys.{name}.{action}"),
-                        )?;
+                        )?);
                     }
                 }
             }
         }
-        km.check_conflicts()?;
+        km.check_conflicts(&set)?;
         Ok(km)
     }
 
@@ -277,7 +282,7 @@ impl Keymap {
         action: &str,
         keys: &[&str],
         path: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(Scope, Action, String), String> {
         use serde::Deserialize;
         let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(action);
         let action = Action::deserialize(de).map_err(|_| {
@@ -287,16 +292,15 @@ impl Keymap {
             .iter()
             .map(|k| k.parse::<Key>().map_err(|e| format!("{path}: {e}")))
             .collect::<Result<_, _>>()?;
-        if keys.is_empty() {
-            return Err(format!("{path}: give at least one key"));
-        }
+        let done = (scope, action, path.to_string());
+        // No keys (`quit = []`) unbinds the action, to free its keys for another.
         if let Some(b) = self
             .bindings
             .iter_mut()
             .find(|b| b.scope == scope && b.action == action)
         {
             b.keys = keys;
-            return Ok(());
+            return Ok(done);
         }
         // Not bound in that scope yet: bind it there, described as it is elsewhere.
         let help = self
@@ -311,10 +315,17 @@ impl Keymap {
             help,
             in_footer: scope != Scope::Global,
         });
-        Ok(())
+        Ok(done)
     }
 
-    fn check_conflicts(&self) -> Result<(), String> {
+    /// A key bound twice in one scope names the config key that did it and, when the
+    /// other action holds the key by default, how to free it.
+    fn check_conflicts(&self, set: &[(Scope, Action, String)]) -> Result<(), String> {
+        let path_of = |scope: Scope, action: Action| {
+            set.iter()
+                .find(|(s, a, _)| *s == scope && *a == action)
+                .map(|(_, _, p)| p.as_str())
+        };
         let mut seen: Vec<(Scope, Key, Action)> = Vec::new();
         for b in &self.bindings {
             for k in &b.keys {
@@ -322,15 +333,30 @@ impl Keymap {
                     .iter()
                     .find(|(s, key, a)| *s == b.scope && key == k && *a != b.action);
                 if let Some((_, _, other)) = clash {
-                    let scope = match b.scope {
+                    let where_ = match b.scope {
                         Scope::Global => "everywhere".to_string(),
                         Scope::Pane(p) => format!("in {}", p.title()),
                     };
-                    return Err(format!(
-                        "keys: {k} is bound to both {} and {} {scope}",
+                    let (mine, theirs) = match path_of(b.scope, b.action) {
+                        Some(p) => (p, *other),
+                        None => (path_of(b.scope, *other).unwrap_or("keys"), b.action),
+                    };
+                    let mut msg = format!(
+                        "{mine}: {k} is bound to both {} and {} {where_}",
                         other.name(),
                         b.action.name()
-                    ));
+                    );
+                    if path_of(b.scope, theirs).is_none() {
+                        let table = match b.scope {
+                            Scope::Global => "[keys]".to_string(),
+                            Scope::Pane(p) => format!("[keys.{}]", p.title().to_lowercase()),
+                        };
+                        let name = theirs.name();
+                        msg.push_str(&format!(
+                            "; {k} is {name}'s by default: free it under {table} with {name} = \"<another key>\" or unbind it with {name} = []"
+                        ));
+                    }
+                    return Err(msg);
                 }
                 seen.push((b.scope, *k, b.action));
             }
@@ -731,7 +757,36 @@ mod tests {
             Keymap::with_config(&config("[keys.snapshots]\nrollback = \"ctrl-\"\n")).unwrap_err();
         assert!(e.contains("keys.snapshots.rollback"), "{e}");
         let e = Keymap::with_config(&config("[keys.snapshots]\nrollback = \"d\"\n")).unwrap_err();
-        assert!(e.contains("bound to both"), "{e}");
+        assert!(
+            e.starts_with("keys.snapshots.rollback: ") && e.contains("bound to both"),
+            "{e}"
+        );
+        assert!(
+            e.contains("[keys.snapshots]") && e.contains("delete_snapshot = []"),
+            "says how to free it: {e}"
+        );
+    }
+
+    #[test]
+    fn an_empty_list_unbinds_so_the_key_can_go_elsewhere() {
+        let km = Keymap::with_config(&config(
+            "[keys.snapshots]\ndelete_snapshot = []\nrollback = \"d\"\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            km.action(Pane::Snapshots, Key::ch('d')),
+            Some(Action::Rollback)
+        );
+        assert!(
+            !km.footer(Pane::Snapshots)
+                .iter()
+                .any(|(_, h)| *h == "delete"),
+            "an unbound action is not offered"
+        );
+        // Both set by the config: no default to free, so no hint.
+        let e =
+            Keymap::with_config(&config("[keys]\nhelp = \"x\"\nrefresh = \"x\"\n")).unwrap_err();
+        assert!(e.contains("bound to both") && !e.contains("= []"), "{e}");
     }
 
     #[test]

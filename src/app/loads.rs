@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// The notice while `r` re-reads; cleared when the answers are in.
+pub(super) const REFRESHING: &str = "refreshing…";
+
 impl App {
     pub(super) fn load_clusters(&mut self) -> Vec<Command> {
         let seq = self.next_seq();
@@ -75,7 +78,7 @@ impl App {
     /// `r`: re-read everything on screen now, a listing still arriving included (it starts
     /// again: the way out of a read that hangs).
     pub(super) fn refresh(&mut self) -> Vec<Command> {
-        self.say(Level::Info, "refreshing…");
+        self.say(Level::Info, REFRESHING);
         self.last_reload = Some(self.now);
         // A chain that could not be read is read again (once the cursor rests on it).
         if self

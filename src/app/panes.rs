@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use super::listed::Listed;
 use crate::model::{
-    Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster, ClusterFailure,
-    ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState, Vm, VmDetail,
-    VmRef, page_count,
+    AgentState, Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster,
+    ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState,
+    Vm, VmDetail, VmRef, page_count,
 };
 use crate::operation::Operation;
 
@@ -88,6 +88,8 @@ pub struct VmsPane {
     /// get no empty columns. Kept up to date as chunks arrive, not worked out per frame.
     pub has_zones: bool,
     pub has_groups: bool,
+    /// Whether any listed VM reports its guest agent (ZStack's list never does).
+    pub has_agents: bool,
     /// A re-read of the listing on screen, still arriving: the rows shown stay until it is
     /// complete, then it replaces them at once (the cursor stays on the same VM). A failed
     /// chunk drops it and leaves the last complete listing.
@@ -140,10 +142,26 @@ impl VmsPane {
         if fresh {
             self.has_zones = false;
             self.has_groups = false;
+            self.has_agents = false;
         }
         let named = |n: &Option<Named>| n.as_ref().is_some_and(|n| !n.name.is_empty());
         self.has_zones |= vms.iter().any(|v| named(&v.zone));
         self.has_groups |= vms.iter().any(|v| named(&v.group));
+        self.has_agents |= vms
+            .iter()
+            .any(|v| !matches!(&v.agent, AgentState::Unknown(s) if s.is_empty()));
+    }
+
+    /// Whether the VM list draws `column` (one of `Vm::COLUMNS`): columns no listed VM
+    /// fills, and CLUSTER within one cluster, are left out.
+    pub fn shows(&self, column: &str) -> bool {
+        match column {
+            "AGENT" => self.has_agents,
+            "ZONE" => self.has_zones,
+            "GROUP" => self.has_groups,
+            "CLUSTER" => self.cluster.as_ref().is_some_and(|c| c.id.is_empty()),
+            _ => true,
+        }
     }
 
     pub fn selected(&self) -> Option<&Vm> {

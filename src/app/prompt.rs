@@ -167,7 +167,7 @@ impl App {
             Some("sort") if rest.len() == 1 => self
                 .sort_columns(self.focus)
                 .iter()
-                .map(|c| c.to_lowercase())
+                .map(|(_, c)| c.to_lowercase())
                 .collect(),
             Some("sort") => vec!["asc".into(), "desc".into()],
             _ => vec![],
@@ -178,15 +178,21 @@ impl App {
             .collect()
     }
 
-    fn sort_columns(&self, pane: Pane) -> &'static [&'static str] {
+    /// The columns a pane can be sorted by (those it draws), with their index.
+    fn sort_columns(&self, pane: Pane) -> Vec<(usize, &'static str)> {
         use super::listed::Listable;
-        match pane {
+        let all: &'static [&'static str] = match pane {
             Pane::Clusters => crate::model::Cluster::COLUMNS,
             Pane::Vms => crate::model::Vm::COLUMNS,
             Pane::Backups => crate::model::Backup::COLUMNS,
             Pane::Tasks => panes::TaskEntry::COLUMNS,
             Pane::Snapshots => &[],
-        }
+        };
+        all.iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, c)| pane != Pane::Vms || self.vms.shows(c))
+            .collect()
     }
 
     /// Runs a `:` command line. `Err` is shown in the prompt.
@@ -237,18 +243,19 @@ impl App {
         if columns.is_empty() {
             return Err(format!("{} cannot be sorted", self.focus.title()));
         }
+        let names = columns
+            .iter()
+            .map(|(_, c)| c.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ");
         let Some(col) = args.first() else {
-            return Err(format!("sort by: {}", columns.join(", ").to_lowercase()));
+            return Err(format!("sort by: {names}"));
         };
         let column = columns
             .iter()
-            .position(|c| c.eq_ignore_ascii_case(col))
-            .ok_or_else(|| {
-                format!(
-                    "no column \"{col}\" here ({})",
-                    columns.join(", ").to_lowercase()
-                )
-            })?;
+            .find(|(_, c)| c.eq_ignore_ascii_case(col))
+            .map(|(i, _)| *i)
+            .ok_or_else(|| format!("no column \"{col}\" here ({names})"))?;
         let descending = matches!(args.get(1), Some(&"desc") | Some(&"d"));
         self.set_sort(self.focus, Some(view::Sort { column, descending }));
         Ok(vec![])

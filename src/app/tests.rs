@@ -544,21 +544,76 @@ fn delete_leaf_asks_for_typed_name() {
 }
 
 #[test]
-fn per_disk_rollback_of_a_running_vm_says_why_not() {
+fn per_disk_rollback_of_a_running_vm_offers_the_stop_first() {
     let mut app = ready_app(false);
     app.handle_key(key('D'));
     let Some(Dialog::Message(m)) = &app.dialog else {
-        panic!("expected refusal")
+        panic!("expected the reason and the offer")
     };
     assert!(
         m.lines[0].contains("shut off") && m.lines[0].contains("running"),
         "{:?}",
         m.lines
     );
-    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(m.offer.as_ref().map(|o| o.key), Some('s'), "{:?}", m.lines);
+    // s: the stop as its own form (shut down: web-01's agent is connected) and its own
+    // confirmation; the rollback is not folded into it.
+    app.handle_key(key('s'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("stop form")
+    };
+    assert_eq!(fd.form.choice("how").unwrap().0, "shutdown");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let Some(Command::Plan { ops, .. }) = cmds.iter().find(|c| matches!(c, Command::Plan { .. }))
+    else {
+        panic!("no plan: {cmds:?}")
+    };
+    assert_eq!(
+        ops,
+        &vec![Operation::StopVm {
+            vm: app.vms.chosen.clone().unwrap(),
+            force: false
+        }]
+    );
+
+    app.dialog = None;
     app.vms.list.items[0].power = VmPower::Stopped;
     app.handle_key(key('D'));
     assert!(matches!(app.dialog, Some(Dialog::Form(_))));
+}
+
+#[test]
+fn stop_defaults_to_power_off_when_the_guest_tools_are_not_running() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    for (agent, default, said) in [
+        (AgentState::Connected, "shutdown", None),
+        (AgentState::Unknown(String::new()), "shutdown", None),
+        (AgentState::NotInstalled, "poweroff", Some("not installed")),
+        (AgentState::Disconnected, "poweroff", Some("not running")),
+        (AgentState::Pending, "poweroff", Some("not connected yet")),
+    ] {
+        app.dialog = None;
+        app.vms.list.items[0].agent = agent.clone();
+        app.handle_key(key('S'));
+        let Some(Dialog::Form(fd)) = &app.dialog else {
+            panic!("stop form for {agent:?}")
+        };
+        assert_eq!(fd.form.choice("how").unwrap().0, default, "{agent:?}");
+        let why = fd
+            .form
+            .intro
+            .iter()
+            .find(|l| l.contains("power off is chosen"));
+        match said {
+            Some(state) => assert!(
+                why.is_some_and(|l| l.contains(state)),
+                "{:?}",
+                fd.form.intro
+            ),
+            None => assert!(why.is_none(), "{:?}", fd.form.intro),
+        }
+    }
 }
 
 #[test]
@@ -1037,4 +1092,74 @@ fn refresh_interval_rereads_quietly() {
             .iter()
             .any(|c| matches!(c, Command::LoadClusters { .. }))
     );
+}
+
+/// `r` says "refreshing…" while it re-reads, and not a moment after the lists are in.
+#[test]
+fn refreshing_notice_goes_when_the_refresh_is_done() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    let cmds = app.handle_key(key('r'));
+    assert_eq!(app.status.as_ref().unwrap().text, "refreshing…");
+    let cseq = seq_of(&cmds, |c| match c {
+        Command::LoadClusters { seq } => Some(*seq),
+        _ => None,
+    });
+    let vseq = seq_of(&cmds, |c| match c {
+        Command::LoadVms { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Clusters {
+        seq: cseq,
+        result: Ok(Listing::complete(vec![])),
+    });
+    assert!(app.status.is_some(), "the VMs are still coming");
+    app.on_event(Event::Vms {
+        seq: vseq,
+        result: Ok(Listing::complete(Page {
+            items: vec![vm("v1", "web-01", VmPower::Running)],
+            total: 1,
+            request: PageRequest::first(500),
+        })),
+        done: true,
+    });
+    assert!(
+        app.status.is_none(),
+        "{:?}",
+        app.status.as_ref().map(|s| &s.text)
+    );
+}
+
+/// `:sort` offers only the columns the VM list draws: no GROUP, AGENT or ZONE where no VM
+/// has one (ZStack has no groups and reports no agent), no CLUSTER within one cluster.
+#[test]
+fn sort_offers_only_drawn_columns() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.vms.cluster = Some(Named::new("", "All clusters"));
+    let offered = |app: &App| app.completions("sort ");
+    assert!(offered(&app).contains(&"group".to_string()));
+    let mut vms = app.vms.list.items.clone();
+    for v in &mut vms {
+        v.group = None;
+        v.agent = AgentState::Unknown(String::new());
+    }
+    app.vms.note_columns(&vms, true);
+    let cols = offered(&app);
+    assert!(
+        cols.contains(&"zone".to_string()) && cols.contains(&"cluster".to_string()),
+        "{cols:?}"
+    );
+    assert!(
+        !cols.contains(&"group".to_string()) && !cols.contains(&"agent".to_string()),
+        "{cols:?}"
+    );
+    let e = app.run_command("sort group").unwrap_err();
+    assert!(
+        e.contains("no column \"group\"") && !e.contains("group,") && e.contains("zone"),
+        "{e}"
+    );
+    assert!(app.run_command("sort zone desc").is_ok());
+    app.vms.cluster = Some(Named::new("c1", "host3222-cvm3322"));
+    assert!(!offered(&app).contains(&"cluster".to_string()));
 }

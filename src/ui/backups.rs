@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     if pane.page.is_none() {
         let line = match (&pane.scope, &pane.error) {
@@ -109,6 +109,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let when = |on: bool, min: u16, prio: u8| if on { (min, prio) } else { (u16::MAX, u8::MAX) };
     let (vm_min, vm_prio) = when(many_vms, 8, 1);
     let (vol_min, vol_prio) = when(volumes, 8, 1);
+    // TopHC's backup answers carry no full/incremental flag (only the create call takes
+    // one); a page of one-page size is cheap to look through.
+    let kinds = pane.list.items.iter().any(|b| b.kind.is_some());
+    let (type_min, type_prio) = when(kinds, 4, 3);
     let point_header = if app.caps().backup_plans {
         "PLAN"
     } else if app.caps().backup_sync {
@@ -121,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Col::new("VM", vm_min, 16, vm_prio),
         Col::new("VOLUME", vol_min, 16, vol_prio),
         Col::new("STATUS", 6, 11, 0),
-        Col::new("TYPE", 4, 4, 3),
+        Col::new("TYPE", type_min, 4, type_prio),
         Col::new(point_header, 6, 14, 4),
         Col::new("CREATED", 10, 16, 1),
         Col::new("SIZE", 9, 10, 2),

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" …", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
     let inner_w = block.inner(area).width.saturating_sub(2) as usize;
     let shown = app.vms.cluster.as_ref().map(|c| c.id.as_str());
 

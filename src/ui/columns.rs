@@ -10,7 +10,13 @@ pub struct Col {
     pub ideal: u16,
     pub priority: u8,
     pub grow: bool,
+    /// Takes a share of the space left over like a growing column, up to [`SHARE_CAP`]
+    /// times its ideal (names of zones, groups, clusters run long too).
+    pub share: bool,
 }
+
+/// How far a sharing column grows past its ideal width, as a multiple of it.
+const SHARE_CAP: u16 = 3;
 
 impl Col {
     pub const fn new(header: &'static str, min: u16, ideal: u16, priority: u8) -> Self {
@@ -20,11 +26,17 @@ impl Col {
             ideal,
             priority,
             grow: false,
+            share: false,
         }
     }
 
     pub const fn grow(mut self) -> Self {
         self.grow = true;
+        self
+    }
+
+    pub const fn share(mut self) -> Self {
+        self.share = true;
         self
     }
 }
@@ -73,17 +85,28 @@ pub fn fit(cols: &[Col], width: u16, spacing: u16) -> Vec<u16> {
             spare -= give;
         }
     }
-    // …then what is left to the growing columns.
-    let growers: Vec<usize> = (0..cols.len())
-        .filter(|&i| shown[i] && cols[i].grow)
-        .collect();
-    if !growers.is_empty() && spare > 0 {
-        let each = spare / growers.len() as u32;
-        let mut rest = spare % growers.len() as u32;
-        for &i in &growers {
-            let bonus = each + u32::from(rest > 0);
-            rest = rest.saturating_sub(1);
-            widths[i] = widths[i].saturating_add(bonus as u16);
+    // …then what is left, shared by the growing columns and the sharing ones (until those
+    // reach their cap), so one long name column does not take it all.
+    let cap = |i: usize| u32::from(cols[i].ideal.saturating_mul(SHARE_CAP));
+    while spare > 0 {
+        let takers: Vec<usize> = (0..cols.len())
+            .filter(|&i| {
+                shown[i] && (cols[i].grow || (cols[i].share && u32::from(widths[i]) < cap(i)))
+            })
+            .collect();
+        if takers.is_empty() {
+            break;
+        }
+        let each = (spare / takers.len() as u32).max(1);
+        for &i in &takers {
+            let room = if cols[i].grow {
+                u32::MAX
+            } else {
+                cap(i) - u32::from(widths[i])
+            };
+            let give = each.min(room).min(spare);
+            widths[i] = widths[i].saturating_add(give as u16);
+            spare -= give;
         }
     }
     widths
@@ -105,6 +128,25 @@ mod tests {
         let w = fit(&COLS, 100, 1);
         assert_eq!(&w[1..], &[9, 15, 12]);
         assert_eq!(w.iter().map(|x| u32::from(*x)).sum::<u32>() + 3, 100);
+    }
+
+    /// At 200 columns the spare is shared: ZONE and CLUSTER get room too, not only NAME.
+    #[test]
+    fn wide_shares_the_spare_with_sharing_columns() {
+        let cols = [
+            Col::new("NAME", 12, 24, 0).grow(),
+            Col::new("POWER", 8, 8, 0),
+            Col::new("IP", 11, 15, 1),
+            Col::new("ZONE", 6, 10, 4).share(),
+            Col::new("CLUSTER", 8, 14, 2).share(),
+        ];
+        let w = fit(&cols, 200, 1);
+        assert_eq!(w.iter().map(|x| u32::from(*x)).sum::<u32>() + 4, 200);
+        assert_eq!((w[1], w[2]), (8, 15), "fixed columns keep their ideal");
+        assert!(w[3] > 10 && w[4] > 14, "{w:?}");
+        assert_eq!((w[3], w[4]), (30, 42), "capped at three times their ideal");
+        let w = fit(&cols, 100, 1);
+        assert!(w[0] >= 24 && w[3] >= 10 && w[4] >= 14, "{w:?}");
     }
 
     #[test]

@@ -52,15 +52,18 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
     for w in &cd.warnings {
         top.push(Line::styled(format!("⚠ {w}"), theme.warn));
     }
-    let top_h = (top.len() as u16).min(inner.height / 2);
+    // Wrapped before measuring, so a long warning is read to its end; the calls keep at
+    // least a few rows.
+    let top = super::wrap::wrap(top, inner.width);
     let bottom_h = if cd.typed.is_some() { 3 } else { 2 };
+    let top_h = (top.len() as u16).min(inner.height.saturating_sub(bottom_h + 4));
     let parts = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Min(3),
         Constraint::Length(bottom_h),
     ])
     .split(inner);
-    frame.render_widget(super::wrap::paragraph(top, parts[0].width), parts[0]);
+    frame.render_widget(Paragraph::new(top), parts[0]);
 
     let calls: Vec<Line> = match &cd.plan {
         PlanState::Loading => vec![Line::styled("preparing…", theme.muted)],
@@ -79,8 +82,9 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
         .borders(Borders::TOP)
         .border_style(theme.border)
         .title(Span::styled(" HTTP calls (secrets removed) ", theme.muted));
+    // A call's URL can be wider than the dialog: wrapped, it is all there to read.
     frame.render_widget(
-        Paragraph::new(calls)
+        Paragraph::new(super::wrap::wrap(calls, parts[1].width))
             .block(calls_block)
             .scroll((cd.scroll, 0)),
         parts[1],

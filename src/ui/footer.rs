@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
 use crate::app::dialog::Dialog;
@@ -68,9 +69,57 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         hints.insert(0, (again.into(), "read again"));
     }
     let mut spans = Vec::new();
-    for (k, h) in hints {
+    for (k, h) in fit(hints, area.width as usize) {
         spans.push(Span::styled(format!(" {k}"), theme.key));
         spans.push(Span::styled(format!(" {h} "), theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The hints that fit in `width`, in order. When some must go, the last ones go first,
+/// but never help and quit: they are what gets a newcomer unstuck.
+fn fit(hints: Vec<(String, &str)>, width: usize) -> Vec<(String, &str)> {
+    let w = |(k, h): &(String, &str)| k.width() + h.width() + 3;
+    if hints.iter().map(w).sum::<usize>() <= width {
+        return hints;
+    }
+    let essential = |(_, h): &(String, &str)| *h == "help" || *h == "quit";
+    let mut room = width.saturating_sub(hints.iter().filter(|x| essential(x)).map(w).sum());
+    let mut kept = Vec::new();
+    let mut full = false;
+    for hint in hints {
+        if essential(&hint) {
+            kept.push(hint);
+        } else if !full && w(&hint) <= room {
+            room -= w(&hint);
+            kept.push(hint);
+        } else {
+            full = true;
+        }
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn help_and_quit_stay_however_narrow() {
+        let hints = vec![
+            ("c".to_string(), "create"),
+            ("R".to_string(), "roll back"),
+            ("?".to_string(), "help"),
+            ("q/^c".to_string(), "quit"),
+        ];
+        let labels = |w| {
+            fit(hints.clone(), w)
+                .iter()
+                .map(|(_, h)| *h)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(200), ["create", "roll back", "help", "quit"]);
+        assert_eq!(labels(30), ["create", "help", "quit"]);
+        assert_eq!(labels(10), ["help", "quit"]);
+    }
 }

@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if up == all { theme.ok } else { theme.warn },
         ),
     ];
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
     let inner = block.inner(area);
     let width = inner.width as usize;
     let name_w = sites

@@ -28,13 +28,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let tree_width = pane_block(vec![], focused, theme).inner(area).width;
+    let tree_width = pane_block(vec![], area.width, focused, theme)
+        .inner(area)
+        .width;
     let shift = lane_shift(pane.state.borrow().selected().len(), tree_width);
     let levels = shift / 2;
     if levels > 0 {
         title.push(Span::styled(format!(" · ⇠ {levels} levels"), theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     let Some(tree) = &pane.tree else {
         let line = match (&pane.vm, &pane.error) {

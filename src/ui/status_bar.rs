@@ -76,6 +76,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(room as u16),
     ])
     .split(area);
+    let left = Line::from(super::widgets::fit_spans(
+        left.spans,
+        usize::from(cols[0].width),
+    ));
     frame.render_widget(Paragraph::new(left), cols[0]);
     let right = Line::from(vec![sep(), Span::styled(format!("{text} "), style)]).right_aligned();
     frame.render_widget(Paragraph::new(right), cols[1]);

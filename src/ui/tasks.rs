@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if !view.is_empty() {
         title.push(Span::styled(format!(" · {view}"), theme.warn));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
     let failure = app.platform_tasks_error.as_ref().map(|e| {
         Line::styled(
             format!("✗ cannot read the platform's tasks: {e}"),

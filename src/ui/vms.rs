@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
-    let block = pane_block(title, focused, theme);
+    let block = pane_block(title, area.width, focused, theme);
 
     if pane.cluster.is_none() {
         return placeholder(
@@ -89,22 +89,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(msg, theme.muted)), table_area);
         return;
     }
-    let all = pane.cluster.as_ref().is_some_and(|c| c.id.is_empty());
     let chosen = pane.chosen.as_ref().map(|v| v.id.as_str());
     let cols = [
         Col::new("NAME", 12, 24, 0).grow(),
         Col::new("POWER", 8, 8, 0),
         Col::new("ACTION", 8, 10, 2),
-        Col::new("AGENT", 5, 7, 3),
+        if pane.shows("AGENT") {
+            Col::new("AGENT", 5, 7, 3)
+        } else {
+            hidden("AGENT")
+        },
         Col::new("IP", 11, 15, 1),
-        optional("ZONE", pane.has_zones),
-        optional("GROUP", pane.has_groups),
-        Col::new(
-            "CLUSTER",
-            if all { 8 } else { u16::MAX },
-            14,
-            if all { 2 } else { u8::MAX },
-        ),
+        optional("ZONE", pane.shows("ZONE")),
+        optional("GROUP", pane.shows("GROUP")),
+        if pane.shows("CLUSTER") {
+            Col::new("CLUSTER", 8, 14, 2).share()
+        } else {
+            hidden("CLUSTER")
+        },
     ];
     windowed_table(
         frame,
@@ -174,8 +176,13 @@ fn agent_short(a: &AgentState) -> &str {
 /// when no VM listed has a value for it.
 fn optional(name: &'static str, any: bool) -> Col {
     if any {
-        Col::new(name, 6, 10, 4)
+        Col::new(name, 6, 10, 4).share()
     } else {
-        Col::new(name, u16::MAX, 10, u8::MAX)
+        hidden(name)
     }
+}
+
+/// A column that is not drawn.
+fn hidden(name: &'static str) -> Col {
+    Col::new(name, u16::MAX, 10, u8::MAX)
 }

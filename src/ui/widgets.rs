@@ -11,11 +11,13 @@ use super::columns::{Col, fit};
 use crate::app::cursor::Cursor;
 use crate::theme::Theme;
 
-/// A pane's frame: rounded and highlighted when focused.
-pub fn pane_block<'a>(title: Vec<Span<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+/// A pane's frame: rounded and highlighted when focused. The title is cut with `…` to
+/// fit between the corners of a pane `width` wide.
+pub fn pane_block<'a>(title: Vec<Span<'a>>, width: u16, focused: bool, theme: &Theme) -> Block<'a> {
     let mut spans = vec![Span::raw(" ")];
     spans.extend(title);
     spans.push(Span::raw(" "));
+    let spans = fit_spans(spans, usize::from(width).saturating_sub(2));
     Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {
@@ -168,6 +170,29 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// Spans cut to `width` display columns: the span that crosses the edge ends in `…` and
+/// those after it go, so a word is never cut without saying so.
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
+    let mut used = 0;
+    let mut out = Vec::new();
+    for span in spans {
+        let w = span.content.width();
+        if used + w <= width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        if width > used {
+            out.push(Span::styled(
+                truncate(&span.content, width - used),
+                span.style,
+            ));
+        }
+        break;
+    }
+    out
+}
+
 /// `s` cut or padded to exactly `width` display columns (CJK counts double), so columns
 /// after it line up whatever the script.
 pub fn pad(s: &str, width: usize) -> String {
@@ -203,6 +228,31 @@ pub fn gauge(fraction: f32, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What does not fit ends in `…` ("● connecte" or "· 14 backup" said nothing).
+    #[test]
+    fn cut_spans_say_so() {
+        let text = |spans: Vec<Span>| {
+            spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        let line = || {
+            vec![
+                Span::raw("● connected"),
+                Span::raw(" │ "),
+                Span::raw("refreshed 07:41:02"),
+            ]
+        };
+        assert_eq!(
+            text(fit_spans(line(), 40)),
+            "● connected │ refreshed 07:41:02"
+        );
+        assert_eq!(text(fit_spans(line(), 10)), "● connect…");
+        assert_eq!(text(fit_spans(line(), 20)), "● connected │ refre…");
+        assert_eq!(text(fit_spans(line(), 0)), "");
+    }
 
     #[test]
     fn truncate_counts_wide_chars() {

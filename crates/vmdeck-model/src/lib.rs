@@ -68,6 +68,9 @@ impl std::fmt::Display for Platform {
 pub struct Detail {
     pub label: String,
     pub value: String,
+    /// When the value is a time: the UI shows it in the viewer's zone and the format of
+    /// every other time, `value` being only its fallback.
+    pub at: Option<Timestamp>,
 }
 
 impl Detail {
@@ -75,6 +78,15 @@ impl Detail {
         Self {
             label: label.into(),
             value: value.into(),
+            at: None,
+        }
+    }
+
+    pub fn time(label: impl Into<String>, at: Timestamp) -> Self {
+        Self {
+            label: label.into(),
+            value: at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            at: Some(at),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Stopping and starting VMs (offered where an operation needs the VM stopped).
 
 use crate::app::form::{Field, Form};
-use crate::model::{Vm, VmRef};
+use crate::model::{AgentState, Vm, VmRef};
 use crate::operation::Operation;
 
 /// `why` says what the stop is for, when another operation asked for it.
@@ -13,6 +13,19 @@ pub fn stop_form(vm: &Vm, why: Option<&str>) -> Form {
     )];
     if let Some(why) = why {
         intro.push(why.to_string());
+    }
+    // A shutdown goes through the guest's agent / tools; without them running the
+    // platform refuses it, so power-off is the choice that can work.
+    let tools_down = match vm.agent {
+        AgentState::NotInstalled => Some("not installed"),
+        AgentState::Disconnected => Some("not running"),
+        AgentState::Pending => Some("not connected yet"),
+        AgentState::Connected | AgentState::Unknown(_) => None,
+    };
+    if let Some(state) = tools_down {
+        intro.push(format!(
+            "Its guest agent / tools are {state}, so the guest cannot be asked to shut down: power off is chosen."
+        ));
     }
     Form::new(
         format!("Stop {}", vm.name),
@@ -29,7 +42,11 @@ pub fn stop_form(vm: &Vm, why: Option<&str>) -> Form {
                     "power off (at once; unsaved guest data is lost)".into(),
                 ),
             ],
-            Some("shutdown"),
+            Some(if tools_down.is_some() {
+                "poweroff"
+            } else {
+                "shutdown"
+            }),
         )],
     )
     .with_intro(intro)

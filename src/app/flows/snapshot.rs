@@ -253,7 +253,8 @@ pub fn rollback(
     Ok(steps)
 }
 
-/// Per-disk rollback needs the capability and a VM that is shut off.
+/// Per-disk rollback needs the capability (and a VM that is shut off, which the caller
+/// offers to do first).
 pub fn rollback_disks_form(
     vm: &Vm,
     snapshot: &Snapshot,
@@ -261,13 +262,6 @@ pub fn rollback_disks_form(
 ) -> Result<Form, String> {
     if !caps.per_disk_rollback {
         return Err("this platform cannot roll back single disks".into());
-    }
-    if !vm.power.is_stopped() {
-        return Err(format!(
-            "Per-disk rollback needs the VM shut off; {} is {}. Shut it down first.",
-            vm.name,
-            vm.power.label()
-        ));
     }
     if snapshot.disks.is_empty() {
         return Err(format!("snapshot {} lists no disks", snapshot.name));

@@ -101,6 +101,15 @@ impl App {
         let Some((_, snap)) = self.selected_snapshot_or_say() else {
             return vec![];
         };
+        if self.caps().per_disk_rollback && !vm.power.is_stopped() {
+            let why = format!(
+                "Per-disk rollback needs the VM shut off; {} is {}.",
+                vm.name,
+                vm.power.label()
+            );
+            self.offer_stop(&vmref, &vm, "Cannot roll back disks yet", why);
+            return vec![];
+        }
         match flows::snapshot::rollback_disks_form(&vm, &snap, self.caps()) {
             Ok(form) => self.open_form(
                 form,

@@ -58,13 +58,13 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
             lines.push(Line::raw(format!("  {}  {size}", d.device)));
             for x in &d.details {
                 lines.push(Line::styled(
-                    format!("    {}: {}", x.label, x.value),
+                    format!("    {}: {}", x.label, super::detail_value(app, x)),
                     theme.muted,
                 ));
             }
         }
     }
-    lines.extend(extra(&b.details, theme));
+    lines.extend(extra(app, &b.details, theme));
     if app.caps().backup_chains {
         lines.extend(chain_lines(app, b, app.backups.chain.as_ref(), theme));
     }

@@ -35,6 +35,6 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
             ));
         }
     }
-    lines.extend(extra(&c.details, theme));
+    lines.extend(extra(app, &c.details, theme));
     ("Cluster".into(), lines)
 }

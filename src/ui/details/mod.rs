@@ -24,7 +24,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Pane::Backups => backup::content(app, theme),
         Pane::Tasks => task::content(app, theme),
     };
-    let block = pane_block(vec![Span::styled(title, theme.title)], false, theme);
+    let block = pane_block(
+        vec![Span::styled(title, theme.title)],
+        area.width,
+        false,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     frame.render_widget(super::wrap::paragraph(lines, inner.width), inner);
@@ -37,11 +42,19 @@ fn kv(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn extra(details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {
+fn extra(app: &App, details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {
     details
         .iter()
-        .map(|d| kv(&d.label, d.value.clone(), theme))
+        .map(|d| kv(&d.label, detail_value(app, d), theme))
         .collect()
+}
+
+/// A detail's value; a time in the same zone and format as every other time shown.
+fn detail_value(app: &App, d: &Detail) -> String {
+    match d.at {
+        Some(t) => time(app, &Some(t)),
+        None => d.value.clone(),
+    }
 }
 
 fn time(app: &App, t: &Option<jiff::Timestamp>) -> String {

@@ -64,7 +64,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
                         lines.push(Line::raw(format!("  {} → {}", d.device, d.snapshot_id)));
                     }
                 }
-                lines.extend(extra(&s.details, theme));
+                lines.extend(extra(app, &s.details, theme));
             }
             NodeKind::Now { label } => {
                 lines.push(Line::styled(

@@ -32,7 +32,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
     if let Some(id) = &t.platform_id {
         lines.push(kv("Platform id", id.clone(), theme));
     }
-    lines.extend(super::extra(&t.details, theme));
+    lines.extend(super::extra(app, &t.details, theme));
     match &t.state {
         TaskState::Failed { message } => lines.push(Line::styled(message.clone(), theme.error)),
         TaskState::Unknown { reason } => lines.push(Line::styled(reason.clone(), theme.warn)),

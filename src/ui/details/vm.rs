@@ -34,7 +34,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
     if let Some(m) = vm.memory_bytes {
         lines.push(kv("Memory", human_bytes(m), theme));
     }
-    lines.extend(extra(&vm.details, theme));
+    lines.extend(extra(app, &vm.details, theme));
     if let Some(d) = app.vms.detail.as_ref().filter(|d| d.vm.id == vm.id) {
         lines.push(Line::styled("Disks", theme.header));
         for disk in &d.disks {
@@ -46,7 +46,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
                 .unwrap_or_default();
             lines.push(Line::raw(format!("  {} {size} {pool}", disk.device)));
         }
-        lines.extend(extra(&d.details, theme));
+        lines.extend(extra(app, &d.details, theme));
     }
     let chosen = app.vms.chosen.as_ref().is_some_and(|c| c.id == vm.id);
     if let Some(e) = app.vms.detail_error.as_ref().filter(|_| chosen) {

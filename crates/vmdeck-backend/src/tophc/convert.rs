@@ -11,7 +11,7 @@ use crate::lenient::{Flag, Int, Pairs, Str, parse_flag};
 use vmdeck_model::{
     AgentState, Backup, BackupCategory, BackupDisk, BackupKind, BackupPoint, BackupStatus, Cluster,
     ClusterState, Detail, Named, RemoteBackup, Snapshot, SnapshotDisk, SnapshotTree, Timestamp,
-    TreeInput, Vm, VmDetail, VmDisk, VmPower, human_bytes, short_time,
+    TreeInput, Vm, VmDetail, VmDisk, VmPower, human_bytes,
 };
 
 /// The tree's pseudo-node for the VM's current state.
@@ -130,7 +130,7 @@ pub fn vm(c: &Compute, cluster: &Named) -> Vm {
         push(&mut details, "Active-active", "on");
     }
     if let Some(t) = time(c.modify_time) {
-        push(&mut details, "Modified", short_time(&t));
+        details.push(Detail::time("Modified", t));
     }
     push(&mut details, "HA", c.ha_mode.as_str());
     push(&mut details, "Firmware", c.os_loader_path.as_str());
@@ -283,7 +283,7 @@ pub fn cluster(c: &AllowedCluster) -> Cluster {
     push(&mut details, "Master", c.master_address.as_str());
     push(&mut details, "Description", c.desc.as_str());
     if let Some(t) = time(c.create_time) {
-        push(&mut details, "Created", short_time(&t));
+        details.push(Detail::time("Created", t));
     }
     Cluster {
         id: c.uuid.0.clone(),
@@ -524,7 +524,7 @@ pub fn backup_point(p: &BackupPointWire) -> BackupPoint {
         push(&mut details, "References", r.to_string());
     }
     if let Some(t) = time(p.ctime) {
-        push(&mut details, "Created", short_time(&t));
+        details.push(Detail::time("Created", t));
     }
     BackupPoint {
         id: p.uuid.0.clone(),

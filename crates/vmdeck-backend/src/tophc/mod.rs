@@ -50,7 +50,7 @@ pub struct TopHc {
     timing: WatchTiming,
 }
 
-/// What TopHC can do (ENDPOINTS §4.7–4.8).
+/// What TopHC can do (ENDPOINTS §4.5 power operations, §4.7–4.8).
 pub fn capabilities() -> Capabilities {
     Capabilities {
         snapshot_layout: SnapshotLayout::Tree,
@@ -62,7 +62,7 @@ pub fn capabilities() -> Capabilities {
         per_disk_rollback: true,
         snapshot_delete: SnapshotDeleteRule::RefusedWithManyChildren,
         rollback_requires_stopped: false,
-        power_actions: false,
+        power_actions: true,
         rebuild_vm_from_snapshot: false,
         backup_categories: vec![BackupCategory::Vm],
         backup_points: true,

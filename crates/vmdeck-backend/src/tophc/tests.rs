@@ -887,6 +887,54 @@ fn snapshot_calls_match_the_documented_requests() {
 }
 
 #[test]
+fn power_calls_match_the_documented_requests() {
+    let vm = |cluster: &str, tenant: &str, id: &str, name: &str| VmRef {
+        cluster: Named::new(cluster, "c"),
+        id: id.into(),
+        name: name.into(),
+        tenant: Some(Named::new(tenant, "t")),
+    };
+    let test_api = vm(
+        "c27a25bc-5da2-430f-bfaf-6c8d33f21128",
+        "a5badacf-a25c-4171-9aff-b619fc2d300a",
+        "76a8ef31-a98d-485c-b967-97cefefa5088",
+        "test-api",
+    );
+    let (path, body) = body_of(&Operation::StopVm {
+        vm: test_api.clone(),
+        force: true,
+    });
+    assert_eq!(path, "/v1/compute/shutoff");
+    assert_covers(fixture!("req_compute_shutoff.json"), &body);
+
+    let (path, body) = body_of(&Operation::StopVm {
+        vm: vm(
+            "bdc01c45-973c-4b7b-a565-7a03c74379e4",
+            "a0313629-10fd-48dc-9e92-5dff744a3c0e",
+            "dbffd091-63b7-451c-831b-6f8154c007e4",
+            "centos-cgt",
+        ),
+        force: false,
+    });
+    assert_eq!(path, "/v1/compute/shutdown");
+    assert_covers(fixture!("req_compute_shutdown.json"), &body);
+
+    // The example also asks for cloud-init, which vmdeck leaves out on purpose.
+    let (path, body) = body_of(&Operation::StartVm { vm: test_api });
+    assert_eq!(path, "/v1/compute/start");
+    let mut doc: Value = serde_json::from_str(fixture!("req_compute_start.json")).unwrap();
+    assert_eq!(
+        doc.as_object_mut().unwrap().remove("cloud_init"),
+        Some(json!(true))
+    );
+    assert_covers(&doc.to_string(), &body);
+    assert_eq!(body.get("cloud_init"), None);
+
+    let no_id = VmRef::default();
+    assert!(ops::plan(&Operation::StartVm { vm: no_id }).is_err());
+}
+
+#[test]
 fn backup_calls_match_the_documented_requests() {
     let vm = VmRef {
         cluster: Named::new("650ea11b-b7fb-4269-8232-aa53865aab3b", "c"),
@@ -1154,6 +1202,10 @@ fn capabilities_are_tophc_s() {
         SnapshotDeleteRule::RefusedWithManyChildren
     );
     assert!(!c.rollback_requires_stopped && !c.rebuild_vm_from_snapshot);
+    assert!(
+        c.power_actions,
+        "start, shutdown and shutoff (ENDPOINTS §4.5)"
+    );
     assert!(c.backup_points && c.backup_full_or_incremental && c.restore_to_new_vm);
     assert!(!c.restore_in_place && c.remote_backups && !c.database_backups);
     assert!(!c.task_api && c.cluster_backups);

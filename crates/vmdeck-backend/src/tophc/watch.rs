@@ -22,7 +22,7 @@ use super::wire::{
     BackupInfo, BackupList, Compute, ComputeList, Progress, SnapshotList, VsdSnapshot,
 };
 use crate::{BackendError, Mode, Result, TaskWatch, WatchTiming};
-use vmdeck_model::{BackupRef, Named, TaskState, VmRef};
+use vmdeck_model::{BackupRef, Named, TaskState, VmPower, VmRef};
 
 /// Shared bookkeeping: when the watch started and since when "no effect, nothing running"
 /// has held.
@@ -54,6 +54,12 @@ impl Clock {
         let since = *self.quiet_since.get_or_insert_with(Instant::now);
         let limit = self.timing.patience(self.mode);
         since.elapsed() >= limit
+    }
+
+    /// Like `quiet_too_long`, with a longer wait for effects that take their time.
+    fn quiet_longer_than(&mut self, at_least: Duration) -> bool {
+        let since = *self.quiet_since.get_or_insert_with(Instant::now);
+        since.elapsed() >= at_least && self.quiet_too_long()
     }
 
     fn past_deadline(&self) -> bool {
@@ -343,6 +349,113 @@ impl TaskWatch for DisksRolledBack {
             ))),
             (Mode::Verify, _) => Ok(running(None)),
         }
+    }
+
+    fn interval(&self) -> Duration {
+        self.clock.timing.interval
+    }
+}
+
+// ------------------------------------------------------------------ power
+
+/// The power state a start or stop leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Power {
+    On,
+    /// `graceful`: a shutdown, which the guest may take its time over or ignore.
+    Off {
+        graceful: bool,
+    },
+}
+
+impl Power {
+    fn reached(self, p: &VmPower) -> bool {
+        match self {
+            Power::On => p.is_running(),
+            Power::Off { .. } => p.is_stopped(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Power::On => "running",
+            Power::Off { .. } => "shut off",
+        }
+    }
+}
+
+pub struct PowerReached {
+    api: Arc<Api>,
+    vm: VmRef,
+    want: Power,
+    clock: Clock,
+}
+
+impl PowerReached {
+    pub fn new(api: Arc<Api>, vm: VmRef, want: Power, t: WatchTiming, mode: Mode) -> Self {
+        Self {
+            api,
+            vm,
+            want,
+            clock: Clock::new(t, mode),
+        }
+    }
+}
+
+#[async_trait]
+impl TaskWatch for PowerReached {
+    async fn poll(&mut self) -> Result<TaskState> {
+        if self.clock.past_deadline() {
+            return Ok(unknown(format!(
+                "VM {} was still not {} at the deadline",
+                self.vm.name,
+                self.want.label()
+            )));
+        }
+        let c = inspect(&self.api, &self.vm).await?;
+        let power = convert::power(&c.state);
+        let busy = convert::is_busy(&c.action);
+        if self.want.reached(&power) && !busy {
+            return Ok(TaskState::Succeeded);
+        }
+        // `shutdown` is the state of a guest on its way down.
+        if busy || matches!(power, VmPower::Stopping | VmPower::Starting) {
+            self.clock.busy();
+            return Ok(running(None));
+        }
+        let now = power.label().to_string();
+        if let Power::Off { graceful: true } = self.want {
+            // TopHC only passes the request to the guest; it may shut down much later, or
+            // never (ENDPOINTS §4.5), so this is not a failure.
+            if !self
+                .clock
+                .quiet_longer_than(self.clock.timing.verify_window)
+            {
+                return Ok(running(None));
+            }
+            return Ok(unknown(format!(
+                "{}VM {} is still {now}: its guest has not acted on the shutdown request and may ignore it; power it off to stop it at once",
+                self.clock.lost_prefix(),
+                self.vm.name
+            )));
+        }
+        if !self.clock.quiet_too_long() {
+            return Ok(running(None));
+        }
+        Ok(match self.clock.mode {
+            Mode::Normal => TaskState::Failed {
+                message: format!(
+                    "VM {} is {now}, not {}: the platform accepted the call but it did not take effect",
+                    self.vm.name,
+                    self.want.label()
+                ),
+            },
+            Mode::Verify => unknown(format!(
+                "the answer was lost and VM {} is {now}, not {}",
+                self.vm.name,
+                self.want.label()
+            )),
+        })
     }
 
     fn interval(&self) -> Duration {

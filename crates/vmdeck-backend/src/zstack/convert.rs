@@ -62,7 +62,7 @@ pub fn cluster(c: &WireCluster, ctx: &Ctx) -> Cluster {
     push(&mut details, "State", c.state.as_wire());
     push(&mut details, "Description", c.description.as_str());
     if let Some(t) = ctx.time(&c.create_date) {
-        push(&mut details, "Created", t.to_string());
+        details.push(Detail::time("Created", t));
     }
     Cluster {
         id: c.uuid.0.clone(),
@@ -144,7 +144,7 @@ pub fn vm(v: &VmInstance, nics: &[&super::wire::VmNic], fallback_cluster: &Named
     push(&mut details, "UUID", v.uuid.as_str());
     push(&mut details, "Description", v.description.as_str());
     if let Some(t) = ctx.time(&v.last_op_date) {
-        push(&mut details, "Last change", t.to_string());
+        details.push(Detail::time("Last change", t));
     }
     let os = v
         .guest_os_type

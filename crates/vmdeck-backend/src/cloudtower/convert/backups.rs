@@ -241,7 +241,9 @@ pub fn backup_plan(p: &wire::BackupPlan, cluster: &Named) -> BackupPlan {
         let at = when(&p.last_manual_executed_at);
         push(&mut d, "Last manual run", format!("{manual} {at}"));
     }
-    push(&mut d, "Created", when(&p.created_at));
+    if let Some(t) = time::parse(&p.created_at) {
+        d.push(vmdeck_model::Detail::time("Created", t));
+    }
     let status = match &p.status {
         PlanStatus::Working => "working".to_string(),
         PlanStatus::Paused => "paused".to_string(),

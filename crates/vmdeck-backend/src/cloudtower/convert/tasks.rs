@@ -1,6 +1,6 @@
 //! Tasks: where one stands (decided by `status` alone), and the Tasks pane's rows.
 
-use super::{push, when, words};
+use super::{push, words};
 use crate::cloudtower::time;
 use crate::cloudtower::wire::{self, TaskStatus};
 use crate::lenient::Float;
@@ -108,7 +108,9 @@ pub fn platform_task(t: &wire::Task) -> PlatformTask {
             format!("{cur}/{total} {unit}{done}"),
         );
     }
-    push(&mut d, "Created", when(&t.local_created_at));
+    if let Some(at) = time::parse(&t.local_created_at) {
+        d.push(vmdeck_model::Detail::time("Created", at));
+    }
     PlatformTask {
         id: t.id.0.clone(),
         title: t
