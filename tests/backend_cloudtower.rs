@@ -766,6 +766,28 @@ async fn platform_tasks_newest_first_with_ours_among_them() -> TestResult {
     Ok(())
 }
 
+/// A `PAUSED` task is paused, with its progress: not running, not over.
+#[tokio::test]
+async fn a_paused_task_reads_as_paused() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let tasks = b.platform_tasks(&Named::default()).await?;
+    let paused: Vec<&PlatformTask> = tasks
+        .iter()
+        .filter(|t| matches!(t.state, TaskState::Paused { .. }))
+        .collect();
+    assert_eq!(paused.len(), 1, "{tasks:#?}");
+    let t = paused[0];
+    assert!(
+        t.state.progress().is_some_and(|p| p > 0.0 && p < 1.0),
+        "{t:?}"
+    );
+    assert!(!t.state.is_terminal());
+    assert_eq!(t.finished, None, "CloudTower does not say when it paused");
+    assert_eq!(detail(&t.details, "Status"), Some("paused"));
+    Ok(())
+}
+
 // ------------------------------------------------------------------ snapshot operations
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
