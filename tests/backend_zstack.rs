@@ -763,6 +763,46 @@ async fn every_read() -> TestResult {
     Ok(())
 }
 
+/// Failed long jobs say what went wrong in words, in the form ZStack writes since 2020
+/// (`detail` and its root `cause`) as in the ErrorCode older rows hold; a suspended one
+/// is paused, not running.
+#[tokio::test]
+async fn long_jobs_read_as_words_whatever_form_their_result_has() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let tasks = b.platform_tasks(&Named::default()).await?;
+    let failures: Vec<&str> = tasks
+        .iter()
+        .filter_map(|t| match &t.state {
+            TaskState::Failed { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(failures.iter().all(|m| !m.starts_with('{')), "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.starts_with("failed to migrate vm")
+                && m.contains(": caused by host[uuid:")
+                && m.ends_with("not enough memory to run the vm, it needs 8589934592 bytes")),
+        "{failures:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.starts_with("SYS.1004: Unable to delete a resource: ")),
+        "{failures:?}"
+    );
+    let paused: Vec<&PlatformTask> = tasks
+        .iter()
+        .filter(|t| matches!(t.state, TaskState::Paused { .. }))
+        .collect();
+    assert_eq!(paused.len(), 1, "{tasks:?}");
+    // The clock stops where it was suspended.
+    assert!(paused[0].finished.is_some() && paused[0].finished > paused[0].started);
+    Ok(())
+}
+
 /// The backup forms offer every storage with its host: the read asks for no field ZStack's
 /// query builder refuses (a subclass's `hostname`, the joined `attachedZoneUuids`).
 #[tokio::test]

@@ -2772,7 +2772,7 @@ async fn database_backups_create_export_list_sync_recover_and_delete() {
 #[tokio::test]
 async fn long_jobs_run_the_wrapped_api_by_its_rules() {
     let (_server, zs) = start(fast()).await;
-    assert_eq!(zs.list("/longjobs").await.len(), 3);
+    assert_eq!(zs.list("/longjobs").await.len(), 5);
     let stopped = zs.vms_in("Stopped").await;
     let mut target = None;
     for vm in &stopped {
@@ -2804,7 +2804,9 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
     .await;
     let done = zs.one("/longjobs", &ju).await;
     assert_eq!(done["jobResult"], "Succeeded");
-    assert!(done["executeTime"].as_i64().unwrap() > 0);
+    // Whole seconds, at least one (the work took well under a simulated minute).
+    let secs = done["executeTime"].as_i64().unwrap();
+    assert!((1..60).contains(&secs), "executeTime {secs}");
     assert_eq!(
         zs.one("/volume-snapshots", s(&snap["uuid"])).await["latest"],
         true
@@ -2831,8 +2833,15 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
         .await["inventory"]
         .clone();
     assert_eq!(failed["state"], "Failed");
+    // A JobResultError, as MNs write it since 2020: no code, the details and the root cause.
     let result: Value = serde_json::from_str(s(&failed["jobResult"])).unwrap();
-    assert_eq!(result["code"], "SYS.1006");
+    assert!(result.get("code").is_none(), "{result}");
+    assert!(
+        s(&result["detail"]).contains("not in Stopped state"),
+        "{result}"
+    );
+    assert_eq!(result["cause"], result["detail"]);
+    assert_eq!(failed["executeTime"], 1);
     // a long-job API the simulator does not run; an API that is not one
     let other = zs
         .ok(
@@ -2857,6 +2866,39 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
         json!({})
     );
     assert!(zs.list(&format!("/longjobs/{ju}")).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_long_job_history_holds_both_error_forms_and_suspended_work() {
+    let (_server, zs) = start(fast()).await;
+    let jobs = zs.list("/longjobs").await;
+    let failed: Vec<Value> = jobs
+        .iter()
+        .filter(|j| j["state"] == "Failed")
+        .map(|j| serde_json::from_str(s(&j["jobResult"])).unwrap())
+        .collect();
+    // Before 2020 the ErrorCode itself; since, a JobResultError naming the root cause.
+    assert!(
+        failed
+            .iter()
+            .any(|r| r["code"] == "SYS.1004" && r.get("detail").is_none())
+    );
+    assert!(failed.iter().any(|r| r.get("code").is_none()
+        && s(&r["detail"]).starts_with("failed to migrate vm")
+        && s(&r["cause"]).contains("not enough memory")));
+    let suspended: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "Suspended").collect();
+    assert_eq!(suspended.len(), 1);
+    // Not ended: neither a result nor a run time yet.
+    assert!(suspended[0].get("jobResult").is_none(), "{}", suspended[0]);
+    assert!(
+        suspended[0].get("executeTime").is_none(),
+        "{}",
+        suspended[0]
+    );
+    for j in jobs.iter().filter(|j| j.get("executeTime").is_some()) {
+        let secs = j["executeTime"].as_i64().unwrap();
+        assert!((1..3600).contains(&secs), "seconds, not ms: {j}");
+    }
 }
 
 // ---- the manual's query examples, version and time -----------------------------------------
