@@ -684,12 +684,19 @@ async fn every_read() -> TestResult {
     );
 
     let dbs = b.backups(&every(BackupCategory::Database)).await?.value;
-    assert_eq!(dbs.total, raw.list("database-backups").await.len() as u64);
+    let raw_dbs = raw.list("database-backups").await;
+    assert_eq!(dbs.total, raw_dbs.len() as u64);
     assert!(
         dbs.items
             .iter()
             .all(|x| x.category == BackupCategory::Database && x.vm.id.is_empty())
     );
+    // The size ZStack sends is the size the list shows.
+    for x in &dbs.items {
+        let sent = raw_dbs.iter().find(|r| r["uuid"] == x.id.as_str()).unwrap();
+        assert_eq!(x.total_size(), sent["size"].as_u64(), "{}", x.name);
+        assert!(x.total_size().is_some(), "{}", x.name);
+    }
 
     // A cluster's backups belong to its VMs.
     let cluster_q = BackupQuery {

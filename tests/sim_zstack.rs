@@ -2590,6 +2590,14 @@ async fn database_backups_create_export_list_sync_recover_and_delete() {
     let st = stores(&zs).await;
     let seeded = zs.list("/database-backups").await;
     assert_eq!(seeded.len(), 14);
+    // Every dump says how big it is (§4.16's `size`), the finished ones more than nothing.
+    assert!(seeded.iter().all(|d| d["size"].as_i64().is_some()));
+    assert!(
+        seeded
+            .iter()
+            .filter(|d| d["status"] == "Ready")
+            .all(|d| d["size"].as_i64() > Some(0))
+    );
     assert!(seeded.iter().any(|d| {
         d["backupStorageRefs"]
             .as_array()

@@ -548,10 +548,22 @@ pub fn database_backup(b: &DatabaseBackup, ctx: &Ctx) -> Backup {
     let mut details = Vec::new();
     push(&mut details, "Status", b.status.as_str());
     push(&mut details, "State", b.state.as_wire());
-    push(&mut details, "Size", bytes(b.size.unsigned()));
     push(&mut details, "Metadata", b.metadata.as_str());
     ref_details(&refs, ctx, &mut details);
     push(&mut details, "UUID", b.uuid.as_str());
+    // The dump is its one "disk": so the list's size column and Details' total read it.
+    let disks = b
+        .size
+        .unsigned()
+        .map(|size| {
+            vec![BackupDisk {
+                device: "database".into(),
+                id: b.uuid.0.clone(),
+                capacity: Some(size),
+                details: Vec::new(),
+            }]
+        })
+        .unwrap_or_default();
     Backup {
         id: b.uuid.0.clone(),
         name: b.name.non_empty().unwrap_or(&b.uuid).to_string(),
@@ -572,7 +584,7 @@ pub fn database_backup(b: &DatabaseBackup, ctx: &Ctx) -> Backup {
             backup_status(&b.status)
         },
         kind: None,
-        disks: Vec::new(),
+        disks,
         details,
     }
 }

@@ -315,7 +315,10 @@ fn database_backups_of_the_manual() {
             .any(|d| d.value == "{\"version\":\"3.0.0\"}")
     );
     let q: Query<DatabaseBackup> = decode(manual!("4.16_query_database_backup_reply.json"));
-    assert_eq!(q.into_items()[0].name.as_str(), "db-backup");
+    let row = convert::database_backup(&q.into_items()[0], &ctx);
+    assert_eq!(row.name, "db-backup");
+    // Its size is what the list's SIZE column shows (the manual writes `13107.0`).
+    assert_eq!(row.total_size(), Some(13107));
     let s: One<DatabaseBackup> = decode(manual!("4.21_sync_database_reply.json"));
     assert_eq!(s.inventory.size.unsigned(), Some(1_048_576));
     // §4.18: the export answers with the URL; §4.19 lists exported copies by registry
