@@ -1690,7 +1690,24 @@ async fn an_expired_job_is_decided_by_re_reading_the_resource() -> TestResult {
     let server = sim_at(2.0).await;
     let b = connect(&server).await;
     let raw = Raw::login(&server).await;
-    let (vm, t) = vm_with(&b, VmPower::Running, 2).await;
+    // A running VM with root snapshots and a finished VM backup: each half needs one.
+    let mut found = None;
+    for v in all_vms(&b).await {
+        if v.power != VmPower::Running || v.action.is_some() {
+            continue;
+        }
+        let t = tree(&b, &v.to_ref()).await;
+        if root_snapshots(&t).len() >= 2
+            && backups_of(&b, &v, BackupCategory::Vm)
+                .await
+                .iter()
+                .any(|x| x.status == BackupStatus::Done && !x.locations.is_empty())
+        {
+            found = Some((v, t));
+            break;
+        }
+    }
+    let (vm, t) = found.expect("a running VM with snapshots and a VM backup");
     let vmr = vm.to_ref();
     let leaf = root_snapshots(&t)
         .into_iter()

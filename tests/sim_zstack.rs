@@ -1346,6 +1346,37 @@ fn java_date_key(d: &str) -> (u32, u32, u32, u32, u32, u32) {
     (year, month, day, hour, hms[1], hms[2])
 }
 
+/// A seeded world the platform could have made: a snapshot's children were taken after it.
+#[tokio::test]
+async fn seeded_snapshot_children_are_newer_than_their_parents() {
+    let (_server, zs) = start(fast()).await;
+    let snaps = zs.list("/volume-snapshots?limit=10000").await;
+    let born: std::collections::HashMap<&str, _> = snaps
+        .iter()
+        .map(|x| (s(&x["uuid"]), java_date_key(s(&x["createDate"]))))
+        .collect();
+    let named: std::collections::HashMap<&str, &str> = snaps
+        .iter()
+        .map(|x| (s(&x["uuid"]), s(&x["name"])))
+        .collect();
+    let mut children = 0;
+    for x in &snaps {
+        let Some(parent) = x["parentUuid"].as_str() else {
+            continue;
+        };
+        children += 1;
+        let p = born[parent];
+        assert!(
+            born[s(&x["uuid"])] > p,
+            "{} ({}) is not newer than its parent {} ({p:?})",
+            s(&x["name"]),
+            s(&x["createDate"]),
+            named[parent]
+        );
+    }
+    assert!(children > 50, "{children}");
+}
+
 #[tokio::test]
 async fn query_replies_carry_the_schema_and_follow_gson() {
     let (_server, zs) = start(fast()).await;

@@ -500,8 +500,11 @@ fn build_vms(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor: i6
                 .map(|s| w.snapshots[s].stamp.create)
                 .max()
                 .unwrap_or(created);
-            for g in 0..groups {
-                let t = (anchor - rng.random_range(DAY..10 * DAY)).max(after + 3600) + g * 3600;
+            // Each group after the last snapshot before it: its snapshots are that one's
+            // children.
+            let mut t = after;
+            for _ in 0..groups {
+                t = (anchor - rng.random_range(DAY..10 * DAY)).max(t + 3600);
                 let name = format!("整机快照-{}", &compact_date(t)[..8]);
                 seed_group(w, rng, vi, name, t);
             }
