@@ -500,11 +500,12 @@ fn build_vms(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor: i6
                 .map(|s| w.snapshots[s].stamp.create)
                 .max()
                 .unwrap_or(created);
-            // Each group after the last snapshot before it: its snapshots are that one's
-            // children.
-            let mut t = after;
-            for _ in 0..groups {
-                t = (anchor - rng.random_range(DAY..10 * DAY)).max(t + 3600);
+            // Each group after the snapshots before it: its snapshots are their children.
+            let mut last = after;
+            for g in 0..groups {
+                let t = ((anchor - rng.random_range(DAY..10 * DAY)).max(after + 3600) + g * 3600)
+                    .max(last + 3600);
+                last = t;
                 let name = format!("整机快照-{}", &compact_date(t)[..8]);
                 seed_group(w, rng, vi, name, t);
             }
