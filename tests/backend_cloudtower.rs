@@ -767,6 +767,81 @@ async fn platform_tasks_newest_first_with_ours_among_them() -> TestResult {
     Ok(())
 }
 
+/// Why a cluster fails reaches the VMs listing whichever answer comes first: `get-vms`
+/// before `get-clusters` (the Clusters pane's read still on its way), after it, or alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_vms_listing_names_a_failed_cluster_whatever_the_order() -> TestResult {
+    let all = Named::default();
+    let page = VmQuery {
+        page: Some(PageRequest::first(20)),
+        search: String::new(),
+    };
+    let names = |l: &Listing<Page<Vm>>| -> Vec<String> {
+        l.failures.iter().map(|f| f.cluster_name.clone()).collect()
+    };
+    for (slow, what) in [
+        ("/v2/api/get-clusters", "get-vms first"),
+        ("/v2/api/get-vms", "get-clusters first"),
+    ] {
+        let server = sim().await;
+        let b = connect(&server).await;
+        server
+            .faults()
+            .inject(slow, Fault::Latency { ms: 400 }, None);
+        let (clusters, vms) = tokio::join!(b.clusters(), b.vms(&all, &page));
+        let (clusters, vms) = (clusters?, vms?);
+        assert_eq!(clusters.failures.len(), 1, "{what}");
+        assert_eq!(names(&vms), vec!["edge-branch-04".to_string()], "{what}");
+        assert!(
+            vms.failures[0].message.contains("disconnected"),
+            "{what}: {:?}",
+            vms.failures
+        );
+    }
+    // The VMs alone, before any clusters listing: the same.
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vms = b.vms(&all, &page).await?;
+    assert_eq!(names(&vms), vec!["edge-branch-04".to_string()]);
+    // One cluster's VMs: only that cluster's failure, if it has one.
+    let server = sim().await;
+    let b = connect(&server).await;
+    let raw = b.vms(&all, &page).await?;
+    let healthy = raw
+        .value
+        .items
+        .iter()
+        .find(|v| v.cluster.name != "edge-branch-04")
+        .unwrap()
+        .cluster
+        .clone();
+    let fresh = connect(&server).await;
+    assert!(fresh.vms(&healthy, &page).await?.failures.is_empty());
+    Ok(())
+}
+
+/// A `PAUSED` task is paused, with its progress: not running, not over.
+#[tokio::test]
+async fn a_paused_task_reads_as_paused() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let tasks = b.platform_tasks(&Named::default()).await?;
+    let paused: Vec<&PlatformTask> = tasks
+        .iter()
+        .filter(|t| matches!(t.state, TaskState::Paused { .. }))
+        .collect();
+    assert_eq!(paused.len(), 1, "{tasks:#?}");
+    let t = paused[0];
+    assert!(
+        t.state.progress().is_some_and(|p| p > 0.0 && p < 1.0),
+        "{t:?}"
+    );
+    assert!(!t.state.is_terminal());
+    assert_eq!(t.finished, None, "CloudTower does not say when it paused");
+    assert_eq!(detail(&t.details, "Status"), Some("paused"));
+    Ok(())
+}
+
 // ------------------------------------------------------------------ snapshot operations
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use vmdeck::backend::tophc::TopHc;
 use vmdeck::backend::{Backend, BackendError, SubmitError, TaskWatch, VmQuery};
-use vmdeck::config::Profile;
+use vmdeck::config::{Language, Profile};
 use vmdeck::model::*;
 use vmdeck::operation::Operation;
 use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
@@ -816,6 +816,51 @@ async fn a_lost_start_that_did_nothing_is_unknown() -> TestResult {
 }
 
 // ------------------------------------------------------------------ backup operations
+
+/// `language = "zh-CN"`: TopHC's `message_cn` leads its refusals, `message` follows; in
+/// English the other way round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_profiles_lead_with_message_cn() -> TestResult {
+    let server = sim().await;
+    let cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for (lang, chinese_first) in [(Language::English, false), (Language::Chinese, true)] {
+        let mut p = profile(&server.base_url());
+        p.language = Some(lang);
+        let b = TopHc::connect(&p, SecretString::from(DEFAULT_PASSWORD)).await?;
+        // A snapshot with two children cannot be deleted: TopHC refuses it in both words.
+        let mut refused = None;
+        for vm in all_vms(&b).await {
+            let t = tree(&b, &vm.to_ref()).await;
+            if let Some(s) = (0..t.nodes.len())
+                .filter(|&n| t.snapshot_children(n) >= 2)
+                .find_map(|n| t.snapshot(n).cloned())
+            {
+                refused = Some((vm, s));
+                break;
+            }
+        }
+        let (vm, s) = refused.expect("a snapshot with two children");
+        let e = rejected(
+            &b,
+            Operation::DeleteSnapshot {
+                vm: vm.to_ref(),
+                snapshot: sref(&s),
+                descendants: 0,
+            },
+        )
+        .await;
+        let BackendError::Platform { message, .. } = &e else {
+            panic!("{e:?}")
+        };
+        let first = message.chars().next().unwrap();
+        assert_eq!(cjk(first), chinese_first, "{lang:?}: {message}");
+        assert!(
+            message.chars().any(cjk) && message.contains(" ("),
+            "{message}"
+        );
+    }
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_operations_end_to_end() -> TestResult {

@@ -686,12 +686,19 @@ async fn every_read() -> TestResult {
     );
 
     let dbs = b.backups(&every(BackupCategory::Database)).await?.value;
-    assert_eq!(dbs.total, raw.list("database-backups").await.len() as u64);
+    let raw_dbs = raw.list("database-backups").await;
+    assert_eq!(dbs.total, raw_dbs.len() as u64);
     assert!(
         dbs.items
             .iter()
             .all(|x| x.category == BackupCategory::Database && x.vm.id.is_empty())
     );
+    // The size ZStack sends is the size the list shows.
+    for x in &dbs.items {
+        let sent = raw_dbs.iter().find(|r| r["uuid"] == x.id.as_str()).unwrap();
+        assert_eq!(x.total_size(), sent["size"].as_u64(), "{}", x.name);
+        assert!(x.total_size().is_some(), "{}", x.name);
+    }
 
     // A cluster's backups belong to its VMs.
     let cluster_q = BackupQuery {
@@ -762,6 +769,46 @@ async fn every_read() -> TestResult {
         Err(BackendError::Refused(_))
     ));
     b.logout().await;
+    Ok(())
+}
+
+/// Failed long jobs say what went wrong in words, in the form ZStack writes since 2020
+/// (`detail` and its root `cause`) as in the ErrorCode older rows hold; a suspended one
+/// is paused, not running.
+#[tokio::test]
+async fn long_jobs_read_as_words_whatever_form_their_result_has() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let tasks = b.platform_tasks(&Named::default()).await?;
+    let failures: Vec<&str> = tasks
+        .iter()
+        .filter_map(|t| match &t.state {
+            TaskState::Failed { message } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(failures.iter().all(|m| !m.starts_with('{')), "{failures:?}");
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.starts_with("failed to migrate vm")
+                && m.contains(": caused by host[uuid:")
+                && m.ends_with("not enough memory to run the vm, it needs 8589934592 bytes")),
+        "{failures:?}"
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|m| m.starts_with("SYS.1004: Unable to delete a resource: ")),
+        "{failures:?}"
+    );
+    let paused: Vec<&PlatformTask> = tasks
+        .iter()
+        .filter(|t| matches!(t.state, TaskState::Paused { .. }))
+        .collect();
+    assert_eq!(paused.len(), 1, "{tasks:?}");
+    // The clock stops where it was suspended.
+    assert!(paused[0].finished.is_some() && paused[0].finished > paused[0].started);
     Ok(())
 }
 
@@ -1645,7 +1692,24 @@ async fn an_expired_job_is_decided_by_re_reading_the_resource() -> TestResult {
     let server = sim_at(2.0).await;
     let b = connect(&server).await;
     let raw = Raw::login(&server).await;
-    let (vm, t) = vm_with(&b, VmPower::Running, 2).await;
+    // A running VM with root snapshots and a finished VM backup: each half needs one.
+    let mut found = None;
+    for v in all_vms(&b).await {
+        if v.power != VmPower::Running || v.action.is_some() {
+            continue;
+        }
+        let t = tree(&b, &v.to_ref()).await;
+        if root_snapshots(&t).len() >= 2
+            && backups_of(&b, &v, BackupCategory::Vm)
+                .await
+                .iter()
+                .any(|x| x.status == BackupStatus::Done && !x.locations.is_empty())
+        {
+            found = Some((v, t));
+            break;
+        }
+    }
+    let (vm, t) = found.expect("a running VM with snapshots and a VM backup");
     let vmr = vm.to_ref();
     let leaf = root_snapshots(&t)
         .into_iter()

@@ -1531,6 +1531,40 @@ async fn other_users_work_appears_over_time() {
     );
 }
 
+/// `PAUSED` is in the spec's `TaskStatus`: the history holds paused work, stopped where it
+/// was paused (progress and steps frozen, nothing per second, never finished).
+#[tokio::test]
+async fn the_history_holds_a_paused_task_that_stays_put() {
+    let (_server, api) = start(fast()).await;
+    let paused = api
+        .list("/get-tasks", json!({"where": {"status": "PAUSED"}}))
+        .await;
+    assert_eq!(paused.len(), 1, "{paused:?}");
+    let t = &paused[0];
+    assert_answer("/get-tasks", 200, &json!([t]));
+    let progress = t["progress"].as_f64().unwrap();
+    assert!(progress > 0.0 && progress < 1.0, "{t}");
+    assert!(
+        t["finished_at"].is_null() && !t["started_at"].is_null(),
+        "{t}"
+    );
+    assert!(
+        t["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["per_second"] == 0.0 && s["finished"] == false),
+        "{t}"
+    );
+    assert!(t["error_message"].is_null());
+    // Time passes; it does not move.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let again = api.one("/get-tasks", s(&t["id"])).await;
+    assert_eq!(again["status"], "PAUSED");
+    assert_eq!(again["progress"], t["progress"]);
+    assert_eq!(again["steps"], t["steps"]);
+}
+
 // ---- backups --------------------------------------------------------------------------------
 
 async fn plan_named(api: &Api, name: &str) -> Value {

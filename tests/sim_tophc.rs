@@ -881,6 +881,13 @@ fn check_tree(tree: &Value, list: &[Value], vm: &str) {
                 .iter()
                 .any(|c| c == name)
         );
+        // A plausible world: taken after the snapshot it grows from.
+        if let Some(p) = list.iter().find(|x| x["name"] == parent) {
+            assert!(
+                snap["ctime"].as_i64() > p["ctime"].as_i64(),
+                "{vm}: {name} is not newer than its parent {parent}"
+            );
+        }
     }
     let head_parent = s(&parents["head"]);
     let mentions: usize = children

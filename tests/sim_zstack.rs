@@ -1292,6 +1292,37 @@ fn java_date_key(d: &str) -> (u32, u32, u32, u32, u32, u32) {
     (year, month, day, hour, hms[1], hms[2])
 }
 
+/// A seeded world the platform could have made: a snapshot's children were taken after it.
+#[tokio::test]
+async fn seeded_snapshot_children_are_newer_than_their_parents() {
+    let (_server, zs) = start(fast()).await;
+    let snaps = zs.list("/volume-snapshots?limit=10000").await;
+    let born: std::collections::HashMap<&str, _> = snaps
+        .iter()
+        .map(|x| (s(&x["uuid"]), java_date_key(s(&x["createDate"]))))
+        .collect();
+    let named: std::collections::HashMap<&str, &str> = snaps
+        .iter()
+        .map(|x| (s(&x["uuid"]), s(&x["name"])))
+        .collect();
+    let mut children = 0;
+    for x in &snaps {
+        let Some(parent) = x["parentUuid"].as_str() else {
+            continue;
+        };
+        children += 1;
+        let p = born[parent];
+        assert!(
+            born[s(&x["uuid"])] > p,
+            "{} ({}) is not newer than its parent {} ({p:?})",
+            s(&x["name"]),
+            s(&x["createDate"]),
+            named[parent]
+        );
+    }
+    assert!(children > 50, "{children}");
+}
+
 #[tokio::test]
 async fn query_replies_carry_the_schema_and_follow_gson() {
     let (_server, zs) = start(fast()).await;
@@ -2536,6 +2567,14 @@ async fn database_backups_create_export_list_sync_recover_and_delete() {
     let st = stores(&zs).await;
     let seeded = zs.list("/database-backups").await;
     assert_eq!(seeded.len(), 14);
+    // Every dump says how big it is (§4.16's `size`), the finished ones more than nothing.
+    assert!(seeded.iter().all(|d| d["size"].as_i64().is_some()));
+    assert!(
+        seeded
+            .iter()
+            .filter(|d| d["status"] == "Ready")
+            .all(|d| d["size"].as_i64() > Some(0))
+    );
     assert!(seeded.iter().any(|d| {
         d["backupStorageRefs"]
             .as_array()
@@ -2718,7 +2757,7 @@ async fn database_backups_create_export_list_sync_recover_and_delete() {
 #[tokio::test]
 async fn long_jobs_run_the_wrapped_api_by_its_rules() {
     let (_server, zs) = start(fast()).await;
-    assert_eq!(zs.list("/longjobs").await.len(), 3);
+    assert_eq!(zs.list("/longjobs").await.len(), 5);
     let stopped = zs.vms_in("Stopped").await;
     let mut target = None;
     for vm in &stopped {
@@ -2750,7 +2789,9 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
     .await;
     let done = zs.one("/longjobs", &ju).await;
     assert_eq!(done["jobResult"], "Succeeded");
-    assert!(done["executeTime"].as_i64().unwrap() > 0);
+    // Whole seconds, at least one (the work took well under a simulated minute).
+    let secs = done["executeTime"].as_i64().unwrap();
+    assert!((1..60).contains(&secs), "executeTime {secs}");
     assert_eq!(
         zs.one("/volume-snapshots", s(&snap["uuid"])).await["latest"],
         true
@@ -2777,8 +2818,15 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
         .await["inventory"]
         .clone();
     assert_eq!(failed["state"], "Failed");
+    // A JobResultError, as MNs write it since 2020: no code, the details and the root cause.
     let result: Value = serde_json::from_str(s(&failed["jobResult"])).unwrap();
-    assert_eq!(result["code"], "SYS.1006");
+    assert!(result.get("code").is_none(), "{result}");
+    assert!(
+        s(&result["detail"]).contains("not in Stopped state"),
+        "{result}"
+    );
+    assert_eq!(result["cause"], result["detail"]);
+    assert_eq!(failed["executeTime"], 1);
     // a long-job API the simulator does not run; an API that is not one
     let other = zs
         .ok(
@@ -2803,6 +2851,39 @@ async fn long_jobs_run_the_wrapped_api_by_its_rules() {
         json!({})
     );
     assert!(zs.list(&format!("/longjobs/{ju}")).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_long_job_history_holds_both_error_forms_and_suspended_work() {
+    let (_server, zs) = start(fast()).await;
+    let jobs = zs.list("/longjobs").await;
+    let failed: Vec<Value> = jobs
+        .iter()
+        .filter(|j| j["state"] == "Failed")
+        .map(|j| serde_json::from_str(s(&j["jobResult"])).unwrap())
+        .collect();
+    // Before 2020 the ErrorCode itself; since, a JobResultError naming the root cause.
+    assert!(
+        failed
+            .iter()
+            .any(|r| r["code"] == "SYS.1004" && r.get("detail").is_none())
+    );
+    assert!(failed.iter().any(|r| r.get("code").is_none()
+        && s(&r["detail"]).starts_with("failed to migrate vm")
+        && s(&r["cause"]).contains("not enough memory")));
+    let suspended: Vec<&Value> = jobs.iter().filter(|j| j["state"] == "Suspended").collect();
+    assert_eq!(suspended.len(), 1);
+    // Not ended: neither a result nor a run time yet.
+    assert!(suspended[0].get("jobResult").is_none(), "{}", suspended[0]);
+    assert!(
+        suspended[0].get("executeTime").is_none(),
+        "{}",
+        suspended[0]
+    );
+    for j in jobs.iter().filter(|j| j.get("executeTime").is_some()) {
+        let secs = j["executeTime"].as_i64().unwrap();
+        assert!((1..3600).contains(&secs), "seconds, not ms: {j}");
+    }
 }
 
 // ---- the manual's query examples, version and time -----------------------------------------

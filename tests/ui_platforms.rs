@@ -245,6 +245,64 @@ fn cloudtower_stop_without_vmtools_chooses_power_off() {
     insta::assert_snapshot!(render(&app, 150, 44).backend());
 }
 
+fn screen_text(t: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A paused task is no running one: no spinner, its elapsed time stopped where it paused
+/// (also across new listings, when the platform does not say since when), "paused" as its
+/// outcome, and Details says `State: paused`.
+#[test]
+fn a_paused_task_shows_paused_with_its_clock_stopped() {
+    let mut app = cloudtower_app();
+    let (now, wall) = (app.now, app.wall);
+    let paused = PlatformTask {
+        id: "t9".into(),
+        title: "Export VM gitlab".into(),
+        target: "vm gitlab".into(),
+        user: "王芳".into(),
+        state: TaskState::Paused {
+            progress: Some(0.35),
+        },
+        started: Some(ts(T0 + 100_000 - 300)),
+        finished: None,
+        details: vec![Detail::new("Status", "paused")],
+    };
+    app.tasks
+        .set_platform_tasks(vec![paused.clone()], now, wall);
+    // A minute later, the next listing: still paused, still 5 minutes in.
+    let later = now + Duration::from_secs(60);
+    app.tasks
+        .set_platform_tasks(vec![paused], later, ts(T0 + 100_000 + 60));
+    app.now = later + Duration::from_secs(60);
+    app.focus = Pane::Tasks;
+    app.tasks.list.select_key("platform:t9");
+    let screen = render(&app, 150, 44);
+    let text = screen_text(&screen);
+    let row = text
+        .lines()
+        .find(|l| l.contains("vm gitlab · by 王"))
+        .expect("the paused task's row");
+    assert!(
+        row.contains("‖") && row.contains("5m00s") && row.contains("paused"),
+        "{row}"
+    );
+    assert!(!row.contains("working"), "{row}");
+    assert!(
+        text.contains("State: paused") || text.contains("State  paused"),
+        "{text}"
+    );
+    insta::assert_snapshot!(screen.backend());
+}
+
 #[test]
 fn cloudtower_backup_chain_in_details() {
     let mut app = cloudtower_app();

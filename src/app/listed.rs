@@ -245,7 +245,7 @@ impl Listable for super::panes::TaskEntry {
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         let rank = |s: &TaskState| match s {
-            TaskState::Running { .. } | TaskState::Queued => 0,
+            TaskState::Running { .. } | TaskState::Queued | TaskState::Paused { .. } => 0,
             TaskState::Unknown { .. } => 1,
             TaskState::Failed { .. } => 2,
             TaskState::Succeeded => 3,

@@ -294,6 +294,7 @@ pub struct TaskEntry {
     pub title: String,
     pub target: String,
     pub started: Instant,
+    /// When it ended, or paused: its elapsed time stops there.
     pub ended: Option<Instant>,
     pub state: TaskState,
     pub origin: TaskOrigin,
@@ -417,15 +418,32 @@ impl TasksPane {
             .filter(|t| !linked.contains(&t.id))
             .take(PLATFORM_TASKS_SHOWN);
         for t in others {
+            let key = format!("platform:{}", t.id);
             let started = at(t.started).unwrap_or(now);
+            // A paused task whose platform does not say since when (CloudTower) stops
+            // where we first saw it paused, not at each new listing.
+            let paused_since = || {
+                self.list
+                    .items
+                    .iter()
+                    .find(|e| e.key == key && matches!(e.state, TaskState::Paused { .. }))
+                    .and_then(|e| e.ended)
+            };
             let ended = if t.state.is_terminal() {
                 Some(at(t.finished).unwrap_or(now).max(started))
+            } else if t.state.clock_stopped() {
+                Some(
+                    at(t.finished)
+                        .or_else(paused_since)
+                        .unwrap_or(now)
+                        .max(started),
+                )
             } else {
                 None
             };
             fresh.push(TaskEntry {
                 id: TaskId(0),
-                key: format!("platform:{}", t.id),
+                key,
                 title: t.title,
                 target: t.target,
                 started,
@@ -459,7 +477,8 @@ impl TasksPane {
         entry.history.push((now, describe(&state)));
         entry.state = state;
         // Unknown can still resolve (the re-read finds the answer); the last end counts.
-        entry.ended = entry.state.is_terminal().then_some(now);
+        // A pause stops the clock too, until the task moves again.
+        entry.ended = entry.state.clock_stopped().then_some(now);
         let ended = entry.state.is_terminal().then(|| entry.clone());
         self.list.refresh();
         ended
@@ -470,7 +489,7 @@ impl TasksPane {
         self.list
             .items
             .iter()
-            .filter(|t| t.origin == TaskOrigin::Ours && !t.state.is_terminal())
+            .filter(|t| t.origin == TaskOrigin::Ours && !t.state.clock_stopped())
             .count()
     }
 
@@ -496,6 +515,7 @@ impl TasksPane {
 fn describe(state: &TaskState) -> String {
     match state {
         TaskState::Running { progress: Some(p) } => format!("running {:.0}%", p * 100.0),
+        TaskState::Paused { progress: Some(p) } => format!("paused at {:.0}%", p * 100.0),
         TaskState::Failed { message } => format!("failed: {message}"),
         TaskState::Unknown { reason } => format!("unknown: {reason}"),
         other => other.label().to_string(),

@@ -1224,3 +1224,36 @@ fn a_dialog_or_chain_read_that_cannot_reach_the_platform_marks_it_unreachable() 
     });
     assert!(matches!(app.connection, Connection::Unreachable(_)));
 }
+
+/// One of ours paused on the platform stops its clock and is not counted as running; moving
+/// again starts it.
+#[test]
+fn a_paused_task_of_ours_stops_its_clock() {
+    let mut app = app_with(cloudtower_caps());
+    let vm = app.vms.chosen.clone().unwrap();
+    let t0 = app.now;
+    let id = app.tasks.add(Operation::StartVm { vm }, t0);
+    let at = |s| t0 + std::time::Duration::from_secs(s);
+    app.tasks
+        .update(id, TaskState::Running { progress: None }, at(2));
+    app.tasks.update(
+        id,
+        TaskState::Paused {
+            progress: Some(0.5),
+        },
+        at(10),
+    );
+    let entry = app.tasks.list.items.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(entry.elapsed(at(300)).as_secs(), 10);
+    assert_eq!(app.tasks.running(), 0);
+    app.tasks.update(
+        id,
+        TaskState::Running {
+            progress: Some(0.6),
+        },
+        at(400),
+    );
+    let entry = app.tasks.list.items.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(entry.elapsed(at(410)).as_secs(), 410);
+    assert_eq!(app.tasks.running(), 1);
+}

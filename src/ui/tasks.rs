@@ -89,6 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let (mark, mark_style) = match &t.state {
                 TaskState::Queued => ("·", theme.muted),
                 TaskState::Running { .. } => (spinner(elapsed), theme.warn),
+                TaskState::Paused { .. } => ("‖", theme.warn),
                 TaskState::Succeeded => ("✓", theme.ok),
                 TaskState::Failed { .. } => ("✗", theme.error),
                 TaskState::Unknown { .. } => ("?", theme.warn),
@@ -101,6 +102,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 TaskState::Running { progress: None } => {
                     Span::styled(format!("{} working", spinner(elapsed)), theme.muted)
                 }
+                TaskState::Paused { progress: Some(p) } => {
+                    Span::styled(gauge(*p, bar), theme.muted)
+                }
                 TaskState::Succeeded => Span::styled(gauge(1.0, bar), theme.ok),
                 TaskState::Queued => Span::styled("queued", theme.muted),
                 _ => Span::raw(""),
@@ -108,6 +112,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let out_w = w[5] as usize;
             let outcome = match &t.state {
                 TaskState::Succeeded => Span::styled("succeeded", theme.ok),
+                TaskState::Paused { .. } => Span::styled("paused", theme.warn),
                 TaskState::Failed { message } => {
                     Span::styled(truncate(message, out_w), theme.error)
                 }

@@ -500,6 +500,7 @@ pub struct PlatformTask {
     pub user: String,
     pub state: TaskState,
     pub started: Option<Timestamp>,
+    /// When it ended, or was paused (a paused task's clock stops there); `None` if unknown.
     pub finished: Option<Timestamp>,
     pub details: Vec<Detail>,
 }

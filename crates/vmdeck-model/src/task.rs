@@ -17,6 +17,11 @@ pub enum TaskState {
     Running {
         progress: Option<f32>,
     },
+    /// Stopped partway (CloudTower `PAUSED`, a ZStack long job `Suspended`): not over, and
+    /// not moving either.
+    Paused {
+        progress: Option<f32>,
+    },
     Succeeded,
     Failed {
         message: String,
@@ -39,16 +44,24 @@ impl TaskState {
         match self {
             TaskState::Queued => "queued",
             TaskState::Running { .. } => "running",
+            TaskState::Paused { .. } => "paused",
             TaskState::Succeeded => "succeeded",
             TaskState::Failed { .. } => "failed",
             TaskState::Unknown { .. } => "unknown",
         }
     }
 
+    /// Its time does not run: it ended, or it is paused.
+    pub fn clock_stopped(&self) -> bool {
+        self.is_terminal() || matches!(self, TaskState::Paused { .. })
+    }
+
     /// Clamped 0..=1 progress when the platform reports one.
     pub fn progress(&self) -> Option<f32> {
         match self {
-            TaskState::Running { progress } => progress.map(|p| p.clamp(0.0, 1.0)),
+            TaskState::Running { progress } | TaskState::Paused { progress } => {
+                progress.map(|p| p.clamp(0.0, 1.0))
+            }
             TaskState::Succeeded => Some(1.0),
             _ => None,
         }
@@ -93,5 +106,10 @@ mod tests {
         assert_eq!(s.progress(), Some(1.0));
         assert!(!s.is_terminal());
         assert!(TaskState::Unknown { reason: "x".into() }.is_terminal());
+        let paused = TaskState::Paused {
+            progress: Some(0.4),
+        };
+        assert!(!paused.is_terminal() && paused.clock_stopped());
+        assert_eq!((paused.label(), paused.progress()), ("paused", Some(0.4)));
     }
 }

@@ -291,7 +291,7 @@ impl CloudTower {
             self.api.read::<wire::VmMetaData>(&meta_call),
         );
         let clusters = clusters?;
-        clusters.iter().for_each(|c| self.facts.note_cluster(c));
+        self.facts.note_clusters(&clusters);
         // Only clusters CloudTower is connected to can take a restored VM.
         let usable: Vec<&wire::Cluster> = clusters
             .iter()

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::convert;
 use super::wire::{self, ConnectState, ToolsStatus};
@@ -33,6 +34,8 @@ pub struct ClusterFacts {
 pub struct Facts {
     vms: RwLock<HashMap<String, VmFacts>>,
     clusters: RwLock<HashMap<String, ClusterFacts>>,
+    /// A listing of every cluster has been noted.
+    all_clusters: AtomicBool,
 }
 
 impl Facts {
@@ -81,6 +84,21 @@ impl Facts {
                     failure,
                 },
             );
+    }
+
+    /// Every cluster, from a listing of them all.
+    pub fn note_clusters(&self, all: &[wire::Cluster]) {
+        all.iter().for_each(|c| self.note_cluster(c));
+        self.all_clusters.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether what is noted tells which of `cluster_id`'s clusters (empty: all) fail.
+    pub fn covers(&self, cluster_id: &str) -> bool {
+        if cluster_id.is_empty() {
+            self.all_clusters.load(Ordering::Relaxed)
+        } else {
+            self.cluster(cluster_id).is_some()
+        }
     }
 
     pub fn cluster(&self, id: &str) -> Option<ClusterFacts> {

@@ -16,7 +16,7 @@ impl CloudTower {
         let raw: Vec<wire::Cluster> = self
             .fetch_all(reads::clusters, |c: &wire::Cluster| c.id.as_str())
             .await?;
-        raw.iter().for_each(|c| self.facts.note_cluster(c));
+        self.facts.note_clusters(&raw);
         let clusters: Vec<Cluster> = raw.iter().map(convert::cluster).collect();
         let failures = clusters
             .iter()
@@ -44,39 +44,58 @@ impl CloudTower {
         query: &VmQuery,
     ) -> Result<Listing<Page<Vm>>> {
         let filter = reads::vm_filter(&cluster.id, &query.search);
-        let (raw, total, request) = match query.page {
-            Some(page) => {
-                let list_call = reads::vms(filter.clone(), page.size.max(1), page.offset());
-                let count_call = reads::vms_count(filter);
-                let (list, count) = tokio::join!(
-                    self.api.read_list::<wire::Vm>(&list_call),
-                    self.api.read::<wire::Connection>(&count_call),
-                );
-                let list = list?;
-                // Without a count the page still shows; the total is what we know of.
-                let total = match count {
-                    Ok(c) => c.count(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "get-vms-connection failed");
-                        None
-                    }
-                }
-                .unwrap_or(page.offset() + list.len() as u64)
-                .max(page.offset() + list.len() as u64);
-                (list, total, page)
+        // Which clusters fail is what CloudTower says of the clusters. Until that is known
+        // (this answer can come before the Clusters pane's), it is read here alongside, so
+        // the listing says why a cluster fails whichever answer arrives first.
+        let clusters = async {
+            if self.facts.covers(&cluster.id) {
+                return;
             }
-            None => {
-                let list = self
-                    .fetch_all(
-                        |skip| reads::vms(filter.clone(), reads::PAGE, skip),
-                        |v: &wire::Vm| v.id.as_str(),
-                    )
-                    .await?;
-                let total = list.len() as u64;
-                let size = u32::try_from(total).unwrap_or(u32::MAX);
-                (list, total, PageRequest { index: 0, size })
+            match self
+                .fetch_all(reads::clusters, |c: &wire::Cluster| c.id.as_str())
+                .await
+            {
+                Ok(all) => self.facts.note_clusters(&all),
+                Err(e) => tracing::warn!(error = %e, "get-clusters beside get-vms failed"),
             }
         };
+        let vms = async {
+            Ok::<_, BackendError>(match query.page {
+                Some(page) => {
+                    let list_call = reads::vms(filter.clone(), page.size.max(1), page.offset());
+                    let count_call = reads::vms_count(filter);
+                    let (list, count) = tokio::join!(
+                        self.api.read_list::<wire::Vm>(&list_call),
+                        self.api.read::<wire::Connection>(&count_call),
+                    );
+                    let list = list?;
+                    // Without a count the page still shows; the total is what we know of.
+                    let total = match count {
+                        Ok(c) => c.count(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "get-vms-connection failed");
+                            None
+                        }
+                    }
+                    .unwrap_or(page.offset() + list.len() as u64)
+                    .max(page.offset() + list.len() as u64);
+                    (list, total, page)
+                }
+                None => {
+                    let list = self
+                        .fetch_all(
+                            |skip| reads::vms(filter.clone(), reads::PAGE, skip),
+                            |v: &wire::Vm| v.id.as_str(),
+                        )
+                        .await?;
+                    let total = list.len() as u64;
+                    let size = u32::try_from(total).unwrap_or(u32::MAX);
+                    (list, total, PageRequest { index: 0, size })
+                }
+            })
+        };
+        let (vms, ()) = tokio::join!(vms, clusters);
+        let (raw, total, request) = vms?;
         raw.iter().for_each(|v| self.facts.note_vm(v));
         let items = raw.iter().map(|v| convert::vm(v, cluster)).collect();
         Ok(Listing {

@@ -52,7 +52,9 @@ impl Seen {
     fn from_state(s: TaskState) -> Seen {
         match s {
             TaskState::Queued => Seen::Busy(None),
-            TaskState::Running { progress } => Seen::Busy(progress),
+            TaskState::Running { progress } | TaskState::Paused { progress } => {
+                Seen::Busy(progress)
+            }
             TaskState::Succeeded => Seen::Done,
             TaskState::Failed { message } => Seen::Failed(message),
             TaskState::Unknown { .. } => Seen::NotYet,
@@ -401,7 +403,16 @@ impl Tasks {
             .unwrap_or_default();
         let avg =
             (!progress.is_empty()).then(|| progress.iter().sum::<f32>() / progress.len() as f32);
-        Ok(Some(running(avg)))
+        // Paused while nothing else moves: the operation waits for someone to resume it.
+        let paused = states.iter().any(|s| matches!(s, TaskState::Paused { .. }))
+            && states
+                .iter()
+                .all(|s| matches!(s, TaskState::Paused { .. } | TaskState::Succeeded));
+        Ok(Some(if paused {
+            TaskState::Paused { progress: avg }
+        } else {
+            running(avg)
+        }))
     }
 }
 

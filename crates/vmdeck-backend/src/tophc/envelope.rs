@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::wire::{BatchOutput, Output, RangeState};
-use crate::BackendError;
 use crate::http;
+use crate::{BackendError, Language};
 use vmdeck_model::{ClusterFailure, Platform};
 
 /// `scode`s the simulator (and, we assume, the manager) uses to refuse a missing or
@@ -24,7 +24,12 @@ pub enum Answer {
 }
 
 /// Interprets status and body of one answer.
-pub fn read_answer(path: &str, status: u16, body: &[u8]) -> Result<Answer, BackendError> {
+pub fn read_answer(
+    path: &str,
+    status: u16,
+    body: &[u8],
+    lang: Language,
+) -> Result<Answer, BackendError> {
     if matches!(status, 401 | 403) {
         return Ok(Answer::SessionRefused(BackendError::Platform {
             platform: Platform::TopHc,
@@ -45,7 +50,7 @@ pub fn read_answer(path: &str, status: u16, body: &[u8]) -> Result<Answer, Backe
         if let Ok(out) = serde_json::from_slice::<Output>(body)
             && let Some(code) = out.code().filter(|c| *c != 0)
         {
-            return Err(platform_error(code, &out));
+            return Err(platform_error(code, &out, lang));
         }
         return Err(BackendError::Http {
             status,
@@ -57,9 +62,9 @@ pub fn read_answer(path: &str, status: u16, body: &[u8]) -> Result<Answer, Backe
     match out.code() {
         Some(0) => Ok(Answer::Data(out.data)),
         Some(code) if SESSION_CODES.contains(&code) => {
-            Ok(Answer::SessionRefused(platform_error(code, &out)))
+            Ok(Answer::SessionRefused(platform_error(code, &out, lang)))
         }
-        Some(code) => Err(platform_error(code, &out)),
+        Some(code) => Err(platform_error(code, &out, lang)),
         None => Err(BackendError::Decode {
             path: path.to_string(),
             reason: "the answer has no scode (or status_code): not a TopHC answer".into(),
@@ -86,23 +91,29 @@ pub fn decode_output(path: &str, body: &[u8]) -> Result<Output, BackendError> {
     })
 }
 
-/// `BackendError::Platform` with "<message> (<message_cn>) — <desc>", empty parts left out.
-pub fn platform_error(code: i64, out: &Output) -> BackendError {
+/// `BackendError::Platform` with the composed message (see [`compose_message`]).
+pub fn platform_error(code: i64, out: &Output, lang: Language) -> BackendError {
     BackendError::Platform {
         platform: Platform::TopHc,
         code: code.to_string(),
-        message: compose_message(out),
+        message: compose_message(out, lang),
     }
 }
 
-pub fn compose_message(out: &Output) -> String {
+/// "<message> (<message_cn>) — <desc>", empty parts left out; in Chinese `message_cn`
+/// leads: "<message_cn> (<message>) — <desc>".
+pub fn compose_message(out: &Output, lang: Language) -> String {
     let en = out.message.non_empty().or(out.message_en.non_empty());
     let cn = out
         .message_cn
         .non_empty()
         .or(out.message_cn_old.non_empty());
-    let head = match (en, cn) {
-        (Some(en), Some(cn)) if en != cn => format!("{en} ({cn})"),
+    let (first, second) = match lang {
+        Language::English => (en, cn),
+        Language::Chinese => (cn, en),
+    };
+    let head = match (first, second) {
+        (Some(a), Some(b)) if a != b => format!("{a} ({b})"),
         (Some(m), _) | (None, Some(m)) => m.to_string(),
         (None, None) => String::new(),
     };
@@ -137,14 +148,14 @@ pub fn decode_data<T: DeserializeOwned>(path: &str, data: Value) -> Result<T, Ba
 }
 
 /// Clusters (or namespaces) a fan-out list could not read.
-pub fn range_failures(states: &[RangeState]) -> Vec<ClusterFailure> {
+pub fn range_failures(states: &[RangeState], lang: Language) -> Vec<ClusterFailure> {
     let mut out: Vec<ClusterFailure> = Vec::new();
     for st in states {
         let Some(result) = &st.result else { continue };
         let Some(code) = result.code().filter(|c| *c != 0) else {
             continue;
         };
-        let mut message = format!("error {code}: {}", compose_message(result));
+        let mut message = format!("error {code}: {}", compose_message(result, lang));
         if let Some(ns) = st
             .namespace_name
             .non_empty()
@@ -219,6 +230,7 @@ impl BatchOutcome {
 pub fn check_batch(
     path: &str,
     data: Value,
+    lang: Language,
     label: impl Fn(usize, &Value) -> String,
 ) -> Result<BatchOutcome, BackendError> {
     let batch: BatchOutput = decode_data(path, data)?;
@@ -231,7 +243,9 @@ pub fn check_batch(
         let name = label(i, &item.data);
         match item.code() {
             Some(0) => outcome.succeeded.push(name),
-            Some(code) => outcome.failed.push((name, code, compose_message(item))),
+            Some(code) => outcome
+                .failed
+                .push((name, code, compose_message(item, lang))),
             None => outcome.failed.push((
                 name,
                 -1,

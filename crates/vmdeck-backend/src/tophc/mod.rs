@@ -28,7 +28,7 @@ use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 
 use super::{Backend, BackendError, HttpCall, Result, SubmitError, TaskWatch, VmQuery};
-use crate::{Connection, Identity, WatchTiming};
+use crate::{Connection, Identity, Language, WatchTiming};
 use session::Api;
 use vmdeck_model::operation::Operation;
 use vmdeck_model::*;
@@ -82,8 +82,12 @@ pub fn capabilities() -> Capabilities {
     }
 }
 
-fn backup_page(list: &wire::BackupList, query: &BackupQuery) -> Listing<Page<Backup>> {
-    let failures = envelope::range_failures(&list.each_range_list_state);
+fn backup_page(
+    list: &wire::BackupList,
+    query: &BackupQuery,
+    lang: Language,
+) -> Listing<Page<Backup>> {
+    let failures = envelope::range_failures(&list.each_range_list_state, lang);
     let cluster = query.scope.cluster();
     let items: Vec<Backup> = list
         .list
@@ -109,10 +113,11 @@ fn backup_page(list: &wire::BackupList, query: &BackupQuery) -> Listing<Page<Bac
 /// benchmark; the backend itself goes through its session.
 pub fn decode_backup_page(body: &[u8], query: &BackupQuery) -> Result<Listing<Page<Backup>>> {
     let path = "/v1/compute/backup/list";
-    match envelope::read_answer(path, 200, body)? {
+    let lang = Language::default();
+    match envelope::read_answer(path, 200, body, lang)? {
         envelope::Answer::Data(data) => {
             let list: wire::BackupList = envelope::decode_data(path, data)?;
-            Ok(backup_page(&list, query))
+            Ok(backup_page(&list, query, lang))
         }
         envelope::Answer::SessionRefused(e) => Err(e),
     }
@@ -150,6 +155,7 @@ impl TopHc {
             user.clone(),
             tenant.clone(),
             password,
+            profile.language,
         ));
         api.login().await?;
         Ok(Self {
@@ -190,7 +196,7 @@ impl TopHc {
                 .read(&reads::paged(call.clone(), index, size))
                 .await?;
             let (batch, total, states) = page.into_parts();
-            for f in envelope::range_failures(&states) {
+            for f in envelope::range_failures(&states, self.api.language()) {
                 if !failures.contains(&f) {
                     failures.push(f);
                 }
@@ -310,7 +316,9 @@ impl Backend for TopHc {
             match tokio::time::timeout(PROBE_TIMEOUT, self.api.read::<wire::ComputeList>(&probe))
                 .await
             {
-                Ok(Ok(p)) => envelope::range_failures(&p.each_range_list_state),
+                Ok(Ok(p)) => {
+                    envelope::range_failures(&p.each_range_list_state, self.api.language())
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "cluster health probe failed");
                     Vec::new()
@@ -341,7 +349,8 @@ impl Backend for TopHc {
                     .api
                     .read(&reads::paged(call, page.index, page.size))
                     .await?;
-                let failures = envelope::range_failures(&list.each_range_list_state);
+                let failures =
+                    envelope::range_failures(&list.each_range_list_state, self.api.language());
                 let total = list.total_count.unsigned();
                 let items = list.domains.0;
                 let total = total.unwrap_or(page.offset() + items.len() as u64);
@@ -388,7 +397,7 @@ impl Backend for TopHc {
 
     async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>> {
         let list: wire::BackupList = self.api.read(&reads::backup_list(query)).await?;
-        Ok(backup_page(&list, query))
+        Ok(backup_page(&list, query, self.api.language()))
     }
 
     async fn backup_points(&self, cluster: &Named) -> Result<Vec<BackupPoint>> {

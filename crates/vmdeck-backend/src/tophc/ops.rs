@@ -310,7 +310,7 @@ fn accepted(
 ) -> std::result::Result<Box<dyn TaskWatch>, SubmitError> {
     match op {
         Operation::RollbackDisks { disks, vm, .. } => {
-            let outcome = envelope::check_batch(path, data, |i, item| {
+            let outcome = envelope::check_batch(path, data, api.language(), |i, item| {
                 item.get("DiskDrive")
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())

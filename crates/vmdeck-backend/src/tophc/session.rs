@@ -19,7 +19,7 @@ use super::envelope::{self, Answer};
 use super::wire::LoginData;
 use crate::credential::Credential;
 use crate::http::{self, HttpCall};
-use crate::{BackendError, Result};
+use crate::{BackendError, Language, Result};
 use vmdeck_model::Platform;
 
 pub const LOGIN_PATH: &str = "/v1/authentication/login";
@@ -39,6 +39,8 @@ pub struct Api {
     tenant: String,
     password: SecretString,
     token: Credential,
+    /// Which of TopHC's two messages leads.
+    language: Language,
 }
 
 impl Api {
@@ -48,6 +50,7 @@ impl Api {
         user: String,
         tenant: String,
         password: SecretString,
+        language: Language,
     ) -> Self {
         Self {
             http,
@@ -56,7 +59,12 @@ impl Api {
             tenant,
             password,
             token: Credential::empty(),
+            language,
         }
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// `POST /v1/authentication/login`. Errors say what to fix.
@@ -97,7 +105,7 @@ impl Api {
                 "TopHC refused user \"{}\" in tenant \"{}\": {} (error {code}); check username, password and tenant in the profile",
                 self.user,
                 self.tenant,
-                envelope::compose_message(&out)
+                envelope::compose_message(&out, self.language)
             )));
         }
         if !raw.status.is_success() {
@@ -138,7 +146,7 @@ impl Api {
     async fn send_once(&self, call: &HttpCall, bearer: &str) -> Result<Answer> {
         let auth = [("Authorization", format!("Bearer {bearer}"))];
         let raw = http::send(&self.http, &self.base, call, &auth).await?;
-        envelope::read_answer(&call.path, raw.status.as_u16(), &raw.body)
+        envelope::read_answer(&call.path, raw.status.as_u16(), &raw.body, self.language)
     }
 
     /// Sends one call and returns its `data`. See the module doc for session handling.

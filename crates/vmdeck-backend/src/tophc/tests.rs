@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::envelope::{self, Answer, check_batch, decode_data, range_failures, read_answer};
 use super::wire::*;
 use super::{convert, ops, reads};
-use crate::BackendError;
+use crate::{BackendError, Language};
 use vmdeck_model::operation::Operation;
 use vmdeck_model::*;
 
@@ -24,7 +24,7 @@ macro_rules! fixture {
 
 /// The `data` of a successful answer.
 fn data_of(path: &str, body: &str) -> Value {
-    match read_answer(path, 200, body.as_bytes()) {
+    match read_answer(path, 200, body.as_bytes(), Language::English) {
         Ok(Answer::Data(v)) => v,
         other => panic!("{path}: {other:?}"),
     }
@@ -96,6 +96,7 @@ fn error_envelope_with_stack_becomes_platform_error() {
         "/v1/user/x",
         200,
         fixture!("spec_error_stack.json").as_bytes(),
+        Language::English,
     )
     .unwrap_err();
     assert_eq!(
@@ -109,6 +110,37 @@ fn error_envelope_with_stack_becomes_platform_error() {
     assert_eq!(
         e.to_string(),
         "TopHC error 10183: user not exist (用户不存在)"
+    );
+}
+
+/// With `language = "zh-CN"` the Chinese message leads, the English one follows.
+#[test]
+fn in_chinese_message_cn_leads() {
+    let cases = [
+        (
+            json!({"scode": 22102, "message": "VM is not cloning", "message_cn": "虚拟机不在克隆中", "desc": "vm-1"}),
+            "虚拟机不在克隆中 (VM is not cloning) — vm-1",
+        ),
+        (
+            json!({"scode": 1, "message": "only english"}),
+            "only english",
+        ),
+        (
+            json!({"scode": 1, "message_en": "old", "messageCn": "旧"}),
+            "旧 (old)",
+        ),
+    ];
+    for (body, want) in cases {
+        match read_answer("/p", 200, body.to_string().as_bytes(), Language::Chinese) {
+            Err(BackendError::Platform { message, .. }) => assert_eq!(message, want, "{body}"),
+            other => panic!("{body}: {other:?}"),
+        }
+    }
+    let batch = json!({"results": [{"scode": 22300, "message": "volume busy", "message_cn": "卷忙", "data": {}}]});
+    let outcome = check_batch("/p", batch, Language::Chinese, |_, _| "sdb".into()).unwrap();
+    assert_eq!(
+        outcome.failure_text(),
+        "sdb: error 22300: 卷忙 (volume busy)"
     );
 }
 
@@ -144,7 +176,7 @@ fn error_message_joins_present_parts_only() {
         ),
     ];
     for (body, want) in cases {
-        match read_answer("/p", 200, body.to_string().as_bytes()) {
+        match read_answer("/p", 200, body.to_string().as_bytes(), Language::English) {
             Err(BackendError::Platform { message, .. }) => assert_eq!(message, want, "{body}"),
             other => panic!("{body}: {other:?}"),
         }
@@ -156,13 +188,13 @@ fn session_refusals_are_recognised() {
     for code in [10002, 10003] {
         let body = json!({"scode": code, "message": "token invalid"}).to_string();
         assert!(matches!(
-            read_answer("/p", 200, body.as_bytes()),
+            read_answer("/p", 200, body.as_bytes(), Language::English),
             Ok(Answer::SessionRefused(_))
         ));
     }
     for status in [401, 403] {
         assert!(matches!(
-            read_answer("/p", status, b"<html>no</html>"),
+            read_answer("/p", status, b"<html>no</html>", Language::English),
             Ok(Answer::SessionRefused(_))
         ));
     }
@@ -170,7 +202,12 @@ fn session_refusals_are_recognised() {
 
 #[test]
 fn hostile_bodies_give_readable_errors() {
-    let reason = |status: u16, body: &[u8]| match read_answer("/v1/compute/list", status, body) {
+    let reason = |status: u16, body: &[u8]| match read_answer(
+        "/v1/compute/list",
+        status,
+        body,
+        Language::English,
+    ) {
         Err(e) => e.to_string(),
         Ok(a) => panic!("accepted {a:?}"),
     };
@@ -219,7 +256,7 @@ fn hostile_bodies_give_readable_errors() {
 #[test]
 fn a_platform_error_on_a_non_200_status_keeps_its_code() {
     let body = json!({"scode": 10000, "message": "Manager server error", "desc": "db"});
-    match read_answer("/p", 500, body.to_string().as_bytes()) {
+    match read_answer("/p", 500, body.to_string().as_bytes(), Language::English) {
         Err(BackendError::Platform { code, .. }) => assert_eq!(code, "10000"),
         other => panic!("{other:?}"),
     }
@@ -233,6 +270,7 @@ fn documented_batch_example_is_invalid_json_and_says_so() {
         "/v1/compute/batch_start",
         200,
         fixture!("spec_batch.json").as_bytes(),
+        Language::English,
     )
     .unwrap_err()
     .to_string();
@@ -243,7 +281,7 @@ fn documented_batch_example_is_invalid_json_and_says_so() {
 fn batch_items_are_checked_one_by_one() {
     let repaired = fixture!("spec_batch.json").replace("[....]", "[]");
     let data = data_of("/v1/compute/batch_start", &repaired);
-    let outcome = check_batch("/p", data, |_, d| {
+    let outcome = check_batch("/p", data, Language::English, |_, d| {
         d["host"].as_str().unwrap_or("?").to_string()
     })
     .unwrap();
@@ -271,7 +309,10 @@ fn disk_rollback_batch_with_a_failed_disk() {
          "data": {"VolumeUuid": "v2", "SnapshotUuid": "s2", "DiskDrive": "sdb"}}
     ]}});
     let data = data_of("/p", &body.to_string());
-    let outcome = check_batch("/p", data, |_, d| d["DiskDrive"].as_str().unwrap().into()).unwrap();
+    let outcome = check_batch("/p", data, Language::English, |_, d| {
+        d["DiskDrive"].as_str().unwrap().into()
+    })
+    .unwrap();
     assert_eq!(outcome.succeeded, vec!["sda".to_string()]);
     assert_eq!(
         outcome.failure_text(),
@@ -304,7 +345,7 @@ fn each_range_list_state_failure_becomes_cluster_failure() {
         1,
         "the rest of the data is still returned"
     );
-    let failures = range_failures(&list.each_range_list_state);
+    let failures = range_failures(&list.each_range_list_state, Language::English);
     assert_eq!(
         failures,
         vec![ClusterFailure {
@@ -347,7 +388,7 @@ fn allowed_clusters() {
 fn compute_list_example() {
     let list: ComputeList = decode(fixture!("compute_list.json"));
     assert_eq!(list.total_count.get(), Some(1));
-    assert!(range_failures(&list.each_range_list_state).is_empty());
+    assert!(range_failures(&list.each_range_list_state, Language::English).is_empty());
     let vm = convert::vm(&list.domains[0], &Named::new("other", "other"));
     assert_eq!(vm.id, "b31d4319-476a-4f67-9c37-3cf5f4d54f0f");
     assert_eq!(vm.name, "test-clone");
@@ -642,7 +683,7 @@ fn backup_examples() {
     let list: BackupList = decode(fixture!("backup_list.json"));
     assert!(list.list.is_empty());
     assert_eq!(list.total_count.get(), Some(0));
-    assert!(range_failures(&list.each_range_list_state).is_empty());
+    assert!(range_failures(&list.each_range_list_state, Language::English).is_empty());
 
     let info: BackupInfo = decode(fixture!("backup_inspect.json"));
     let b = convert::backup(&info, &Named::new("x", "x"));
@@ -1267,7 +1308,7 @@ fn exercise(data: Value) {
         for d in l.domains.iter() {
             let _ = convert::vm_detail(d, &c);
         }
-        let _ = range_failures(&l.each_range_list_state);
+        let _ = range_failures(&l.each_range_list_state, Language::English);
     }
     if let Ok(d) = decode_data::<Compute>("/p", data.clone()) {
         let _ = convert::vm_detail(&d, &c);
@@ -1305,7 +1346,7 @@ fn exercise(data: Value) {
     let _ = decode_data::<ZoneList>("/p", data.clone());
     let _ = decode_data::<LoginData>("/p", data.clone());
     let _ = decode_data::<Progress>("/p", data.clone());
-    let _ = check_batch("/p", data, |i, _| i.to_string());
+    let _ = check_batch("/p", data, Language::English, |i, _| i.to_string());
 }
 
 proptest! {
@@ -1314,19 +1355,19 @@ proptest! {
     #[test]
     fn arbitrary_json_never_panics(v in any_json()) {
         let body = v.to_string();
-        let _ = read_answer("/p", 200, body.as_bytes());
+        let _ = read_answer("/p", 200, body.as_bytes(), Language::English);
         let _ = envelope::decode_output("/p", body.as_bytes());
         exercise(v.clone());
         // The same inside a successful envelope.
         let wrapped = json!({"scode": 0, "data": v});
-        if let Ok(Answer::Data(d)) = read_answer("/p", 200, wrapped.to_string().as_bytes()) {
+        if let Ok(Answer::Data(d)) = read_answer("/p", 200, wrapped.to_string().as_bytes(), Language::English) {
             exercise(d);
         }
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256), status in 100u16..600) {
-        let _ = read_answer("/p", status, &bytes);
+        let _ = read_answer("/p", status, &bytes, Language::English);
     }
 
     #[test]

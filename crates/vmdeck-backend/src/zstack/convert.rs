@@ -548,10 +548,22 @@ pub fn database_backup(b: &DatabaseBackup, ctx: &Ctx) -> Backup {
     let mut details = Vec::new();
     push(&mut details, "Status", b.status.as_str());
     push(&mut details, "State", b.state.as_wire());
-    push(&mut details, "Size", bytes(b.size.unsigned()));
     push(&mut details, "Metadata", b.metadata.as_str());
     ref_details(&refs, ctx, &mut details);
     push(&mut details, "UUID", b.uuid.as_str());
+    // The dump is its one "disk": so the list's size column and Details' total read it.
+    let disks = b
+        .size
+        .unsigned()
+        .map(|size| {
+            vec![BackupDisk {
+                device: "database".into(),
+                id: b.uuid.0.clone(),
+                capacity: Some(size),
+                details: Vec::new(),
+            }]
+        })
+        .unwrap_or_default();
     Backup {
         id: b.uuid.0.clone(),
         name: b.name.non_empty().unwrap_or(&b.uuid).to_string(),
@@ -572,7 +584,7 @@ pub fn database_backup(b: &DatabaseBackup, ctx: &Ctx) -> Backup {
             backup_status(&b.status)
         },
         kind: None,
-        disks: Vec::new(),
+        disks,
         details,
     }
 }
@@ -599,23 +611,41 @@ pub fn job_title(job_name: &str) -> String {
     out
 }
 
+/// What a failed long job's `jobResult` says: the `JobResultError` ZStack writes since
+/// 2020, or the `ErrorCode` (bare or under `"error"`) older MNs wrote and kept rows still hold.
 fn job_failure(result: &str) -> String {
+    use super::envelope::compose;
+    use super::wire::{ErrorCode, JobResultError};
     let r = result.trim();
+    let coded =
+        |e: &ErrorCode| format!("{}: {}", e.code.non_empty().unwrap_or("error"), compose(e));
     if let Some(e) = super::envelope::error_of(r.as_bytes()) {
-        return format!(
-            "{}: {}",
-            e.code.non_empty().unwrap_or("error"),
-            super::envelope::compose(&e)
-        );
+        return coded(&e);
     }
-    if let Ok(e) = serde_json::from_str::<super::wire::ErrorCode>(r)
+    if let Ok(e) = serde_json::from_str::<ErrorCode>(r)
         && (e.code.non_empty().is_some() || e.details.non_empty().is_some())
     {
-        return format!(
-            "{}: {}",
-            e.code.non_empty().unwrap_or("error"),
-            super::envelope::compose(&e)
-        );
+        return coded(&e);
+    }
+    if let Ok(j) = serde_json::from_str::<JobResultError>(r) {
+        let detail = j.detail.as_str().trim();
+        let cause = j.cause.as_str().trim();
+        if !detail.is_empty() || !cause.is_empty() {
+            // As an ErrorCode, so it reads like every other ZStack error; the cause is
+            // the detail itself when the error had none.
+            let elaboration = j.message.0.map(|m| m.message_en).unwrap_or_default();
+            let root = (!cause.is_empty() && !detail.contains(cause)).then(|| ErrorCode {
+                details: cause.into(),
+                ..ErrorCode::default()
+            });
+            let e = ErrorCode {
+                details: detail.into(),
+                elaboration,
+                cause: crate::lenient::Maybe(root.map(Box::new)),
+                ..ErrorCode::default()
+            };
+            return compose(&e);
+        }
     }
     if r.is_empty() {
         "the long job failed without saying why".into()
@@ -626,7 +656,9 @@ fn job_failure(result: &str) -> String {
 
 pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
     let state = match &j.state {
-        LongJobState::Waiting | LongJobState::Suspended => TaskState::Queued,
+        LongJobState::Waiting => TaskState::Queued,
+        // Its MN went away (or someone suspended it): it waits to be resumed.
+        LongJobState::Suspended => TaskState::Paused { progress: None },
         LongJobState::Running | LongJobState::Canceling => TaskState::Running { progress: None },
         LongJobState::Succeeded => TaskState::Succeeded,
         LongJobState::Canceled => TaskState::Failed {
@@ -654,8 +686,12 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
     push(&mut details, "State", j.state.as_wire());
     push(&mut details, "Long job", j.uuid.as_str());
     push(&mut details, "API", j.api_id.as_str());
-    if let Some(ms) = j.execute_time.unsigned() {
-        push(&mut details, "Ran for", format!("{}s", ms / 1000));
+    if let Some(secs) = j.execute_time.unsigned() {
+        push(
+            &mut details,
+            "Ran for",
+            vmdeck_model::format_elapsed(std::time::Duration::from_secs(secs)),
+        );
     }
     push(&mut details, "Description", j.description.as_str());
     PlatformTask {
@@ -670,7 +706,8 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
         target,
         user: String::new(),
         started: ctx.time(&j.create_date),
-        finished: if state.is_terminal() {
+        // The last change of a suspended job is its suspension: the clock stops there.
+        finished: if state.clock_stopped() {
             ctx.time(&j.last_op_date)
         } else {
             None

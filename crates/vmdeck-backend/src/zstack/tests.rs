@@ -315,7 +315,10 @@ fn database_backups_of_the_manual() {
             .any(|d| d.value == "{\"version\":\"3.0.0\"}")
     );
     let q: Query<DatabaseBackup> = decode(manual!("4.16_query_database_backup_reply.json"));
-    assert_eq!(q.into_items()[0].name.as_str(), "db-backup");
+    let row = convert::database_backup(&q.into_items()[0], &ctx);
+    assert_eq!(row.name, "db-backup");
+    // Its size is what the list's SIZE column shows (the manual writes `13107.0`).
+    assert_eq!(row.total_size(), Some(13107));
     let s: One<DatabaseBackup> = decode(manual!("4.21_sync_database_reply.json"));
     assert_eq!(s.inventory.size.unsigned(), Some(1_048_576));
     // §4.18: the export answers with the URL; §4.19 lists exported copies by registry
@@ -1539,6 +1542,64 @@ fn long_jobs_become_platform_tasks() {
     assert!(tasks[1].finished.is_some());
     assert_eq!(tasks[2].id, "lj3");
     assert!(matches!(tasks[2].state, TaskState::Unknown { .. }));
+}
+
+/// Since 2020 a failed job's `jobResult` is a `JobResultError` (`detail`, `cause`, maybe an
+/// elaboration), not an ErrorCode: read as what went wrong, never shown as JSON.
+#[test]
+fn failed_long_jobs_say_what_went_wrong_in_either_form() {
+    let tz = shanghai();
+    let known = Known::default();
+    let ctx = ctx_with(&tz, &known);
+    let failed = |result: &str| {
+        let j: LongJob = serde_json::from_value(json!({
+            "uuid": "lj", "state": "Failed", "jobResult": result, "executeTime": 125,
+        }))
+        .unwrap();
+        let t = convert::long_job(&j, &ctx);
+        assert!(
+            t.details
+                .iter()
+                .any(|d| d.label == "Ran for" && d.value == "2m05s"),
+            "{:?}",
+            t.details
+        );
+        match t.state {
+            TaskState::Failed { message } => message,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(
+        failed(
+            r#"{"detail":"failed to migrate vm[uuid:8f3a] to host[uuid:77c1]","cause":"host[uuid:77c1] has not enough memory"}"#
+        ),
+        "failed to migrate vm[uuid:8f3a] to host[uuid:77c1]: caused by host[uuid:77c1] has not enough memory"
+    );
+    // No cause of its own: `cause` repeats `detail`.
+    assert_eq!(
+        failed(
+            r#"{"cause":"the primary storage is disconnected","detail":"the primary storage is disconnected"}"#
+        ),
+        "the primary storage is disconnected"
+    );
+    assert_eq!(
+        failed(
+            r#"{"detail":"unable to reset volume","cause":"unable to reset volume","message":{"message_en":"stop the VM first","code":"ORG.1","distance":0.0}}"#
+        ),
+        "unable to reset volume: stop the VM first"
+    );
+    // The older form, bare or wrapped.
+    assert_eq!(
+        failed(
+            r#"{"code":"SYS.1004","description":"Unable to delete a resource","details":"the primary storage is disconnected"}"#
+        ),
+        "SYS.1004: Unable to delete a resource: the primary storage is disconnected"
+    );
+    assert_eq!(
+        failed(r#"{"error":{"code":"SYS.1006","details":"no space"}}"#),
+        "SYS.1006: no space"
+    );
+    assert_eq!(failed(""), "the long job failed without saying why");
 }
 
 // ------------------------------------------------------------------ hostile input

@@ -404,6 +404,25 @@ lenient_enum! {
     }
 }
 
+/// A failed long job's `jobResult` since 2020 (ZStack's `JobResultError`): the error's own
+/// `details` as `detail`, its root cause's as `cause` (the same text when it has none), and
+/// the elaboration when one matched. No code.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JobResultError {
+    pub detail: Str,
+    pub cause: Str,
+    pub message: Maybe<Elaboration>,
+}
+
+/// `ErrorCodeElaboration`: a human hint for a known error (`message_cn` only on zh-CN MNs).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Elaboration {
+    pub message_en: Str,
+    pub message_cn: Str,
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LongJob {
@@ -414,11 +433,14 @@ pub struct LongJob {
     pub job_name: Str,
     /// JSON text of the wrapped API's fields.
     pub job_data: Str,
-    /// JSON text of the final event, `"Succeeded"`, or JSON of an error.
+    /// JSON text of the final event, `"Succeeded"`, or of the error: a [`JobResultError`]
+    /// since 2020, an `ErrorCode` before.
     pub job_result: Str,
     pub state: LongJobState,
     pub target_resource_uuid: Str,
     pub create_date: Date,
     pub last_op_date: Date,
+    /// Seconds from `createDate` to the end (at least 1), set when the job ends. ZStack's
+    /// `LongJobUtils` divides by 1000; the notes in ENDPOINTS §8 say ms, the source does not.
     pub execute_time: Int,
 }

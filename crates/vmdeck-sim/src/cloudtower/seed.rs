@@ -1289,7 +1289,7 @@ fn gen_history(w: &mut World, anchor: i64) {
             None,
         );
     }
-    // Other users' work from the last day, two of them failed.
+    // Other users' work from the last day, two of them failed, the last export paused.
     let others: Vec<usize> = (0..w.vms.len())
         .filter(|&v| !w.vms[v].gone)
         .take(40)
@@ -1326,13 +1326,14 @@ fn gen_history(w: &mut World, anchor: i64) {
             en: "The target host does not have enough free memory".into(),
             zh: "目标主机可用内存不足".into(),
         });
+        // Migrations and exports take a while, edits a moment.
+        let duration_ms = (15 + (k as i64 * 37) % 240) * 1000;
         history_task(
             w,
             user,
             Some(w.vms[v].cluster),
             at,
-            // Migrations and exports take a while, edits a moment.
-            (15 + (k as i64 * 37) % 240) * 1000,
+            duration_ms,
             en,
             zh,
             key,
@@ -1341,6 +1342,10 @@ fn gen_history(w: &mut World, anchor: i64) {
             None,
             failure,
         );
+        if k == 11 {
+            let last = w.tasks.len() - 1;
+            w.tasks[last].paused_ms = Some(at + 500 + duration_ms / 3);
+        }
     }
 }
 
@@ -1390,5 +1395,6 @@ fn history_task(
         holds_vms: Vec::new(),
         holds_plan: None,
         done: true,
+        paused_ms: None,
     });
 }

@@ -46,6 +46,7 @@ pub fn new_task(
         holds_vms: Vec::new(),
         holds_plan: None,
         done: false,
+        paused_ms: None,
     }
 }
 
@@ -102,7 +103,7 @@ pub fn render(w: &World, t: usize, lang: Lang) -> Value {
         "snapshot": task.snapshot,
         "steps": steps,
         "started_at": (now >= task.start_ms).then(|| ts(task.start_ms)),
-        "finished_at": (now >= task.end_ms).then(|| ts(task.end_ms)),
+        "finished_at": task.finished(now).then(|| ts(task.end_ms)),
         "error_code": if failed { task.failure.as_ref().map(|f| f.code) } else { None },
         "error_message": if failed { task.failure.as_ref().map(|f| lang.pick(&f.en, &f.zh).to_string()) } else { None },
         "key": task.key,

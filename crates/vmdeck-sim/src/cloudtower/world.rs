@@ -552,9 +552,13 @@ pub struct Task {
     pub holds_vms: Vec<usize>,
     pub holds_plan: Option<usize>,
     pub done: bool,
+    /// Someone paused it then, and nobody has resumed it: `PAUSED` from then on, its
+    /// progress where it stopped, never finished.
+    pub paused_ms: Option<i64>,
 }
 
-/// `PENDING` until `start_ms`, `EXECUTING` until `end_ms`, then `SUCCESSED` or `FAILED`.
+/// `PENDING` until `start_ms`, `EXECUTING` until `end_ms`, then `SUCCESSED` or `FAILED`;
+/// `PAUSED` from `paused_ms`.
 /// A failing task stops at this fraction of its steps.
 pub const FAIL_AT: f64 = 0.6;
 
@@ -562,6 +566,8 @@ impl Task {
     pub fn status(&self, now: i64) -> &'static str {
         if now < self.start_ms {
             "PENDING"
+        } else if self.paused_ms.is_some_and(|p| now >= p) {
+            "PAUSED"
         } else if now < self.end_ms {
             "EXECUTING"
         } else if self.failure.is_some() {
@@ -574,6 +580,7 @@ impl Task {
     /// How far the work has come, 0..=1.
     pub fn fraction(&self, now: i64) -> f64 {
         let span = (self.end_ms - self.start_ms).max(1) as f64;
+        let now = self.paused_ms.map_or(now, |p| now.min(p));
         let f = ((now - self.start_ms) as f64 / span).clamp(0.0, 1.0);
         if self.failure.is_some() {
             f * FAIL_AT
@@ -583,7 +590,11 @@ impl Task {
     }
 
     pub fn running(&self, now: i64) -> bool {
-        now < self.end_ms
+        now < self.end_ms || self.status(now) == "PAUSED"
+    }
+
+    pub fn finished(&self, now: i64) -> bool {
+        matches!(self.status(now), "SUCCESSED" | "FAILED")
     }
 }
 

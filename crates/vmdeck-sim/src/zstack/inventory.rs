@@ -352,7 +352,7 @@ pub fn long_job(w: &World, i: usize) -> Value {
         "apiId": j.api_id.to_string(), "jobName": j.job_name, "jobData": j.job_data,
         "jobResult": j.job_result, "state": j.state,
         "targetResourceUuid": j.target.map(|u| u.to_string()),
-        "managementNodeUuid": w.mn.uuid.to_string(), "executeTime": j.execute_ms,
+        "managementNodeUuid": w.mn.uuid.to_string(), "executeTime": j.execute_secs,
     });
     stamp(&mut v, &j.stamp);
     v

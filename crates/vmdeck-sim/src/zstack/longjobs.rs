@@ -6,8 +6,9 @@
 //! (jobData: that API's own fields, e.g. `{"uuid":"<snapshot>"}`) through the same rules as
 //! the APIs themselves. The submission answers `{"inventory": LongJob}` (state `Running`,
 //! or `Failed` when the wrapped API is refused at once); when the work ends the row is
-//! `Succeeded` with `jobResult` `"Succeeded"` (or the result's JSON) or `Failed` with the
-//! ErrorCode's JSON, and `executeTime` in ms. Other open-source long-job APIs are accepted
+//! `Succeeded` with `jobResult` `"Succeeded"` (or the result's JSON) or `Failed` with a
+//! `JobResultError`'s JSON (`{"detail","cause"}`, the form since 2020), and `executeTime`
+//! in whole seconds since `createDate`, at least 1 (`LongJobUtils.setExecuteTimeIfNeed`). Other open-source long-job APIs are accepted
 //! and fail with SYS.1014; a job name outside that list is an argerr.
 //! `DELETE /v1/longjobs/{uuid}` removes a finished job; a running one is refused.
 
@@ -41,10 +42,10 @@ const LONG_JOB_APIS: &[&str] = &[
 
 fn set_result(w: &mut World, j: usize, result: Result<Value, ErrorCode>, started: f64) {
     let now = w.now;
-    let ms = ((w.elapsed - started) * 1000.0).round() as i64;
+    let secs = (w.elapsed - started).floor() as i64;
     let job = &mut w.long_jobs[j];
     job.stamp.last_op = now;
-    job.execute_ms = Some(ms.max(0));
+    job.execute_secs = Some(secs.max(1));
     match result {
         Ok(v) => {
             job.state = "Succeeded";
@@ -53,7 +54,7 @@ fn set_result(w: &mut World, j: usize, result: Result<Value, ErrorCode>, started
         }
         Err(e) => {
             job.state = "Failed";
-            job.job_result = Some(gson(&e.to_value()));
+            job.job_result = Some(gson(&e.job_result()));
         }
     }
 }
@@ -91,7 +92,7 @@ pub fn submit(w: &mut World, c: &Call) -> Outcome {
         job_result: None,
         state: "Running",
         target,
-        execute_ms: None,
+        execute_secs: None,
         stamp: Stamp::at(now),
         deleted: false,
     });

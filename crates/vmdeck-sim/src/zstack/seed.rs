@@ -500,8 +500,12 @@ fn build_vms(w: &mut World, rng: &mut ChaCha8Rng, config: &SimConfig, anchor: i6
                 .map(|s| w.snapshots[s].stamp.create)
                 .max()
                 .unwrap_or(created);
+            // Each group after the snapshots before it: its snapshots are their children.
+            let mut last = after;
             for g in 0..groups {
-                let t = (anchor - rng.random_range(DAY..10 * DAY)).max(after + 3600) + g * 3600;
+                let t = ((anchor - rng.random_range(DAY..10 * DAY)).max(after + 3600) + g * 3600)
+                    .max(last + 3600);
+                last = t;
                 let name = format!("整机快照-{}", &compact_date(t)[..8]);
                 seed_group(w, rng, vi, name, t);
             }
@@ -842,51 +846,106 @@ fn build_long_jobs(w: &mut World, rng: &mut ChaCha8Rng, anchor: i64) {
     let root = w.vms[0].root();
     let vol_uuid = w.volumes[root].uuid;
     let s0 = w.snapshots[snaps[0]].uuid;
-    let jobs = [
-        (
-            "回滚云盘",
-            "APIRevertVolumeFromSnapshotMsg",
-            format!("{{\"uuid\":\"{s0}\"}}"),
-            "Succeeded",
-            Some("Succeeded".to_string()),
-            8 * DAY,
-        ),
-        (
-            "create-template-from-root",
-            "APICreateRootVolumeTemplateFromRootVolumeMsg",
-            format!("{{\"rootVolumeUuid\":\"{vol_uuid}\",\"name\":\"tpl-{}\"}}", &vol_uuid.to_string()[..6]),
-            "Succeeded",
-            Some("{\"inventory\":{\"name\":\"tpl\"}}".to_string()),
-            5 * DAY,
-        ),
-        (
-            "删除快照",
-            "APIDeleteVolumeSnapshotMsg",
-            format!("{{\"uuid\":\"{s0}\",\"deleteMode\":\"Permissive\"}}"),
-            "Failed",
-            Some("{\"code\":\"SYS.1004\",\"description\":\"Unable to delete a resource\",\"details\":\"failed to delete snapshot, the primary storage is disconnected\"}".to_string()),
-            2 * DAY,
-        ),
+    // A running VM to migrate, and another host of its cluster to send it to.
+    let moving = (0..w.vms.len()).find_map(|v| {
+        let from = w.vms[v].host?;
+        let to =
+            (0..w.hosts.len()).find(|&h| h != from && w.hosts[h].cluster == w.vms[v].cluster)?;
+        Some((w.vms[v].uuid, w.hosts[to].uuid))
+    });
+    struct Seeded {
+        name: &'static str,
+        job_name: &'static str,
+        data: String,
+        state: &'static str,
+        result: Option<String>,
+        target: Uid,
+        ago: i64,
+        /// Seconds it ran (ended jobs) or until it was suspended.
+        ran: i64,
+    }
+    let mut jobs = vec![
+        Seeded {
+            name: "回滚云盘",
+            job_name: "APIRevertVolumeFromSnapshotMsg",
+            data: format!("{{\"uuid\":\"{s0}\"}}"),
+            state: "Succeeded",
+            result: Some("Succeeded".to_string()),
+            target: vol_uuid,
+            ago: 8 * DAY,
+            ran: rng.random_range(3..90),
+        },
+        Seeded {
+            name: "create-template-from-root",
+            job_name: "APICreateRootVolumeTemplateFromRootVolumeMsg",
+            data: format!(
+                "{{\"rootVolumeUuid\":\"{vol_uuid}\",\"name\":\"tpl-{}\"}}",
+                &vol_uuid.to_string()[..6]
+            ),
+            state: "Succeeded",
+            result: Some("{\"inventory\":{\"name\":\"tpl\"}}".to_string()),
+            target: vol_uuid,
+            ago: 5 * DAY,
+            ran: rng.random_range(3..90),
+        },
+        // The ErrorCode itself, as MNs before 2020 wrote it: rows an upgraded MN keeps.
+        Seeded {
+            name: "删除快照",
+            job_name: "APIDeleteVolumeSnapshotMsg",
+            data: format!("{{\"uuid\":\"{s0}\",\"deleteMode\":\"Permissive\"}}"),
+            state: "Failed",
+            result: Some("{\"code\":\"SYS.1004\",\"description\":\"Unable to delete a resource\",\"details\":\"failed to delete snapshot, the primary storage is disconnected\"}".to_string()),
+            target: vol_uuid,
+            ago: 2 * DAY,
+            ran: rng.random_range(3..90),
+        },
     ];
-    for (name, job_name, data, state, result, ago) in jobs {
+    if let Some((vm, to)) = moving {
+        // A `JobResultError`, as MNs since 2020 write it: the error's details, then its
+        // root cause's.
+        jobs.push(Seeded {
+            name: "迁移云主机",
+            job_name: "APIMigrateVmMsg",
+            data: format!("{{\"vmInstanceUuid\":\"{vm}\",\"hostUuid\":\"{to}\"}}"),
+            state: "Failed",
+            result: Some(format!("{{\"detail\":\"failed to migrate vm[uuid:{vm}] to host[uuid:{to}]\",\"cause\":\"host[uuid:{to}] has not enough memory to run the vm, it needs 8589934592 bytes\"}}")),
+            target: vm,
+            ago: DAY,
+            ran: rng.random_range(20..200),
+        });
+        // Suspended when its management node went away; it resumes when one takes it over.
+        jobs.push(Seeded {
+            name: "migrate-before-maintenance",
+            job_name: "APIMigrateVmMsg",
+            data: format!("{{\"vmInstanceUuid\":\"{vm}\",\"hostUuid\":\"{to}\"}}"),
+            state: "Suspended",
+            result: None,
+            target: vm,
+            ago: DAY / 2,
+            ran: rng.random_range(20..200),
+        });
+    }
+    for j in jobs {
         let u = uid(w, rng);
         let api = uid(w, rng);
-        let t = anchor - ago + 10 * 3600;
+        let t = anchor - j.ago + 10 * 3600;
+        let ended = matches!(j.state, "Succeeded" | "Failed" | "Canceled");
         let idx = w.long_jobs.len();
         w.long_jobs.push(LongJob {
             uuid: u,
-            name: name.to_string(),
+            name: j.name.to_string(),
             description: None,
             api_id: api,
-            job_name: job_name.to_string(),
-            job_data: data,
-            job_result: result,
-            state,
-            target: Some(vol_uuid),
-            execute_ms: Some(rng.random_range(3_000..90_000)),
+            job_name: j.job_name.to_string(),
+            job_data: j.data,
+            job_result: j.result,
+            state: j.state,
+            target: Some(j.target),
+            // Set when the job ends, not before.
+            execute_secs: ended.then_some(j.ran),
             stamp: Stamp {
                 create: t,
-                last_op: t + 120,
+                last_op: t + j.ran,
             },
             deleted: false,
         });

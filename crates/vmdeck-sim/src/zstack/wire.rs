@@ -84,6 +84,23 @@ impl ErrorCode {
         m.insert("details".into(), json!(self.details));
         Value::Object(m)
     }
+
+    /// What a failed long job keeps in `jobResult` since 2020 (`JobResultError.valueOf`):
+    /// the details, and the root cause's details, which are the same text when there is no
+    /// cause. No code; `message` only when an elaboration matched (Gson drops the null).
+    pub fn job_result(&self) -> Value {
+        let mut m = Map::new();
+        if !self.details.is_empty() {
+            m.insert("detail".into(), json!(self.details));
+        }
+        let cause = if self.details.is_empty() {
+            self.description
+        } else {
+            &self.details
+        };
+        m.insert("cause".into(), json!(cause));
+        Value::Object(m)
+    }
 }
 
 /// Why a request is refused: by RestServer itself (a status and a plain-text body), or by

@@ -388,7 +388,7 @@ pub struct LongJob {
     pub job_result: Option<String>,
     pub state: &'static str,
     pub target: Option<Uid>,
-    pub execute_ms: Option<i64>,
+    pub execute_secs: Option<i64>,
     pub stamp: Stamp,
     pub deleted: bool,
 }

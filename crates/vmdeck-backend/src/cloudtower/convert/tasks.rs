@@ -13,7 +13,10 @@ use vmdeck_model::{PlatformTask, TaskState};
 pub fn task_state(t: &wire::Task) -> TaskState {
     match &t.status {
         TaskStatus::Pending => TaskState::Queued,
-        TaskStatus::Executing | TaskStatus::Paused => TaskState::Running {
+        TaskStatus::Executing => TaskState::Running {
+            progress: progress(t.progress),
+        },
+        TaskStatus::Paused => TaskState::Paused {
             progress: progress(t.progress),
         },
         TaskStatus::Succeeded => TaskState::Succeeded,

@@ -134,7 +134,9 @@ fn task_states_the_spec_does_not_know_keep_the_task_open() {
             progress: Some(0.57)
         }
     );
-    assert_eq!(s[4], TaskState::Running { progress: None });
+    // In the spec's enum: stopped partway, not over.
+    assert_eq!(s[4], TaskState::Paused { progress: None });
+    assert!(!s[4].is_terminal());
     // A task whose `snapshot` is not JSON and whose resource is unnamed.
     let t = convert::platform_task(&raw[0]);
     assert_eq!(t.target, "");
