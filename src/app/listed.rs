@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use super::action::Action;
 use super::cursor::Cursor;
 use super::view::{View, cmp_text};
-use crate::model::{Backup, Cluster, ClusterState, TaskOrigin, TaskState, Vm};
+use crate::model::{Backup, Cluster, ClusterState, Vm};
 
 /// What a list needs to know about its items.
 pub trait Listable {
@@ -231,34 +231,6 @@ impl Listable for Backup {
             4 => cmp_text(name_of(&self.point), name_of(&o.point)),
             5 => cmp_text(&self.vm.name, &o.vm.name),
             _ => cmp_text(&self.name, &o.name),
-        }
-    }
-}
-
-impl Listable for super::panes::TaskEntry {
-    const COLUMNS: &'static [&'static str] = &["STARTED", "TASK", "TARGET", "STATE"];
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn search_fields(&self) -> Vec<&str> {
-        vec![&self.title, &self.target, self.state.label()]
-    }
-    fn compare(&self, o: &Self, column: usize) -> Ordering {
-        let rank = |s: &TaskState| match s {
-            TaskState::Running { .. } | TaskState::Queued | TaskState::Paused { .. } => 0,
-            TaskState::Unknown { .. } => 1,
-            TaskState::Failed { .. } => 2,
-            TaskState::Succeeded => 3,
-        };
-        match column {
-            1 => cmp_text(&self.title, &o.title),
-            2 => cmp_text(&self.target, &o.target),
-            3 => rank(&self.state).cmp(&rank(&o.state)),
-            // Ours first, newest first: work others started is context, and the platform's
-            // clock (which dates it) need not agree with ours.
-            _ => (self.origin != TaskOrigin::Ours)
-                .cmp(&(o.origin != TaskOrigin::Ours))
-                .then(o.started.cmp(&self.started)),
         }
     }
 }

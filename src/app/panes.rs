@@ -1,9 +1,11 @@
 //! State of the list panes (clusters, VMs, backups, tasks). The snapshot tree has its own
 //! module. No drawing here; `ui::*` reads these.
 
+use std::cmp::Ordering;
 use std::time::Instant;
 
-use super::listed::Listed;
+use super::listed::{Listable, Listed};
+use super::view::cmp_text;
 use crate::model::{
     AgentState, Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster,
     ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState,
@@ -309,6 +311,34 @@ pub struct TaskEntry {
     pub user: Option<String>,
     /// What the platform says about it (work others started).
     pub details: Vec<crate::model::Detail>,
+}
+
+impl Listable for TaskEntry {
+    const COLUMNS: &'static [&'static str] = &["STARTED", "TASK", "TARGET", "STATE"];
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn search_fields(&self) -> Vec<&str> {
+        vec![&self.title, &self.target, self.state.label()]
+    }
+    fn compare(&self, o: &Self, column: usize) -> Ordering {
+        let rank = |s: &TaskState| match s {
+            TaskState::Running { .. } | TaskState::Queued | TaskState::Paused { .. } => 0,
+            TaskState::Unknown { .. } => 1,
+            TaskState::Failed { .. } => 2,
+            TaskState::Succeeded => 3,
+        };
+        match column {
+            1 => cmp_text(&self.title, &o.title),
+            2 => cmp_text(&self.target, &o.target),
+            3 => rank(&self.state).cmp(&rank(&o.state)),
+            // Ours first, newest first: work others started is context, and the platform's
+            // clock (which dates it) need not agree with ours.
+            _ => (self.origin != TaskOrigin::Ours)
+                .cmp(&(o.origin != TaskOrigin::Ours))
+                .then(o.started.cmp(&self.started)),
+        }
+    }
 }
 
 impl TaskEntry {
