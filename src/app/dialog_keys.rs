@@ -1,6 +1,15 @@
 //! Keys inside dialogs: forms, the preview-and-confirm step, help, remote backups.
 
-use super::*;
+use super::action::Action;
+use super::dialog::{Dialog, FormDialog, RemoteDialog};
+use super::flows::{Purpose, Submitted};
+use super::form::FormOutcome;
+use super::{App, Level, flows};
+use crate::fetcher::Command;
+use crate::model::PageRequest;
+use crate::operation::Operation;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::backend::crossterm::EventHandler;
 
 impl App {
     pub(super) fn dialog_key(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -1,6 +1,12 @@
 //! Fetcher events: answers (stale ones dropped), and task updates.
 
-use super::*;
+use super::dialog::{Dialog, FormDialog, PlanState};
+use super::flows::Purpose;
+use super::{App, Connection, Level, flows};
+use crate::backend::BackendError;
+use crate::fetcher::{Command, Event};
+use crate::model::TaskState;
+use crate::operation::Operation;
 
 impl App {
     pub(super) fn note_error(&mut self, e: &BackendError) {

@@ -1,6 +1,12 @@
 //! Keys outside dialogs: movement, focus, entering and leaving, paging, backup scope.
 
-use super::*;
+use super::action::Action;
+use super::dialog::Dialog;
+use super::flows::Purpose;
+use super::{App, Level, Pane, cursor, flows, keymap, prompt, view};
+use crate::fetcher::Command;
+use crate::model::{BackupScope, ClusterState, Named};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
 impl App {
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {

@@ -1,6 +1,8 @@
 //! Loading: which reads to ask the fetcher for, and choosing a cluster or a VM.
 
-use super::*;
+use super::{App, Level};
+use crate::fetcher::Command;
+use crate::model::{BackupQuery, BackupScope, Named, VmRef};
 
 /// The notice while `r` re-reads; cleared when the answers are in.
 pub(super) const REFRESHING: &str = "refreshing…";

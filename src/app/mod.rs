@@ -32,25 +32,18 @@ pub mod view;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
-use tui_input::backend::crossterm::EventHandler;
 
 pub use action::Action;
-use dialog::{ConfirmDialog, Dialog, FormDialog, Message, PlanState, RemoteDialog};
-use flows::{Purpose, Submitted};
-use form::FormOutcome;
+use dialog::{Dialog, FormDialog, Message};
+use flows::Purpose;
 pub use keymap::Keymap;
 pub use panes::all_clusters;
 use panes::{BackupsPane, ClustersPane, TasksPane, VmsPane};
 use snapshots::SnapshotsPane;
 
-use crate::backend::BackendError;
-use crate::fetcher::{Command, Event};
-use crate::model::{
-    BackupQuery, BackupScope, Capabilities, ClusterState, Named, PageRequest, Platform, TaskState,
-    VmRef,
-};
+use crate::fetcher::Command;
+use crate::model::{BackupScope, Capabilities, Named, VmRef};
 use crate::operation::Operation;
 pub use crate::session::Session;
 

@@ -1,10 +1,12 @@
 //! The mouse: a click focuses the pane under it and selects the row; a click on the selected
 //! row goes into it (like Enter); the wheel scrolls the pane under the pointer.
 
+use super::action::Action;
+use super::dialog::{ConfirmDialog, Dialog};
+use super::{App, Pane};
+use crate::fetcher::Command;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
-
-use super::*;
 
 impl App {
     pub fn handle_mouse(&mut self, ev: MouseEvent) -> Vec<Command> {

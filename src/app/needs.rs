@@ -3,7 +3,11 @@
 //! still loading, or why it failed and that `r` reads it again — and Enter refuses: a form
 //! is never submitted on a guess at what the platform would have offered.
 
-use super::*;
+use super::App;
+use super::dialog::{Dialog, FormDialog};
+use super::flows::Purpose;
+use super::panes::all_clusters;
+use crate::fetcher::Command;
 
 /// How Enter's refusal starts, so it can be brought up to date when the read moves on.
 const WAITING: &str = "waiting for ";

@@ -5,6 +5,7 @@
 
 use super::tests::{code, key, ready_app_with, seq_of, session, type_text};
 use super::*;
+use crate::backend::BackendError;
 use crate::fetcher::Event;
 use crate::model::*;
 use crossterm::event::KeyCode;

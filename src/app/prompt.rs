@@ -2,11 +2,12 @@
 //! filter a list as you type (`!` inverts) or search the snapshot tree, opening the branches
 //! that lead to the hits.
 
+use super::action::Action;
+use super::{App, Pane, panes, view};
+use crate::fetcher::Command;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
-
-use super::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PromptKind {

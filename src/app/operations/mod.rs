@@ -1,11 +1,16 @@
 //! Starting operations: the checks and forms before the preview, and running them. One
 //! file per family, like `flows`; this file holds what they share.
 
+use super::dialog::{ConfirmDialog, Dialog, FormDialog, PlanState};
+use super::flows::Purpose;
+use super::{App, Level, form};
+use crate::fetcher::Command;
+use crate::model::VmRef;
+use crate::operation::Operation;
+
 mod backup;
 mod snapshot;
 mod vm;
-
-use super::*;
 
 impl App {
     pub(in crate::app) fn require_vm(&mut self) -> Option<(VmRef, crate::model::Vm)> {

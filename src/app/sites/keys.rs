@@ -1,8 +1,14 @@
 //! Keys in the site windows: the picker, the password input and the all-sites view. They
 //! follow the keys bound everywhere (`[keys]` in the config), so rebinding moves them too.
 
-use super::*;
+use super::{PasswordEntry, SiteOverlay, SiteRow};
+use crate::app::action::Action;
 use crate::app::keymap::{Key, Scope};
+use crate::app::{App, Level, cursor};
+use crate::fetcher::Command;
+use crate::model::Named;
+use crate::sites::{SiteId, SiteRequest, SiteState};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 impl App {
     /// Whether a site window takes the keys.

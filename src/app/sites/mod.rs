@@ -12,8 +12,13 @@ mod password;
 
 pub use password::PasswordEntry;
 
-use super::*;
-use crate::model::{Cluster, ClusterFailure};
+use super::action::Action;
+use super::panes::{BackupsPane, ClustersPane, VmsPane};
+use super::snapshots::SnapshotsPane;
+use super::{App, Connection, Level, Pane, cursor, keymap};
+use crate::fetcher::{Command, Event};
+use crate::model::{Cluster, ClusterFailure, ClusterState, Named, Platform, TaskState};
+use crate::session::Session;
 use crate::sites::{SiteEvent, SiteId, SiteNews, SiteRequest, SiteState};
 
 /// What the app knows of one site.

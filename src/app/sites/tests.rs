@@ -4,6 +4,7 @@ use secrecy::ExposeSecret;
 
 use super::*;
 use crate::app::tests::{code, key, session, tophc_caps, type_text, vm};
+use crate::app::view;
 use crate::fetcher::Event;
 use crate::model::*;
 use crate::sites::{SiteEvent, SiteNews, SiteRequest, SiteState};
