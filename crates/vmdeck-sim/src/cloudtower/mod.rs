@@ -290,6 +290,19 @@ fn id_of(w: &World, kind: Kind, i: usize) -> &str {
     }
 }
 
+/// The value of one field of a row, as `render` would give it: the fields lists are ordered
+/// by most directly, the rest from the rendered row.
+fn sort_value(w: &World, kind: Kind, i: usize, field: &str, lang: Lang) -> Value {
+    match (kind, field) {
+        (Kind::Vm, "name") => Value::String(w.vms[i].name.clone()),
+        (_, "id") => Value::String(id_of(w, kind, i).to_string()),
+        _ => render(w, kind, i, lang)
+            .get(field)
+            .cloned()
+            .unwrap_or(Value::Null),
+    }
+}
+
 fn render(w: &World, kind: Kind, i: usize, lang: Lang) -> Value {
     match kind {
         Kind::Cluster => inventory::cluster(w, i),
@@ -458,22 +471,41 @@ fn list(w: &World, kind: Kind, req: &Req, count_only: bool) -> ApiResult {
     if count_only {
         return Ok(json!({"aggregate": {"count": rows.len()}}));
     }
-    if args.order_by.is_some() {
-        for (i, _, row) in rows.iter_mut() {
-            if row.is_none() {
-                *row = Some(render(w, kind, *i, req.lang));
-            }
-        }
-    }
-    static NULL: Value = Value::Null;
-    query::sort_rows(&mut rows, args.order_by.as_deref(), |(_, id, row)| {
-        (id, row.as_ref().unwrap_or(&NULL))
+    // Only the field ordered by is worked out for every row; whole rows are rendered for
+    // the page alone (rendering 10,000 VMs to sort them took a third of a second a page).
+    let field = args.order_by.as_deref().and_then(|o| {
+        o.strip_suffix("_ASC")
+            .or_else(|| o.strip_suffix("_DESC"))
+            .map(str::to_string)
     });
-    let ids: Vec<&str> = rows.iter().map(|(_, id, _)| *id).collect();
-    let range = query::window(&ids, &args);
-    let page: Vec<Value> = rows[range]
+    let keys: Vec<Value> = match &field {
+        Some(f) => rows
+            .iter()
+            .map(|(i, _, row)| {
+                let v = match row {
+                    Some(r) => r.get(f.as_str()).cloned().unwrap_or(Value::Null),
+                    None => sort_value(w, kind, *i, f, req.lang),
+                };
+                json!({ f.as_str(): v })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    static NULL: Value = Value::Null;
+    let mut order: Vec<(usize, &str, &Value)> = rows
         .iter()
-        .map(|(i, _, row)| row.clone().unwrap_or_else(|| render(w, kind, *i, req.lang)))
+        .enumerate()
+        .map(|(p, (_, id, _))| (p, *id, keys.get(p).unwrap_or(&NULL)))
+        .collect();
+    query::sort_rows(&mut order, args.order_by.as_deref(), |(_, id, key)| (id, key));
+    let ids: Vec<&str> = order.iter().map(|(_, id, _)| *id).collect();
+    let range = query::window(&ids, &args);
+    let page: Vec<Value> = order[range]
+        .iter()
+        .map(|(p, _, _)| {
+            let (i, _, row) = &rows[*p];
+            row.clone().unwrap_or_else(|| render(w, kind, *i, req.lang))
+        })
         .collect();
     Ok(Value::Array(page))
 }
