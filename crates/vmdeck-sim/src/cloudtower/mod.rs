@@ -497,7 +497,9 @@ fn list(w: &World, kind: Kind, req: &Req, count_only: bool) -> ApiResult {
         .enumerate()
         .map(|(p, (_, id, _))| (p, *id, keys.get(p).unwrap_or(&NULL)))
         .collect();
-    query::sort_rows(&mut order, args.order_by.as_deref(), |(_, id, key)| (id, key));
+    query::sort_rows(&mut order, args.order_by.as_deref(), |(_, id, key)| {
+        (id, key)
+    });
     let ids: Vec<&str> = order.iter().map(|(_, id, _)| *id).collect();
     let range = query::window(&ids, &args);
     let page: Vec<Value> = order[range]

@@ -12,6 +12,7 @@
 //! numerically; booleans as `true`/anything else.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
@@ -274,7 +275,13 @@ pub fn like(text: &str, pattern: &str) -> bool {
     cur[t.len()]
 }
 
-fn holds(op: Op, field: &str, value: &str, vals: &[Value]) -> Result<bool, ErrorCode> {
+fn holds(
+    op: Op,
+    field: &str,
+    value: &str,
+    set: Option<&HashSet<String>>,
+    vals: &[Value],
+) -> Result<bool, ErrorCode> {
     match op {
         Op::IsNull => return Ok(vals.is_empty()),
         Op::NotNull => return Ok(!vals.is_empty()),
@@ -289,6 +296,16 @@ fn holds(op: Op, field: &str, value: &str, vals: &[Value]) -> Result<bool, Error
             Op::Ge => k.cmp(&k.coerce(value, field)?) != Ordering::Less,
             Op::Lt => k.cmp(&k.coerce(value, field)?) == Ordering::Less,
             Op::Le => k.cmp(&k.coerce(value, field)?) != Ordering::Greater,
+            // A text key is looked up in the list lowered once (a page's NICs are asked for
+            // by a hundred VM uuids at a time); other kinds compare item by item.
+            Op::In | Op::NotIn if matches!(k, Key::Str(_)) => {
+                let Key::Str(text) = &k else { unreachable!() };
+                let found = match set {
+                    Some(set) => set.contains(text.as_str()),
+                    None => value.split(',').any(|item| item.to_lowercase() == *text),
+                };
+                found == (op == Op::In)
+            }
             Op::In | Op::NotIn => {
                 let mut found = false;
                 for item in value.split(',') {
@@ -470,10 +487,14 @@ pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, Er
             "start[{start}] and limit[{limit}] must not be negative"
         )));
     }
-    let paths: Vec<(Vec<&str>, &Cond)> = req
+    let paths: Vec<(Vec<&str>, &Cond, Option<HashSet<String>>)> = req
         .conds
         .iter()
-        .map(|c| (c.name.split('.').collect(), c))
+        .map(|c| {
+            let set = matches!(c.op, Op::In | Op::NotIn)
+                .then(|| c.value.split(',').map(str::to_lowercase).collect());
+            (c.name.split('.').collect(), c, set)
+        })
         .collect();
     let mut matched: Vec<Row> = Vec::new();
     for idx in (t.rows)(w) {
@@ -483,10 +504,10 @@ pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, Er
             inv: None,
         };
         let mut keep = true;
-        for (path, c) in &paths {
+        for (path, c, set) in &paths {
             let vals = values(w, &mut row, path);
             let field = path.last().copied().unwrap_or("");
-            if !holds(c.op, field, &c.value, &vals)? {
+            if !holds(c.op, field, &c.value, set.as_ref(), &vals)? {
                 keep = false;
                 break;
             }

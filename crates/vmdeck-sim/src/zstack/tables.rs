@@ -375,6 +375,17 @@ fn vm_quick(w: &World, i: usize, f: &str) -> Option<Value> {
     })
 }
 
+fn nic_quick(w: &World, i: usize, f: &str) -> Option<Value> {
+    let (vm, n) = (i / 16, i % 16);
+    let nic = w.vms.get(vm)?.nics.get(n)?;
+    Some(match f {
+        "uuid" => json!(nic.uuid.to_string()),
+        "vmInstanceUuid" => json!(w.vms[vm].uuid.to_string()),
+        "ip" => json!(nic.ip),
+        _ => return None,
+    })
+}
+
 fn volume_quick(w: &World, i: usize, f: &str) -> Option<Value> {
     let v = &w.volumes[i];
     Some(match f {
@@ -1048,7 +1059,7 @@ static VM_NIC: Table = Table {
     subtypes: &[],
     rows: nic_rows,
     inventory: nic_inventory,
-    quick: no_quick,
+    quick: nic_quick,
     joins: &[
         Join {
             name: "vmInstance",
