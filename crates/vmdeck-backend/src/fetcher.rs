@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
@@ -349,6 +350,11 @@ impl Fetcher {
 }
 
 /// Reads a VM list chunk by chunk so the first rows show at once on big clusters.
+/// VM pages asked for at once after the first: a big inventory then arrives at the pace of
+/// the wire rather than one round trip after another, and one permit of the fetcher's four
+/// stays free for the other panes.
+const VM_PAGES_AHEAD: usize = 3;
+
 async fn load_vms(
     backend: Arc<dyn Backend>,
     permits: Arc<Semaphore>,
@@ -356,23 +362,53 @@ async fn load_vms(
     seq: Generation,
     cluster: Named,
 ) {
-    let mut index = 0;
-    loop {
-        let query = VmQuery {
-            page: Some(PageRequest {
-                index,
-                size: VM_CHUNK,
-            }),
-            search: String::new(),
-        };
-        let result = {
+    let page = |index: u32| {
+        let (backend, permits, cluster) = (backend.clone(), permits.clone(), cluster.clone());
+        async move {
+            let query = VmQuery {
+                page: Some(PageRequest {
+                    index,
+                    size: VM_CHUNK,
+                }),
+                search: String::new(),
+            };
             let _permit = permits.acquire().await;
             backend.vms(&cluster, &query).await
-        };
-        let done = match &result {
-            Ok(listing) => listing.value.is_last() || listing.value.items.is_empty(),
-            Err(_) => true,
-        };
+        }
+    };
+    let last = |result: &Result<Listing<Page<Vm>>, BackendError>| match result {
+        Ok(listing) => listing.value.is_last() || listing.value.items.is_empty(),
+        Err(_) => true,
+    };
+    let first = page(0).await;
+    let done = last(&first);
+    let pages = first.as_ref().map_or(1, |l| l.value.page_count());
+    if tx
+        .send(Event::Vms {
+            seq,
+            result: first,
+            done,
+        })
+        .is_err()
+        || done
+    {
+        return;
+    }
+    // Delivered in order, so the list grows as it would one page at a time.
+    let mut ahead = futures::stream::iter(1..pages)
+        .map(page)
+        .buffered(VM_PAGES_AHEAD);
+    while let Some(result) = ahead.next().await {
+        let done = last(&result);
+        if tx.send(Event::Vms { seq, result, done }).is_err() || done {
+            return;
+        }
+    }
+    // The inventory grew while it was read: the pages past the first count, one by one.
+    let mut index = pages;
+    loop {
+        let result = page(index).await;
+        let done = last(&result);
         if tx.send(Event::Vms { seq, result, done }).is_err() || done {
             return;
         }

@@ -287,13 +287,18 @@ impl ZStack {
             .map(|v| v.uuid.0.clone())
             .filter(|u| !u.is_empty())
             .collect();
+        // A hundred uuids a query keeps the URL well inside what a manager's web server
+        // takes; the queries of one page go out together rather than one after another.
+        let queries: Vec<_> = ids.chunks(100).map(reads::nics).collect();
+        let answers =
+            futures::future::join_all(queries.iter().map(|q| self.fetch_all::<wire::VmNic>(q)))
+                .await;
         let mut out = Vec::new();
-        for chunk in ids.chunks(100) {
-            match self.fetch_all::<wire::VmNic>(&reads::nics(chunk)).await {
+        for answer in answers {
+            match answer {
                 Ok(list) => out.extend(list),
                 Err(e) => {
                     tracing::warn!(error = %e, "NIC query failed; VM addresses left out");
-                    break;
                 }
             }
         }
@@ -365,14 +370,19 @@ impl Backend for ZStack {
         };
         let (nics, ()) = tokio::join!(self.nics(&raw), self.name_things(&raw));
         let ctx = self.ctx();
+        let mut by_vm: std::collections::HashMap<&str, Vec<&wire::VmNic>> =
+            std::collections::HashMap::with_capacity(raw.len());
+        for n in &nics {
+            by_vm
+                .entry(n.vm_instance_uuid.as_str())
+                .or_default()
+                .push(n);
+        }
         let items = raw
             .iter()
             .map(|v| {
-                let mine: Vec<&wire::VmNic> = nics
-                    .iter()
-                    .filter(|n| n.vm_instance_uuid == v.uuid)
-                    .collect();
-                convert::vm(v, &mine, cluster, &ctx)
+                let mine = by_vm.get(v.uuid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                convert::vm(v, mine, cluster, &ctx)
             })
             .collect();
         Ok(Listing::complete(Page {
