@@ -447,6 +447,9 @@ fn validate_name(t: &Table, name: &str) -> Result<(), ErrorCode> {
     Err(invalid())
 }
 
+/// A condition with its field path split, and for `?=`/`!?=` its list lowered once.
+type CondPath<'a> = (Vec<&'a str>, &'a Cond, Option<HashSet<String>>);
+
 /// Runs a query against `t` and builds the reply.
 pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, ErrorCode> {
     let t = t.select(|field| {
@@ -487,7 +490,7 @@ pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, Er
             "start[{start}] and limit[{limit}] must not be negative"
         )));
     }
-    let paths: Vec<(Vec<&str>, &Cond, Option<HashSet<String>>)> = req
+    let paths: Vec<CondPath> = req
         .conds
         .iter()
         .map(|c| {
