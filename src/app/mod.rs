@@ -5,8 +5,8 @@
 //! * `handle_key` (here) turns the key into an [`Action`] through the [`Keymap`], or hands it
 //!   to the open dialog (`dialog_keys.rs`) or prompt (`prompt.rs`);
 //! * `App::update` (`input.rs`) applies an `Action` outside dialogs: movement, focus, entering
-//!   a cluster or VM, and opening an operation's form (`operations/<family>.rs`, whose forms
-//!   and `Operation`s are in `flows/<family>.rs`);
+//!   a cluster or VM, and opening an operation's form (`flows/<family>.rs`, which holds the
+//!   family's checks, forms and `Operation`s);
 //! * reads to ask for are built in `loads.rs`; the fetcher's answers come back through
 //!   `App::on_event` (`events.rs`), and a form's missing reads are tracked in `needs.rs`.
 
@@ -23,7 +23,6 @@ pub mod listed;
 mod loads;
 mod mouse;
 pub mod needs;
-mod operations;
 pub mod panes;
 pub mod prompt;
 pub mod sites;
@@ -35,16 +34,14 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 pub use action::Action;
-use dialog::{Dialog, FormDialog, Message};
-use flows::Purpose;
+use dialog::{Dialog, Message};
 pub use keymap::Keymap;
 pub use panes::all_clusters;
 use panes::{BackupsPane, ClustersPane, TasksPane, VmsPane};
 use snapshots::SnapshotsPane;
 
 use crate::fetcher::Command;
-use crate::model::{BackupScope, Capabilities, Named, VmRef};
-use crate::operation::Operation;
+use crate::model::Capabilities;
 pub use crate::session::Session;
 
 /// How often the platform's own task list is re-read while it is shown.

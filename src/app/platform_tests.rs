@@ -5,9 +5,11 @@
 
 use super::tests::{code, key, ready_app_with, seq_of, session, type_text};
 use super::*;
+use crate::app::dialog::FormDialog;
 use crate::backend::BackendError;
 use crate::fetcher::Event;
 use crate::model::*;
+use crate::operation::Operation;
 use crossterm::event::KeyCode;
 
 fn cloudtower_caps() -> Capabilities {

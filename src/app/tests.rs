@@ -3,6 +3,7 @@
 use super::*;
 use crate::fetcher::Event;
 use crate::model::*;
+use crate::operation::Operation;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub(crate) fn tophc_caps() -> Capabilities {

@@ -1,13 +1,18 @@
 //! Create, filter, restore and import backups.
 
+use super::stamp;
+use crate::app::flows::Purpose;
+use crate::app::form::{Field, Form};
+use crate::app::panes::all_clusters;
+use crate::app::{App, Level, flows};
+use crate::fetcher::Command;
+use crate::model::BackupScope;
+use crate::operation::Operation;
 use jiff::Timestamp;
 
-use super::stamp;
-use crate::app::form::{Field, Form};
 use crate::model::{
     BackupCategory, BackupFilter, BackupPoint, Capabilities, Named, VmDetail, VmRef,
 };
-use crate::operation::Operation;
 
 /// Choice options for backup points: `(id, "name (kind[, state])")`.
 pub fn point_options(points: &[BackupPoint]) -> Vec<(String, String)> {
@@ -186,6 +191,127 @@ pub fn remote_point_form(points: &[BackupPoint]) -> Form {
         "Lists every backup found on a backup point, including those made by other clusters."
             .into(),
     ])
+}
+
+impl App {
+    pub(in crate::app) fn selected_backup_or_say(&mut self) -> Option<crate::model::Backup> {
+        let b = self.backups.selected().cloned();
+        if b.is_none() {
+            self.say(Level::Warn, "select a backup first");
+        }
+        b
+    }
+
+    /// The cluster the Backups pane is about (for backup points and plans).
+    pub(in crate::app) fn backups_cluster(&self) -> Option<Named> {
+        self.backups
+            .scope
+            .as_ref()
+            .map(|s| s.cluster().clone())
+            .or_else(|| self.vms.cluster.clone())
+    }
+
+    /// Loads the backup points/storages the form needs unless they are here already;
+    /// returns whether they are still loading.
+    pub(in crate::app) fn points_for_form(&mut self, cmds: &mut Vec<Command>) -> bool {
+        if !self.backups.points.is_empty() && self.backups.points_error.is_none() {
+            return false;
+        }
+        let cluster = self.backups_cluster().unwrap_or_else(all_clusters);
+        let load = self.load_points(cluster);
+        let loading = !load.is_empty();
+        cmds.extend(load);
+        loading
+    }
+
+    /// `t`: the next kind of backup the platform keeps.
+    pub(in crate::app) fn next_backup_category(&mut self) -> Vec<Command> {
+        let cats = &self.session.caps.backup_categories;
+        if cats.len() < 2 {
+            return vec![];
+        }
+        let i = cats
+            .iter()
+            .position(|c| *c == self.backups.category)
+            .unwrap_or(0);
+        self.backups.category = cats[(i + 1) % cats.len()];
+        self.backups.request.index = 0;
+        self.backups.list.cursor.reset();
+        self.backups.chain = None;
+        if self.backups.scope.is_none() {
+            // Database backups belong to the platform, not to a VM.
+            self.backups.scope = Some(BackupScope::Cluster {
+                cluster: self.backups_cluster().unwrap_or_else(all_clusters),
+            });
+        }
+        self.say(
+            Level::Info,
+            format!("Backups: {}", self.backups.category.label()),
+        );
+        self.load_backups()
+    }
+
+    pub(in crate::app) fn start_create_backup(&mut self) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if self.backups.category == BackupCategory::Database {
+            let loading = self.points_for_form(&mut cmds);
+            let form = flows::storage::database_backup_form(&self.backups.points, loading);
+            self.open_form(form, Purpose::CreateDatabaseBackup);
+            return cmds;
+        }
+        if !self.caps().backup_points && self.caps().backup_plans {
+            // Plans make the backups here: run one now instead.
+            let cmds = self.start_plans();
+            self.say(
+                Level::Info,
+                "backups are made by plans here: choose one and press x to run it now",
+            );
+            return cmds;
+        }
+        let Some((vmref, _)) = self.require_vm() else {
+            return vec![];
+        };
+        let loading = self.points_for_form(&mut cmds);
+        let mut form = flows::backup::create_form(
+            &vmref,
+            self.chosen_detail(),
+            &self.backups.points,
+            self.caps(),
+            self.backups.category,
+            self.wall,
+        );
+        if loading && let Some(f) = form.fields.iter_mut().find(|f| f.key == "point") {
+            f.hint = Some("loading…".into());
+        }
+        self.open_form(form, Purpose::CreateBackup { vm: vmref });
+        cmds
+    }
+
+    pub(in crate::app) fn start_delete_backup(&mut self) -> Vec<Command> {
+        let Some(b) = self.selected_backup_or_say() else {
+            return vec![];
+        };
+        let mut warnings = Vec::new();
+        if b.status == crate::model::BackupStatus::InProgress {
+            warnings.push("This backup is still being written.".into());
+        }
+        if self.caps().backup_chains {
+            let later = self
+                .backups
+                .chain
+                .as_ref()
+                .map_or(0, |c| crate::model::chain_descendants(&c.items, &b.id));
+            if later > 0 {
+                warnings.push(format!(
+                    "{later} incremental backup(s) build on this one; the platform decides whether they stay usable."
+                ));
+            }
+        }
+        self.confirm(
+            vec![Operation::DeleteBackup { backup: b.to_ref() }],
+            warnings,
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
-//! Operation flows: the form each operation starts with, and how a filled form becomes
-//! the `Operation`s the confirm dialog previews. One file per family.
+//! Operation flows, one file per family (snapshot, backup, restore, storage, plan, power):
+//! each holds the checks that open its forms (`start_*` on `App`), the forms, and how a
+//! filled form becomes the `Operation`s the confirm dialog previews. Adding an operation
+//! touches its family here, its backend plans and its simulator — nothing else in the app.
+//! This file holds what the families share: `Purpose`, opening a form, confirming, running.
 
 pub mod backup;
 pub mod plan;
@@ -8,13 +11,16 @@ pub mod restore;
 pub mod snapshot;
 pub mod storage;
 
+use super::form::Form;
+use crate::app::dialog::{ConfirmDialog, Dialog, FormDialog, PlanState};
+use crate::app::{App, Level, form};
+use crate::fetcher::Command;
+use crate::operation::Operation;
 use jiff::Timestamp;
 
-use super::form::Form;
 use crate::model::{
     Backup, BackupFilter, BackupRef, Capabilities, Named, SnapshotDisk, SnapshotRef, VmRef,
 };
-use crate::operation::Operation;
 
 /// What a form is for, with the context its submit needs.
 #[derive(Clone, Debug)]
@@ -157,4 +163,74 @@ impl Purpose {
 /// `yyyymmdd-hhmmss` in UTC, for default names.
 pub fn stamp(now: Timestamp) -> String {
     now.strftime("%Y%m%d-%H%M%S").to_string()
+}
+
+impl App {
+    pub(in crate::app) fn require_vm(&mut self) -> Option<(VmRef, crate::model::Vm)> {
+        let vm = self.vms.chosen.clone();
+        let row = self.vms.chosen_vm().cloned().or_else(|| {
+            self.vms
+                .detail
+                .as_ref()
+                .filter(|d| Some(&d.vm.id) == vm.as_ref().map(|v| &v.id))
+                .map(|d| d.vm.clone())
+        });
+        match (vm, row) {
+            (Some(r), Some(v)) => Some((r, v)),
+            _ => {
+                self.say(Level::Warn, "choose a VM first (Enter on a VM)");
+                None
+            }
+        }
+    }
+
+    /// The chosen VM's configuration, when it has arrived.
+    pub(in crate::app) fn chosen_detail(&self) -> Option<&crate::model::VmDetail> {
+        let id = &self.vms.chosen.as_ref()?.id;
+        self.vms.detail.as_ref().filter(|d| &d.vm.id == id)
+    }
+
+    pub(in crate::app) fn open_form(&mut self, form: form::Form, purpose: Purpose) {
+        self.dialog = Some(Dialog::Form(FormDialog { form, purpose }));
+        self.show_needs();
+    }
+
+    /// Opens the preview for these steps and asks the backend for the exact calls.
+    pub(in crate::app) fn confirm(
+        &mut self,
+        steps: Vec<Operation>,
+        warnings: Vec<String>,
+    ) -> Vec<Command> {
+        let typed = steps
+            .last()
+            .and_then(|op| op.typed_confirmation())
+            .map(|name| (name.to_string(), tui_input::Input::default()));
+        let seq = self.next_seq();
+        self.dialog = Some(Dialog::Confirm(ConfirmDialog {
+            steps: steps.clone(),
+            warnings,
+            plan: PlanState::Loading,
+            plan_seq: seq,
+            typed,
+            scroll: 0,
+            read_only: self.session.read_only,
+        }));
+        vec![Command::Plan { seq, ops: steps }]
+    }
+
+    pub(in crate::app) fn execute(&mut self, steps: Vec<Operation>) -> Vec<Command> {
+        let now = self.now;
+        let mut tagged = Vec::new();
+        // Oldest first in the list means adding in reverse keeps step 1 above step 2.
+        for op in steps.iter() {
+            let id = self.tasks.add(op.clone(), now);
+            tagged.push((id, op.clone()));
+        }
+        if let Some((id, _)) = tagged.first() {
+            self.tasks.select(*id);
+        }
+        let last = steps.last().map(|o| o.title()).unwrap_or("");
+        self.say(Level::Info, format!("{last} started — follow it in Tasks"));
+        vec![Command::Execute { steps: tagged }]
+    }
 }

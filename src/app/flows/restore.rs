@@ -1,15 +1,18 @@
 //! Restoring backups: in place (the VM goes back), or to a new VM placed the way the
 //! platform places VMs (`RestorePlacement`), and a management-node database recovery.
 
+use super::stamp;
+use crate::app::flows::Purpose;
+use crate::app::form::{Field, Form};
+use crate::app::{App, Level, flows};
+use crate::fetcher::Command;
+use crate::operation::Operation;
 use jiff::Timestamp;
 
-use super::stamp;
-use crate::app::form::{Field, Form};
 use crate::model::{
     Backup, BackupCategory, BackupRef, Capabilities, Named, NetworkMapping, RestoreChoices,
     RestoreDiskSpec, RestorePlacement, RestoreSpec, VmDetail,
 };
-use crate::operation::Operation;
 
 /// Asked first when the platform can restore both ways.
 pub fn mode_form(backup: &Backup) -> Form {
@@ -385,4 +388,99 @@ pub fn refuse(backup: &Backup) -> Option<String> {
         ));
     }
     None
+}
+
+impl App {
+    /// `R`: database recovery, in place, or to a new VM — asking which when the platform
+    /// can do both.
+    pub(in crate::app) fn start_restore(&mut self) -> Vec<Command> {
+        let Some(b) = self.selected_backup_or_say() else {
+            return vec![];
+        };
+        if let Some(why) = flows::restore::refuse(&b) {
+            self.message("Cannot restore", vec![why], true);
+            return vec![];
+        }
+        if b.category == BackupCategory::Database {
+            self.open_form(
+                flows::restore::recover_database_form(&b),
+                Purpose::RecoverDatabase { backup: b.to_ref() },
+            );
+            return vec![];
+        }
+        let caps = self.caps();
+        match (caps.restore_in_place, caps.restore_to_new_vm) {
+            (true, true) => {
+                self.open_form(
+                    flows::restore::mode_form(&b),
+                    Purpose::RestoreMode {
+                        backup: Box::new(b),
+                    },
+                );
+                vec![]
+            }
+            (true, false) => self.restore_next(&b, true),
+            (false, true) => self.restore_next(&b, false),
+            (false, false) => {
+                self.say(Level::Warn, "this platform cannot restore backups");
+                vec![]
+            }
+        }
+    }
+
+    /// The form after the restore mode is known.
+    pub(in crate::app) fn restore_next(
+        &mut self,
+        b: &crate::model::Backup,
+        in_place: bool,
+    ) -> Vec<Command> {
+        if in_place {
+            if let Some(why) = self.stop_needed_for_restore(b) {
+                return why;
+            }
+            self.open_form(
+                flows::restore::in_place_form(b),
+                Purpose::RestoreInPlace { backup: b.to_ref() },
+            );
+            return vec![];
+        }
+        let detail = self.vms.detail.as_ref().filter(|d| d.vm.id == b.vm.id);
+        let choices = self
+            .restore_choices
+            .as_ref()
+            .filter(|(id, _)| *id == b.id)
+            .map(|(_, ch)| ch);
+        let form = flows::restore::new_vm_form(b, detail, choices, self.caps(), self.wall);
+        self.restore_choices_error = None;
+        self.open_form(form, Purpose::Restore { backup: b.to_ref() });
+        let seq = self.next_seq();
+        self.choices_seq = seq;
+        vec![Command::LoadRestoreChoices {
+            seq,
+            backup: b.to_ref(),
+        }]
+    }
+
+    /// Where the platform restores in place only into a stopped VM and the backup's VM
+    /// runs: explains and offers the stop (as for a snapshot revert). `Some` when it did.
+    fn stop_needed_for_restore(&mut self, b: &crate::model::Backup) -> Option<Vec<Command>> {
+        if !self.caps().rollback_requires_stopped {
+            return None;
+        }
+        let vm = self
+            .vms
+            .list
+            .items
+            .iter()
+            .find(|v| v.id == b.vm.id)
+            .cloned()
+            .filter(|v| !v.power.is_stopped())?;
+        let why = format!(
+            "The platform restores a VM in place only while it is stopped; {} is {}.",
+            vm.name,
+            vm.power.label()
+        );
+        self.offer_stop(&vm.to_ref(), &vm, "Cannot restore in place yet", why);
+        Some(vec![])
+    }
 }

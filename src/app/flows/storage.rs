@@ -2,8 +2,11 @@
 //! volume templates made from a volume backup, and the management node's database backups.
 
 use super::backup::{option_name, point_options};
+use crate::app::flows::Purpose;
 use crate::app::form::{Field, Form};
-use crate::model::{Backup, BackupPoint, BackupRef, Named};
+use crate::app::{App, Level, flows};
+use crate::fetcher::Command;
+use crate::model::{Backup, BackupCategory, BackupPoint, BackupRef, Named};
 use crate::operation::Operation;
 
 fn chosen_storage(form: &Form) -> Result<Named, String> {
@@ -172,4 +175,92 @@ pub fn locations_label(backup: &Backup) -> Option<String> {
         names.push(&p.name);
     }
     (!names.is_empty()).then(|| names.join(", "))
+}
+
+impl App {
+    pub(in crate::app) fn start_sync(&mut self, recover: bool) -> Vec<Command> {
+        let Some(b) = self.selected_backup_or_say() else {
+            return vec![];
+        };
+        let mut cmds = Vec::new();
+        let loading = self.points_for_form(&mut cmds);
+        let (form, purpose) = if recover {
+            (
+                flows::storage::recover_form(&b, &self.backups.points, loading),
+                Purpose::RecoverBackup { backup: b.to_ref() },
+            )
+        } else {
+            (
+                flows::storage::sync_form(&b, &self.backups.points, loading),
+                Purpose::SyncBackup { backup: b.to_ref() },
+            )
+        };
+        self.open_form(form, purpose);
+        cmds
+    }
+
+    pub(in crate::app) fn start_template(&mut self) -> Vec<Command> {
+        let Some(b) = self.selected_backup_or_say() else {
+            return vec![];
+        };
+        if b.category != BackupCategory::Volume {
+            self.message(
+                "Volume templates",
+                vec![
+                    "Templates are made from a volume backup: press t to list volume backups."
+                        .into(),
+                ],
+                false,
+            );
+            return vec![];
+        }
+        let mut cmds = Vec::new();
+        let loading = self.points_for_form(&mut cmds);
+        let form = flows::storage::template_form(&b, &self.backups.points, loading);
+        self.open_form(form, Purpose::CreateTemplate { backup: b.to_ref() });
+        cmds
+    }
+
+    /// `E` / `X`: export a database backup, or delete an exported copy.
+    pub(in crate::app) fn start_export(&mut self, export: bool) -> Vec<Command> {
+        let Some(b) = self.selected_backup_or_say() else {
+            return vec![];
+        };
+        if b.category != BackupCategory::Database {
+            self.message(
+                "Database backups",
+                vec!["Only database backups are exported: press t to list them.".into()],
+                false,
+            );
+            return vec![];
+        }
+        let mut cmds = Vec::new();
+        let loading = self.points_for_form(&mut cmds);
+        let form = flows::storage::export_form(&b, &self.backups.points, loading, export);
+        let purpose = if export {
+            Purpose::ExportDatabase { backup: b.to_ref() }
+        } else {
+            Purpose::DeleteExported { backup: b.to_ref() }
+        };
+        self.open_form(form, purpose);
+        cmds
+    }
+
+    pub(in crate::app) fn start_remote(&mut self) -> Vec<Command> {
+        let cluster = self.backups_cluster().filter(|c| !c.id.is_empty());
+        let Some(cluster) = cluster else {
+            self.say(
+                Level::Warn,
+                "choose a cluster first: remote backups belong to a cluster",
+            );
+            return vec![];
+        };
+        self.open_form(
+            flows::backup::remote_point_form(&self.backups.points),
+            Purpose::ChooseRemotePoint {
+                cluster: cluster.clone(),
+            },
+        );
+        self.load_points(cluster)
+    }
 }
