@@ -381,10 +381,16 @@ fn relation_id<'a>(w: &'a World, kind: Kind, i: usize, key: &str) -> Option<Opti
     })
 }
 
-/// Cheap checks of the commonest conditions (`id`, `id_in`, `name`, `name_in`, a to-one
-/// relation's `id`) before a row is rendered: `true` when item `i` cannot match. Only
-/// narrows; the full filter still runs on what is left.
-fn surely_not(w: &World, kind: Kind, i: usize, filter: &serde_json::Map<String, Value>) -> bool {
+/// What the world alone tells of `filter` for row `i`: `Some(false)` when an entry surely
+/// fails, `Some(true)` when every entry surely holds, `None` when the rendered row must be
+/// matched. The common list filters (an id, a name, a cluster, VMs outside the recycle bin)
+/// are decided without rendering 10,000 rows a page.
+fn decide(
+    w: &World,
+    kind: Kind,
+    i: usize,
+    filter: &serde_json::Map<String, Value>,
+) -> Option<bool> {
     let id = id_of(w, kind, i);
     let name = || match kind {
         Kind::Vm => Some(w.vms[i].name.as_str()),
@@ -396,24 +402,34 @@ fn surely_not(w: &World, kind: Kind, i: usize, filter: &serde_json::Map<String, 
         v.as_array()
             .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(x)))
     };
+    let mut all_known = true;
     for (key, cond) in filter {
-        let miss = match (key.as_str(), cond) {
-            (_, Value::Null) => false,
-            ("id", Value::String(want)) => id != want,
-            ("id_in", list) => !in_list(list, id),
-            ("name", Value::String(want)) => name().is_some_and(|n| n != want),
-            ("name_in", list) => name().is_some_and(|n| !in_list(list, n)),
+        let holds = match (key.as_str(), cond) {
+            (_, Value::Null) => None,
+            ("id", Value::String(want)) => Some(id == want),
+            ("id_in", list) => Some(in_list(list, id)),
+            ("name", Value::String(want)) => name().map(|n| n == want),
+            ("name_in", list) => name().map(|n| in_list(list, n)),
+            // The simulator keeps no VM in the recycle bin.
+            ("in_recycle_bin", Value::Bool(want)) if kind == Kind::Vm => Some(!*want),
             (rel, Value::Object(sub)) => match (relation_id(w, kind, i, rel), sub.get("id")) {
-                (Some(have), Some(Value::String(want))) => have != Some(want.as_str()),
-                _ => false,
+                (Some(have), Some(Value::String(want))) if sub.len() == 1 => {
+                    Some(have == Some(want.as_str()))
+                }
+                (Some(have), Some(Value::String(want))) if have != Some(want.as_str()) => {
+                    Some(false)
+                }
+                _ => None,
             },
-            _ => false,
+            _ => None,
         };
-        if miss {
-            return true;
+        match holds {
+            Some(false) => return Some(false),
+            Some(true) => {}
+            None => all_known = false,
         }
     }
-    false
+    all_known.then_some(true)
 }
 
 fn where_input(kind: Kind) -> String {
@@ -432,10 +448,10 @@ pub fn matched(w: &World, req: &Req, kind: Kind, filter: &Value) -> Result<Vec<u
     let mut out: Vec<usize> = visible(w, kind)
         .into_iter()
         .filter(|&i| {
-            !surely_not(w, kind, i, &filter) && {
+            decide(w, kind, i, &filter).unwrap_or_else(|| {
                 let row = render(w, kind, i, req.lang);
                 query::matches(spec::spec(), &view, &def, &filter, &row)
-            }
+            })
         })
         .collect();
     out.sort_by(|&a, &b| id_of(w, kind, a).cmp(id_of(w, kind, b)));
@@ -457,14 +473,17 @@ fn list(w: &World, kind: Kind, req: &Req, count_only: bool) -> ApiResult {
     if args.has_filter() {
         rows = rows
             .into_iter()
-            .filter(|(i, _, _)| !surely_not(w, kind, *i, &args.filter))
-            .filter_map(|(i, id, _)| {
-                let row = render(w, kind, i, req.lang);
-                query::matches(spec::spec(), &view, &def, &args.filter, &row).then_some((
-                    i,
-                    id,
-                    Some(row),
-                ))
+            .filter_map(|(i, id, _)| match decide(w, kind, i, &args.filter) {
+                Some(false) => None,
+                Some(true) => Some((i, id, None)),
+                None => {
+                    let row = render(w, kind, i, req.lang);
+                    query::matches(spec::spec(), &view, &def, &args.filter, &row).then_some((
+                        i,
+                        id,
+                        Some(row),
+                    ))
+                }
             })
             .collect();
     }
