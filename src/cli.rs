@@ -24,21 +24,21 @@ use crate::theme::Theme;
 )]
 pub struct Cli {
     /// Run against the built-in simulator (no config needed).
-    #[arg(long, conflicts_with_all = ["profile", "platform", "url", "user", "tenant", "insecure", "ca_cert"])]
+    #[arg(long, global = true, conflicts_with_all = ["profile", "platform", "url", "user", "tenant", "insecure", "ca_cert"])]
     pub demo: bool,
     /// Profile from the config file.
-    #[arg(short, long, env = "VMDECK_PROFILE")]
+    #[arg(short, long, global = true, env = "VMDECK_PROFILE")]
     pub profile: Option<String>,
     /// Config file (default: $XDG_CONFIG_HOME/vmdeck/config.toml).
-    #[arg(short, long, env = "VMDECK_CONFIG")]
+    #[arg(short, long, global = true, env = "VMDECK_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub adhoc: AdHoc,
     /// Colour theme: dark, light, high-contrast, monochrome, a user theme or a .toml path.
-    #[arg(long, env = "VMDECK_THEME")]
+    #[arg(long, global = true, env = "VMDECK_THEME")]
     pub theme: Option<String>,
     /// Log level for $XDG_STATE_HOME/vmdeck/vmdeck.log (error, warn, info, debug, trace).
-    #[arg(long, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
     /// Simulated seconds per real second in --demo (tests speed the demo up).
     #[arg(long, default_value_t = 1.0, hide = true)]
@@ -47,29 +47,31 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
-/// A profile given on the command line instead of the config file.
+/// A profile given on the command line instead of the config file. Global, like every
+/// option of the top level: `--demo` conflicts with these, and clap checks that only
+/// between arguments that every subcommand sees.
 #[derive(Debug, Args)]
 pub struct AdHoc {
     /// Platform of an ad-hoc connection: tophc, cloudtower or zstack.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub platform: Option<String>,
     /// Base URL of the manager, e.g. https://10.0.0.5:8080
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub url: Option<String>,
     /// User name (the password comes from VMDECK_PASSWORD or a prompt).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub user: Option<String>,
     /// TopHC tenant name used at login.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub tenant: Option<String>,
     /// Accept a self-signed certificate.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub insecure: bool,
     /// Trust this CA certificate (PEM).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub ca_cert: Option<PathBuf>,
     /// Refuse every change.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 }
 
@@ -750,6 +752,53 @@ mod tests {
                 "--{long} has no test proving it is read: add one, and list it here"
             );
         }
+    }
+
+    /// Users type global options after the subcommand as often as before it.
+    #[test]
+    fn global_options_are_read_after_a_subcommand_too() {
+        let before = parse(&[
+            "--config",
+            "/tmp/c.toml",
+            "--profile",
+            "lab",
+            "--theme",
+            "light",
+            "--log-level",
+            "debug",
+            "--read-only",
+            "config",
+            "check",
+        ]);
+        let after = parse(&[
+            "config",
+            "check",
+            "--config",
+            "/tmp/c.toml",
+            "--profile",
+            "lab",
+            "--theme",
+            "light",
+            "--log-level",
+            "debug",
+            "--read-only",
+        ]);
+        let seen = |c: &Cli| {
+            (
+                c.config.clone(),
+                c.profile.clone(),
+                c.theme.clone(),
+                c.log_level.clone(),
+                c.adhoc.read_only,
+            )
+        };
+        assert_eq!(seen(&before), seen(&after));
+        assert_eq!(
+            after.config.as_deref(),
+            Some(std::path::Path::new("/tmp/c.toml"))
+        );
+        assert!(after.adhoc.read_only);
+        assert!(parse(&["config", "check", "--demo"]).demo);
     }
 
     #[test]
