@@ -84,6 +84,8 @@ pub enum Cmd {
     Config(ConfigCmd),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Print clusters, VMs, snapshots, backups, tasks or sites as a table or JSON.
+    Get(crate::headless::get::GetArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,13 +130,13 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn user(message: impl Into<String>) -> Self {
+    pub(crate) fn user(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 2,
         }
     }
-    fn runtime(message: impl Into<String>) -> Self {
+    pub(crate) fn runtime(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 1,
@@ -142,9 +144,10 @@ impl Failure {
     }
 }
 
-pub async fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+pub async fn run(mut cli: Cli) -> Result<(), Failure> {
+    match cli.command.take() {
         Some(Cmd::Sim(args)) => return run_sim(args).await,
+        Some(Cmd::Get(args)) => return crate::headless::get::run(&cli, &args).await,
         Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
         Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
         Some(Cmd::Completions { shell }) => {
@@ -155,15 +158,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         None => {}
     }
     if cli.demo {
-        let server = SimServer::start(
-            "127.0.0.1:0".parse().expect("literal address"),
-            SimConfig {
-                time_scale: cli.demo_time_scale,
-                ..SimConfig::default()
-            },
-        )
-        .await
-        .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))?;
+        let server = start_demo(&cli).await?;
         let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
         // The demo needs no config, but honours the theme and keys of one if it exists.
         let config = config_if_present(&cli)?;
@@ -182,10 +177,23 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     dashboard(specs, first, password, look).await
 }
 
+/// The built-in simulator `--demo` runs against, on a free port of this host.
+pub(crate) async fn start_demo(cli: &Cli) -> Result<SimServer, Failure> {
+    SimServer::start(
+        "127.0.0.1:0".parse().expect("literal address"),
+        SimConfig {
+            time_scale: cli.demo_time_scale,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))
+}
+
 /// The demo's sites, all against the one simulator: every profile's url is its base URL
 /// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
 /// `--read-only` protects all three, as it does every configured site.
-fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
+pub(crate) fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {
         let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
@@ -212,7 +220,7 @@ fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
 /// Every profile of the config is a site (an ad-hoc connection is the only one); the
 /// chosen one, with the command line's overrides, is where the dashboard starts.
 /// `--read-only` protects every site, not only the first.
-fn site_specs(
+pub(crate) fn site_specs(
     cli: &Cli,
     name: String,
     profile: Profile,
@@ -293,7 +301,7 @@ fn config_if_present(cli: &Cli) -> Result<Option<Config>, Failure> {
 
 /// Ad-hoc flags if given, else the config file's profile (with the config, if any).
 /// `--tenant`, `--insecure`, `--ca-cert` and `--read-only` apply to either.
-fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
+pub(crate) fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
     // Every field named: a connection flag that is parsed and then dropped does not compile.
     let AdHoc {
         platform,
@@ -351,7 +359,7 @@ fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failur
 
 /// What to try when the manager could not be reached at all (TLS trouble already carries
 /// its own hint, after " — " or as "use http://").
-fn reach_hint(e: &backend::BackendError) -> &'static str {
+pub(crate) fn reach_hint(e: &backend::BackendError) -> &'static str {
     match e {
         backend::BackendError::Connect { reason, .. }
             if !reason.contains(" — ") && !reason.contains("use http://") =>
