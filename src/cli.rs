@@ -86,6 +86,12 @@ pub enum Cmd {
     Completions { shell: clap_complete::Shell },
     /// Print clusters, VMs, snapshots, backups, tasks or sites as a table or JSON.
     Get(crate::headless::get::GetArgs),
+    /// Create, roll back or delete a snapshot (prints the plan, then needs --yes).
+    #[command(subcommand)]
+    Snapshot(crate::headless::ops::SnapshotCmd),
+    /// Start or stop a VM (prints the plan, then needs --yes).
+    #[command(subcommand)]
+    Vm(crate::headless::ops::VmCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +142,19 @@ impl Failure {
             code: 2,
         }
     }
+    /// Sent, but whether it happened could not be told.
+    pub(crate) fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 3,
+        }
+    }
+    pub(crate) fn timed_out(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 4,
+        }
+    }
     pub(crate) fn runtime(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
@@ -148,6 +167,8 @@ pub async fn run(mut cli: Cli) -> Result<(), Failure> {
     match cli.command.take() {
         Some(Cmd::Sim(args)) => return run_sim(args).await,
         Some(Cmd::Get(args)) => return crate::headless::get::run(&cli, &args).await,
+        Some(Cmd::Snapshot(op)) => return crate::headless::ops::snapshot(&cli, &op).await,
+        Some(Cmd::Vm(op)) => return crate::headless::ops::vm(&cli, &op).await,
         Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
         Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
         Some(Cmd::Completions { shell }) => {

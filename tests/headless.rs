@@ -78,15 +78,20 @@ const SITES: [(&str, Platform); 3] = [
 
 impl Lab {
     async fn start(tag: &str) -> Lab {
-        let server = SimServer::start(
-            "127.0.0.1:0".parse().unwrap(),
+        Lab::with(
+            tag,
             SimConfig {
                 vms: Some(1100),
                 ..SimConfig::default()
             },
         )
         .await
-        .unwrap();
+    }
+
+    async fn with(tag: &str, config: SimConfig) -> Lab {
+        let server = SimServer::start("127.0.0.1:0".parse().unwrap(), config)
+            .await
+            .unwrap();
         let url = server.base_url();
         let dir =
             std::env::temp_dir().join(format!("vmdeck-headless-{tag}-{}", std::process::id()));
@@ -108,10 +113,16 @@ impl Lab {
 
     /// `vmdeck --config LAB get …`, off the runtime the simulator serves on.
     async fn get(&self, args: &[&str]) -> Run {
+        let mut argv = vec!["get"];
+        argv.extend_from_slice(args);
+        self.run(&argv).await
+    }
+
+    /// `vmdeck --config LAB …`, off the runtime the simulator serves on.
+    async fn run(&self, args: &[&str]) -> Run {
         let mut argv = vec![
             "--config".to_string(),
             self.config.to_str().unwrap().to_string(),
-            "get".to_string(),
         ];
         argv.extend(args.iter().map(|a| a.to_string()));
         tokio::task::spawn_blocking(move || {
@@ -652,4 +663,388 @@ fn a_terminal_gets_a_table() {
         "{stdout}"
     );
     assert!(stdout.contains("demo-zstack"), "{stdout}");
+}
+
+/// Names of the VM's whole-VM snapshots (on ZStack a group, not the volume snapshots it is
+/// made of), read by the backend itself: what the simulator holds.
+async fn snapshot_names(b: &dyn Backend, vm: &vmdeck::model::Vm) -> Vec<String> {
+    let tree = b.snapshots(&vm.to_ref()).await.unwrap();
+    tree.nodes
+        .iter()
+        .filter_map(|n| n.snapshot())
+        .filter(|s| s.volume.is_none())
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// A VM whose name no other VM has, on this site.
+async fn unique_vm(b: &dyn Backend, stopped: bool) -> vmdeck::model::Vm {
+    let vms = b
+        .vms(&Named::default(), &backend::VmQuery::default())
+        .await
+        .unwrap()
+        .value
+        .items;
+    vms.iter()
+        .find(|v| {
+            v.power.is_stopped() == stopped && vms.iter().filter(|o| o.name == v.name).count() == 1
+        })
+        .cloned()
+        .expect("a VM with a name of its own")
+}
+
+/// Every platform: the plan names the exact call, `--dry-run` sends nothing, nothing is
+/// sent without `--yes` off a terminal or on a read-only profile, `--yes --wait` makes and
+/// deletes the snapshot (checked by reading the simulator), and a lost answer exits 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_operations_plan_confirm_send_and_follow() {
+    let lab = Lab::start("ops").await;
+    for (site, platform) in SITES {
+        let b = lab.backend(platform).await;
+        let vm = unique_vm(&*b, false).await;
+        let op = |name: &'static str, extra: &'static [&'static str]| {
+            let mut a = vec![
+                "snapshot", "create", "--site", site, "--vm", &vm.name, "--name", name,
+            ];
+            a.extend_from_slice(extra);
+            a.into_iter().map(String::from).collect::<Vec<_>>()
+        };
+        let call = |argv: Vec<String>| {
+            let lab = &lab;
+            async move {
+                let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+                lab.run(&argv).await
+            }
+        };
+        let run = call(op("hl-dry", &["--dry-run"])).await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        let post = run
+            .stdout
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("POST /"))
+            .unwrap_or_else(|| panic!("{site}: the plan names its call: {}", run.stdout))
+            .to_string();
+        assert!(run.stdout.contains("hl-dry"), "{site}: {}", run.stdout);
+        let run = call(op("hl-unconfirmed", &[])).await;
+        assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+        assert!(run.stderr.contains("needs --yes"), "{site}: {}", run.stderr);
+        let mut ro = vec!["--read-only".to_string()];
+        ro.extend(op("hl-read-only", &["--yes"]));
+        let run = call(ro).await;
+        assert_eq!(run.code, Some(1), "{site}: {}", run.stderr);
+        assert!(run.stderr.contains("read-only"), "{site}: {}", run.stderr);
+        let names = snapshot_names(&*b, &vm).await;
+        for never in ["hl-dry", "hl-unconfirmed", "hl-read-only"] {
+            assert!(
+                !names.iter().any(|n| n == never),
+                "{site}: {never} was sent"
+            );
+        }
+
+        let run = call(op("hl-made", &["--yes", "--wait"])).await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("succeeded"),
+            "{site}: progress: {}",
+            run.stderr
+        );
+        assert!(
+            snapshot_names(&*b, &vm)
+                .await
+                .iter()
+                .any(|n| n == "hl-made"),
+            "{site}"
+        );
+        let run = lab
+            .run(&[
+                "snapshot", "delete", "--site", site, "--vm", &vm.id, "--name", "hl-made", "--yes",
+                "--wait",
+            ])
+            .await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        assert!(
+            !snapshot_names(&*b, &vm)
+                .await
+                .iter()
+                .any(|n| n == "hl-made"),
+            "{site}"
+        );
+
+        // The answer lost after the platform acted: sent once, never again, exit 3 — but
+        // ZStack's job id, sent with the call, lets the client find its job all the same.
+        let path = post
+            .trim_start_matches("POST ")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
+        lab.server
+            .faults()
+            .inject(&path, sim::faults::Fault::LoseAnswer, Some(1));
+        let run = call(op("hl-lost", &["--yes"])).await;
+        if platform == Platform::ZStack {
+            assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("(task "), "{site}: {}", run.stderr);
+        } else {
+            assert_eq!(run.code, Some(3), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("answer was lost"),
+                "{site}: {}",
+                run.stderr
+            );
+        }
+        lab.server.faults().clear();
+        // The platform may still be making it; it appears once, never twice.
+        let mut made = 0;
+        for _ in 0..60 {
+            let names = snapshot_names(&*b, &vm).await;
+            made = names.iter().filter(|n| *n == "hl-lost").count();
+            if made > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        assert_eq!(made, 1, "{site}: sent once");
+    }
+    lab.server.stop().await;
+}
+
+/// Start and stop on every platform, followed to the end; a VM name two VMs share is
+/// refused with both listed; a wait that runs out exits 4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vm_power_and_waiting_limits() {
+    let lab = Lab::start("power").await;
+    for (site, platform) in SITES {
+        let b = lab.backend(platform).await;
+        let vm = unique_vm(&*b, true).await;
+        let run = lab
+            .run(&[
+                "vm", "start", "--site", site, "--vm", &vm.id, "--yes", "--wait",
+            ])
+            .await;
+        if !b.capabilities().power_actions {
+            // The platform's rule, from the plan: refused before anything is sent.
+            assert_eq!(run.code, Some(1), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("has no"), "{site}: {}", run.stderr);
+            let now = b.vm_detail(&vm.to_ref()).await.unwrap().vm.power;
+            assert!(now.is_stopped(), "{site}: {now:?}");
+            continue;
+        }
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        let now = b.vm_detail(&vm.to_ref()).await.unwrap().vm.power;
+        assert!(now.is_running(), "{site}: {now:?}");
+        let run = lab
+            .run(&[
+                "vm", "stop", "--site", site, "--vm", &vm.id, "--force", "--yes", "--wait",
+            ])
+            .await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        let now = b.vm_detail(&vm.to_ref()).await.unwrap().vm.power;
+        assert!(now.is_stopped(), "{site}: {now:?}");
+    }
+    let run = lab
+        .get(&["vms", "--site", "lab-zstack", "-o", "json"])
+        .await;
+    let records = run.json();
+    let mut seen = HashMap::new();
+    let twin = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|v| {
+            let name = v["name"].as_str().unwrap();
+            seen.insert(name, ()).map(|()| name.to_string())
+        })
+        .expect("a name used twice");
+    let run = lab
+        .run(&[
+            "vm",
+            "start",
+            "--site",
+            "lab-zstack",
+            "--vm",
+            &twin,
+            "--yes",
+        ])
+        .await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("give the id") && run.stderr.contains("cluster"),
+        "{}",
+        run.stderr
+    );
+    lab.server.stop().await;
+
+    // A simulator whose clock crawls: the task cannot end within the second allowed.
+    let slow = Lab::with(
+        "slow",
+        SimConfig {
+            time_scale: 0.001,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let b = slow.backend(Platform::CloudTower).await;
+    let vm = unique_vm(&*b, false).await;
+    let run = slow
+        .run(&[
+            "snapshot",
+            "create",
+            "--site",
+            "lab-tower",
+            "--vm",
+            &vm.id,
+            "--name",
+            "hl-slow",
+            "--yes",
+            "--wait",
+            "--timeout",
+            "1",
+        ])
+        .await;
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    slow.server.stop().await;
+}
+
+/// Rollback takes a safety snapshot first, as the dashboard's form does by default, then
+/// puts the VM back on the snapshot (`get snapshots` says so in `now`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollback_takes_a_safety_snapshot_first() {
+    let lab = Lab::start("rollback").await;
+    for (site, platform) in SITES {
+        let b = lab.backend(platform).await;
+        let vm = unique_vm(&*b, true).await;
+        let create = ["snapshot", "create", "--site", site, "--vm", &vm.id];
+        let run = lab
+            .run(&[&create[..], &["--name", "hl-base", "--yes", "--wait"]].concat())
+            .await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        let rollback = ["snapshot", "rollback", "--site", site, "--vm", &vm.id];
+        let run = lab
+            .run(&[&rollback[..], &["--name", "hl-base", "--dry-run"]].concat())
+            .await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("step 1/2: Create snapshot")
+                && run.stdout.contains("step 2/2: Roll back VM"),
+            "{site}: {}",
+            run.stdout
+        );
+        let run = lab
+            .run(
+                &[
+                    &rollback[..],
+                    &["--name", "hl-base", "--no-safety-snapshot", "--dry-run"],
+                ]
+                .concat(),
+            )
+            .await;
+        assert!(
+            run.stdout.contains("step 1/1: Roll back VM"),
+            "{site}: {}",
+            run.stdout
+        );
+        let before = snapshot_names(&*b, &vm).await;
+        assert!(
+            !before.iter().any(|n| n.starts_with("before-rollback-")),
+            "{site}"
+        );
+        let run = lab
+            .run(&[&rollback[..], &["--name", "hl-base", "--yes", "--wait"]].concat())
+            .await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        let after = snapshot_names(&*b, &vm).await;
+        assert_eq!(
+            after
+                .iter()
+                .filter(|n| n.starts_with("before-rollback-"))
+                .count(),
+            1,
+            "{site}: the safety snapshot: {after:?}"
+        );
+        let run = lab
+            .get(&["snapshots", "--site", site, "--vm", &vm.id, "-o", "json"])
+            .await;
+        let record = &run.json()[0];
+        let tree = b.snapshots(&vm.to_ref()).await.unwrap();
+        // Where the VM sits (on ZStack: its root volume's snapshot of that group).
+        let current = tree.current_snapshot().and_then(|n| tree.snapshot(n));
+        if let Some(current) = current {
+            assert_eq!(current.name, "hl-base", "{site}: back on hl-base");
+            assert_eq!(record["now"], current.id.as_str(), "{site}");
+        }
+        assert_eq!(current.is_some(), !record["now"].is_null(), "{site}");
+    }
+    lab.server.stop().await;
+}
+
+/// On a terminal, without --yes, it asks: y/N to create, the snapshot's name to delete;
+/// any other answer sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_it_asks_first() {
+    let lab = Lab::start("tty").await;
+    let b = lab.backend(Platform::TopHc).await;
+    let vm = unique_vm(&*b, false).await;
+    let on_terminal = |args: String, answer: &'static str| {
+        let line = format!(
+            "(sleep 1; printf '{answer}\\n'; sleep 2) | script -qec \"'{}' --config '{}' {args}\" /dev/null",
+            env!("CARGO_BIN_EXE_vmdeck"),
+            lab.config.display()
+        );
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &line])
+                .env("VMDECK_PASSWORD", sim::DEFAULT_PASSWORD)
+                .output()
+                .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        })
+    };
+    let create = format!(
+        "snapshot create --site lab-tophc --vm {} --name hl-asked",
+        vm.id
+    );
+    let (code, out) = on_terminal(create.clone(), "n").await.unwrap();
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("Go ahead? [y/N]") && out.contains("nothing was sent"),
+        "{out}"
+    );
+    assert!(
+        !snapshot_names(&*b, &vm)
+            .await
+            .contains(&"hl-asked".to_string())
+    );
+    let (code, out) = on_terminal(format!("{create} --wait"), "y").await.unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        snapshot_names(&*b, &vm)
+            .await
+            .contains(&"hl-asked".to_string())
+    );
+    let delete = format!(
+        "snapshot delete --site lab-tophc --vm {} --name hl-asked --wait",
+        vm.id
+    );
+    let (code, out) = on_terminal(delete.clone(), "y").await.unwrap();
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("Type hl-asked to confirm"), "{out}");
+    assert!(
+        snapshot_names(&*b, &vm)
+            .await
+            .contains(&"hl-asked".to_string())
+    );
+    let (code, out) = on_terminal(delete, "hl-asked").await.unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        !snapshot_names(&*b, &vm)
+            .await
+            .contains(&"hl-asked".to_string())
+    );
+    lab.server.stop().await;
 }

@@ -392,11 +392,8 @@ fn task_record(t: &Target, task: &PlatformTask) -> Value {
 /// parent of the "now" marker), null at the top level or when the platform does not say.
 fn tree_record(t: &Target, vm: &Vm, tree: &SnapshotTree) -> Value {
     let now = tree
-        .nodes
-        .iter()
-        .find(|n| matches!(n.kind, NodeKind::Now { .. }))
-        .and_then(|n| n.parent)
-        .and_then(|p| tree.nodes[p].snapshot())
+        .current_snapshot()
+        .and_then(|n| tree.snapshot(n))
         .map(|s| s.id.clone());
     json!({
         "site": t.site,
