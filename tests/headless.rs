@@ -534,6 +534,14 @@ fn demo_answers_every_kind() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("[\n  {\n"), "{stdout}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    // Operations act on one site: of the demo's three, --site picks it.
+    let run = vmdeck(&["--demo", "vm", "start", "--vm", "x", "--yes"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pick one with --site"),
+        "{}",
+        run.stderr
+    );
     for kind in ["clusters", "vms", "backups", "tasks", "sites"] {
         let run = vmdeck(&["--demo", "get", kind, "-o", "json"]);
         assert!(matches!(run.code, Some(0 | 1)), "{kind}: {}", run.stderr);

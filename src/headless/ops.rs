@@ -408,15 +408,18 @@ async fn follow(
             eprintln!("vmdeck: {title}: {}{progress}", state.label());
         }
     };
-    let end = deadline.map_or_else(
-        || tokio::time::Instant::now() + Duration::from_secs(u64::from(u32::MAX)),
-        |d| d,
-    );
+    let end = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(end);
     let state = loop {
         tokio::select! {
             state = &mut run => break state,
             Some(ev) = rx.recv() => report(ev),
-            () = tokio::time::sleep_until(end) => {
+            () = &mut end => {
                 return Err(Failure::timed_out(format!(
                     "site {}: timed out waiting for {title}; it may still finish: see `vmdeck get tasks`",
                     t.site
