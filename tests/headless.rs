@@ -533,6 +533,20 @@ fn demo_answers_every_kind() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("[\n  {\n"), "{stdout}");
+    // Keys come sorted, whatever order the code builds a record in.
+    let run = vmdeck(&[
+        "--demo",
+        "get",
+        "vms",
+        "--site",
+        "demo-tophc",
+        "-o",
+        "jsonl",
+    ]);
+    let first = run.stdout.lines().next().unwrap();
+    let sorted: std::collections::BTreeMap<String, Value> = serde_json::from_str(first).unwrap();
+    assert_eq!(serde_json::to_string(&sorted).unwrap(), first);
+
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     // Operations act on one site: of the demo's three, --site picks it.
     let run = vmdeck(&["--demo", "vm", "start", "--vm", "x", "--yes"]);
