@@ -1044,6 +1044,8 @@ async fn on_a_terminal_it_asks_first() {
     );
     let (code, out) = on_terminal(format!("{create} --wait"), "y").await.unwrap();
     assert_eq!(code, Some(0), "{out}");
+    // Progress is a bar on a terminal.
+    assert!(out.contains("succeeded ████"), "{out}");
     assert!(
         snapshot_names(&*b, &vm)
             .await

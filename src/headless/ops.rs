@@ -17,6 +17,7 @@ use crate::cli::{Cli, Failure};
 use crate::fetcher::{self, Event};
 use crate::model::{TaskId, TaskState, Timestamp, Vm};
 use crate::operation::Operation;
+use crate::ui::widgets::gauge;
 
 /// What every operation takes: where, which VM, and how sure.
 #[derive(Debug, Args)]
@@ -399,13 +400,18 @@ async fn follow(
     let title = format!("{} · {}", op.title(), op.target());
     let run = fetcher::run_one(&*t.backend, &tx, TaskId(0), op);
     tokio::pin!(run);
+    // A bar redrawn in place on a terminal; one plain line per change for a log.
+    let bar = std::io::stderr().is_terminal();
     let report = |ev: Event| {
-        if let Event::Task { state, .. } = ev {
-            let progress = state
-                .progress()
-                .map(|p| format!(" {:.0}%", p * 100.0))
-                .unwrap_or_default();
-            eprintln!("vmdeck: {title}: {}{progress}", state.label());
+        let Event::Task { state, .. } = ev else {
+            return;
+        };
+        let label = state.label();
+        match (bar, state.progress()) {
+            (true, Some(p)) => eprint!("\r\x1b[2Kvmdeck: {title}: {label} {}", gauge(p, 20)),
+            (true, None) => eprint!("\r\x1b[2Kvmdeck: {title}: {label}"),
+            (false, Some(p)) => eprintln!("vmdeck: {title}: {label} {:.0}%", p * 100.0),
+            (false, None) => eprintln!("vmdeck: {title}: {label}"),
         }
     };
     let end = async {
@@ -420,6 +426,9 @@ async fn follow(
             state = &mut run => break state,
             Some(ev) = rx.recv() => report(ev),
             () = &mut end => {
+                if bar {
+                    eprintln!();
+                }
                 return Err(Failure::timed_out(format!(
                     "site {}: timed out waiting for {title}; it may still finish: see `vmdeck get tasks`",
                     t.site
@@ -429,6 +438,9 @@ async fn follow(
     };
     while let Ok(ev) = rx.try_recv() {
         report(ev);
+    }
+    if bar {
+        eprintln!();
     }
     match state {
         TaskState::Succeeded => Ok(()),
