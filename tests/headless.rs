@@ -811,7 +811,7 @@ async fn snapshot_operations_plan_confirm_send_and_follow() {
         } else {
             assert_eq!(run.code, Some(3), "{site}: {}", run.stderr);
             assert!(
-                run.stderr.contains("answer was lost"),
+                run.stderr.contains("answer was lost") && run.stderr.contains("re-read: "),
                 "{site}: {}",
                 run.stderr
             );

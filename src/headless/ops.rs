@@ -381,11 +381,32 @@ async fn send_only(t: &Target, op: &Operation) -> Result<(), Failure> {
             Ok(())
         }
         Err(SubmitError::Rejected(e)) => Err(t.failed(e)),
-        Err(SubmitError::AnswerLost { error, .. }) => Err(Failure::unknown(format!(
-            "site {}: {} was sent but its answer was lost ({error}); whether it happened is unknown: check `vmdeck get snapshots` or `get vms`",
-            t.site,
-            op.title().to_lowercase()
-        ))),
+        Err(SubmitError::AnswerLost { error, mut verify }) => {
+            // One re-read says what it can; a mutation is never sent again.
+            let title = op.title().to_lowercase();
+            match verify.poll().await {
+                Ok(TaskState::Succeeded) => {
+                    eprintln!(
+                        "vmdeck: the answer to {title} was lost ({error}); re-reading shows it done"
+                    );
+                    Ok(())
+                }
+                Ok(TaskState::Failed { message }) => Err(t.failed(format!(
+                    "the answer to {title} was lost ({error}); re-reading shows it failed: {message}"
+                ))),
+                seen => {
+                    let seen = match seen {
+                        Ok(TaskState::Unknown { reason }) => reason,
+                        Ok(state) => state.label().to_string(),
+                        Err(e) => format!("the re-read failed: {e}"),
+                    };
+                    Err(Failure::unknown(format!(
+                        "site {}: {title} was sent but its answer was lost ({error}); re-read: {seen}; --wait follows it until it is known",
+                        t.site
+                    )))
+                }
+            }
+        }
     }
 }
 
