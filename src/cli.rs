@@ -24,21 +24,21 @@ use crate::theme::Theme;
 )]
 pub struct Cli {
     /// Run against the built-in simulator (no config needed).
-    #[arg(long, conflicts_with_all = ["profile", "platform", "url", "user", "tenant", "insecure", "ca_cert"])]
+    #[arg(long, global = true, conflicts_with_all = ["profile", "platform", "url", "user", "tenant", "insecure", "ca_cert"])]
     pub demo: bool,
     /// Profile from the config file.
-    #[arg(short, long, env = "VMDECK_PROFILE")]
+    #[arg(short, long, global = true, env = "VMDECK_PROFILE")]
     pub profile: Option<String>,
     /// Config file (default: $XDG_CONFIG_HOME/vmdeck/config.toml).
-    #[arg(short, long, env = "VMDECK_CONFIG")]
+    #[arg(short, long, global = true, env = "VMDECK_CONFIG")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
     pub adhoc: AdHoc,
     /// Colour theme: dark, light, high-contrast, monochrome, a user theme or a .toml path.
-    #[arg(long, env = "VMDECK_THEME")]
+    #[arg(long, global = true, env = "VMDECK_THEME")]
     pub theme: Option<String>,
     /// Log level for $XDG_STATE_HOME/vmdeck/vmdeck.log (error, warn, info, debug, trace).
-    #[arg(long, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
     /// Simulated seconds per real second in --demo (tests speed the demo up).
     #[arg(long, default_value_t = 1.0, hide = true)]
@@ -47,29 +47,31 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
-/// A profile given on the command line instead of the config file.
+/// A profile given on the command line instead of the config file. Global, like every
+/// option of the top level: `--demo` conflicts with these, and clap checks that only
+/// between arguments that every subcommand sees.
 #[derive(Debug, Args)]
 pub struct AdHoc {
     /// Platform of an ad-hoc connection: tophc, cloudtower or zstack.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub platform: Option<String>,
     /// Base URL of the manager, e.g. https://10.0.0.5:8080
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub url: Option<String>,
     /// User name (the password comes from VMDECK_PASSWORD or a prompt).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub user: Option<String>,
     /// TopHC tenant name used at login.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub tenant: Option<String>,
     /// Accept a self-signed certificate.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub insecure: bool,
     /// Trust this CA certificate (PEM).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub ca_cert: Option<PathBuf>,
     /// Refuse every change.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub read_only: bool,
 }
 
@@ -82,6 +84,14 @@ pub enum Cmd {
     Config(ConfigCmd),
     /// Print shell completions (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Print clusters, VMs, snapshots, backups, tasks or sites as a table or JSON.
+    Get(crate::headless::get::GetArgs),
+    /// Create, roll back or delete a snapshot (prints the plan, then needs --yes).
+    #[command(subcommand)]
+    Snapshot(crate::headless::ops::SnapshotCmd),
+    /// Start or stop a VM (prints the plan, then needs --yes).
+    #[command(subcommand)]
+    Vm(crate::headless::ops::VmCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,13 +136,26 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn user(message: impl Into<String>) -> Self {
+    pub(crate) fn user(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 2,
         }
     }
-    fn runtime(message: impl Into<String>) -> Self {
+    /// Sent, but whether it happened could not be told.
+    pub(crate) fn unknown(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 3,
+        }
+    }
+    pub(crate) fn timed_out(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 4,
+        }
+    }
+    pub(crate) fn runtime(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             code: 1,
@@ -140,9 +163,12 @@ impl Failure {
     }
 }
 
-pub async fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+pub async fn run(mut cli: Cli) -> Result<(), Failure> {
+    match cli.command.take() {
         Some(Cmd::Sim(args)) => return run_sim(args).await,
+        Some(Cmd::Get(args)) => return crate::headless::get::run(&cli, &args).await,
+        Some(Cmd::Snapshot(op)) => return crate::headless::ops::snapshot(&cli, &op).await,
+        Some(Cmd::Vm(op)) => return crate::headless::ops::vm(&cli, &op).await,
         Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
         Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
         Some(Cmd::Completions { shell }) => {
@@ -153,15 +179,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         None => {}
     }
     if cli.demo {
-        let server = SimServer::start(
-            "127.0.0.1:0".parse().expect("literal address"),
-            SimConfig {
-                time_scale: cli.demo_time_scale,
-                ..SimConfig::default()
-            },
-        )
-        .await
-        .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))?;
+        let server = start_demo(&cli).await?;
         let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
         // The demo needs no config, but honours the theme and keys of one if it exists.
         let config = config_if_present(&cli)?;
@@ -180,10 +198,23 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     dashboard(specs, first, password, look).await
 }
 
+/// The built-in simulator `--demo` runs against, on a free port of this host.
+pub(crate) async fn start_demo(cli: &Cli) -> Result<SimServer, Failure> {
+    SimServer::start(
+        "127.0.0.1:0".parse().expect("literal address"),
+        SimConfig {
+            time_scale: cli.demo_time_scale,
+            ..SimConfig::default()
+        },
+    )
+    .await
+    .map_err(|e| Failure::runtime(format!("cannot start the built-in simulator: {e}")))
+}
+
 /// The demo's sites, all against the one simulator: every profile's url is its base URL
 /// (each backend adds its platform's prefix: `/v1`, `/v2/api`, `/zstack/v1`).
 /// `--read-only` protects all three, as it does every configured site.
-fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
+pub(crate) fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
     let password = SecretString::from(sim::DEFAULT_PASSWORD.to_string());
     let site = |name: &str, platform| {
         let mut profile = Profile::new(platform, base_url, sim::DEFAULT_USER);
@@ -210,7 +241,7 @@ fn demo_sites(base_url: &str, read_only: bool) -> Vec<SiteSpec> {
 /// Every profile of the config is a site (an ad-hoc connection is the only one); the
 /// chosen one, with the command line's overrides, is where the dashboard starts.
 /// `--read-only` protects every site, not only the first.
-fn site_specs(
+pub(crate) fn site_specs(
     cli: &Cli,
     name: String,
     profile: Profile,
@@ -291,7 +322,7 @@ fn config_if_present(cli: &Cli) -> Result<Option<Config>, Failure> {
 
 /// Ad-hoc flags if given, else the config file's profile (with the config, if any).
 /// `--tenant`, `--insecure`, `--ca-cert` and `--read-only` apply to either.
-fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
+pub(crate) fn choose_profile(cli: &Cli) -> Result<(String, Profile, Option<Config>), Failure> {
     // Every field named: a connection flag that is parsed and then dropped does not compile.
     let AdHoc {
         platform,
@@ -376,7 +407,7 @@ fn first_site_failure(name: &str, url: &str, e: &backend::BackendError) -> Strin
 
 /// What to try when the manager could not be reached at all (TLS trouble already carries
 /// its own hint, after " — " or as "use http://").
-fn reach_hint(e: &backend::BackendError) -> &'static str {
+pub(crate) fn reach_hint(e: &backend::BackendError) -> &'static str {
     match e {
         backend::BackendError::Connect { reason, .. }
             if !reason.contains(" — ") && !reason.contains("use http://") =>
@@ -820,6 +851,53 @@ mod tests {
             !adhoc.contains("profile") && adhoc.contains("on the command line (--url, --user"),
             "{adhoc}"
         );
+    }
+
+    /// Users type global options after the subcommand as often as before it.
+    #[test]
+    fn global_options_are_read_after_a_subcommand_too() {
+        let before = parse(&[
+            "--config",
+            "/tmp/c.toml",
+            "--profile",
+            "lab",
+            "--theme",
+            "light",
+            "--log-level",
+            "debug",
+            "--read-only",
+            "config",
+            "check",
+        ]);
+        let after = parse(&[
+            "config",
+            "check",
+            "--config",
+            "/tmp/c.toml",
+            "--profile",
+            "lab",
+            "--theme",
+            "light",
+            "--log-level",
+            "debug",
+            "--read-only",
+        ]);
+        let seen = |c: &Cli| {
+            (
+                c.config.clone(),
+                c.profile.clone(),
+                c.theme.clone(),
+                c.log_level.clone(),
+                c.adhoc.read_only,
+            )
+        };
+        assert_eq!(seen(&before), seen(&after));
+        assert_eq!(
+            after.config.as_deref(),
+            Some(std::path::Path::new("/tmp/c.toml"))
+        );
+        assert!(after.adhoc.read_only);
+        assert!(parse(&["config", "check", "--demo"]).demo);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub use vmdeck_sim as sim;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod headless;
 pub mod session;
 pub mod sites;
 pub mod state;

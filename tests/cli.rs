@@ -270,6 +270,29 @@ fn a_default_key_can_be_freed_for_another_action() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// `vmdeck config check --config F` once failed with "unexpected argument '--config'".
+#[test]
+fn config_flag_after_the_subcommand_is_read() {
+    let dir = temp_dir("global");
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://h\"\nusername = \"x\"\n",
+    )
+    .unwrap();
+    let out = vmdeck()
+        .args(["config", "check", "--config", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(stdout.contains("config.toml: ok (1 profile)"), "{stdout}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn version_and_completions() {
     let out = vmdeck().arg("--version").output().unwrap();

@@ -165,7 +165,7 @@ pub fn rebuild(vm: &VmRef, snapshot: &SnapshotRef, form: &Form) -> Result<Vec<Op
     }])
 }
 
-fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("the snapshot needs a name".into());
     }
