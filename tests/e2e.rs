@@ -426,6 +426,10 @@ struct Simulator {
 
 impl Simulator {
     fn start() -> Simulator {
+        Simulator::with(vmdeck::sim::SimConfig::default())
+    }
+
+    fn with(config: vmdeck::sim::SimConfig) -> Simulator {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -434,7 +438,7 @@ impl Simulator {
         let server = runtime
             .block_on(vmdeck::sim::SimServer::start(
                 "127.0.0.1:0".parse().unwrap(),
-                vmdeck::sim::SimConfig::default(),
+                config,
             ))
             .unwrap();
         Simulator {
@@ -1174,4 +1178,43 @@ fn typed_confirmation(screen: &str) -> Option<String> {
         .find_map(|l| l.split("Type ").nth(1))
         .and_then(|r| r.split(" to confirm").next())
         .map(|n| n.trim().to_string())
+}
+
+/// A 10,000-VM ZStack site re-read every 5 s: the listing completes (a refresh no longer
+/// restarts it), and later re-reads never shrink what is on screen.
+#[test]
+fn ten_thousand_vms_complete_and_stay_complete_under_a_5s_refresh() {
+    let sim = Simulator::with(vmdeck::sim::SimConfig {
+        vms: Some(10_000),
+        ..Default::default()
+    });
+    let scratch = Scratch::new("big");
+    let cfg = scratch.path("config").join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[profiles.big]\nplatform = \"zstack\"\nurl = \"{}\"\nusername = \"admin\"\nrefresh_interval = \"5s\"\npassword_env = \"VMDECK_E2E_PASSWORD\"\n",
+            sim.url()
+        ),
+    )
+    .unwrap();
+    let mut env = scratch.env();
+    env.push(("VMDECK_E2E_PASSWORD", vmdeck::sim::DEFAULT_PASSWORD.into()));
+    let t = Tmux::start(&format!("--config {}", cfg.display()), &env, 160, 50);
+    t.wait_until("the complete count in the VMs title", 120, |s| {
+        vms_count(s) == Some(10_000)
+    });
+    // Three more intervals: every look shows all of them (a re-read arrives behind them).
+    let until = Instant::now() + Duration::from_secs(16);
+    while Instant::now() < until {
+        let s = t.screen();
+        let title = s.lines().find(|l| l.contains("VMs · ")).unwrap_or("");
+        assert!(
+            title.contains("· 10000"),
+            "the list shrank during a refresh:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    t.keys(&["q"]);
+    t.wait_for("EXIT:0", 10);
 }
