@@ -675,3 +675,40 @@ fn zstack_snapshot_form_when_the_vm_cannot_be_read() {
     assert!(!screen.contains("loading the VM's volumes"), "{screen}");
     insta::assert_snapshot!(t.backend());
 }
+
+/// ZStack's per-volume trees at depth: the root volume's 1,000-level tree (a branch at
+/// every level) under its heading, the data volume's below; the deepest snapshot and where
+/// the volume is now stay on screen at 40 and 200 columns.
+#[test]
+fn zstack_per_volume_trees_a_thousand_levels_deep() {
+    let root = Named::new("rootvol", "ROOT-for-erp-应用-01");
+    let data = Named::new("datavol", "DATA-for-erp-应用-01");
+    let tree = SnapshotTree::grouped(vec![
+        (
+            "Root volume ROOT-for-erp-应用-01 · current tree".into(),
+            SnapshotTree::build(deep_tree_input(1000, "r-", Some(root))),
+        ),
+        (
+            "Data volume DATA-for-erp-应用-01".into(),
+            SnapshotTree::build(deep_tree_input(3, "d-", Some(data))),
+        ),
+    ]);
+    let mut app = zstack_app();
+    let seq = app.snapshots.seq;
+    app.on_event(Event::Snapshots {
+        seq,
+        result: Ok(tree),
+    });
+    app.focus = Pane::Snapshots;
+    app.status = None;
+    for (w, h) in [(40, 30), (200, 50)] {
+        let t = render(&app, w, h);
+        let text = format!("{:?}", t.backend());
+        assert!(text.contains("snap-0999"), "{w}: {text}");
+        assert!(text.contains("◆ now"), "{w}: {text}");
+        for (row, intact) in pane_rows(t.backend().buffer(), "Snapshots") {
+            assert!(intact, "{w}: a row wrote over the border: {row:?}");
+        }
+        insta::assert_snapshot!(format!("zstack_deep_volume_tree_{w}"), t.backend());
+    }
+}
