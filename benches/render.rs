@@ -54,11 +54,15 @@ fn big_tree_input(n: usize) -> TreeInput {
 }
 
 fn big_app() -> App {
+    app_with_tree(big_tree_input(1000))
+}
+
+fn app_with_tree(input: TreeInput) -> App {
     let mut app = common::main_app(10_000);
     let seq = app.snapshots.seq;
     app.on_event(Event::Snapshots {
         seq,
-        result: Ok(SnapshotTree::build(big_tree_input(1000))),
+        result: Ok(SnapshotTree::build(input)),
     });
     app
 }
@@ -100,6 +104,20 @@ fn first_frame_after_new_1k_tree(bencher: Bencher) {
     let tree = SnapshotTree::build(big_tree_input(1000));
     bencher.bench_local(|| {
         app.snapshots.set_tree(tree.clone());
+        term.draw(|f| vmdeck::ui::draw(f, &app, &theme)).unwrap();
+    });
+}
+
+/// The simulator's shape: a branch at every level of a 1,000-snapshot tree, the VM on the
+/// deepest (the pane follows it sideways), drawn at a jump host's 80×24 and at 200×60.
+#[divan::bench(args = [(80, 24), (200, 60)])]
+fn full_frame_10k_vms_1k_tree_branching_at_every_level(bencher: Bencher, size: (u16, u16)) {
+    let mut app = app_with_tree(common::deep_tree_input(1000, "", None));
+    app.focus = Pane::Snapshots;
+    let theme = Theme::dark();
+    let mut term = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    term.draw(|f| vmdeck::ui::draw(f, &app, &theme)).unwrap();
+    bencher.bench_local(|| {
         term.draw(|f| vmdeck::ui::draw(f, &app, &theme)).unwrap();
     });
 }
