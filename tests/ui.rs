@@ -16,6 +16,59 @@ fn main_screen() {
     insta::assert_snapshot!(render(&app, 140, 40).backend());
 }
 
+/// A jump host's terminal is a first-class size.
+#[test]
+fn main_screen_80x24() {
+    let app = main_app(48);
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
+/// `z` gives the focused pane every row between the status bar and the footer; `Esc` or
+/// `z` again gives the screen back.
+#[test]
+fn zoomed_snapshots_pane_80x24() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    let before = screen_text(&app, 80, 24);
+    app.handle_key(key('z'));
+    let t = render(&app, 80, 24);
+    let zoomed = screen_text(&app, 80, 24);
+    let rows: Vec<&str> = zoomed.lines().collect();
+    assert!(rows[1].contains("Snapshots"), "{zoomed}");
+    assert!(
+        !zoomed.contains("Clusters") && !zoomed.contains("Backups"),
+        "{zoomed}"
+    );
+    assert!(
+        rows[23].contains("z/Esc unzoom"),
+        "the footer stays: {zoomed}"
+    );
+    insta::assert_snapshot!(t.backend());
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(screen_text(&app, 80, 24), before);
+    assert_eq!(
+        app.focus,
+        Pane::Snapshots,
+        "Esc leaves the zoom, not the pane"
+    );
+    app.handle_key(key('z'));
+    app.handle_key(key('z'));
+    assert_eq!(screen_text(&app, 80, 24), before);
+}
+
+#[test]
+fn zoomed_tasks_pane_80x24() {
+    let mut app = main_app(5);
+    app.focus = Pane::Tasks;
+    app.handle_key(key('z'));
+    let text = screen_text(&app, 80, 24);
+    assert!(
+        !text.contains("Clusters") && !text.contains("Snapshots"),
+        "{text}"
+    );
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
 #[test]
 fn main_screen_narrow_terminal() {
     let app = main_app(48);

@@ -54,6 +54,8 @@ pub enum Action {
     PrevHit,
     /// Choose a site (profile): the picker.
     PickSite,
+    /// Give the focused pane the whole screen, or give it back.
+    Zoom,
 }
 
 impl Action {

@@ -23,6 +23,11 @@ impl App {
             return self.sites_key(key);
         }
         let k = keymap::Key::from_event(&key);
+        // Esc leaves a zoom before it means "back", whatever it is bound to.
+        if self.zoomed && k == keymap::Key::plain(crossterm::event::KeyCode::Esc) {
+            self.zoomed = false;
+            return vec![];
+        }
         match self.keymap.action(self.focus, k) {
             Some(action) => self.update(action),
             None => vec![],
@@ -153,6 +158,10 @@ impl App {
             }
             Action::PickSite => {
                 self.open_picker();
+                vec![]
+            }
+            Action::Zoom => {
+                self.zoomed = !self.zoomed;
                 vec![]
             }
         }

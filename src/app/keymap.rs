@@ -442,6 +442,7 @@ impl Default for Keymap {
             g(vec![Key::ch('o')], SortNext, "sort by next column", false),
             g(vec![Key::ch('O')], SortReverse, "reverse the sort", false),
             g(vec![Key::ch('P')], PickSite, "sites", true),
+            g(vec![Key::ch('z')], Zoom, "zoom", true),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(
@@ -720,6 +721,25 @@ mod tests {
     }
 
     #[test]
+    fn zoom_is_z_and_rebinds_like_any_action() {
+        let km = Keymap::default();
+        assert_eq!(km.action(Pane::Tasks, Key::ch('z')), Some(Action::Zoom));
+        assert!(
+            km.footer(Pane::Snapshots)
+                .iter()
+                .any(|(k, h)| k == "z" && *h == "zoom")
+        );
+        let km = Keymap::with_config(&config("[keys]\nzoom = \"Z\"\n")).unwrap();
+        assert_eq!(km.action(Pane::Tasks, Key::ch('Z')), Some(Action::Zoom));
+        assert_eq!(km.action(Pane::Tasks, Key::ch('z')), None);
+        assert!(
+            km.footer(Pane::Tasks)
+                .iter()
+                .any(|(k, h)| k == "Z" && *h == "zoom")
+        );
+    }
+
+    #[test]
     fn config_rebinds_and_help_follows() {
         let km = Keymap::with_config(&config(
             "[keys]\nrefresh = \"F5\"\nquit = [\"Q\", \"ctrl-c\"]\n[keys.snapshots]\nrollback = \"ctrl-b\"\n",
@@ -841,6 +861,7 @@ mod tests {
             "next_hit",
             "prev_hit",
             "pick_site",
+            "zoom",
         ];
         for name in all {
             assert!(

@@ -143,6 +143,8 @@ pub struct App {
     pub platform_tasks_error: Option<String>,
     /// Where each pane was drawn last, in `Pane::ORDER` (for mouse hit-testing).
     pub pane_areas: std::cell::Cell<[ratatui::layout::Rect; 5]>,
+    /// The focused pane has the whole screen between the status bar and the footer.
+    pub zoomed: bool,
 }
 
 impl App {
@@ -176,6 +178,7 @@ impl App {
             last_platform_tasks: None,
             platform_tasks_error: None,
             pane_areas: Default::default(),
+            zoomed: false,
             prompt: None,
             last_reload: None,
             profiles: Vec::new(),

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::App;
 use crate::app::dialog::Dialog;
+use crate::app::{Action, App};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -53,6 +53,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect()
         }),
     };
+    // Zoomed, the way back comes first: the footer is all that hints at the hidden panes.
+    if app.zoomed && app.dialog.is_none() {
+        hints.retain(|(_, h)| *h != "zoom");
+        let back = match app.keymap.key_for(app.focus, Action::Zoom) {
+            Some(k) => format!("{k}/Esc"),
+            None => "Esc".into(),
+        };
+        hints.insert(0, (back, "unzoom"));
+    }
     // A read the dialog needed failed: say how to make it again.
     let failed = match &app.dialog {
         Some(Dialog::Form(fd)) => fd.form.fields.iter().any(|f| f.problem.is_some()),

@@ -109,6 +109,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             ..frame.area()
         };
         sites::draw(frame, body, app, theme);
+    } else if app.zoomed {
+        let body = Rect {
+            y: areas.status.bottom(),
+            height: areas.footer.y.saturating_sub(areas.status.bottom()),
+            ..frame.area()
+        };
+        // Only the zoomed pane takes clicks: the others are not on screen.
+        let mut hit = [Rect::default(); 5];
+        if let Some(i) = Pane::ORDER.iter().position(|p| *p == app.focus) {
+            hit[i] = body;
+        }
+        app.pane_areas.set(hit);
+        match app.focus {
+            Pane::Clusters => clusters::draw(frame, body, app, theme),
+            Pane::Vms => vms::draw(frame, body, app, theme),
+            Pane::Snapshots => snapshots::draw(frame, body, app, theme),
+            Pane::Backups => backups::draw(frame, body, app, theme),
+            Pane::Tasks => tasks::draw(frame, body, app, theme),
+        }
     } else {
         app.pane_areas.set([
             areas.clusters,
