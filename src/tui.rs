@@ -94,6 +94,13 @@ async fn event_loop(
                 Some(Ok(TermEvent::Key(key))) => {
                     let cmds = app.handle_key(key);
                     dispatch(&mut app, sites, cmds);
+                    if let Some(osc) = app.take_clipboard() {
+                        // Beside ratatui's output: the terminal takes it as a request, not text.
+                        use std::io::Write;
+                        let mut out = io::stdout();
+                        out.write_all(osc.as_bytes())?;
+                        out.flush()?;
+                    }
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Mouse(m))) => {

@@ -56,6 +56,10 @@ pub enum Action {
     PickSite,
     /// Give the focused pane the whole screen, or give it back.
     Zoom,
+    /// The selected item's id to the clipboard (OSC 52).
+    CopyId,
+    /// The selected item's name to the clipboard.
+    CopyName,
 }
 
 impl Action {

@@ -3,7 +3,7 @@
 use super::action::Action;
 use super::dialog::Dialog;
 use super::flows::Purpose;
-use super::{App, Level, Pane, cursor, flows, keymap, prompt, view};
+use super::{App, Level, Pane, copy, cursor, flows, keymap, prompt, view};
 use crate::fetcher::Command;
 use crate::model::{BackupScope, ClusterState, Named};
 use crossterm::event::{KeyEvent, KeyEventKind};
@@ -162,6 +162,14 @@ impl App {
             }
             Action::Zoom => {
                 self.zoomed = !self.zoomed;
+                vec![]
+            }
+            Action::CopyId | Action::CopyName => {
+                self.copy(if action == Action::CopyId {
+                    copy::Copied::Id
+                } else {
+                    copy::Copied::Name
+                });
                 vec![]
             }
         }

@@ -443,6 +443,8 @@ impl Default for Keymap {
             g(vec![Key::ch('O')], SortReverse, "reverse the sort", false),
             g(vec![Key::ch('P')], PickSite, "sites", true),
             g(vec![Key::ch('z')], Zoom, "zoom", true),
+            g(vec![Key::ch('y')], CopyId, "copy the id", false),
+            g(vec![Key::ch('Y')], CopyName, "copy the name", false),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(
@@ -862,6 +864,8 @@ mod tests {
             "prev_hit",
             "pick_site",
             "zoom",
+            "copy_id",
+            "copy_name",
         ];
         for name in all {
             assert!(

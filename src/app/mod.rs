@@ -11,6 +11,7 @@
 //!   `App::on_event` (`events.rs`), and a form's missing reads are tracked in `needs.rs`.
 
 pub mod action;
+pub mod copy;
 pub mod cursor;
 pub mod dialog;
 mod dialog_keys;
@@ -145,6 +146,8 @@ pub struct App {
     pub pane_areas: std::cell::Cell<[ratatui::layout::Rect; 5]>,
     /// The focused pane has the whole screen between the status bar and the footer.
     pub zoomed: bool,
+    /// An OSC 52 sequence waiting for the event loop to write it to the terminal.
+    clipboard: Option<String>,
 }
 
 impl App {
@@ -179,6 +182,7 @@ impl App {
             platform_tasks_error: None,
             pane_areas: Default::default(),
             zoomed: false,
+            clipboard: None,
             prompt: None,
             last_reload: None,
             profiles: Vec::new(),

@@ -1164,3 +1164,33 @@ fn sort_offers_only_drawn_columns() {
     app.vms.cluster = Some(Named::new("c1", "host3222-cvm3322"));
     assert!(!offered(&app).contains(&"cluster".to_string()));
 }
+
+#[test]
+fn y_copies_the_selected_id_and_shift_y_its_name_with_osc_52() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    let vm = app.vms.selected().unwrap().clone();
+    assert!(app.take_clipboard().is_none(), "nothing before a key");
+    app.handle_key(key('y'));
+    assert_eq!(
+        app.take_clipboard().as_deref(),
+        Some(format!("\x1b]52;c;{}\x07", b64(&vm.id)).as_str())
+    );
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(said.contains("id") && said.contains(&vm.id), "{said}");
+    assert!(app.take_clipboard().is_none(), "written once");
+    app.handle_key(key('Y'));
+    assert_eq!(
+        app.take_clipboard().as_deref(),
+        Some(format!("\x1b]52;c;{}\x07", b64(&vm.name)).as_str())
+    );
+    assert!(app.status.as_ref().unwrap().text.contains(&vm.name));
+    // "All clusters" is no item: nothing is copied, and the status line says so.
+    app.focus = Pane::Clusters;
+    app.clusters.list.cursor.reset();
+    app.handle_key(key('y'));
+    assert!(app.take_clipboard().is_none());
+    assert_eq!(app.status.as_ref().unwrap().level, Level::Warn);
+}
