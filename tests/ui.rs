@@ -69,6 +69,40 @@ fn zoomed_tasks_pane_80x24() {
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
 
+/// A 36-character id in Details is never split over two lines: cut in the middle beside
+/// its label where the pane is narrower than the id, whole on its own line where it fits.
+#[test]
+fn vm_details_80x24_keep_the_id_on_one_line() {
+    let id = "322b3303-270d-4278-9065-f4c7ca71584e";
+    let mut app = main_app(5);
+    app.focus = Pane::Vms;
+    let selected = app.vms.selected().unwrap().id.clone();
+    for v in &mut app.vms.list.items {
+        if v.id == selected {
+            v.id = id.into();
+        }
+    }
+    let text = screen_text(&app, 80, 24);
+    let row = text
+        .lines()
+        .find(|l| l.contains("Id: "))
+        .unwrap_or_else(|| panic!("an Id row: {text}"));
+    assert!(
+        row.contains("Id: 322b3303-270") && row.contains("…") && row.contains("c7ca71584e│"),
+        "{row}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("│584e") || l.contains("│ca71584e")),
+        "{text}"
+    );
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+    // Where the id fits on a line of its own, it is whole there.
+    let text = screen_text(&app, 100, 30);
+    assert!(text.contains(id), "{text}");
+}
+
 #[test]
 fn main_screen_narrow_terminal() {
     let app = main_app(48);

@@ -170,6 +170,42 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` cut to `width` display columns in the middle: ids, and names that share a prefix,
+/// differ at both ends, so both ends stay and `…` stands for what went.
+pub fn truncate_middle(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let room = width - 1;
+    let (head_room, tail_room) = (room - room / 2, room / 2);
+    let w = |c: &char| c.width().unwrap_or(0);
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + w(&c) > head_room {
+            break;
+        }
+        used += w(&c);
+        head.push(c);
+    }
+    // A wide glyph that did not fit the head leaves its column to the tail.
+    let tail_room = tail_room + head_room - used;
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        if used + w(&c) > tail_room {
+            break;
+        }
+        used += w(&c);
+        tail.push(c);
+    }
+    tail.reverse();
+    format!("{head}…{}", tail.into_iter().collect::<String>())
+}
+
 /// Spans cut to `width` display columns: the span that crosses the edge ends in `…` and
 /// those after it go, so a word is never cut without saying so.
 pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
@@ -260,6 +296,23 @@ mod tests {
         assert_eq!(truncate("abc", 3), "abc");
         assert_eq!(truncate("abcd", 3), "ab…");
         assert!(truncate("数据库主节点", 5).width() <= 5);
+    }
+
+    #[test]
+    fn truncate_middle_keeps_both_ends_by_display_width() {
+        let id = "322b3303-270d-4278-9065-f4c7ca71584e";
+        assert_eq!(truncate_middle(id, 36), id);
+        assert_eq!(truncate_middle(id, 30), "322b3303-270d-4…5-f4c7ca71584e");
+        assert_eq!(truncate_middle(id, 30).width(), 30);
+        assert_eq!(truncate_middle("财务系统-db01-nightly", 12), "财务系…ghtly");
+        for n in 0..20 {
+            assert!(
+                truncate_middle("财务系统数据库主节点", n).width() <= n,
+                "{n}"
+            );
+        }
+        assert_eq!(truncate_middle("abc", 0), "");
+        assert_eq!(truncate_middle("abcd", 1), "…");
     }
 
     #[test]

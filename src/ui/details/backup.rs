@@ -2,20 +2,18 @@
 
 use ratatui::text::{Line, Span};
 
-use super::{extra, kv, time};
+use super::{extra, id, kv, time};
 use crate::app::App;
 use crate::app::panes::BackupChain;
 use crate::model::{Backup, BackupCategory, BackupKind, human_bytes};
 use crate::theme::Theme;
 
-pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
+pub fn content(app: &App, theme: &Theme, width: u16) -> (String, Vec<Line<'static>>) {
     let Some(b) = app.backups.selected() else {
         return ("Backup".into(), vec![]);
     };
-    let mut lines = vec![
-        kv("Name", b.name.clone(), theme),
-        kv("Id", b.id.clone(), theme),
-    ];
+    let mut lines = vec![kv("Name", b.name.clone(), theme)];
+    lines.extend(id("Id", &b.id, width, theme));
     if b.category != BackupCategory::Database {
         lines.push(kv("VM", b.vm.name.clone(), theme));
     }

@@ -2,12 +2,12 @@
 
 use ratatui::text::Line;
 
-use super::{extra, kv};
+use super::{extra, id, kv};
 use crate::app::App;
 use crate::model::*;
 use crate::theme::Theme;
 
-pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
+pub fn content(app: &App, theme: &Theme, width: u16) -> (String, Vec<Line<'static>>) {
     let Some(c) = app.clusters.selected().filter(|c| !c.id.is_empty()) else {
         return (
             "All clusters".into(),
@@ -17,10 +17,8 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
             ],
         );
     };
-    let mut lines = vec![
-        kv("Name", c.name.clone(), theme),
-        kv("Id", c.id.clone(), theme),
-    ];
+    let mut lines = vec![kv("Name", c.name.clone(), theme)];
+    lines.extend(id("Id", &c.id, width, theme));
     lines.push(match &c.state {
         ClusterState::Healthy => kv("State", "healthy", theme),
         ClusterState::Degraded(w) => kv("State", format!("degraded: {w}"), theme),

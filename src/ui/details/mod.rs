@@ -11,18 +11,23 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::widgets::pane_block;
+use super::widgets::{pane_block, truncate_middle};
 use crate::app::{App, Pane};
 use crate::model::Detail;
 use crate::theme::Theme;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // The border does not depend on the title: the room inside is known before the content.
+    let width = pane_block(vec![], area.width, false, theme)
+        .inner(area)
+        .width;
     let (title, lines) = match app.focus {
-        Pane::Clusters => cluster::content(app, theme),
-        Pane::Vms => vm::content(app, theme),
-        Pane::Snapshots => snapshot::content(app, theme),
-        Pane::Backups => backup::content(app, theme),
-        Pane::Tasks => task::content(app, theme),
+        Pane::Clusters => cluster::content(app, theme, width),
+        Pane::Vms => vm::content(app, theme, width),
+        Pane::Snapshots => snapshot::content(app, theme, width),
+        Pane::Backups => backup::content(app, theme, width),
+        Pane::Tasks => task::content(app, theme, width),
     };
     let block = pane_block(
         vec![Span::styled(title, theme.title)],
@@ -40,6 +45,25 @@ fn kv(label: &str, value: impl Into<String>, theme: &Theme) -> Line<'static> {
         Span::styled(format!("{label}: "), theme.muted),
         Span::raw(value.into()),
     ])
+}
+
+/// An id, never split over two lines (a half id reads as a whole one): beside its label
+/// where it fits, else whole on a line of its own, else cut in the middle beside its label
+/// (`y` copies it whole).
+fn id(label: &str, id: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let lead = label.width() + 2;
+    if lead + id.width() > width && id.width() <= width {
+        return vec![
+            Line::styled(format!("{label}:"), theme.muted),
+            Line::raw(id.to_string()),
+        ];
+    }
+    vec![kv(
+        label,
+        truncate_middle(id, width.saturating_sub(lead)),
+        theme,
+    )]
 }
 
 fn extra(app: &App, details: &[Detail], theme: &Theme) -> Vec<Line<'static>> {

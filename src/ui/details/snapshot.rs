@@ -2,12 +2,14 @@
 
 use ratatui::text::Line;
 
-use super::{extra, kv, time};
+use super::{extra, id, kv, time};
 use crate::app::App;
 use crate::model::*;
 use crate::theme::Theme;
+use crate::ui::widgets::truncate_middle;
+use unicode_width::UnicodeWidthStr;
 
-pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
+pub fn content(app: &App, theme: &Theme, width: u16) -> (String, Vec<Line<'static>>) {
     let pane = &app.snapshots;
     let Some(tree) = &pane.tree else {
         return ("Snapshot".into(), vec![]);
@@ -18,7 +20,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
             NodeKind::Snapshot(s) => {
                 lines.push(kv("Name", s.name.clone(), theme));
                 if s.id != s.name {
-                    lines.push(kv("Id", s.id.clone(), theme));
+                    lines.extend(id("Id", &s.id, width, theme));
                 }
                 lines.push(kv("Created", time(app, &s.created), theme));
                 lines.push(kv("Description", s.description.clone(), theme));
@@ -61,7 +63,10 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
                 if !s.disks.is_empty() {
                     lines.push(Line::styled("Disks", theme.header));
                     for d in &s.disks {
-                        lines.push(Line::raw(format!("  {} → {}", d.device, d.snapshot_id)));
+                        let lead = format!("  {} → ", d.device);
+                        let room = usize::from(width).saturating_sub(lead.width());
+                        let sid = truncate_middle(&d.snapshot_id, room);
+                        lines.push(Line::raw(format!("{lead}{sid}")));
                     }
                 }
                 lines.extend(extra(app, &s.details, theme));

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::model::*;
 use crate::theme::Theme;
 
-pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
+pub fn content(app: &App, theme: &Theme, width: u16) -> (String, Vec<Line<'static>>) {
     let Some(t) = app.tasks.selected() else {
         return ("Task".into(), vec![]);
     };
@@ -30,7 +30,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
         }
     }
     if let Some(id) = &t.platform_id {
-        lines.push(kv("Platform id", id.clone(), theme));
+        lines.extend(super::id("Platform id", id, width, theme));
     }
     lines.extend(super::extra(app, &t.details, theme));
     match &t.state {

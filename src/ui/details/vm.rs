@@ -2,18 +2,18 @@
 
 use ratatui::text::Line;
 
-use super::{extra, kv};
+use super::{extra, id, kv};
 use crate::app::App;
 use crate::model::*;
 use crate::theme::Theme;
 
-pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
+pub fn content(app: &App, theme: &Theme, width: u16) -> (String, Vec<Line<'static>>) {
     let Some(vm) = app.vms.selected() else {
         return ("VM".into(), vec![]);
     };
-    let mut lines = vec![
-        kv("Name", vm.name.clone(), theme),
-        kv("Id", vm.id.clone(), theme),
+    let mut lines = vec![kv("Name", vm.name.clone(), theme)];
+    lines.extend(id("Id", &vm.id, width, theme));
+    lines.extend([
         kv("Cluster", vm.cluster.name.clone(), theme),
         kv("Power", vm.power.label().to_string(), theme),
         kv(
@@ -24,7 +24,7 @@ pub fn content(app: &App, theme: &Theme) -> (String, Vec<Line<'static>>) {
         kv("Agent", vm.agent.label().to_string(), theme),
         kv("IP", vm.ip.clone(), theme),
         kv("OS", vm.os.clone(), theme),
-    ];
+    ]);
     if let Some(t) = &vm.tenant {
         lines.push(kv("Tenant", t.name.clone(), theme));
     }
