@@ -1021,7 +1021,7 @@ async fn on_a_terminal_it_asks_first() {
     let lab = Lab::start("tty").await;
     let b = lab.backend(Platform::TopHc).await;
     let vm = unique_vm(&*b, false).await;
-    let on_terminal = |args: String, answer: &'static str| {
+    let on_terminal = |args: String, answer: &str| {
         let line = format!(
             "(sleep 1; printf '{answer}\\n'; sleep 2) | script -qec \"'{}' --config '{}' {args}\" /dev/null",
             env!("CARGO_BIN_EXE_vmdeck"),
@@ -1082,17 +1082,56 @@ async fn on_a_terminal_it_asks_first() {
             .await
             .contains(&"hl-asked".to_string())
     );
+    // Deleting a backup wants its name typed, as in the dashboard: "y" is not enough.
+    let all = vmdeck::model::BackupScope::Cluster {
+        cluster: Named::default(),
+    };
+    let backup = backups_in(&*b, all)
+        .await
+        .into_iter()
+        .find(|b| b.name.is_ascii() && !b.name.contains([' ', '\'', '"']))
+        .expect("a backup with a plain name");
+    let (name, id) = (backup.name.clone(), backup.id.clone());
+    let of_vm = vmdeck::model::BackupScope::Vm {
+        cluster: backup.cluster.clone(),
+        vm: backup.vm.clone(),
+    };
+    let held = |scope| {
+        let b = &b;
+        let id = id.clone();
+        async move { backups_in(&**b, scope).await.iter().any(|x| x.id == id) }
+    };
+    let delete = format!("backup delete --site lab-tophc --backup {id} --wait");
+    let (code, out) = on_terminal(delete.clone(), "y").await.unwrap();
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains(&format!("Type {name} to confirm")), "{out}");
+    assert!(held(of_vm.clone()).await, "not deleted");
+    let (code, out) = on_terminal(delete, &name).await.unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!held(of_vm).await, "deleted");
     lab.server.stop().await;
 }
 
 /// The VM's backups by name, read by the backend itself: what the simulator holds.
 async fn backup_names(b: &dyn Backend, vm: &vmdeck::model::Vm) -> Vec<(String, String)> {
-    use vmdeck::model::{BackupCategory, BackupQuery, BackupScope, PageRequest};
+    let scope = vmdeck::model::BackupScope::Vm {
+        cluster: vm.cluster.clone(),
+        vm: Named::new(vm.id.clone(), vm.name.clone()),
+    };
+    backups_in(b, scope)
+        .await
+        .iter()
+        .map(|b| (b.name.clone(), b.id.clone()))
+        .collect()
+}
+
+async fn backups_in(
+    b: &dyn Backend,
+    scope: vmdeck::model::BackupScope,
+) -> Vec<vmdeck::model::Backup> {
+    use vmdeck::model::{BackupCategory, BackupQuery, PageRequest};
     let query = BackupQuery {
-        scope: BackupScope::Vm {
-            cluster: vm.cluster.clone(),
-            vm: Named::new(vm.id.clone(), vm.name.clone()),
-        },
+        scope,
         category: BackupCategory::Vm,
         page: PageRequest {
             index: 0,
@@ -1100,13 +1139,7 @@ async fn backup_names(b: &dyn Backend, vm: &vmdeck::model::Vm) -> Vec<(String, S
         },
         filter: Default::default(),
     };
-    let listing = b.backups(&query).await.unwrap();
-    listing
-        .value
-        .items
-        .iter()
-        .map(|b| (b.name.clone(), b.id.clone()))
-        .collect()
+    b.backups(&query).await.unwrap().value.items
 }
 
 async fn vm_named(b: &dyn Backend, name: &str) -> bool {
@@ -1173,6 +1206,7 @@ async fn backup_operations_plan_confirm_send_and_follow() {
                 .await;
                 assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
                 assert!(run.stderr.contains("add --point"), "{site}: {}", run.stderr);
+                assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
             }
             let point = points
                 .iter()
@@ -1276,6 +1310,7 @@ async fn backup_operations_plan_confirm_send_and_follow() {
             let run = call(restore(&["--as", "hl-restored", "--dry-run"])).await;
             assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
             assert!(run.stderr.contains("--in-place"), "{site}: {}", run.stderr);
+            assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
         }
 
         // Delete: by name, the typed confirmation or --yes.

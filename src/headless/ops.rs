@@ -1,7 +1,8 @@
-//! `vmdeck snapshot create|rollback|delete` and `vm start|stop`: the dashboard's operations
-//! for scripts. Each prints its plan (the exact calls `Backend::plan` previews in the
-//! dashboard), then needs `--yes` or a confirmation typed on a terminal; `--dry-run` stops
-//! after the plan. Sent once, never retried; `--wait` follows the task to its end.
+//! `vmdeck snapshot create|rollback|delete`, `vm start|stop` and `backup
+//! create|delete|restore`: the dashboard's operations for scripts. Each prints its plan (the
+//! exact calls `Backend::plan` previews in the dashboard), then needs `--yes` or a
+//! confirmation typed on a terminal; `--dry-run` stops after the plan. Sent once, never
+//! retried; `--wait` follows the task to its end.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
