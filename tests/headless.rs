@@ -1311,6 +1311,15 @@ async fn backup_operations_plan_confirm_send_and_follow() {
             assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
             assert!(run.stderr.contains("--in-place"), "{site}: {}", run.stderr);
             assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
+            // ZStack restores over a stopped VM only: the running one is refused, naming the stop.
+            let run = call(restore(&["--in-place", "--dry-run"])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr
+                    .contains(&format!("vmdeck vm stop --vm {}", vm.id)),
+                "{site}: {}",
+                run.stderr
+            );
         }
 
         // Delete: by name, the typed confirmation or --yes.
