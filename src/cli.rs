@@ -92,6 +92,9 @@ pub enum Cmd {
     /// Start or stop a VM (prints the plan, then needs --yes).
     #[command(subcommand)]
     Vm(crate::headless::ops::VmCmd),
+    /// Create, restore or delete a backup (prints the plan, then needs --yes).
+    #[command(subcommand)]
+    Backup(crate::headless::ops::BackupCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +172,7 @@ pub async fn run(mut cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Get(args)) => return crate::headless::get::run(&cli, &args).await,
         Some(Cmd::Snapshot(op)) => return crate::headless::ops::snapshot(&cli, &op).await,
         Some(Cmd::Vm(op)) => return crate::headless::ops::vm(&cli, &op).await,
+        Some(Cmd::Backup(op)) => return crate::headless::ops::backup(&cli, &op).await,
         Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
         Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
         Some(Cmd::Completions { shell }) => {

@@ -1021,7 +1021,7 @@ async fn on_a_terminal_it_asks_first() {
     let lab = Lab::start("tty").await;
     let b = lab.backend(Platform::TopHc).await;
     let vm = unique_vm(&*b, false).await;
-    let on_terminal = |args: String, answer: &'static str| {
+    let on_terminal = |args: String, answer: &str| {
         let line = format!(
             "(sleep 1; printf '{answer}\\n'; sleep 2) | script -qec \"'{}' --config '{}' {args}\" /dev/null",
             env!("CARGO_BIN_EXE_vmdeck"),
@@ -1082,5 +1082,280 @@ async fn on_a_terminal_it_asks_first() {
             .await
             .contains(&"hl-asked".to_string())
     );
+    // Deleting a backup wants its name typed, as in the dashboard: "y" is not enough.
+    let all = vmdeck::model::BackupScope::Cluster {
+        cluster: Named::default(),
+    };
+    let backup = backups_in(&*b, all)
+        .await
+        .into_iter()
+        .find(|b| b.name.is_ascii() && !b.name.contains([' ', '\'', '"']))
+        .expect("a backup with a plain name");
+    let (name, id) = (backup.name.clone(), backup.id.clone());
+    let of_vm = vmdeck::model::BackupScope::Vm {
+        cluster: backup.cluster.clone(),
+        vm: backup.vm.clone(),
+    };
+    let held = |scope| {
+        let b = &b;
+        let id = id.clone();
+        async move { backups_in(&**b, scope).await.iter().any(|x| x.id == id) }
+    };
+    let delete = format!("backup delete --site lab-tophc --backup {id} --wait");
+    let (code, out) = on_terminal(delete.clone(), "y").await.unwrap();
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains(&format!("Type {name} to confirm")), "{out}");
+    assert!(held(of_vm.clone()).await, "not deleted");
+    let (code, out) = on_terminal(delete, &name).await.unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!held(of_vm).await, "deleted");
+    lab.server.stop().await;
+}
+
+/// The VM's backups by name, read by the backend itself: what the simulator holds.
+async fn backup_names(b: &dyn Backend, vm: &vmdeck::model::Vm) -> Vec<(String, String)> {
+    let scope = vmdeck::model::BackupScope::Vm {
+        cluster: vm.cluster.clone(),
+        vm: Named::new(vm.id.clone(), vm.name.clone()),
+    };
+    backups_in(b, scope)
+        .await
+        .iter()
+        .map(|b| (b.name.clone(), b.id.clone()))
+        .collect()
+}
+
+async fn backups_in(
+    b: &dyn Backend,
+    scope: vmdeck::model::BackupScope,
+) -> Vec<vmdeck::model::Backup> {
+    use vmdeck::model::{BackupCategory, BackupQuery, PageRequest};
+    let query = BackupQuery {
+        scope,
+        category: BackupCategory::Vm,
+        page: PageRequest {
+            index: 0,
+            size: 1000,
+        },
+        filter: Default::default(),
+    };
+    b.backups(&query).await.unwrap().value.items
+}
+
+async fn vm_named(b: &dyn Backend, name: &str) -> bool {
+    let query = backend::VmQuery {
+        search: name.to_string(),
+        ..Default::default()
+    };
+    let vms = b.vms(&Named::default(), &query).await.unwrap().value.items;
+    vms.iter().any(|v| v.name == name)
+}
+
+/// Every platform: `backup create` plans the exact call, `--dry-run` sends nothing,
+/// `--yes --wait` makes the backup (read back from the simulator), delete needs `--yes`
+/// off a terminal and then deletes it, restore to a new VM makes that VM, and each choice a
+/// platform needs that no flag gives is refused naming the flag to add.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_operations_plan_confirm_send_and_follow() {
+    let lab = Lab::start("backup-ops").await;
+    for (site, platform) in SITES {
+        let b = lab.backend(platform).await;
+        let vm = unique_vm(&*b, false).await;
+        let caps = b.capabilities().clone();
+        let call = |argv: Vec<String>| {
+            let lab = &lab;
+            async move {
+                let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+                lab.run(&argv).await
+            }
+        };
+        let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+
+        if !caps.backup_points {
+            // CloudTower: plans make the backups.
+            let run = call(argv(&[
+                "backup",
+                "create",
+                "--site",
+                site,
+                "--vm",
+                &vm.id,
+                "--dry-run",
+            ]))
+            .await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("backup plans"),
+                "{site}: {}",
+                run.stderr
+            );
+            assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
+        }
+        let (backup_name, backup_id) = if caps.backup_points {
+            let points = b.backup_points(&vm.cluster).await.unwrap();
+            if points.len() > 1 {
+                let run = call(argv(&[
+                    "backup",
+                    "create",
+                    "--site",
+                    site,
+                    "--vm",
+                    &vm.id,
+                    "--dry-run",
+                ]))
+                .await;
+                assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+                assert!(run.stderr.contains("add --point"), "{site}: {}", run.stderr);
+                assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
+            }
+            let point = points
+                .iter()
+                .find(|p| p.state.is_empty() || p.state.eq_ignore_ascii_case("healthy"))
+                .or(points.first())
+                .expect("a backup point");
+            let create = |name: &str, extra: &[&str]| {
+                let mut a = argv(&[
+                    "backup",
+                    "create",
+                    "--site",
+                    site,
+                    "--vm",
+                    &vm.name,
+                    "--point",
+                    &point.name,
+                    "--name",
+                    name,
+                ]);
+                a.extend(argv(extra));
+                a
+            };
+            let run = call(create("hl-bk-dry", &["--dry-run"])).await;
+            assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+            assert!(
+                run.stdout.lines().any(|l| l.trim().starts_with("POST /"))
+                    && run.stdout.contains("hl-bk-dry"),
+                "{site}: the plan names its call: {}",
+                run.stdout
+            );
+            let run = call(create("hl-bk-unconfirmed", &[])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("needs --yes"), "{site}: {}", run.stderr);
+            let mut ro = argv(&["--read-only"]);
+            ro.extend(create("hl-bk-read-only", &["--yes"]));
+            let run = call(ro).await;
+            assert_eq!(run.code, Some(1), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("read-only"), "{site}: {}", run.stderr);
+            let run = call(create("hl-bk-made", &["--yes", "--wait"])).await;
+            assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("succeeded"), "{site}: {}", run.stderr);
+            let names = backup_names(&*b, &vm).await;
+            for never in ["hl-bk-dry", "hl-bk-unconfirmed", "hl-bk-read-only"] {
+                assert!(
+                    !names.iter().any(|(n, _)| n == never),
+                    "{site}: {never} sent"
+                );
+            }
+            names
+                .into_iter()
+                .find(|(n, _)| n == "hl-bk-made")
+                .unwrap_or_else(|| panic!("{site}: the backup was made"))
+        } else {
+            backup_names(&*b, &vm)
+                .await
+                .into_iter()
+                .next()
+                .expect("a backup of the VM")
+        };
+
+        // Restore: in place or to a new VM, as the platform can, said by a flag.
+        let restore = |extra: &[&str]| {
+            let mut a = argv(&["backup", "restore", "--site", site, "--backup", &backup_id]);
+            a.extend(argv(extra));
+            a
+        };
+        if caps.restore_in_place && caps.restore_to_new_vm {
+            let run = call(restore(&["--dry-run"])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("--in-place or --as NEWNAME"),
+                "{site}: {}",
+                run.stderr
+            );
+        }
+        if !caps.restore_in_place {
+            let run = call(restore(&["--in-place", "--dry-run"])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("--as NEWNAME"),
+                "{site}: {}",
+                run.stderr
+            );
+        }
+        if caps.restore_to_new_vm {
+            let run = call(restore(&["--as", "hl-restored-dry", "--dry-run"])).await;
+            assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+            assert!(
+                run.stdout.contains("hl-restored-dry"),
+                "{site}: {}",
+                run.stdout
+            );
+            let run = call(restore(&["--as", "hl-restored", "--yes", "--wait"])).await;
+            assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+            assert!(vm_named(&*b, "hl-restored").await, "{site}: restored");
+            assert!(
+                !vm_named(&*b, "hl-restored-dry").await,
+                "{site}: dry run sent"
+            );
+        } else {
+            let run = call(restore(&["--as", "hl-restored", "--dry-run"])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(run.stderr.contains("--in-place"), "{site}: {}", run.stderr);
+            assert_eq!(run.stderr.lines().count(), 1, "{site}: {}", run.stderr);
+            // ZStack restores over a stopped VM only: the running one is refused, naming the stop.
+            let run = call(restore(&["--in-place", "--dry-run"])).await;
+            assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+            assert!(
+                run.stderr
+                    .contains(&format!("vmdeck vm stop --vm {}", vm.id)),
+                "{site}: {}",
+                run.stderr
+            );
+        }
+
+        // Delete: by name, the typed confirmation or --yes.
+        let delete = |extra: &[&str]| {
+            let mut a = argv(&["backup", "delete", "--site", site, "--backup", &backup_name]);
+            a.extend(argv(extra));
+            a
+        };
+        let run = call(delete(&["--dry-run"])).await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.trim().starts_with("DELETE /") || l.trim().starts_with("POST /")),
+            "{site}: {}",
+            run.stdout
+        );
+        let run = call(delete(&[])).await;
+        assert_eq!(run.code, Some(2), "{site}: {}", run.stderr);
+        assert!(run.stderr.contains("needs --yes"), "{site}: {}", run.stderr);
+        assert!(
+            backup_names(&*b, &vm)
+                .await
+                .iter()
+                .any(|(_, id)| *id == backup_id),
+            "{site}: not deleted unconfirmed"
+        );
+        let run = call(delete(&["--yes", "--wait"])).await;
+        assert_eq!(run.code, Some(0), "{site}: {}", run.stderr);
+        assert!(
+            !backup_names(&*b, &vm)
+                .await
+                .iter()
+                .any(|(_, id)| *id == backup_id),
+            "{site}: deleted"
+        );
+    }
     lab.server.stop().await;
 }

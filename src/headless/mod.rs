@@ -5,6 +5,7 @@
 //! Exit codes scripts can rely on (README, "Headless commands"): 0 done, 1 the platform
 //! refused or a read failed, 2 usage or config error, 3 outcome unknown, 4 timed out.
 
+mod backup;
 pub mod get;
 pub mod ops;
 mod render;

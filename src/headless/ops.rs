@@ -1,7 +1,8 @@
-//! `vmdeck snapshot create|rollback|delete` and `vm start|stop`: the dashboard's operations
-//! for scripts. Each prints its plan (the exact calls `Backend::plan` previews in the
-//! dashboard), then needs `--yes` or a confirmation typed on a terminal; `--dry-run` stops
-//! after the plan. Sent once, never retried; `--wait` follows the task to its end.
+//! `vmdeck snapshot create|rollback|delete`, `vm start|stop` and `backup
+//! create|delete|restore`: the dashboard's operations for scripts. Each prints its plan (the
+//! exact calls `Backend::plan` previews in the dashboard), then needs `--yes` or a
+//! confirmation typed on a terminal; `--dry-run` stops after the plan. Sent once, never
+//! retried; `--wait` follows the task to its end.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -19,18 +20,15 @@ use crate::model::{TaskId, TaskState, Timestamp, Vm};
 use crate::operation::Operation;
 use crate::ui::widgets::gauge;
 
-/// What every operation takes: where, which VM, and how sure.
+/// What every operation takes: where, and how sure.
 #[derive(Debug, Args)]
-pub struct OpArgs {
+pub struct Sure {
     /// Site (profile) to act on. Default: the profile the dashboard would start with.
     #[arg(long, value_name = "NAME")]
     pub site: Option<String>,
-    /// Only look for the VM in this cluster (name or id).
+    /// Only look in this cluster (name or id).
     #[arg(long, value_name = "NAME|ID")]
     pub cluster: Option<String>,
-    /// The VM (name or id).
-    #[arg(long, value_name = "NAME|ID")]
-    pub vm: String,
     /// Go ahead without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -43,6 +41,16 @@ pub struct OpArgs {
     /// With --wait: give up waiting after this many seconds (exit 4; the task goes on).
     #[arg(long, value_name = "SECS", requires = "wait")]
     pub timeout: Option<u64>,
+}
+
+/// An operation on one VM.
+#[derive(Debug, Args)]
+pub struct OpArgs {
+    /// The VM (name or id).
+    #[arg(long, value_name = "NAME|ID")]
+    pub vm: String,
+    #[command(flatten)]
+    pub sure: Sure,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +90,43 @@ pub enum SnapshotCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// Back the VM up to a backup point (TopHC) or backup storage (ZStack).
+    Create {
+        #[command(flatten)]
+        op: OpArgs,
+        /// Where the backup goes (name or id); needed when the platform has several.
+        #[arg(long, value_name = "NAME|ID")]
+        point: Option<String>,
+        /// Name of the new backup. Default: the VM's name and the time, as the dashboard's.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Delete a backup.
+    Delete {
+        #[command(flatten)]
+        sure: Sure,
+        /// The backup (name or id).
+        #[arg(long, value_name = "NAME|ID")]
+        backup: String,
+    },
+    /// Restore a backup: over its VM (--in-place) or to a new VM (--as NEWNAME).
+    Restore {
+        #[command(flatten)]
+        sure: Sure,
+        /// The backup (name or id).
+        #[arg(long, value_name = "NAME|ID")]
+        backup: String,
+        /// Overwrite the backed-up VM with the backup.
+        #[arg(long, conflicts_with = "as_name")]
+        in_place: bool,
+        /// Restore to a new VM of this name, placed where the dashboard's form would place it.
+        #[arg(long = "as", id = "as_name", value_name = "NEWNAME")]
+        as_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum VmCmd {
     Start {
         #[command(flatten)]
@@ -102,22 +147,36 @@ pub async fn snapshot(cli: &Cli, cmd: &SnapshotCmd) -> Result<(), Failure> {
         | SnapshotCmd::Rollback { op, .. }
         | SnapshotCmd::Delete { op, .. } => op,
     };
-    run(cli, op, Command::Snapshot(cmd)).await
+    run(cli, &op.sure, Some(&op.vm), Command::Snapshot(cmd)).await
 }
 
 pub async fn vm(cli: &Cli, cmd: &VmCmd) -> Result<(), Failure> {
     let (VmCmd::Start { op } | VmCmd::Stop { op, .. }) = cmd;
-    run(cli, op, Command::Vm(cmd)).await
+    run(cli, &op.sure, Some(&op.vm), Command::Vm(cmd)).await
+}
+
+pub async fn backup(cli: &Cli, cmd: &BackupCmd) -> Result<(), Failure> {
+    let (sure, vm) = match cmd {
+        BackupCmd::Create { op, .. } => (&op.sure, Some(op.vm.as_str())),
+        BackupCmd::Delete { sure, .. } | BackupCmd::Restore { sure, .. } => (sure, None),
+    };
+    run(cli, sure, vm, Command::Backup(cmd)).await
 }
 
 #[derive(Clone, Copy)]
 enum Command<'a> {
     Snapshot(&'a SnapshotCmd),
     Vm(&'a VmCmd),
+    Backup(&'a BackupCmd),
 }
 
-/// The operations a command makes for this VM, in order.
-async fn steps(t: &Target, vm: Vm, cmd: Command<'_>) -> Result<Vec<Operation>, Failure> {
+/// The operations a command makes (for the VM it names, if it names one), in order.
+async fn steps(t: &Target, vm: Option<Vm>, cmd: Command<'_>) -> Result<Vec<Operation>, Failure> {
+    let (cmd, vm) = match (cmd, vm) {
+        (Command::Backup(cmd), vm) => return super::backup::steps(t, vm, cmd).await,
+        (cmd, Some(vm)) => (cmd, vm),
+        (_, None) => unreachable!("snapshot and vm commands name a VM"),
+    };
     let vmref = vm.to_ref();
     let cmd = match cmd {
         Command::Vm(VmCmd::Start { .. }) => return Ok(vec![Operation::StartVm { vm: vmref }]),
@@ -128,6 +187,7 @@ async fn steps(t: &Target, vm: Vm, cmd: Command<'_>) -> Result<Vec<Operation>, F
             }]);
         }
         Command::Snapshot(cmd) => cmd,
+        Command::Backup(_) => unreachable!("handled above"),
     };
     match cmd {
         SnapshotCmd::Create {
@@ -242,7 +302,7 @@ async fn find_snapshot(
     }
 }
 
-async fn run(cli: &Cli, args: &OpArgs, cmd: Command<'_>) -> Result<(), Failure> {
+async fn run(cli: &Cli, args: &Sure, vm: Option<&str>, cmd: Command<'_>) -> Result<(), Failure> {
     let which = SiteArgs {
         sites: args.site.iter().cloned().collect(),
         all_sites: false,
@@ -251,7 +311,7 @@ async fn run(cli: &Cli, args: &OpArgs, cmd: Command<'_>) -> Result<(), Failure> 
     let result = match selection.specs.as_slice() {
         [spec] => match selection.connect(spec).await {
             Ok(t) => {
-                let result = operate(&t, args, cmd).await;
+                let result = operate(&t, args, vm, cmd).await;
                 t.end().await;
                 result
             }
@@ -269,18 +329,16 @@ async fn run(cli: &Cli, args: &OpArgs, cmd: Command<'_>) -> Result<(), Failure> 
     result
 }
 
-async fn operate(t: &Target, args: &OpArgs, cmd: Command<'_>) -> Result<(), Failure> {
-    let cluster = t.cluster(args.cluster.as_deref()).await?;
-    let mut problems = Vec::new();
-    let vm = one_vm(t, &cluster, Some(&args.vm), &mut problems)
-        .await?
-        .ok_or_else(|| {
-            let mut why = format!("site {}: no VM \"{}\"", t.site, args.vm);
-            if !problems.is_empty() {
-                why.push_str(&format!(" ({})", problems.join("; ")));
-            }
-            Failure::user(why)
-        })?;
+async fn operate(
+    t: &Target,
+    args: &Sure,
+    vm: Option<&str>,
+    cmd: Command<'_>,
+) -> Result<(), Failure> {
+    let vm = match vm {
+        Some(arg) => Some(find_vm(t, args.cluster.as_deref(), arg).await?),
+        None => None,
+    };
     let steps = steps(t, vm, cmd).await?;
     print_plan(t, &steps)?;
     if args.dry_run {
@@ -309,6 +367,21 @@ async fn operate(t: &Target, args: &OpArgs, cmd: Command<'_>) -> Result<(), Fail
         follow(t, op, deadline).await?;
     }
     Ok(())
+}
+
+/// The VM `arg` names (in `--cluster`, if given).
+pub(super) async fn find_vm(t: &Target, cluster: Option<&str>, arg: &str) -> Result<Vm, Failure> {
+    let cluster = t.cluster(cluster).await?;
+    let mut problems = Vec::new();
+    one_vm(t, &cluster, Some(arg), &mut problems)
+        .await?
+        .ok_or_else(|| {
+            let mut why = format!("site {}: no VM \"{arg}\"", t.site);
+            if !problems.is_empty() {
+                why.push_str(&format!(" ({})", problems.join("; ")));
+            }
+            Failure::user(why)
+        })
 }
 
 /// Each step's title, target and what it does, then the exact calls, as the dashboard's

@@ -104,6 +104,18 @@ pub fn new_vm_form(
     now: Timestamp,
 ) -> Form {
     let new_name = format!("{}-restored-{}", backup.vm.name, stamp(now));
+    new_vm_form_named(backup, vm, choices, caps, &new_name)
+}
+
+/// [`new_vm_form`] for a new VM named `new_name` (volumes named after it).
+pub fn new_vm_form_named(
+    backup: &Backup,
+    vm: Option<&VmDetail>,
+    choices: Option<&RestoreChoices>,
+    caps: &Capabilities,
+    new_name: &str,
+) -> Form {
+    let new_name = new_name.to_string();
     let mut fields = vec![Field::text("new_vm_name", "New VM name", new_name.clone())];
     match caps.restore_placement {
         RestorePlacement::ZoneGroupDisks => {
