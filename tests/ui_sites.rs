@@ -79,25 +79,3 @@ fn password_input_for_a_site() {
     assert!(!screen.contains("s3cr3t"), "never drawn:\n{screen}");
     insta::assert_snapshot!(t.backend());
 }
-
-/// With several sites a task's target ends in `@ site`; a narrow TARGET column cuts the
-/// target in the middle and keeps where it runs.
-#[test]
-fn tasks_keep_their_site_in_a_narrow_target_column() {
-    let mut app = three_sites();
-    let op = app.tasks.list.items[0].op.clone().expect("one of ours");
-    app.tasks.add(op, app.now);
-    let target = app.tasks.list.items.last().unwrap().target.clone();
-    assert!(target.ends_with(" @ lab"), "{target}");
-    app.focus = vmdeck::app::Pane::Tasks;
-    // Zoomed, every task is on screen; the TARGET column is as narrow as unzoomed at 80.
-    app.handle_key(key('z'));
-    for (w, h) in [(80, 24), (120, 30)] {
-        let text = screen_text(&app, w, h);
-        assert!(
-            text.lines().any(|l| l.contains("@ lab")),
-            "{w}x{h}: the site is cut off: {text}"
-        );
-    }
-    insta::assert_snapshot!(render(&app, 80, 24).backend());
-}

@@ -7,8 +7,7 @@ use ratatui::widgets::{Block, Cell, Paragraph};
 
 use super::columns::Col;
 use super::widgets::{
-    gauge, pane_block, placeholder, spinner, title_style, truncate, truncate_keeping_end,
-    windowed_table,
+    gauge, pane_block, placeholder, spinner, title_style, truncate, windowed_table,
 };
 use crate::app::{App, Pane};
 use crate::model::{TaskOrigin, TaskState, format_elapsed};
@@ -126,20 +125,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 (TaskOrigin::Others, None) => format!("{} · by others", t.target),
                 _ => t.target.clone(),
             };
-            // With several sites the target ends in "@ site": where the task runs stays in
-            // view, the target gives way in the middle.
-            let suffix = t.site.as_ref().map(|s| format!(" @ {s}"));
-            let target = match suffix
-                .as_deref()
-                .and_then(|s| Some((target.strip_suffix(s)?, s)))
-            {
-                Some((body, end)) => truncate_keeping_end(body, end, w[2] as usize),
-                None => truncate(&target, w[2] as usize),
-            };
             vec![
                 Cell::from(Span::styled(mark, mark_style)),
                 Cell::from(truncate(&t.title, w[1] as usize)),
-                Cell::from(target),
+                Cell::from(truncate(&target, w[2] as usize)),
                 Cell::from(format_elapsed(elapsed)),
                 Cell::from(progress),
                 Cell::from(outcome),

@@ -206,16 +206,6 @@ pub fn truncate_middle(s: &str, width: usize) -> String {
     format!("{head}…{}", tail.into_iter().collect::<String>())
 }
 
-/// `body` followed by `end`, in `width` columns: the end says what the body is about (a
-/// task's `@ site`), so the body gives way, in the middle, before the end does.
-pub fn truncate_keeping_end(body: &str, end: &str, width: usize) -> String {
-    // Less than a glyph either side of the `…` says nothing of the body: cut as a whole.
-    if end.width() + 3 > width {
-        return truncate(&format!("{body}{end}"), width);
-    }
-    format!("{}{end}", truncate_middle(body, width - end.width()))
-}
-
 /// Spans cut to `width` display columns: the span that crosses the edge ends in `…` and
 /// those after it go, so a word is never cut without saying so.
 pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
@@ -323,16 +313,6 @@ mod tests {
         }
         assert_eq!(truncate_middle("abc", 0), "");
         assert_eq!(truncate_middle("abcd", 1), "…");
-    }
-
-    #[test]
-    fn the_end_stays_while_the_body_gives_way() {
-        let cut = |w| truncate_keeping_end("财务系统-db01", " @ dr-zstack", w);
-        assert_eq!(cut(40), "财务系统-db01 @ dr-zstack");
-        assert_eq!(cut(20), "财务…b01 @ dr-zstack");
-        assert_eq!(cut(20).width(), 20);
-        // Too narrow for any of the body: the whole is cut from the end as usual.
-        assert_eq!(cut(10), truncate("财务系统-db01 @ dr-zstack", 10));
     }
 
     #[test]
