@@ -393,7 +393,7 @@ pub fn deep_tree_input(n: usize, prefix: &str, volume: Option<Named>) -> TreeInp
 }
 
 /// The rows of the pane whose title starts with `title`: each row's cells between its
-/// left and right borders, with whether both borders are intact.
+/// left and right borders, with whether both borders are intact (nothing drawn over them).
 pub fn pane_rows(buffer: &ratatui::buffer::Buffer, title: &str) -> Vec<(String, bool)> {
     let w = buffer.area.width;
     let h = buffer.area.height;
@@ -419,7 +419,13 @@ pub fn pane_rows(buffer: &ratatui::buffer::Buffer, title: &str) -> Vec<(String, 
             }
             let r = buffer[(right, y)].symbol();
             let text: String = (left + 1..right).map(|x| buffer[(x, y)].symbol()).collect();
-            out.push((text, matches!(l, "┃" | "│") && matches!(r, "┃" | "│")));
+            // A double-width symbol in the last inner column is drawn over the border by the
+            // terminal, though the buffer still holds the border's cell.
+            let spills = unicode_width::UnicodeWidthStr::width(buffer[(right - 1, y)].symbol()) > 1;
+            out.push((
+                text,
+                matches!(l, "┃" | "│") && matches!(r, "┃" | "│") && !spills,
+            ));
         }
         return out;
     }
