@@ -17,10 +17,14 @@ use vmdeck::backend::{Backend, tophc};
 use vmdeck::config::Profile;
 use vmdeck::fetcher::{Command, Event};
 use vmdeck::model::{BackupQuery, BackupScope, Named, PageRequest, Platform};
-use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, SimConfig, SimServer};
+use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, SimConfig};
 
 #[global_allocator]
 static ALLOC: AllocProfiler = AllocProfiler::system();
+
+#[path = "support/sim_world.rs"]
+mod sim_world;
+use sim_world::World;
 
 fn main() {
     divan::main();
@@ -28,28 +32,15 @@ fn main() {
 
 const BACKUPS: usize = 100_000;
 
-/// A simulator with 100,000 backups, kept running for every benchmark of the run.
-struct World {
-    rt: tokio::runtime::Runtime,
-    server: SimServer,
-}
-
 fn world() -> &'static World {
     static WORLD: std::sync::OnceLock<World> = std::sync::OnceLock::new();
     WORLD.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let server = rt
-            .block_on(SimServer::start(
-                "127.0.0.1:0".parse().expect("address"),
-                SimConfig {
-                    vms: Some(100),
-                    backups: Some(BACKUPS),
-                    time_scale: 50.0,
-                    ..Default::default()
-                },
-            ))
-            .expect("simulator starts");
-        World { rt, server }
+        World::start(SimConfig {
+            vms: Some(100),
+            backups: Some(BACKUPS),
+            time_scale: 50.0,
+            ..Default::default()
+        })
     })
 }
 

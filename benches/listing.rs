@@ -13,7 +13,11 @@ use vmdeck::backend::{self, Backend};
 use vmdeck::config::Profile;
 use vmdeck::fetcher::{self, Command, Event};
 use vmdeck::model::{Named, Platform};
-use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, SimConfig, SimServer};
+use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, SimConfig};
+
+#[path = "support/sim_world.rs"]
+mod sim_world;
+use sim_world::World;
 
 fn main() {
     divan::main();
@@ -21,26 +25,14 @@ fn main() {
 
 const VMS: usize = 10_000;
 
-struct World {
-    rt: tokio::runtime::Runtime,
-    server: SimServer,
-}
-
 fn world() -> &'static World {
     static WORLD: std::sync::OnceLock<World> = std::sync::OnceLock::new();
     WORLD.get_or_init(|| {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let server = rt
-            .block_on(SimServer::start(
-                "127.0.0.1:0".parse().expect("address"),
-                SimConfig {
-                    vms: Some(VMS),
-                    time_scale: 50.0,
-                    ..Default::default()
-                },
-            ))
-            .expect("simulator starts");
-        World { rt, server }
+        World::start(SimConfig {
+            vms: Some(VMS),
+            time_scale: 50.0,
+            ..Default::default()
+        })
     })
 }
 
