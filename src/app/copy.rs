@@ -58,16 +58,19 @@ impl App {
     }
 
     pub(super) fn copy(&mut self, what: Copied) {
-        let field = match what {
-            Copied::Id => "id",
-            Copied::Name => "name",
+        let (article, field) = match what {
+            Copied::Id => ("an", "id"),
+            Copied::Name => ("a", "name"),
         };
         match self.copyable(what) {
             Some((kind, text)) => {
                 self.clipboard = Some(osc52(&text));
                 self.say(Level::Info, format!("copied the {kind}'s {field}: {text}"));
             }
-            None => self.say(Level::Warn, format!("nothing here has a {field} to copy")),
+            None => self.say(
+                Level::Warn,
+                format!("nothing here has {article} {field} to copy"),
+            ),
         }
     }
 
