@@ -202,16 +202,20 @@ impl App {
         match ev.news {
             SiteNews::Fetched(event) => self.on_site_fetched(site, event),
             SiteNews::Clusters(result) => {
-                let s = &mut self.sites.list[site];
-                s.read = true;
-                match result {
-                    Ok(listing) => {
-                        s.clusters = listing.value;
-                        s.failures = listing.failures;
-                        s.error = None;
+                self.keeping_all_sites_row(|sites| {
+                    let s = &mut sites.list[site];
+                    s.read = true;
+                    match result {
+                        Ok(listing) => {
+                            s.clusters = listing.value;
+                            s.failures = listing.failures;
+                            s.error = None;
+                        }
+                        // The clusters read before stay; the note under the heading says why
+                        // they may be stale.
+                        Err(e) => s.error = Some(e.to_string()),
                     }
-                    Err(e) => s.error = Some(e.to_string()),
-                }
+                });
                 vec![]
             }
             SiteNews::Connected(session) => {
@@ -270,15 +274,50 @@ impl App {
         let cmds = self.on_event(event);
         if clusters_answer {
             // The Clusters pane's answer is the freshest word on this site, too.
-            let s = &mut self.sites.list[site];
-            s.read = true;
-            s.error = self.clusters.error.clone();
-            if s.error.is_none() {
-                s.clusters = self.clusters.clusters().to_vec();
-                s.failures = self.clusters.failures.clone();
-            }
+            let error = self.clusters.error.clone();
+            let fresh = error.is_none().then(|| {
+                (
+                    self.clusters.clusters().to_vec(),
+                    self.clusters.failures.clone(),
+                )
+            });
+            self.keeping_all_sites_row(|sites| {
+                let s = &mut sites.list[site];
+                s.read = true;
+                s.error = error;
+                if let Some((clusters, failures)) = fresh {
+                    s.clusters = clusters;
+                    s.failures = failures;
+                }
+            });
         }
         cmds
+    }
+
+    /// Changes a site's clusters with the all-sites cursor kept on the row it was on: a
+    /// re-read adds or drops rows above it (a cluster, a note), and an index alone would
+    /// then point at another cluster. A row that is gone gives way to its site's heading.
+    fn keeping_all_sites_row(&mut self, change: impl FnOnce(&mut SitesState)) {
+        let Some(at) = self.sites.all_sites.as_ref().map(|c| c.selected()) else {
+            change(&mut self.sites);
+            return;
+        };
+        let key = |sites: &SitesState, row: &SiteRow| match *row {
+            SiteRow::Site(id) => (id, 0, None),
+            SiteRow::Cluster(id, i) => (id, 1, Some(sites.list[id].clusters[i].id.clone())),
+            SiteRow::Note(id) => (id, 2, None),
+        };
+        let before = self.sites.rows().get(at).map(|r| key(&self.sites, r));
+        change(&mut self.sites);
+        let Some(before) = before else { return };
+        let rows = self.sites.rows();
+        let found = rows
+            .iter()
+            .position(|r| key(&self.sites, r) == before)
+            .or_else(|| rows.iter().position(|r| *r == SiteRow::Site(before.0)));
+        if let (Some(i), Some(cursor)) = (found, self.sites.all_sites.as_mut()) {
+            cursor.select(i, rows.len());
+        }
     }
 
     /// A task of a site the panes no longer show: record it and say how it ended, but

@@ -42,6 +42,7 @@ fn prod_session() -> Session {
         read_only: true,
         caps: Capabilities {
             cluster_backups: false,
+            console: false,
             per_disk_rollback: false,
             ..tophc_caps()
         },
@@ -539,4 +540,39 @@ fn the_platforms_own_tasks_belong_to_the_site_they_came_from() {
         app.tasks.list.items[0].platform_id.as_deref(),
         Some("lab-job-9")
     );
+}
+
+#[test]
+fn a_reread_that_adds_rows_above_keeps_the_all_sites_cursor_on_its_cluster() {
+    let mut app = lab_ready_prod_connected();
+    app.on_site_event(ev(
+        1,
+        SiteNews::Clusters(Ok(Listing::complete(vec![
+            cluster("z1", "zone-a"),
+            cluster("z2", "zone-b"),
+        ]))),
+    ));
+    app.run_command("sites").unwrap();
+    // Site(0), Cluster(0,0), Site(1), Cluster(1,0), Cluster(1,1): down to prod's zone-b.
+    for _ in 0..4 {
+        app.handle_key(key('j'));
+    }
+    let at = |app: &App| app.sites.rows()[app.sites.all_sites.as_ref().unwrap().selected()];
+    assert_eq!(at(&app), SiteRow::Cluster(1, 1));
+    // lab's re-read brings a second cluster: one more row above the cursor.
+    app.on_site_event(ev(
+        0,
+        SiteNews::Clusters(Ok(Listing::complete(vec![
+            cluster("c1", "lab-cluster"),
+            cluster("c2", "lab-cluster-2"),
+        ]))),
+    ));
+    assert_eq!(at(&app), SiteRow::Cluster(1, 1), "still on prod's zone-b");
+    assert_eq!(app.sites.list[1].clusters[1].name, "zone-b");
+    // prod's re-read drops zone-b: the cursor gives way to prod's heading.
+    app.on_site_event(ev(
+        1,
+        SiteNews::Clusters(Ok(Listing::complete(vec![cluster("z1", "zone-a")]))),
+    ));
+    assert_eq!(at(&app), SiteRow::Site(1));
 }
