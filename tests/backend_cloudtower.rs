@@ -1736,3 +1736,98 @@ async fn refused_operations_send_nothing() -> TestResult {
     assert!(e.to_string().contains("matched nothing"), "{e}");
     Ok(())
 }
+
+// ---- console (seed 001: get-vm-vnc-info) ----------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_running_vm_is_a_novnc_url_with_a_fresh_token() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    assert!(b.capabilities().console);
+    let vm = a_vm(&b, "a running VM", |v| v.power == VmPower::Running).await;
+    let first = b.console(&vm.to_ref()).await?;
+    assert!(
+        first
+            .url
+            .starts_with(&format!("wss://{}/websockify/?uuid=", first.host)),
+        "{}",
+        first.url
+    );
+    assert_eq!(first.port, 443);
+    assert_eq!(first.protocol, ConsoleProtocol::VncWebsocket);
+    let token = first
+        .url
+        .split("&token=")
+        .nth(1)
+        .expect("a token in the URL");
+    assert_eq!(token.len(), 32, "{}", first.url);
+    assert!(
+        !format!("{first:?}").contains(token),
+        "Debug shows the token"
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = b.console(&vm.to_ref()).await?;
+    assert_ne!(first.url, second.url, "each call hands out a new token");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_stopped_vm_is_the_platforms_400() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vm = a_vm(&b, "a stopped VM", |v| v.power == VmPower::Stopped).await;
+    let err = b
+        .console(&vm.to_ref())
+        .await
+        .expect_err("a stopped VM has no console");
+    match &err {
+        BackendError::Platform { code, message, .. } => {
+            assert!(code.contains("400"), "{err}");
+            assert!(message.contains("not running"), "{err}");
+        }
+        other => panic!("expected the platform's error, got {other}"),
+    }
+    Ok(())
+}
+
+/// The console token is shown and copied, never logged: every tracing event of a
+/// console read, at every level, is captured and searched for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_token_never_reaches_the_log() -> TestResult {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vm = a_vm(&b, "a running VM", |v| v.power == VmPower::Running).await;
+    let access = b.console(&vm.to_ref()).await?;
+    let token = access
+        .url
+        .split("&token=")
+        .nth(1)
+        .expect("token")
+        .to_string();
+    let log = String::from_utf8_lossy(&sink.0.lock().unwrap()).to_string();
+    assert!(
+        !log.is_empty(),
+        "the capture saw nothing: the test would prove nothing"
+    );
+    assert!(!log.contains(&token), "the token reached the log:\n{log}");
+    Ok(())
+}

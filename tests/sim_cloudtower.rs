@@ -2490,3 +2490,56 @@ async fn the_official_python_sdk_talks_to_the_simulator() {
         );
     }
 }
+
+/// `get-vm-vnc-info` (seed 001) answers `VmVncInfo` as the spec writes it, with a new
+/// `terminal` token on every call; a stopped VM, an unknown id and a body without `vm`
+/// are refused with the spec's `ErrorBody`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vnc_info_follows_the_spec() {
+    let (_server, api) = start(fast()).await;
+    let vms = api.list("/get-vms", json!({})).await;
+    let running = vms
+        .iter()
+        .find(|v| v["status"] == "RUNNING")
+        .expect("a running VM");
+    let stopped = vms
+        .iter()
+        .find(|v| v["status"] == "STOPPED")
+        .expect("a stopped VM");
+    let id = s(&running["id"]);
+    let first = api
+        .post("/get-vm-vnc-info", json!({"vm": {"id": id}}))
+        .await;
+    assert_eq!(first["vm"]["id"], running["id"]);
+    assert!(!s(&first["terminal"]).is_empty());
+    assert!(!s(&first["cluster_ip"]).is_empty());
+    let cluster = api.one("/get-clusters", s(&running["cluster"]["id"])).await;
+    assert_eq!(first["cluster_ip"], cluster["ip"]);
+    let by_local = api
+        .post(
+            "/get-vm-vnc-info",
+            json!({"vm": {"local_id": s(&running["local_id"])}}),
+        )
+        .await;
+    assert_eq!(by_local["vm"]["id"], running["id"]);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let again = api
+        .post("/get-vm-vnc-info", json!({"vm": {"id": id}}))
+        .await;
+    assert_ne!(
+        first["terminal"], again["terminal"],
+        "a token is handed out once"
+    );
+
+    let b = api
+        .refused(
+            "/get-vm-vnc-info",
+            json!({"vm": {"id": s(&stopped["id"])}}),
+            400,
+        )
+        .await;
+    assert!(b.to_string().contains("not running"), "{b}");
+    api.refused("/get-vm-vnc-info", json!({"vm": {"id": "nope"}}), 404)
+        .await;
+    api.refused("/get-vm-vnc-info", json!({}), 400).await;
+}

@@ -60,6 +60,8 @@ pub enum Action {
     CopyId,
     /// The selected item's name to the clipboard.
     CopyName,
+    /// The selected VM's console: the URL for the browser, copied (OSC 52).
+    Console,
 }
 
 impl Action {
@@ -83,6 +85,7 @@ impl Action {
             CreateTemplate => caps.backup_templates,
             ExportBackup | DeleteExported => caps.database_backups,
             ToggleBackupScope => caps.cluster_backups,
+            Console => caps.console,
             _ => true,
         }
     }

@@ -19,6 +19,15 @@ pub enum Dialog {
     Message(Message),
     Remote(RemoteDialog),
     Plans(PlansDialog),
+    Console(ConsoleDialog),
+}
+
+/// `v`: a VM's console access, read through the fetcher.
+pub struct ConsoleDialog {
+    pub vm: crate::model::VmRef,
+    pub access: Option<crate::model::ConsoleAccess>,
+    pub error: Option<String>,
+    pub seq: u64,
 }
 
 /// A cluster's backup plans: Enter lists what a plan made, `x` runs it now.

@@ -93,6 +93,17 @@ impl App {
                 }
                 cmds
             }
+            Dialog::Console(cd) => {
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {}
+                    KeyCode::Char('y') => {
+                        self.copy_console_url(&cd);
+                        self.dialog = Some(Dialog::Console(cd));
+                    }
+                    _ => self.dialog = Some(Dialog::Console(cd)),
+                }
+                vec![]
+            }
             Dialog::Plans(mut pd) => {
                 let n = pd.plans.len();
                 match key.code {

@@ -118,6 +118,7 @@ impl App {
             Action::DeleteExported => self.start_export(false),
             Action::RebuildFromSnapshot => self.start_rebuild(),
             Action::StopVm => self.start_stop_vm(),
+            Action::Console => self.start_console(),
             Action::StartVm => self.start_start_vm(),
             Action::FilterBackups => {
                 let form = flows::backup::filter_form(&self.backups.filter, &self.backups.points);

@@ -656,6 +656,7 @@ impl Default for Keymap {
                 true,
             ),
             p(Pane::Vms, vec![Key::ch('S')], StopVm, "stop VM", true),
+            p(Pane::Vms, vec![Key::ch('v')], Console, "console", true),
             p(Pane::Vms, vec![Key::ch('s')], StartVm, "start VM", true),
             p(
                 Pane::Tasks,

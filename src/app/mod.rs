@@ -147,7 +147,7 @@ pub struct App {
     /// The focused pane has the whole screen between the status bar and the footer.
     pub zoomed: bool,
     /// An OSC 52 sequence waiting for the event loop to write it to the terminal.
-    clipboard: Option<String>,
+    pub(in crate::app) clipboard: Option<String>,
 }
 
 impl App {

@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("x".into(), "run now"),
             ("Esc".into(), "close"),
         ],
+        Some(Dialog::Console(_)) => vec![("y".into(), "copy URL again"), ("Esc".into(), "close")],
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
         Some(Dialog::Message(m)) => match &m.offer {
             Some(o) => vec![(o.key.to_string(), "do it"), ("Enter/Esc".into(), "close")],
@@ -67,6 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Some(Dialog::Form(fd)) => fd.form.fields.iter().any(|f| f.problem.is_some()),
         Some(Dialog::Remote(rd)) => rd.error.is_some(),
         Some(Dialog::Plans(pd)) => pd.error.is_some(),
+        Some(Dialog::Console(cd)) => cd.error.is_some(),
         _ => false,
     };
     if failed {

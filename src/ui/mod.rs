@@ -5,6 +5,7 @@ mod backups;
 mod clusters;
 pub mod columns;
 mod confirm;
+mod console;
 mod details;
 mod footer;
 mod form;
@@ -161,6 +162,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Dialog::Message(m)) => message::draw(frame, m, theme),
         Some(Dialog::Remote(rd)) => remote::draw(frame, rd, app, theme),
         Some(Dialog::Plans(pd)) => plans::draw(frame, pd, app, theme),
+        Some(Dialog::Console(cd)) => console::draw(frame, cd, theme),
     }
 }
 

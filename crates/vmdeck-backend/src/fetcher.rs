@@ -16,9 +16,9 @@ use tokio::task::AbortHandle;
 use crate::{Backend, BackendError, HttpCall, SubmitError, TaskWatch, VmQuery};
 use vmdeck_model::operation::Operation;
 use vmdeck_model::{
-    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Cluster, Listing, Named, Page,
-    PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskId, TaskState, Vm,
-    VmDetail, VmRef,
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Cluster, ConsoleAccess, Listing,
+    Named, Page, PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskId,
+    TaskState, Vm, VmDetail, VmRef,
 };
 
 /// Identifies one request so its answer can be matched (and dropped when stale).
@@ -61,6 +61,11 @@ pub enum Command {
     LoadRestoreChoices {
         seq: Generation,
         backup: BackupRef,
+    },
+    /// A read even for read-only profiles: it only hands out a console URL.
+    LoadConsole {
+        seq: Generation,
+        vm: VmRef,
     },
     LoadBackupPlans {
         seq: Generation,
@@ -123,6 +128,10 @@ pub enum Event {
         seq: Generation,
         result: R<RestoreChoices>,
     },
+    Console {
+        seq: Generation,
+        result: R<ConsoleAccess>,
+    },
     BackupPlans {
         seq: Generation,
         result: R<Vec<BackupPlan>>,
@@ -161,6 +170,7 @@ enum Slot {
     BackupPoints,
     RemoteBackups,
     RestoreChoices,
+    Console,
     BackupPlans,
     BackupChain,
     PlatformTasks,
@@ -271,6 +281,12 @@ impl Fetcher {
                     }
                 })
             }
+            Command::LoadConsole { seq, vm } => self.load(Slot::Console, async move {
+                Event::Console {
+                    seq,
+                    result: b.console(&vm).await,
+                }
+            }),
             Command::LoadBackupPlans { seq, cluster } => self.load(Slot::BackupPlans, async move {
                 Event::BackupPlans {
                     seq,

@@ -26,9 +26,9 @@ pub use watch::{Mode, WatchTiming};
 
 use vmdeck_model::operation::Operation;
 use vmdeck_model::{
-    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Capabilities, Cluster, Listing, Named,
-    Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree,
-    TaskState, Vm, VmDetail, VmRef,
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Capabilities, Cluster, ConsoleAccess,
+    Listing, Named, Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices,
+    SnapshotTree, TaskState, Vm, VmDetail, VmRef,
 };
 
 /// What a VM list asks for.
@@ -100,6 +100,12 @@ pub trait Backend: Send + Sync {
     /// `Capabilities::backup_chains`.
     async fn backup_chain(&self, _backup: &BackupRef) -> Result<Vec<Backup>> {
         Err(unsupported(self.platform(), "backup chains"))
+    }
+
+    /// How the operator's browser reaches `vm`'s console. A read: it changes nothing on
+    /// the platform, so read-only profiles may ask. Platforms with `Capabilities::console`.
+    async fn console(&self, _vm: &VmRef) -> Result<ConsoleAccess> {
+        Err(unsupported(self.platform(), "console access"))
     }
 
     /// Recent work on the platform, newest first, including what others started.

@@ -44,6 +44,8 @@ pub struct Capabilities {
     pub platform_tasks: bool,
     /// Backups can be listed for a whole cluster, not only per VM.
     pub cluster_backups: bool,
+    /// `Backend::console` gives a URL the operator's browser can open (`v`).
+    pub console: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! these; JSON shapes stay inside `backend::<platform>`.
 
 mod capabilities;
+mod console;
 pub mod operation;
 mod paging;
 pub mod snapshot_tree;
@@ -10,6 +11,7 @@ mod task;
 pub use capabilities::{
     BackupCategory, Capabilities, RestorePlacement, SnapshotDeleteRule, SnapshotLayout,
 };
+pub use console::{ConsoleAccess, ConsoleProtocol};
 pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};
 pub use task::{TaskId, TaskOrigin, TaskProgress, TaskState, format_elapsed};

@@ -5,6 +5,7 @@
 //! This file holds what the families share: `Purpose`, opening a form, confirming, running.
 
 pub mod backup;
+pub mod console;
 pub mod plan;
 pub mod power;
 pub mod restore;

@@ -15,6 +15,7 @@
 
 mod answer;
 mod backups;
+mod console;
 mod convert;
 mod facts;
 mod inventory;
@@ -84,6 +85,7 @@ pub fn capabilities() -> Capabilities {
         task_api: true,
         platform_tasks: true,
         cluster_backups: true,
+        console: true,
     }
 }
 
@@ -212,6 +214,10 @@ impl Backend for CloudTower {
 
     async fn snapshots(&self, vm: &VmRef) -> Result<SnapshotTree> {
         self.read_snapshots(vm).await
+    }
+
+    async fn console(&self, vm: &VmRef) -> Result<vmdeck_model::ConsoleAccess> {
+        self.read_console(vm).await
     }
 
     async fn backups(&self, query: &BackupQuery) -> Result<Listing<Page<Backup>>> {

@@ -308,3 +308,8 @@ pub fn plan_executions(filter: Value) -> HttpCall {
         0,
     )
 }
+
+/// `get-vm-vnc-info` for one VM (`GetVmVncInfoParams`).
+pub fn vnc_info(vm_id: &str) -> HttpCall {
+    HttpCall::post(op("get-vm-vnc-info"), json!({ "vm": { "id": vm_id } }))
+}

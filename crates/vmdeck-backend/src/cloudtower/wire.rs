@@ -562,3 +562,14 @@ pub struct Vds {
     pub name: Str,
     pub cluster: Maybe<Nested>,
 }
+
+/// `get-vm-vnc-info` (seed 001). No `Debug`: `terminal` is a console token.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+pub struct VmVncInfo {
+    pub vm: Vm,
+    pub terminal: Str,
+    pub redirect: Str,
+    pub direct: Str,
+    pub cluster_ip: Str,
+}

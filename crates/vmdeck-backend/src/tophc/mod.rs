@@ -79,6 +79,7 @@ pub fn capabilities() -> Capabilities {
         task_api: false,
         platform_tasks: false,
         cluster_backups: true,
+        console: false,
     }
 }
 

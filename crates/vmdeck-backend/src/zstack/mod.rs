@@ -89,6 +89,7 @@ pub fn capabilities(snapshot_groups: bool) -> Capabilities {
         task_api: true,
         platform_tasks: true,
         cluster_backups: true,
+        console: false,
     }
 }
 

@@ -646,3 +646,60 @@ pub fn poweroff(w: &mut World, req: &Req) -> ApiResult {
         ("Power off", "强制关机", "vm.poweroff", "poweroffVm"),
     )
 }
+
+/// `get-vm-vnc-info` (seed 001): `{vm: VmWhereUniqueInput}` → `VmVncInfo`. The
+/// `terminal` token is new on every call, derived from the VM and the sim clock so a
+/// run is reproducible. A VM that is not running has no console to reach: 400.
+pub fn vnc_info(w: &mut World, req: &Req) -> ApiResult {
+    let by = &req.body["vm"];
+    let v = match (by["id"].as_str(), by["local_id"].as_str()) {
+        (Some(id), _) => w
+            .lookup(Kind::Vm, id)
+            .filter(|&v| !w.vms[v].gone)
+            .ok_or_else(|| ApiError::not_found("Vm", "虚拟机", id))?,
+        (None, Some(local)) => w
+            .vms
+            .iter()
+            .position(|x| !x.gone && x.local_id == local)
+            .ok_or_else(|| ApiError::not_found("Vm", "虚拟机", local))?,
+        (None, None) => {
+            return Err(ApiError::bad(
+                "vm: one of id, local_id is required",
+                "vm: 需要 id 或 local_id",
+            ));
+        }
+    };
+    let vm = &w.vms[v];
+    if vm.status != "RUNNING" {
+        return Err(ApiError::bad(
+            format!(
+                "VM {} is not running ({}): no VNC console",
+                vm.name, vm.status
+            ),
+            format!("虚拟机 {} 未运行({}),无法打开 VNC 终端", vm.name, vm.status),
+        ));
+    }
+    let cluster_ip = w.clusters[vm.cluster].ip.clone();
+    let host_ip = vm.host.map(|h| w.hosts[h].ip.clone());
+    let token = vnc_token(w.seed, &vm.id, w.now);
+    Ok(json!({
+        "vm": self::vm(w, v),
+        "terminal": token,
+        "redirect": format!("/vnc/{}", vm.local_id),
+        "direct": host_ip.map(|ip| format!("{ip}:5900")),
+        "cluster_ip": cluster_ip,
+    }))
+}
+
+fn vnc_token(seed: u64, vm: &str, now_ms: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"vmdeck-sim-cloudtower-vnc");
+    h.update(seed.to_le_bytes());
+    h.update(vm.as_bytes());
+    h.update(now_ms.to_le_bytes());
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -603,6 +603,7 @@ const OPS: &[(&str, OpFn)] = &[
     ("/start-vm", inventory::start),
     ("/shutdown-vm", inventory::shutdown),
     ("/poweroff-vm", inventory::poweroff),
+    ("/get-vm-vnc-info", inventory::vnc_info),
     ("/get-backup-restore-point-metadata", backups::metadata),
     ("/execute-backup-plan", backups::execute),
     ("/backup-restore-vm-in-place", backups::restore_in_place),
