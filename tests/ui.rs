@@ -330,6 +330,22 @@ fn filtered_and_sorted_vm_list() {
     insta::assert_snapshot!(render(&app, 120, 30).backend());
 }
 
+/// Marked VMs: a mark column while anything is marked, and the title counts them.
+#[test]
+fn marked_vms_show_a_mark_column_and_a_count() {
+    let mut app = main_app(48);
+    app.focus = Pane::Vms;
+    app.vms.list.cursor.reset();
+    app.handle_key(key(' '));
+    app.handle_key(key('j'));
+    app.handle_key(key(' '));
+    app.handle_key(key(' '));
+    let t = render(&app, 120, 30);
+    let text = format!("{:?}", t.backend());
+    assert!(text.contains("3 marked"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
 #[test]
 fn snapshot_search_highlights_hits() {
     let mut app = main_app(5);

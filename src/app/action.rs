@@ -62,6 +62,10 @@ pub enum Action {
     CopyName,
     /// The selected VM's console: the URL for the browser, copied (OSC 52).
     Console,
+    /// Marks or unmarks the VM under the cursor (bulk operations act on the marked VMs).
+    ToggleMark,
+    /// Marks every VM the filter shows.
+    MarkAll,
 }
 
 impl Action {

@@ -80,6 +80,20 @@ impl App {
                 vec![]
             }
             Action::Enter => self.enter(),
+            Action::Back if self.focus == Pane::Vms && !self.vms.marks.is_empty() => {
+                let n = self.vms.marks.len();
+                self.vms.marks.clear();
+                self.say(Level::Info, format!("{n} marks cleared"));
+                vec![]
+            }
+            Action::ToggleMark => {
+                self.vms.toggle_mark();
+                vec![]
+            }
+            Action::MarkAll => {
+                self.vms.mark_shown();
+                vec![]
+            }
             Action::Back => {
                 self.focus = match self.focus {
                     Pane::Clusters => Pane::Clusters,

@@ -658,6 +658,14 @@ impl Default for Keymap {
             p(Pane::Vms, vec![Key::ch('S')], StopVm, "stop VM", true),
             p(Pane::Vms, vec![Key::ch('v')], Console, "console", true),
             p(Pane::Vms, vec![Key::ch('s')], StartVm, "start VM", true),
+            p(Pane::Vms, vec![Key::ch(' ')], ToggleMark, "mark", true),
+            p(
+                Pane::Vms,
+                vec![Key::ch('*'), Key::ctrl('a')],
+                MarkAll,
+                "mark all shown",
+                true,
+            ),
             p(
                 Pane::Tasks,
                 vec![Key::ch('C')],

@@ -124,6 +124,7 @@ impl App {
             self.vms.total = 0;
             self.vms.list.cursor.reset();
             self.vms.failures.clear();
+            self.vms.marks.clear();
         }
         self.vms.cluster = Some(cluster);
         self.vms.error = None;

@@ -2,6 +2,7 @@
 //! module. No drawing here; `ui::*` reads these.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use super::listed::{Listable, Listed};
@@ -96,6 +97,9 @@ pub struct VmsPane {
     /// complete, then it replaces them at once (the cursor stays on the same VM). A failed
     /// chunk drops it and leaves the last complete listing.
     pub incoming: Option<Incoming>,
+    /// Ids of the marked VMs (bulk operations act on them). By id, so a refresh, a sort or
+    /// a filter keeps them; a cluster or site switch starts without any.
+    pub marks: BTreeSet<String>,
 }
 
 /// A VM listing arriving in chunks behind the one on screen.
@@ -125,6 +129,7 @@ impl VmsPane {
                 self.note_columns(&inc.items, true);
                 self.list.set_items(inc.items);
                 self.failures = inc.failures;
+                self.forget_gone_marks();
             }
             return;
         }
@@ -137,6 +142,60 @@ impl VmsPane {
             self.list.extend(listing.value.items);
             merge_failures(&mut self.failures, listing.failures);
         }
+        if done {
+            self.forget_gone_marks();
+        }
+    }
+
+    /// A complete listing without a marked VM: that VM is gone, and so is its mark (a bulk
+    /// operation must not reach a VM the screen no longer shows).
+    fn forget_gone_marks(&mut self) {
+        if self.marks.is_empty() {
+            return;
+        }
+        let ids: BTreeSet<&str> = self.list.items.iter().map(|v| v.id.as_str()).collect();
+        self.marks.retain(|id| ids.contains(id.as_str()));
+    }
+
+    /// Marks or unmarks the VM under the cursor, then moves down.
+    pub fn toggle_mark(&mut self) {
+        let Some(id) = self.selected().map(|v| v.id.clone()) else {
+            return;
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        self.list.apply(super::action::Action::Down);
+    }
+
+    /// Marks every VM the filter shows.
+    pub fn mark_shown(&mut self) {
+        for row in 0..self.list.rows() {
+            if let Some(vm) = self.list.row(row) {
+                self.marks.insert(vm.id.clone());
+            }
+        }
+    }
+
+    pub fn is_marked(&self, vm: &Vm) -> bool {
+        self.marks.contains(&vm.id)
+    }
+
+    /// The marked VMs, in the order the list shows them; marked VMs the filter hides
+    /// come after, in listing order — they are still marked, and still targets.
+    pub fn marked(&self) -> Vec<&Vm> {
+        let mut shown: Vec<&Vm> = (0..self.list.rows())
+            .filter_map(|r| self.list.row(r))
+            .filter(|v| self.is_marked(v))
+            .collect();
+        let hidden: Vec<&Vm> = self
+            .list
+            .items
+            .iter()
+            .filter(|v| self.is_marked(v) && !shown.iter().any(|s| s.id == v.id))
+            .collect();
+        shown.extend(hidden);
+        shown
     }
 
     /// Notes what `vms` (a first chunk when `fresh`, else one more) hold.

@@ -1194,3 +1194,118 @@ fn y_copies_the_selected_id_and_shift_y_its_name_with_osc_52() {
     assert!(app.take_clipboard().is_none());
     assert_eq!(app.status.as_ref().unwrap().level, Level::Warn);
 }
+
+fn marked_ids(app: &App) -> Vec<String> {
+    app.vms.marks.iter().cloned().collect()
+}
+
+#[test]
+fn space_marks_and_moves_down_star_marks_what_the_filter_shows_esc_clears() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.vms.list.cursor.reset();
+    app.handle_key(key(' '));
+    assert_eq!(marked_ids(&app), ["v1"]);
+    assert_eq!(app.vms.selected().unwrap().id, "v2", "Space moves down");
+    app.handle_key(key(' '));
+    assert_eq!(marked_ids(&app), ["v1", "v2"]);
+    app.handle_key(key('k'));
+    app.handle_key(key(' '));
+    assert_eq!(marked_ids(&app), ["v2"], "Space again unmarks");
+    // Esc with marks clears them and stays in VMs; without marks it goes back.
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.vms.marks.is_empty());
+    assert_eq!(app.focus, Pane::Vms);
+    // `*` marks only what the filter shows.
+    app.handle_key(key('/'));
+    type_text(&mut app, "db");
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(key('*'));
+    assert_eq!(marked_ids(&app), ["v2"]);
+    // A filter hiding a marked VM keeps its mark, and it is still a target.
+    app.handle_key(key('/'));
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    type_text(&mut app, "web");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(marked_ids(&app), ["v2"]);
+    assert_eq!(
+        app.vms.marked().iter().map(|v| &v.name).collect::<Vec<_>>(),
+        ["db-01"]
+    );
+    app.handle_key(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL));
+    assert_eq!(marked_ids(&app), ["v1", "v2"], "ctrl-a is `*`");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.vms.marks.is_empty());
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.focus, Pane::Clusters, "no marks: Esc is back");
+}
+
+#[test]
+fn marks_survive_sorting_and_a_re_read_and_go_with_their_vm() {
+    let mut app = App::new(session(false));
+    let seq = load_vms_seq(&app.start()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    app.on_event(vm_chunk(seq, 1, 400, true));
+    app.focus = Pane::Vms;
+    app.handle_key(key(' '));
+    app.handle_key(key(' '));
+    let first: Vec<String> = marked_ids(&app);
+    assert_eq!(first, ["v0-0", "v0-1"]);
+    app.handle_key(key('O'));
+    assert_eq!(marked_ids(&app), first, "sorting keeps the marks");
+    assert_ne!(app.vms.list.row(0).unwrap().id, "v0-0");
+    // The re-read that replaces the listing at once: the marks stay on their VMs, and a
+    // VM the new listing lacks loses its mark.
+    let seq = load_vms_seq(&app.refresh()).unwrap();
+    app.on_event(vm_chunk(seq, 0, 500, false));
+    assert_eq!(marked_ids(&app), first, "kept while the re-read arrives");
+    let Event::Vms {
+        seq: s,
+        result: Ok(mut last),
+        done,
+    } = vm_chunk(seq, 1, 400, true)
+    else {
+        unreachable!()
+    };
+    app.on_event(Event::Vms {
+        seq: s,
+        result: Ok(last.clone()),
+        done,
+    });
+    assert_eq!(marked_ids(&app), first, "kept by id across the re-read");
+    // Another re-read without v0-1.
+    let seq = load_vms_seq(&app.refresh()).unwrap();
+    let Event::Vms {
+        result: Ok(mut head),
+        ..
+    } = vm_chunk(seq, 0, 500, false)
+    else {
+        unreachable!()
+    };
+    head.value.items.retain(|v| v.id != "v0-1");
+    app.on_event(Event::Vms {
+        seq,
+        result: Ok(head),
+        done: false,
+    });
+    last.value.request.index = 1;
+    app.on_event(Event::Vms {
+        seq,
+        result: Ok(last),
+        done: true,
+    });
+    assert_eq!(marked_ids(&app), ["v0-0"], "a VM gone takes its mark along");
+}
+
+#[test]
+fn marks_are_cleared_on_a_cluster_switch() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.handle_key(key('*'));
+    assert_eq!(app.vms.marks.len(), 2);
+    app.focus = Pane::Clusters;
+    app.clusters.list.cursor.reset();
+    app.handle_key(key('j'));
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.vms.marks.is_empty());
+}

@@ -29,6 +29,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         };
         title.push(Span::styled(count, theme.muted));
     }
+    if !pane.marks.is_empty() {
+        title.push(Span::styled(
+            format!(" · {} marked", pane.marks.len()),
+            theme.accent,
+        ));
+    }
     let view = pane.list.describe();
     if !view.is_empty() {
         title.push(Span::styled(format!(" · {view}"), theme.warn));
@@ -90,6 +96,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let chosen = pane.chosen.as_ref().map(|v| v.id.as_str());
+    // The mark column takes room only while something is marked.
+    let marking = !pane.marks.is_empty();
     let cols = [
         Col::new("NAME", 12, 24, 0).grow(),
         Col::new("POWER", 8, 8, 0),
@@ -137,11 +145,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 " "
             };
             let fit = |s: &str, i: usize| truncate(s, w[i] as usize);
+            let mut name = vec![Span::styled(marker, theme.accent)];
+            if marking {
+                name.push(if pane.is_marked(vm) {
+                    Span::styled("✓", theme.accent)
+                } else {
+                    Span::raw(" ")
+                });
+            }
+            let used = name.len();
+            name.push(Span::raw(truncate(
+                &vm.name,
+                (w[0] as usize).saturating_sub(used),
+            )));
             vec![
-                Cell::from(Line::from(vec![
-                    Span::styled(marker, theme.accent),
-                    Span::raw(truncate(&vm.name, (w[0] as usize).saturating_sub(1))),
-                ])),
+                Cell::from(Line::from(name)),
                 Cell::from(Span::styled(fit(vm.power.label(), 1), power_style)),
                 Cell::from(Span::styled(
                     fit(vm.action.as_deref().unwrap_or("-"), 2),
