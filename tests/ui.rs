@@ -737,6 +737,18 @@ const FAILURES: &[Row] = &[
         app.handle_key(key('R'));
         "╔ Cannot restore".into()
     }),
+    (&["ConsoleDialog.error"], |app| {
+        let vm = app.vms.selected().unwrap().to_ref();
+        app.dialog = Some(vmdeck::app::dialog::Dialog::Console(
+            vmdeck::app::dialog::ConsoleDialog {
+                vm,
+                access: None,
+                error: Some("E-console".into()),
+                seq: 0,
+            },
+        ));
+        "no console: E-console".into()
+    }),
     (&["PasswordEntry.error"], |app| {
         app.sites.overlay = Some(vmdeck::app::sites::SiteOverlay::Password(
             vmdeck::app::sites::PasswordEntry::new(0, Some("E-pw".into())),
