@@ -48,6 +48,8 @@ pub struct Profile {
     pub read_only: bool,
     /// Rows per page in the Backups pane.
     pub backup_page_size: Option<u32>,
+    /// Operations of one bulk (marked VMs) running at once on this site (default 4).
+    pub bulk_concurrency: Option<usize>,
     /// Re-read what is on screen this often: seconds, or "30s", "5m", "off" (default 30s).
     pub refresh_interval: Option<Interval>,
     /// Language of platform messages: "en" (default) or "zh-CN".
@@ -149,6 +151,7 @@ impl Profile {
             ca_cert: None,
             read_only: false,
             backup_page_size: None,
+            bulk_concurrency: None,
             refresh_interval: None,
             language: None,
             login_source: None,
@@ -197,6 +200,12 @@ impl Profile {
             uses_token: self.uses_token(),
             time_zone: self.time_zone(),
         }
+    }
+
+    pub fn bulk_concurrency(&self) -> usize {
+        self.bulk_concurrency
+            .filter(|n| *n > 0)
+            .unwrap_or(crate::fetcher::DEFAULT_BULK_CONCURRENCY)
     }
 
     pub fn backup_page_size(&self) -> u32 {

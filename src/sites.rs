@@ -232,7 +232,7 @@ async fn run_site(
         };
     if let Some(b) = ready {
         // The app reads this site's clusters itself at start; the interval takes over.
-        fetcher = Some(fetcher::spawn(b.clone(), profile.read_only));
+        fetcher = Some(fetcher::spawn_limited(b.clone(), profile.read_only, profile.bulk_concurrency()));
         backend = Some(b);
     }
 
@@ -276,7 +276,7 @@ async fn run_site(
                         unreachable = false;
                         tracing::info!(profile = %name, url = %profile.url, "connected");
                         let session = session_for(&name, &profile, &*b);
-                        fetcher = Some(fetcher::spawn(b.clone(), profile.read_only));
+                        fetcher = Some(fetcher::spawn_limited(b.clone(), profile.read_only, profile.bulk_concurrency()));
                         send(SiteNews::Connected(Box::new(session)));
                         read_clusters(&b, &mut reading, Read::Replace);
                         backend = Some(b);

@@ -61,3 +61,118 @@ async fn a_listing_of_many_pages_arrives_whole_and_in_order_on_every_platform() 
         assert_eq!(ids.len() as u64, total, "{platform}: every VM once");
     }
 }
+
+/// A bulk snapshot of five VMs on ZStack with a limit of two: exactly one create per VM,
+/// never more than two in flight, and the one VM the platform refuses fails alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_stops_none() {
+    use std::sync::Arc;
+    use vmdeck::backend::zstack::ZStack;
+    use vmdeck::backend::{Backend, VmQuery, WatchTiming};
+    use vmdeck::model::{TaskId, TaskState};
+    use vmdeck::operation::Operation;
+    use vmdeck::sim::Fault;
+
+    let server = SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            time_scale: 20.0,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    let profile = Profile::new(Platform::ZStack, server.base_url(), DEFAULT_USER);
+    let zs = ZStack::connect(&profile, SecretString::from(DEFAULT_PASSWORD))
+        .await
+        .expect("login")
+        .with_watch_timing(WatchTiming {
+            interval: Duration::from_millis(20),
+            ..WatchTiming::default()
+        });
+    let b: Arc<dyn Backend> = Arc::new(zs);
+    let vms: Vec<_> = b
+        .vms(&Named::default(), &VmQuery::default())
+        .await
+        .expect("VMs")
+        .value
+        .items
+        .into_iter()
+        .filter(|v| v.action.is_none())
+        .take(5)
+        .collect();
+    assert_eq!(vms.len(), 5);
+    let mut steps = Vec::new();
+    let mut roots = Vec::new();
+    for (i, v) in vms.iter().enumerate() {
+        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
+        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
+        roots.push(root.clone());
+        let op = Operation::CreateSnapshot {
+            vm: v.to_ref(),
+            name: format!("bulk-{}", v.name),
+            description: String::new(),
+            memory: false,
+            consistent: false,
+            volume: Some(root),
+        };
+        steps.push((TaskId(i as u64 + 1), op));
+    }
+    // The platform refuses the third VM's create.
+    server.faults().inject(
+        &format!("/zstack/v1/volumes/{}/volume-snapshots", roots[2].id),
+        Fault::Status {
+            status: 400,
+            body: r#"{"error":{"code":"SYS.1007","description":"refused by the test","details":"the volume is busy"}}"#.into(),
+            content_type: Some("application/json".into()),
+        },
+        None,
+    );
+    let mut f = fetcher::spawn_limited(b.clone(), false, 2);
+    f.commands
+        .send(Command::ExecuteBulk { group: 1, steps })
+        .unwrap();
+    let mut in_flight = HashSet::new();
+    let (mut most, mut ended) = (0, std::collections::BTreeMap::new());
+    while ended.len() < 5 {
+        let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
+            .await
+            .expect("the bulk moves on")
+            .expect("fetcher runs");
+        let Event::Task { id, state } = ev else {
+            continue;
+        };
+        if state.is_terminal() {
+            in_flight.remove(&id);
+            ended.insert(id.0, state);
+        } else if matches!(state, TaskState::Running { .. }) {
+            in_flight.insert(id);
+            most = most.max(in_flight.len());
+        }
+    }
+    assert_eq!(most, 2, "two at a time, and side by side");
+    for (i, v) in vms.iter().enumerate() {
+        let state = &ended[&(i as u64 + 1)];
+        let tree = b.snapshots(&v.to_ref()).await.expect("tree");
+        let made = tree
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                vmdeck::model::NodeKind::Snapshot(s) if s.name == format!("bulk-{}", v.name) => {
+                    Some(s)
+                }
+                _ => None,
+            })
+            .count();
+        if i == 2 {
+            assert!(
+                matches!(state, TaskState::Failed { message } if message.contains("refused by the test")),
+                "{state:?}"
+            );
+            assert_eq!(made, 0, "{}: nothing made", v.name);
+        } else {
+            assert_eq!(state, &TaskState::Succeeded, "{}", v.name);
+            assert_eq!(made, 1, "{}: exactly one create", v.name);
+        }
+    }
+}

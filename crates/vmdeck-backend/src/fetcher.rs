@@ -88,6 +88,13 @@ pub enum Command {
     Execute {
         steps: Vec<(TaskId, Operation)>,
     },
+    /// One operation per target (the marked VMs), each on its own: a failure stops none of
+    /// the others, and none is ever retried. At most the site's bulk limit run at once; the
+    /// rest stay queued until one ends. `group` names the bulk for whoever records it.
+    ExecuteBulk {
+        group: u64,
+        steps: Vec<(TaskId, Operation)>,
+    },
 }
 
 type R<T> = Result<T, BackendError>;
@@ -182,8 +189,16 @@ pub struct FetcherHandle {
     pub events: mpsc::UnboundedReceiver<Event>,
 }
 
+/// Operations of one bulk running at once on a site, unless its profile says otherwise.
+pub const DEFAULT_BULK_CONCURRENCY: usize = 4;
+
 /// Starts the fetcher on the current tokio runtime.
 pub fn spawn(backend: Arc<dyn Backend>, read_only: bool) -> FetcherHandle {
+    spawn_limited(backend, read_only, DEFAULT_BULK_CONCURRENCY)
+}
+
+/// [`spawn`] with at most `bulk` operations of a bulk in flight at once.
+pub fn spawn_limited(backend: Arc<dyn Backend>, read_only: bool, bulk: usize) -> FetcherHandle {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let fetcher = Fetcher {
@@ -191,6 +206,7 @@ pub fn spawn(backend: Arc<dyn Backend>, read_only: bool) -> FetcherHandle {
         read_only,
         events: ev_tx,
         permits: Arc::new(Semaphore::new(4)),
+        bulk: Arc::new(Semaphore::new(bulk.max(1))),
         in_flight: HashMap::new(),
     };
     tokio::spawn(fetcher.run(cmd_rx));
@@ -206,6 +222,8 @@ struct Fetcher {
     events: mpsc::UnboundedSender<Event>,
     /// Reads in flight at once against one platform.
     permits: Arc<Semaphore>,
+    /// Bulk operations in flight at once (submitted and not yet ended) on this site.
+    bulk: Arc<Semaphore>,
     in_flight: HashMap<Slot, AbortHandle>,
 }
 
@@ -326,23 +344,47 @@ impl Fetcher {
             }),
             Command::Execute { steps } => {
                 let tx = self.events.clone();
-                if self.read_only {
-                    for (id, op) in steps {
-                        let _ = tx.send(Event::Task {
-                            id,
-                            state: TaskState::Failed {
-                                message: format!(
-                                    "refused: this profile is read-only ({} was not sent)",
-                                    op.title().to_lowercase()
-                                ),
-                            },
-                        });
-                    }
+                if self.refuse_read_only(&steps) {
                     return;
                 }
                 tokio::spawn(run_steps(b, tx, steps));
             }
+            Command::ExecuteBulk { group, steps } => {
+                if self.refuse_read_only(&steps) {
+                    return;
+                }
+                tracing::info!(group, targets = steps.len(), "bulk operation");
+                for (id, op) in steps {
+                    let (b, tx, limit) = (b.clone(), self.events.clone(), self.bulk.clone());
+                    // The semaphore is fair: members start in the order given.
+                    tokio::spawn(async move {
+                        let Ok(_permit) = limit.acquire_owned().await else {
+                            return;
+                        };
+                        run_one(&*b, &tx, id, &op).await;
+                    });
+                }
+            }
         }
+    }
+
+    /// Fails every step at once on a read-only profile (nothing is sent).
+    fn refuse_read_only(&self, steps: &[(TaskId, Operation)]) -> bool {
+        if !self.read_only {
+            return false;
+        }
+        for (id, op) in steps {
+            let _ = self.events.send(Event::Task {
+                id: *id,
+                state: TaskState::Failed {
+                    message: format!(
+                        "refused: this profile is read-only ({} was not sent)",
+                        op.title().to_lowercase()
+                    ),
+                },
+            });
+        }
+        true
     }
 
     fn load<F>(&mut self, slot: Slot, fut: F)
