@@ -72,6 +72,17 @@ pub struct ConfirmDialog {
     pub typed: Option<(String, Input)>,
     pub scroll: u16,
     pub read_only: bool,
+    /// A bulk over the marked VMs: `steps` are one per VM, the count is typed.
+    pub bulk: Option<Bulk>,
+}
+
+/// What a bulk preview shows beyond its steps.
+#[derive(Default)]
+pub struct Bulk {
+    /// Each target's calls, once planned.
+    pub calls: Vec<(String, Vec<HttpCall>)>,
+    /// "VM: why" for each marked VM left out.
+    pub skipped: Vec<String>,
 }
 
 impl ConfirmDialog {

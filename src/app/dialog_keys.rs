@@ -57,6 +57,9 @@ impl App {
                     KeyCode::Char('c') if ctrl => vec![],
                     KeyCode::Enter => {
                         if cd.blocked_reason().is_none() {
+                            if cd.bulk.is_some() {
+                                return self.execute_bulk(cd.steps);
+                            }
                             self.execute(cd.steps)
                         } else {
                             self.dialog = Some(Dialog::Confirm(cd));
@@ -264,6 +267,7 @@ impl App {
                 vec![]
             }
             Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
+            Ok(Submitted::Bulk { steps, skipped }) => self.confirm_bulk(steps, skipped),
             Ok(Submitted::Filter(filter)) => {
                 self.backups.filter = filter;
                 self.backups.request.index = 0;

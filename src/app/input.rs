@@ -114,6 +114,7 @@ impl App {
                 self.snapshots.state.borrow_mut().key_right();
                 vec![]
             }
+            Action::CreateSnapshot if self.focus == Pane::Vms => self.start_bulk_snapshot(),
             Action::CreateSnapshot => self.start_create_snapshot(),
             Action::EditSnapshot => self.start_edit_snapshot(),
             Action::Rollback => self.start_rollback(),
@@ -278,6 +279,13 @@ impl App {
                 };
                 self.focus = Pane::Snapshots;
                 self.choose_vm(vm)
+            }
+            Pane::Tasks => {
+                // A bulk's row opens into one row per VM, and closes again.
+                if let Some(key) = self.tasks.selected().map(|t| t.key.clone()) {
+                    self.tasks.toggle_fold(&key);
+                }
+                vec![]
             }
             _ => vec![],
         }

@@ -668,6 +668,13 @@ impl Default for Keymap {
             p(Pane::Vms, vec![Key::ch(' ')], ToggleMark, "mark", true),
             p(
                 Pane::Vms,
+                vec![Key::ch('c')],
+                CreateSnapshot,
+                "snapshot marked",
+                true,
+            ),
+            p(
+                Pane::Vms,
                 vec![Key::ch('*'), Key::ctrl('a')],
                 MarkAll,
                 "mark all shown",

@@ -22,6 +22,14 @@ pub trait Listable {
     fn pinned(&self) -> bool {
         false
     }
+    /// The key of the row this one is shown under (a bulk's member under its group row).
+    fn parent(&self) -> Option<&str> {
+        None
+    }
+    /// A parent row whose children are hidden.
+    fn folded(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -95,7 +103,7 @@ impl<T: Listable> Listed<T> {
         self.view.order.retain(|i| !self.items[*i].pinned());
         let mut order = pinned;
         order.append(&mut self.view.order);
-        self.view.order = order;
+        self.view.order = nest(&self.items, order);
         let row = keep
             .and_then(|k| self.items.iter().position(|t| t.key() == k))
             .and_then(|i| self.view.row_of(i))
@@ -134,6 +142,29 @@ impl<T: Listable> Listed<T> {
     pub fn describe(&self) -> String {
         self.view.describe(T::COLUMNS)
     }
+}
+
+/// Children right below their parent, in the order shown, and only while it is open; a
+/// child whose parent the filter hides stands on its own.
+fn nest<T: Listable>(items: &[T], order: Vec<usize>) -> Vec<usize> {
+    if !order.iter().any(|i| items[*i].parent().is_some()) {
+        return order;
+    }
+    let shown: std::collections::HashSet<&str> = order.iter().map(|i| items[*i].key()).collect();
+    let mut out = Vec::with_capacity(order.len());
+    for &i in &order {
+        match items[i].parent() {
+            Some(p) if shown.contains(p) => {}
+            _ => {
+                out.push(i);
+                if !items[i].folded() {
+                    let key = items[i].key();
+                    out.extend(order.iter().filter(|c| items[**c].parent() == Some(key)));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn cmp_opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {

@@ -370,6 +370,10 @@ pub struct TaskEntry {
     pub user: Option<String>,
     /// What the platform says about it (work others started).
     pub details: Vec<crate::model::Detail>,
+    /// A bulk's member: the key of its group row.
+    pub parent: Option<String>,
+    /// A bulk's group row: whether its members are hidden (`Some(true)` until opened).
+    pub fold: Option<bool>,
 }
 
 impl Listable for TaskEntry {
@@ -379,6 +383,12 @@ impl Listable for TaskEntry {
     }
     fn search_fields(&self) -> Vec<&str> {
         vec![&self.title, &self.target, self.state.label()]
+    }
+    fn parent(&self) -> Option<&str> {
+        self.parent.as_deref()
+    }
+    fn folded(&self) -> bool {
+        self.fold == Some(true)
     }
     fn compare(&self, o: &Self, column: usize) -> Ordering {
         let rank = |s: &TaskState| match s {
@@ -452,9 +462,135 @@ impl TasksPane {
             platform_id: None,
             user: None,
             details: Vec::new(),
+            parent: None,
+            fold: None,
         });
         self.list.refresh();
         id
+    }
+
+    /// A bulk: one group row, folded, and one queued task per operation under it.
+    /// Returns the group's number and the tagged operations to run.
+    pub fn add_group(
+        &mut self,
+        ops: Vec<Operation>,
+        now: Instant,
+    ) -> (u64, Vec<(TaskId, Operation)>) {
+        self.next_id += 1;
+        let group = self.next_id;
+        let key = format!("group:{group}");
+        let title = ops.first().map_or("", |o| o.title()).to_string();
+        let n = ops.len();
+        let tagged: Vec<(TaskId, Operation)> = ops
+            .into_iter()
+            .map(|op| {
+                let id = self.add(op.clone(), now);
+                if let Some(t) = self.list.items.iter_mut().find(|t| t.id == id) {
+                    t.parent = Some(key.clone());
+                }
+                (id, op)
+            })
+            .collect();
+        let target = match &self.site {
+            Some(site) => format!("{n} VMs @ {site}"),
+            None => format!("{n} VMs"),
+        };
+        self.list.items.push(TaskEntry {
+            id: TaskId(0),
+            key: key.clone(),
+            title,
+            target,
+            started: now,
+            ended: None,
+            state: TaskState::Queued,
+            origin: TaskOrigin::Ours,
+            site: self.site.clone(),
+            op: None,
+            history: vec![(now, "queued".into())],
+            platform_id: None,
+            user: None,
+            details: Vec::new(),
+            parent: None,
+            fold: Some(true),
+        });
+        self.list.refresh();
+        self.list.select_key(&key);
+        (group, tagged)
+    }
+
+    /// The members of the group row `key`.
+    pub fn members<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a TaskEntry> + 'a {
+        self.list
+            .items
+            .iter()
+            .filter(move |t| t.parent.as_deref() == Some(key))
+    }
+
+    /// "8/12 done · 1 failed" for a group row.
+    pub fn group_summary(&self, key: &str) -> String {
+        let (mut n, mut done, mut failed, mut unknown) = (0, 0, 0, 0);
+        for t in self.members(key) {
+            n += 1;
+            match t.state {
+                TaskState::Succeeded => done += 1,
+                TaskState::Failed { .. } => failed += 1,
+                TaskState::Unknown { .. } => unknown += 1,
+                _ => {}
+            }
+        }
+        let mut out = format!("{}/{n} done", done + failed + unknown);
+        if failed > 0 {
+            out.push_str(&format!(" · {failed} failed"));
+        }
+        if unknown > 0 {
+            out.push_str(&format!(" · {unknown} unknown"));
+        }
+        out
+    }
+
+    /// Opens or closes a group row's members; false when `key` is no group row.
+    pub fn toggle_fold(&mut self, key: &str) -> bool {
+        let Some(t) = self.list.items.iter_mut().find(|t| t.key == key) else {
+            return false;
+        };
+        let Some(f) = t.fold.as_mut() else {
+            return false;
+        };
+        *f = !*f;
+        self.list.refresh();
+        true
+    }
+
+    /// A group row's state from its members': running while any is, then succeeded only
+    /// when every one did.
+    fn settle_group(&mut self, key: &str, now: Instant) {
+        let states: Vec<TaskState> = self.members(key).map(|t| t.state.clone()).collect();
+        let n = states.len().max(1);
+        let ended = states.iter().filter(|s| s.is_terminal()).count();
+        let state = if ended < states.len() {
+            if states.iter().all(|s| *s == TaskState::Queued) {
+                TaskState::Queued
+            } else {
+                TaskState::Running {
+                    progress: Some(ended as f32 / n as f32),
+                }
+            }
+        } else if states.iter().all(|s| *s == TaskState::Succeeded) {
+            TaskState::Succeeded
+        } else {
+            TaskState::Failed {
+                message: self.group_summary(key),
+            }
+        };
+        if let Some(g) = self.list.items.iter_mut().find(|t| t.key == key)
+            && g.state != state
+        {
+            if state.is_terminal() {
+                g.ended = Some(now);
+                g.history.push((now, describe(&state)));
+            }
+            g.state = state;
+        }
     }
 
     /// Notes the platform's id for one of our tasks, so the platform's own listing of it is
@@ -545,6 +681,8 @@ impl TasksPane {
                 platform_id: Some(t.id),
                 user: (!t.user.is_empty()).then_some(t.user),
                 details: t.details,
+                parent: None,
+                fold: None,
             });
         }
         self.list.edit(|items| {
@@ -569,6 +707,9 @@ impl TasksPane {
         // A pause stops the clock too, until the task moves again.
         entry.ended = entry.state.clock_stopped().then_some(now);
         let ended = entry.state.is_terminal().then(|| entry.clone());
+        if let Some(group) = entry.parent.clone() {
+            self.settle_group(&group, now);
+        }
         self.list.refresh();
         ended
     }
@@ -578,16 +719,26 @@ impl TasksPane {
         self.list
             .items
             .iter()
-            .filter(|t| t.origin == TaskOrigin::Ours && !t.state.clock_stopped())
+            // A group row is its members, counted one by one.
+            .filter(|t| t.origin == TaskOrigin::Ours && t.fold.is_none())
+            .filter(|t| !t.state.clock_stopped())
             .count()
     }
 
     pub fn clear_finished(&mut self) {
         let items = std::mem::take(&mut self.list.items);
+        // A bulk still going keeps its ended members: its row counts them.
+        let going: Vec<String> = items
+            .iter()
+            .filter(|t| t.fold.is_some() && !t.state.is_terminal())
+            .map(|t| t.key.clone())
+            .collect();
         self.list.set_items(
             items
                 .into_iter()
-                .filter(|t| !t.state.is_terminal())
+                .filter(|t| {
+                    !t.state.is_terminal() || t.parent.as_ref().is_some_and(|p| going.contains(p))
+                })
                 .collect(),
         );
     }

@@ -1409,3 +1409,149 @@ fn v_in_tasks_opens_the_console_of_a_finished_tasks_vm_only() {
         "{cmds:?}"
     );
 }
+
+/// Marks v1 and v2 with the cursor in VMs.
+fn app_with_both_marked() -> App {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    app.handle_key(key('*'));
+    assert_eq!(app.vms.marks.len(), 2);
+    app
+}
+
+fn plan_each_seq(cmds: &[Command]) -> (u64, Vec<Operation>) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Command::PlanEach { seq, ops } => Some((*seq, ops.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a PlanEach in {cmds:?}"))
+}
+
+#[test]
+fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_the_count() {
+    let mut app = app_with_both_marked();
+    app.wall = "2026-12-03T12:30:00Z".parse().unwrap();
+    app.handle_key(key('c'));
+    assert!(matches!(app.dialog, Some(Dialog::Form(_))), "the pattern form");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (seq, ops) = plan_each_seq(&cmds);
+    let names: Vec<&str> = ops
+        .iter()
+        .map(|o| match o {
+            Operation::CreateSnapshot { name, .. } => name.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["pre-patch-web-01-20261203", "pre-patch-db-01-20261203"]
+    );
+    // The platform refuses db-01's: it is left out, with the reason, and the count is 1.
+    app.on_event(Event::PlanEach {
+        seq,
+        results: vec![
+            Ok(vec![crate::backend::HttpCall::post(
+                "/v1/compute/vsd/snapshot/create",
+                serde_json::json!({"name": "pre-patch-web-01-20261203"}),
+            )]),
+            Err(crate::backend::BackendError::Refused("the VM is busy".into())),
+        ],
+    });
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("the preview")
+    };
+    assert_eq!(cd.steps.len(), 1);
+    let bulk = cd.bulk.as_ref().unwrap();
+    assert_eq!(bulk.skipped.len(), 1);
+    assert!(bulk.skipped[0].contains("db-01") && bulk.skipped[0].contains("the VM is busy"));
+    assert_eq!(cd.typed.as_ref().unwrap().0, "1");
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty(), "count not typed");
+    type_text(&mut app, "1");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(steps.len(), 1);
+    assert!(matches!(&steps[0].1, Operation::CreateSnapshot { vm, .. } if vm.id == "v1"));
+}
+
+#[test]
+fn a_bulk_is_one_group_row_that_counts_its_members_and_opens_on_enter() {
+    let mut app = ready_app(false);
+    let steps = vec![
+        Operation::StartVm {
+            vm: vm("v1", "web-01", VmPower::Stopped).to_ref(),
+        },
+        Operation::StartVm {
+            vm: vm("v2", "db-01", VmPower::Stopped).to_ref(),
+        },
+        Operation::StartVm {
+            vm: vm("v3", "cache-01", VmPower::Stopped).to_ref(),
+        },
+    ];
+    let cmds = app.execute_bulk(steps);
+    let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let ids: Vec<TaskId> = steps.iter().map(|(id, _)| *id).collect();
+    assert_eq!(app.tasks.list.rows(), 1, "folded: one row");
+    let group = app.tasks.selected().unwrap().key.clone();
+    assert_eq!(app.tasks.group_summary(&group), "0/3 done");
+    app.on_event(Event::Task {
+        id: ids[0],
+        state: TaskState::Succeeded,
+    });
+    app.on_event(Event::Task {
+        id: ids[1],
+        state: TaskState::Failed {
+            message: "refused".into(),
+        },
+    });
+    assert_eq!(app.tasks.group_summary(&group), "2/3 done · 1 failed");
+    assert!(!app.tasks.selected().unwrap().state.is_terminal());
+    app.focus = Pane::Tasks;
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.tasks.list.rows(), 4, "open: the group and its three VMs");
+    let targets: Vec<String> = (0..4)
+        .map(|r| app.tasks.list.row(r).unwrap().target.clone())
+        .collect();
+    assert_eq!(targets[0], "3 VMs");
+    app.on_event(Event::Task {
+        id: ids[2],
+        state: TaskState::Succeeded,
+    });
+    let g = app.tasks.list.row(0).unwrap();
+    assert!(
+        matches!(&g.state, TaskState::Failed { message } if message == "3/3 done · 1 failed"),
+        "{:?}",
+        g.state
+    );
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.tasks.list.rows(), 1, "closed again");
+}
+
+#[test]
+fn bulk_start_and_stop_leave_out_vms_already_there() {
+    let mut app = app_with_both_marked();
+    // web-01 runs, db-01 is stopped.
+    let cmds = app.handle_key(key('s'));
+    let (_, ops) = plan_each_seq(&cmds);
+    assert!(matches!(&ops[..], [Operation::StartVm { vm }] if vm.id == "v2"));
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!()
+    };
+    assert_eq!(cd.bulk.as_ref().unwrap().skipped, ["web-01: already running"]);
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key('S'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (_, ops) = plan_each_seq(&cmds);
+    assert!(matches!(&ops[..], [Operation::StopVm { vm, force: false }] if vm.id == "v1"));
+    // Nothing left to do: said so, nothing planned.
+    app.dialog = None;
+    app.vms.marks.clear();
+    app.vms.marks.insert("v1".into());
+    let cmds = app.handle_key(key('s'));
+    assert!(cmds.is_empty());
+    assert!(matches!(&app.dialog, Some(Dialog::Message(m)) if m.lines.iter().any(|l| l.contains("already running"))));
+}

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::widgets::{centered, dialog_frame};
-use crate::app::dialog::{ConfirmDialog, PlanState};
+use crate::app::dialog::{Bulk, ConfirmDialog, PlanState};
 use crate::operation::Danger;
 use crate::theme::Theme;
 
@@ -27,7 +27,20 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
     let inner = dialog_frame(frame, area, &title, style, theme);
 
     let mut top: Vec<Line> = Vec::new();
-    for (n, op) in cd.steps.iter().enumerate() {
+    if let Some(bulk) = &cd.bulk {
+        // One line for the whole bulk; each target and its calls scroll below.
+        top.push(Line::from(vec![
+            Span::styled(main.title().to_string(), theme.header),
+            Span::raw(format!("  {} marked VMs, one call each", cd.steps.len())),
+        ]));
+        if !bulk.skipped.is_empty() {
+            top.push(Line::styled(
+                format!("⚠ {} left out (listed below)", bulk.skipped.len()),
+                theme.warn,
+            ));
+        }
+    }
+    for (n, op) in cd.steps.iter().enumerate().filter(|_| cd.bulk.is_none()) {
         let step = if cd.steps.len() > 1 {
             format!("Step {}/{}: ", n + 1, cd.steps.len())
         } else {
@@ -65,18 +78,18 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
     .split(inner);
     frame.render_widget(Paragraph::new(top), parts[0]);
 
-    let calls: Vec<Line> = match &cd.plan {
-        PlanState::Loading => vec![Line::styled("preparing…", theme.muted)],
-        PlanState::Refused(r) => vec![Line::styled(format!("✗ refused: {r}"), theme.error)],
-        PlanState::Ready(calls) => calls
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| {
-                let mut v = vec![Line::styled(format!("#{} ", i + 1), theme.muted)];
-                v.extend(c.to_string().lines().map(|l| Line::raw(l.to_string())));
-                v
-            })
-            .collect(),
+    let calls: Vec<Line> = match (&cd.plan, &cd.bulk) {
+        (PlanState::Ready(_), Some(bulk)) => bulk_lines(bulk, theme),
+        (PlanState::Loading, Some(bulk)) => {
+            let mut v: Vec<Line> = cd
+                .steps
+                .iter()
+                .map(|op| Line::styled(format!("▸ {}  preparing…", op.target()), theme.muted))
+                .collect();
+            v.extend(skipped_lines(bulk, theme));
+            v
+        }
+        _ => plain_calls(cd, theme),
     };
     let calls_block = Block::default()
         .borders(Borders::TOP)
@@ -118,4 +131,43 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
     if let Some(p) = cursor {
         frame.set_cursor_position(p);
     }
+}
+
+fn plain_calls(cd: &ConfirmDialog, theme: &Theme) -> Vec<Line<'static>> {
+    match &cd.plan {
+        PlanState::Loading => vec![Line::styled("preparing…", theme.muted)],
+        PlanState::Refused(r) => vec![Line::styled(format!("✗ refused: {r}"), theme.error)],
+        PlanState::Ready(calls) => calls
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let mut v = vec![Line::styled(format!("#{} ", i + 1), theme.muted)];
+                v.extend(c.to_string().lines().map(|l| Line::raw(l.to_string())));
+                v
+            })
+            .collect(),
+    }
+}
+
+/// Each target under its own heading, with its calls; then the VMs left out and why.
+fn bulk_lines(bulk: &Bulk, theme: &Theme) -> Vec<Line<'static>> {
+    let mut v = Vec::new();
+    let mut n = 0;
+    for (target, calls) in &bulk.calls {
+        v.push(Line::styled(format!("▸ {target}"), theme.header));
+        for c in calls {
+            n += 1;
+            v.push(Line::styled(format!("#{n} "), theme.muted));
+            v.extend(c.to_string().lines().map(|l| Line::raw(l.to_string())));
+        }
+    }
+    v.extend(skipped_lines(bulk, theme));
+    v
+}
+
+fn skipped_lines(bulk: &Bulk, theme: &Theme) -> Vec<Line<'static>> {
+    bulk.skipped
+        .iter()
+        .map(|s| Line::styled(format!("skipped {s}"), theme.warn))
+        .collect()
 }

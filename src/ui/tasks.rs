@@ -111,6 +111,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             let out_w = w[5] as usize;
             let outcome = match &t.state {
+                _ if t.fold.is_some() => {
+                    let style = match &t.state {
+                        TaskState::Succeeded => theme.ok,
+                        TaskState::Failed { .. } => theme.error,
+                        _ => theme.muted,
+                    };
+                    Span::styled(truncate(&pane.group_summary(&t.key), out_w), style)
+                }
                 TaskState::Succeeded => Span::styled("succeeded", theme.ok),
                 TaskState::Paused { .. } => Span::styled("paused", theme.warn),
                 TaskState::Failed { message } => {
@@ -123,6 +131,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let target = match (&t.origin, &t.user) {
                 (TaskOrigin::Others, Some(u)) => format!("{} · by {u}", t.target),
                 (TaskOrigin::Others, None) => format!("{} · by others", t.target),
+                // A bulk's row says whether it is open; its members hang below it.
+                _ if t.fold == Some(true) => format!("▸ {}", t.target),
+                _ if t.fold == Some(false) => format!("▾ {}", t.target),
+                _ if t.parent.is_some() => format!("  {}", t.target),
                 _ => t.target.clone(),
             };
             vec![

@@ -84,6 +84,12 @@ pub enum Command {
         seq: Generation,
         ops: Vec<Operation>,
     },
+    /// [`Command::Plan`] for the operations of a bulk, each planned on its own: one the
+    /// platform refuses is skipped, not the whole bulk.
+    PlanEach {
+        seq: Generation,
+        ops: Vec<Operation>,
+    },
     /// Run operations one after the other; a step runs only if the one before succeeded.
     Execute {
         steps: Vec<(TaskId, Operation)>,
@@ -154,6 +160,11 @@ pub enum Event {
     Plan {
         seq: Generation,
         result: R<Vec<HttpCall>>,
+    },
+    /// One result per operation of a [`Command::PlanEach`], in its order.
+    PlanEach {
+        seq: Generation,
+        results: Vec<R<Vec<HttpCall>>>,
     },
     Task {
         id: TaskId,
@@ -340,6 +351,12 @@ impl Fetcher {
                 Event::Plan {
                     seq,
                     result: result.map(|()| calls),
+                }
+            }),
+            Command::PlanEach { seq, ops } => self.load(Slot::Plan, async move {
+                Event::PlanEach {
+                    seq,
+                    results: ops.iter().map(|op| b.plan(op)).collect(),
                 }
             }),
             Command::Execute { steps } => {

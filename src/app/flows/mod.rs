@@ -5,6 +5,7 @@
 //! This file holds what the families share: `Purpose`, opening a form, confirming, running.
 
 pub mod backup;
+pub mod bulk;
 pub mod console;
 pub mod plan;
 pub mod power;
@@ -89,6 +90,14 @@ pub enum Purpose {
         cluster: Named,
         plan: Named,
     },
+    /// A snapshot of each marked VM.
+    BulkSnapshot {
+        vms: Vec<crate::model::Vm>,
+    },
+    /// Stopping each marked VM.
+    BulkStop {
+        vms: Vec<crate::model::Vm>,
+    },
 }
 
 /// A submitted form's result.
@@ -106,6 +115,11 @@ pub enum Submitted {
     RestoreMode {
         backup: Box<Backup>,
         in_place: bool,
+    },
+    /// One operation per marked VM, with the marked VMs left out and why.
+    Bulk {
+        steps: Vec<Operation>,
+        skipped: Vec<String>,
     },
 }
 
@@ -150,6 +164,8 @@ impl Purpose {
             Purpose::DeleteExported { backup } => ops(storage::export(backup, form, false)?),
             Purpose::FilterBackups => backup::filter(form).map(Submitted::Filter),
             Purpose::RunPlan { cluster, plan } => ops(plan::run(cluster, plan, form)?),
+            Purpose::BulkSnapshot { vms } => bulk::snapshots(vms, form, now),
+            Purpose::BulkStop { vms } => bulk::stops(vms, form),
             Purpose::ChooseRemotePoint { cluster } => {
                 let (id, name) = form.choice("point").ok_or("choose a backup point first")?;
                 Ok(Submitted::RemotePoint {
@@ -215,6 +231,7 @@ impl App {
             typed,
             scroll: 0,
             read_only: self.session.read_only,
+            bulk: None,
         }));
         vec![Command::Plan { seq, ops: steps }]
     }

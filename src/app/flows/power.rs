@@ -18,14 +18,7 @@ pub fn stop_form(vm: &Vm, why: Option<&str>) -> Form {
     if let Some(why) = why {
         intro.push(why.to_string());
     }
-    // A shutdown goes through the guest's agent / tools; without them running the
-    // platform refuses it, so power-off is the choice that can work.
-    let tools_down = match vm.agent {
-        AgentState::NotInstalled => Some("not installed"),
-        AgentState::Disconnected => Some("not running"),
-        AgentState::Pending => Some("not connected yet"),
-        AgentState::Connected | AgentState::Unknown(_) => None,
-    };
+    let tools_down = tools_down(vm);
     if let Some(state) = tools_down {
         intro.push(format!(
             "Its guest agent / tools are {state}, so the guest cannot be asked to shut down: power off is chosen."
@@ -33,27 +26,39 @@ pub fn stop_form(vm: &Vm, why: Option<&str>) -> Form {
     }
     Form::new(
         format!("Stop {}", vm.name),
-        vec![Field::choice(
-            "how",
-            "How",
-            vec![
-                (
-                    "shutdown".into(),
-                    "shut down (the guest stops cleanly)".into(),
-                ),
-                (
-                    "poweroff".into(),
-                    "power off (at once; unsaved guest data is lost)".into(),
-                ),
-            ],
-            Some(if tools_down.is_some() {
-                "poweroff"
-            } else {
-                "shutdown"
-            }),
-        )],
+        vec![how_field(tools_down.is_some())],
     )
     .with_intro(intro)
+}
+
+/// A shutdown goes through the guest's agent / tools; without them running the platform
+/// refuses it, so power-off is the choice that can work. Says how they are, when down.
+pub fn tools_down(vm: &Vm) -> Option<&'static str> {
+    match vm.agent {
+        AgentState::NotInstalled => Some("not installed"),
+        AgentState::Disconnected => Some("not running"),
+        AgentState::Pending => Some("not connected yet"),
+        AgentState::Connected | AgentState::Unknown(_) => None,
+    }
+}
+
+/// Shut down or power off; `poweroff` preselects the latter.
+pub fn how_field(poweroff: bool) -> Field {
+    Field::choice(
+        "how",
+        "How",
+        vec![
+            (
+                "shutdown".into(),
+                "shut down (the guest stops cleanly)".into(),
+            ),
+            (
+                "poweroff".into(),
+                "power off (at once; unsaved guest data is lost)".into(),
+            ),
+        ],
+        Some(if poweroff { "poweroff" } else { "shutdown" }),
+    )
 }
 
 pub fn stop(vm: &VmRef, form: &Form) -> Result<Vec<Operation>, String> {
@@ -75,6 +80,9 @@ impl App {
     }
 
     pub(in crate::app) fn start_stop_vm(&mut self) -> Vec<Command> {
+        if let Some(cmds) = self.start_bulk_power(false) {
+            return cmds;
+        }
         let Some((vmref, vm)) = self.power_target() else {
             return vec![];
         };
@@ -90,6 +98,9 @@ impl App {
     }
 
     pub(in crate::app) fn start_start_vm(&mut self) -> Vec<Command> {
+        if let Some(cmds) = self.start_bulk_power(true) {
+            return cmds;
+        }
         let Some((vmref, vm)) = self.power_target() else {
             return vec![];
         };
