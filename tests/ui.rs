@@ -838,3 +838,61 @@ fn console_box_hides_the_token_until_asked() {
         assert!(screen_text(&app, w, h).contains("SECRET-TOKEN-42"));
     }
 }
+
+/// A bulk snapshot of three marked VMs: one preview with each target's calls (as the
+/// TopHC backend plans them) and the VM the platform refuses left out with its reason;
+/// the count is typed once. Then Tasks: one group row, opened into one row per VM.
+#[test]
+fn bulk_snapshot_preview_and_its_group_in_tasks() {
+    let mut app = main_app(48);
+    app.focus = Pane::Vms;
+    app.vms.list.cursor.reset();
+    for _ in 0..3 {
+        app.handle_key(key(' '));
+    }
+    app.handle_key(key('c'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (seq, ops) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::PlanEach { seq, ops } => Some((*seq, ops.clone())),
+            _ => None,
+        })
+        .expect("one plan per VM");
+    assert_eq!(ops.len(), 3);
+    let mut results: Vec<_> = ops.iter().map(vmdeck::backend::tophc::plan).collect();
+    results[2] = Err(vmdeck::backend::BackendError::Refused(
+        "the VM is being backed up".into(),
+    ));
+    app.on_event(Event::PlanEach { seq, results });
+    let t = render(&app, 120, 40);
+    let text = screen_text(&app, 120, 40);
+    assert!(text.contains("Type 2 to confirm"), "{text}");
+    assert!(text.contains("the VM is being backed up"), "{text}");
+    assert!(text.contains("▸ web-01"), "{text}");
+    insta::assert_snapshot!("bulk_snapshot_preview", t.backend());
+
+    app.handle_key(key('2'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let ids: Vec<_> = steps.iter().map(|(id, _)| *id).collect();
+    app.on_event(Event::Task {
+        id: ids[0],
+        state: vmdeck::model::TaskState::Succeeded,
+    });
+    app.on_event(Event::Task {
+        id: ids[1],
+        state: vmdeck::model::TaskState::Running {
+            progress: Some(0.5),
+        },
+    });
+    app.focus = Pane::Tasks;
+    app.handle_key(code(KeyCode::Enter));
+    let t = render(&app, 120, 30);
+    let text = screen_text(&app, 120, 30);
+    assert!(text.contains("1/2 done"), "{text}");
+    assert!(text.contains("▾ 2 VMs"), "{text}");
+    insta::assert_snapshot!("bulk_group_in_tasks", t.backend());
+}

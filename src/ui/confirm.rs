@@ -35,7 +35,10 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
         ]));
         if !bulk.skipped.is_empty() {
             top.push(Line::styled(
-                format!("⚠ {} left out (listed below)", bulk.skipped.len()),
+                format!(
+                    "⚠ left out: {} of the marked VMs (first below)",
+                    bulk.skipped.len()
+                ),
                 theme.warn,
             ));
         }
@@ -81,12 +84,12 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
     let calls: Vec<Line> = match (&cd.plan, &cd.bulk) {
         (PlanState::Ready(_), Some(bulk)) => bulk_lines(bulk, theme),
         (PlanState::Loading, Some(bulk)) => {
-            let mut v: Vec<Line> = cd
-                .steps
-                .iter()
-                .map(|op| Line::styled(format!("▸ {}  preparing…", op.target()), theme.muted))
-                .collect();
-            v.extend(skipped_lines(bulk, theme));
+            let mut v = skipped_lines(bulk, theme);
+            v.extend(
+                cd.steps
+                    .iter()
+                    .map(|op| Line::styled(format!("▸ {}  preparing…", op.target()), theme.muted)),
+            );
             v
         }
         _ => plain_calls(cd, theme),
@@ -151,7 +154,8 @@ fn plain_calls(cd: &ConfirmDialog, theme: &Theme) -> Vec<Line<'static>> {
 
 /// Each target under its own heading, with its calls; then the VMs left out and why.
 fn bulk_lines(bulk: &Bulk, theme: &Theme) -> Vec<Line<'static>> {
-    let mut v = Vec::new();
+    // The VMs left out first: read before the calls of the others.
+    let mut v = skipped_lines(bulk, theme);
     let mut n = 0;
     for (target, calls) in &bulk.calls {
         v.push(Line::styled(format!("▸ {target}"), theme.header));
@@ -161,7 +165,6 @@ fn bulk_lines(bulk: &Bulk, theme: &Theme) -> Vec<Line<'static>> {
             v.extend(c.to_string().lines().map(|l| Line::raw(l.to_string())));
         }
     }
-    v.extend(skipped_lines(bulk, theme));
     v
 }
 

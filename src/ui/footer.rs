@@ -19,7 +19,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("Esc".into(), "cancel"),
         ],
         Some(Dialog::Confirm(c)) if c.typed.is_some() => vec![
-            ("type the name".into(), "then Enter to run"),
+            (
+                if c.bulk.is_some() {
+                    "type the count"
+                } else {
+                    "type the name"
+                }
+                .into(),
+                "then Enter to run",
+            ),
             ("PgUp/PgDn".into(), "scroll"),
             ("Esc".into(), "cancel"),
         ],

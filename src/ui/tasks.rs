@@ -25,7 +25,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .iter()
             .filter(|t| t.origin == TaskOrigin::Others)
             .count();
-        let ours = pane.list.items.len() - others;
+        // A bulk's group row is its members, counted one by one.
+        let groups = pane.list.items.iter().filter(|t| t.fold.is_some()).count();
+        let ours = pane.list.items.len() - others - groups;
         let summary = if others > 0 {
             format!(" · {running} running · {ours} ours · {others} on the platform")
         } else {
