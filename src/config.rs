@@ -619,6 +619,21 @@ read_only = true
     }
 
     #[test]
+    fn bulk_concurrency_defaults_to_four_and_zero_means_the_default() {
+        let p = |v: &str| {
+            let text = format!(
+                "[profiles.a]\nplatform = \"tophc\"\nurl = \"http://x\"\nbulk_concurrency = {v}\n"
+            );
+            Config::parse(&text, Path::new("c.toml")).map(|c| c.profiles["a"].bulk_concurrency())
+        };
+        assert_eq!(p("2").unwrap(), 2);
+        assert_eq!(p("0").unwrap(), 4);
+        assert!(p("\"many\"").is_err());
+        let none = Profile::new(Platform::TopHc, "http://x", "u");
+        assert_eq!(none.bulk_concurrency(), 4);
+    }
+
+    #[test]
     fn cloudtower_and_zstack_settings() {
         let text = r#"
 [profiles.tower]

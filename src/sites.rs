@@ -232,7 +232,11 @@ async fn run_site(
         };
     if let Some(b) = ready {
         // The app reads this site's clusters itself at start; the interval takes over.
-        fetcher = Some(fetcher::spawn_limited(b.clone(), profile.read_only, profile.bulk_concurrency()));
+        fetcher = Some(fetcher::spawn_limited(
+            b.clone(),
+            profile.read_only,
+            profile.bulk_concurrency(),
+        ));
         backend = Some(b);
     }
 

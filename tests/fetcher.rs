@@ -63,7 +63,8 @@ async fn a_listing_of_many_pages_arrives_whole_and_in_order_on_every_platform() 
 }
 
 /// A bulk snapshot of five VMs on ZStack with a limit of two: exactly one create per VM,
-/// never more than two in flight, and the one VM the platform refuses fails alone.
+/// never more than two in flight, the one VM the platform refuses fails alone, and the
+/// one whose answer is lost goes Unknown, is re-read, and is found made (not sent again).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_stops_none() {
     use std::sync::Arc;
@@ -128,12 +129,19 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
         },
         None,
     );
+    // The fourth VM's answer is lost after the platform took the create.
+    server.faults().inject(
+        &format!("/zstack/v1/volumes/{}/volume-snapshots", roots[3].id),
+        Fault::LoseAnswer,
+        Some(1),
+    );
     let mut f = fetcher::spawn_limited(b.clone(), false, 2);
     f.commands
         .send(Command::ExecuteBulk { group: 1, steps })
         .unwrap();
     let mut in_flight = HashSet::new();
     let (mut most, mut ended) = (0, std::collections::BTreeMap::new());
+    let mut unknown = HashSet::new();
     while ended.len() < 5 {
         let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
             .await
@@ -142,7 +150,10 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
         let Event::Task { id, state } = ev else {
             continue;
         };
-        if state.is_terminal() {
+        if matches!(state, TaskState::Unknown { .. }) {
+            unknown.insert(id.0);
+        }
+        if state.is_terminal() && !matches!(state, TaskState::Unknown { .. }) {
             in_flight.remove(&id);
             ended.insert(id.0, state);
         } else if matches!(state, TaskState::Running { .. }) {
@@ -151,6 +162,11 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
         }
     }
     assert_eq!(most, 2, "two at a time, and side by side");
+    assert_eq!(
+        unknown.into_iter().collect::<Vec<_>>(),
+        [4],
+        "the lost answer, and only it"
+    );
     for (i, v) in vms.iter().enumerate() {
         let state = &ended[&(i as u64 + 1)];
         let tree = b.snapshots(&v.to_ref()).await.expect("tree");

@@ -1433,7 +1433,10 @@ fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_th
     let mut app = app_with_both_marked();
     app.wall = "2026-12-03T12:30:00Z".parse().unwrap();
     app.handle_key(key('c'));
-    assert!(matches!(app.dialog, Some(Dialog::Form(_))), "the pattern form");
+    assert!(
+        matches!(app.dialog, Some(Dialog::Form(_))),
+        "the pattern form"
+    );
     let cmds = app.handle_key(code(KeyCode::Enter));
     let (seq, ops) = plan_each_seq(&cmds);
     let names: Vec<&str> = ops
@@ -1455,7 +1458,9 @@ fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_th
                 "/v1/compute/vsd/snapshot/create",
                 serde_json::json!({"name": "pre-patch-web-01-20261203"}),
             )]),
-            Err(crate::backend::BackendError::Refused("the VM is busy".into())),
+            Err(crate::backend::BackendError::Refused(
+                "the VM is busy".into(),
+            )),
         ],
     });
     let Some(Dialog::Confirm(cd)) = &app.dialog else {
@@ -1466,7 +1471,10 @@ fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_th
     assert_eq!(bulk.skipped.len(), 1);
     assert!(bulk.skipped[0].contains("db-01") && bulk.skipped[0].contains("the VM is busy"));
     assert_eq!(cd.typed.as_ref().unwrap().0, "1");
-    assert!(app.handle_key(code(KeyCode::Enter)).is_empty(), "count not typed");
+    assert!(
+        app.handle_key(code(KeyCode::Enter)).is_empty(),
+        "count not typed"
+    );
     type_text(&mut app, "1");
     let cmds = app.handle_key(code(KeyCode::Enter));
     let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
@@ -1512,7 +1520,11 @@ fn a_bulk_is_one_group_row_that_counts_its_members_and_opens_on_enter() {
     assert!(!app.tasks.selected().unwrap().state.is_terminal());
     app.focus = Pane::Tasks;
     app.handle_key(code(KeyCode::Enter));
-    assert_eq!(app.tasks.list.rows(), 4, "open: the group and its three VMs");
+    assert_eq!(
+        app.tasks.list.rows(),
+        4,
+        "open: the group and its three VMs"
+    );
     let targets: Vec<String> = (0..4)
         .map(|r| app.tasks.list.row(r).unwrap().target.clone())
         .collect();
@@ -1541,7 +1553,10 @@ fn bulk_start_and_stop_leave_out_vms_already_there() {
     let Some(Dialog::Confirm(cd)) = &app.dialog else {
         panic!()
     };
-    assert_eq!(cd.bulk.as_ref().unwrap().skipped, ["web-01: already running"]);
+    assert_eq!(
+        cd.bulk.as_ref().unwrap().skipped,
+        ["web-01: already running"]
+    );
     app.handle_key(code(KeyCode::Esc));
     app.handle_key(key('S'));
     let cmds = app.handle_key(code(KeyCode::Enter));
@@ -1553,5 +1568,41 @@ fn bulk_start_and_stop_leave_out_vms_already_there() {
     app.vms.marks.insert("v1".into());
     let cmds = app.handle_key(key('s'));
     assert!(cmds.is_empty());
-    assert!(matches!(&app.dialog, Some(Dialog::Message(m)) if m.lines.iter().any(|l| l.contains("already running"))));
+    assert!(
+        matches!(&app.dialog, Some(Dialog::Message(m)) if m.lines.iter().any(|l| l.contains("already running")))
+    );
+}
+
+#[test]
+fn a_bulk_stop_powers_off_a_vm_without_its_tools_and_read_only_runs_nothing() {
+    let mut app = app_with_both_marked();
+    app.vms.list.items[1].power = VmPower::Running;
+    app.vms.list.items[1].agent = AgentState::Disconnected;
+    app.handle_key(key('S'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (_, ops) = plan_each_seq(&cmds);
+    let force: Vec<(String, bool)> = ops
+        .iter()
+        .map(|o| match o {
+            Operation::StopVm { vm, force } => (vm.id.clone(), *force),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(force, [("v1".into(), false), ("v2".into(), true)]);
+
+    let mut app = ready_app(true);
+    app.focus = Pane::Vms;
+    app.handle_key(key('*'));
+    let cmds = app.handle_key(key('s'));
+    let (seq, _) = plan_each_seq(&cmds);
+    app.on_event(Event::PlanEach {
+        seq,
+        results: vec![Ok(vec![])],
+    });
+    type_text(&mut app, "1");
+    assert!(app.handle_key(code(KeyCode::Enter)).is_empty());
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!()
+    };
+    assert!(cd.blocked_reason().unwrap().contains("read-only"));
 }
