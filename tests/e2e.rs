@@ -1218,3 +1218,46 @@ fn ten_thousand_vms_complete_and_stay_complete_under_a_5s_refresh() {
     t.keys(&["q"]);
     t.wait_for("EXIT:0", 10);
 }
+
+/// Fleet operations on the demo: three VMs marked, one snapshot each in one confirmation
+/// (the count typed), and three outcomes read from the bulk's rows in Tasks.
+#[test]
+fn demo_bulk_snapshot_of_three_marked_vms() {
+    let scratch = Scratch::new("bulk");
+    let t = Tmux::start("--demo --demo-time-scale 10", &scratch.env(), 160, 48);
+    t.wait_for("● connected", 20);
+    t.keys(&["Tab"]);
+    t.wait_for("┏ VMs", 5);
+    t.wait_until("the VMs listed", 20, |s| {
+        vms_count(s).is_some_and(|n| n >= 3)
+    });
+    t.keys(&["Space", "Space", "Space"]);
+    t.wait_for("3 marked", 5);
+    t.keys(&["c"]);
+    t.wait_for("New snapshot of 3 marked VMs", 5);
+    t.keys(&["C-u"]);
+    t.type_text("e2e-bulk-{vm}");
+    t.keys(&["Enter"]);
+    t.wait_for("Create snapshot — confirm", 5);
+    t.wait_for("Type 3 to confirm", 10);
+    t.wait_for("POST /v1/compute/vsd/snapshot/create", 10);
+    t.type_text("3");
+    t.keys(&["Enter"]);
+    t.wait_for("follow it in Tasks", 5);
+    t.keys(&[":"]);
+    t.type_text("tasks");
+    t.keys(&["Enter"]);
+    t.wait_for("┏ Tasks", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("▾ 3 VMs", 5);
+    let s = t.wait_until("all three ended", 60, |s| s.contains("3/3 done"));
+    let members: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("e2e-bulk-") && ended(Some(l)))
+        .collect();
+    assert_eq!(members.len(), 3, "{s}");
+    assert!(
+        members.iter().all(|l| l.contains("succeeded")),
+        "three outcomes: {s}"
+    );
+}
