@@ -344,9 +344,9 @@ impl App {
         };
         let selected = self.backups.list.selected();
         let (key, options) = match &fd.purpose {
-            Purpose::CreateBackup { .. } | Purpose::ChooseRemotePoint { .. } => {
-                ("point", flows::backup::point_options(points))
-            }
+            Purpose::CreateBackup { .. }
+            | Purpose::BulkBackup { .. }
+            | Purpose::ChooseRemotePoint { .. } => ("point", flows::backup::point_options(points)),
             Purpose::FilterBackups => ("point", flows::backup::filter_point_options(points)),
             Purpose::CreateDatabaseBackup
             | Purpose::CreateTemplate { .. }

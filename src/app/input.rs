@@ -120,6 +120,7 @@ impl App {
             Action::Rollback => self.start_rollback(),
             Action::RollbackDisks => self.start_rollback_disks(),
             Action::DeleteSnapshot => self.start_delete_snapshot(),
+            Action::CreateBackup if self.focus == Pane::Vms => self.start_bulk_backup(),
             Action::CreateBackup => self.start_create_backup(),
             Action::DeleteBackup => self.start_delete_backup(),
             Action::RestoreBackup => self.start_restore(),

@@ -675,6 +675,13 @@ impl Default for Keymap {
             ),
             p(
                 Pane::Vms,
+                vec![Key::ch('b')],
+                CreateBackup,
+                "back up marked",
+                true,
+            ),
+            p(
+                Pane::Vms,
                 vec![Key::ch('*'), Key::ctrl('a')],
                 MarkAll,
                 "mark all shown",

@@ -63,6 +63,9 @@ impl App {
                 need(Read::VmDetail, "volume", true),
                 need(Read::BackupPoints, "point", true).filter(|_| points),
             ],
+            Purpose::BulkBackup { .. } => {
+                vec![need(Read::BackupPoints, "point", true).filter(|_| points)]
+            }
             Purpose::CreateDatabaseBackup
             | Purpose::SyncBackup { .. }
             | Purpose::RecoverBackup { .. }

@@ -1606,3 +1606,59 @@ fn a_bulk_stop_powers_off_a_vm_without_its_tools_and_read_only_runs_nothing() {
     };
     assert!(cd.blocked_reason().unwrap().contains("read-only"));
 }
+
+#[test]
+fn b_with_marks_backs_up_each_marked_vm_to_the_chosen_point() {
+    let mut app = app_with_both_marked();
+    app.wall = "2026-12-03T12:30:00Z".parse().unwrap();
+    let cmds = app.handle_key(key('b'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupPoints { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    assert!(
+        matches!(app.dialog, Some(Dialog::Form(_))),
+        "the backup form"
+    );
+    app.on_event(Event::BackupPoints {
+        seq,
+        result: Ok(vec![BackupPoint {
+            id: "bp1".into(),
+            name: "nfs_type_1".into(),
+            kind: "nfs".into(),
+            state: "healthy".into(),
+            details: vec![],
+        }]),
+    });
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (_, ops) = plan_each_seq(&cmds);
+    let made: Vec<(String, String, String)> = ops
+        .iter()
+        .map(|o| match o {
+            Operation::CreateBackup {
+                vm, point, name, ..
+            } => (vm.id.clone(), point.id.clone(), name.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        made,
+        [
+            ("v1".into(), "bp1".into(), "web-01-20261203".into()),
+            ("v2".into(), "bp1".into(), "db-01-20261203".into()),
+        ]
+    );
+}
+
+#[test]
+fn b_with_marks_where_plans_make_the_backups_says_so() {
+    let mut s = session(false);
+    s.caps.backup_points = false;
+    s.caps.backup_plans = true;
+    let mut app = ready_app_with(s);
+    app.focus = Pane::Vms;
+    app.handle_key(key('*'));
+    assert!(app.handle_key(key('b')).is_empty());
+    assert!(app.dialog.is_none());
+    assert!(app.status.as_ref().unwrap().text.contains("made by plans"));
+}

@@ -10,7 +10,7 @@ use crate::app::form::{Field, Form};
 use crate::app::{App, Level};
 use crate::backend::{BackendError, HttpCall};
 use crate::fetcher::Command;
-use crate::model::Vm;
+use crate::model::{BackupPoint, Capabilities, Vm};
 use crate::operation::Operation;
 
 /// The name pattern a bulk snapshot starts with.
@@ -52,6 +52,47 @@ pub fn snapshots(vms: &[Vm], form: &Form, now: Timestamp) -> Result<Submitted, S
             consistent: false,
             volume: None,
         });
+    }
+    Ok(Submitted::Bulk {
+        steps,
+        skipped: Vec::new(),
+    })
+}
+
+/// The default name of each VM's backup in a bulk.
+pub const DEFAULT_BACKUP_PATTERN: &str = "{vm}-{date}";
+
+/// The backup form of one VM, for all of them: a name pattern instead of a name, and
+/// whole VMs only (a volume is one VM's).
+pub fn backup_form(n: usize, points: &[BackupPoint], caps: &Capabilities) -> Form {
+    let mut form = super::backup::create_form(
+        &crate::model::VmRef::default(),
+        None,
+        points,
+        caps,
+        crate::model::BackupCategory::Vm,
+        Timestamp::UNIX_EPOCH,
+    );
+    form.title = format!("Back up {n} marked VMs");
+    if let Some(f) = form.fields.iter_mut().find(|f| f.key == "name") {
+        *f = Field::text("name", "Name", DEFAULT_BACKUP_PATTERN)
+            .with_hint("{vm} the VM's name, {date} today (yyyymmdd), {time} hhmmss (UTC)");
+    }
+    form.with_intro(vec!["One backup of each marked VM (the whole VM).".into()])
+}
+
+pub fn backups(vms: &[Vm], form: &Form, now: Timestamp) -> Result<Submitted, String> {
+    let pattern = form.text("name");
+    let mut steps = Vec::new();
+    for vm in vms {
+        // The one VM's checks, with the pattern filled in for this VM.
+        let mut one = form.clone();
+        if let Some(f) = one.fields.iter_mut().find(|f| f.key == "name") {
+            *f = Field::text("name", "Name", snapshot_name(&pattern, &vm.name, now));
+        }
+        let op =
+            super::backup::create(&vm.to_ref(), &one).map_err(|e| format!("{}: {e}", vm.name))?;
+        steps.extend(op);
     }
     Ok(Submitted::Bulk {
         steps,
@@ -116,6 +157,32 @@ impl App {
         };
         self.open_form(snapshot_form(vms.len()), Purpose::BulkSnapshot { vms });
         vec![]
+    }
+
+    /// `b` in VMs: a backup of every marked VM, to one backup point.
+    pub(in crate::app) fn start_bulk_backup(&mut self) -> Vec<Command> {
+        let Some(vms) = self.marked_vms() else {
+            self.say(
+                Level::Info,
+                "mark VMs first (Space), or create a backup in the Backups pane",
+            );
+            return vec![];
+        };
+        if !self.caps().backup_points {
+            self.say(
+                Level::Info,
+                "backups are made by plans here: run a plan from the Backups pane (p)",
+            );
+            return vec![];
+        }
+        let mut cmds = Vec::new();
+        let loading = self.points_for_form(&mut cmds);
+        let mut form = backup_form(vms.len(), &self.backups.points, self.caps());
+        if loading && let Some(f) = form.fields.iter_mut().find(|f| f.key == "point") {
+            f.hint = Some("loading…".into());
+        }
+        self.open_form(form, Purpose::BulkBackup { vms });
+        cmds
     }
 
     /// `S` / `s` in VMs with marks: stop / start them all. `None` without marks.

@@ -94,6 +94,10 @@ pub enum Purpose {
     BulkSnapshot {
         vms: Vec<crate::model::Vm>,
     },
+    /// A backup of each marked VM.
+    BulkBackup {
+        vms: Vec<crate::model::Vm>,
+    },
     /// Stopping each marked VM.
     BulkStop {
         vms: Vec<crate::model::Vm>,
@@ -166,6 +170,7 @@ impl Purpose {
             Purpose::RunPlan { cluster, plan } => ops(plan::run(cluster, plan, form)?),
             Purpose::BulkSnapshot { vms } => bulk::snapshots(vms, form, now),
             Purpose::BulkStop { vms } => bulk::stops(vms, form),
+            Purpose::BulkBackup { vms } => bulk::backups(vms, form, now),
             Purpose::ChooseRemotePoint { cluster } => {
                 let (id, name) = form.choice("point").ok_or("choose a backup point first")?;
                 Ok(Submitted::RemotePoint {
