@@ -192,3 +192,101 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
         }
     }
 }
+
+/// Canceling a bulk ends its members not sent yet, at once and never sent; the one
+/// already sent runs to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canceling_a_bulk_ends_the_queued_members_unsent() {
+    use std::sync::Arc;
+    use vmdeck::backend::zstack::ZStack;
+    use vmdeck::backend::{Backend, VmQuery, WatchTiming};
+    use vmdeck::model::{NodeKind, TaskId, TaskState};
+    use vmdeck::operation::Operation;
+
+    let server = SimServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            time_scale: 5.0,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("simulator");
+    let profile = Profile::new(Platform::ZStack, server.base_url(), DEFAULT_USER);
+    let zs = ZStack::connect(&profile, SecretString::from(DEFAULT_PASSWORD))
+        .await
+        .expect("login")
+        .with_watch_timing(WatchTiming {
+            interval: Duration::from_millis(20),
+            ..WatchTiming::default()
+        });
+    let b: Arc<dyn Backend> = Arc::new(zs);
+    let vms: Vec<_> = b
+        .vms(&Named::default(), &VmQuery::default())
+        .await
+        .expect("VMs")
+        .value
+        .items
+        .into_iter()
+        .filter(|v| v.action.is_none())
+        .take(4)
+        .collect();
+    let mut steps = Vec::new();
+    for (i, v) in vms.iter().enumerate() {
+        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
+        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
+        let op = Operation::CreateSnapshot {
+            vm: v.to_ref(),
+            name: format!("cancel-{}", v.name),
+            description: String::new(),
+            memory: false,
+            consistent: false,
+            volume: Some(root),
+        };
+        steps.push((TaskId(i as u64 + 1), op));
+    }
+    let mut f = fetcher::spawn_limited(b.clone(), false, 1);
+    f.commands
+        .send(Command::ExecuteBulk { group: 9, steps })
+        .unwrap();
+    let mut ended = std::collections::BTreeMap::new();
+    while ended.len() < 4 {
+        let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
+            .await
+            .expect("the bulk moves on")
+            .expect("fetcher runs");
+        let Event::Task { id, state } = ev else {
+            continue;
+        };
+        if id.0 == 1 && matches!(state, TaskState::Running { .. }) {
+            f.commands.send(Command::CancelBulk { group: 9 }).unwrap();
+        }
+        if state.is_terminal() {
+            ended.insert(id.0, state);
+        }
+    }
+    assert_eq!(ended[&1], TaskState::Succeeded);
+    for (i, v) in vms.iter().enumerate() {
+        let made = b
+            .snapshots(&v.to_ref())
+            .await
+            .expect("tree")
+            .nodes
+            .iter()
+            .filter(|n| {
+                matches!(&n.kind, NodeKind::Snapshot(s) if s.name == format!("cancel-{}", v.name))
+            })
+            .count();
+        if i == 0 {
+            assert_eq!(made, 1);
+        } else {
+            assert_eq!(
+                ended[&(i as u64 + 1)],
+                TaskState::Failed {
+                    message: fetcher::CANCELED_BEFORE_SENT.into()
+                }
+            );
+            assert_eq!(made, 0, "{}: never sent", v.name);
+        }
+    }
+}

@@ -101,7 +101,15 @@ pub enum Command {
         group: u64,
         steps: Vec<(TaskId, Operation)>,
     },
+    /// The members of bulk `group` not sent yet end at once, never sent; those already
+    /// sent run to their end (the platforms here cannot take a sent operation back).
+    CancelBulk {
+        group: u64,
+    },
 }
+
+/// How a bulk member canceled before it was sent ends (a `Failed` message).
+pub const CANCELED_BEFORE_SENT: &str = "canceled before it was sent";
 
 type R<T> = Result<T, BackendError>;
 
@@ -218,6 +226,7 @@ pub fn spawn_limited(backend: Arc<dyn Backend>, read_only: bool, bulk: usize) ->
         events: ev_tx,
         permits: Arc::new(Semaphore::new(4)),
         bulk: Arc::new(Semaphore::new(bulk.max(1))),
+        cancels: HashMap::new(),
         in_flight: HashMap::new(),
     };
     tokio::spawn(fetcher.run(cmd_rx));
@@ -235,6 +244,8 @@ struct Fetcher {
     permits: Arc<Semaphore>,
     /// Bulk operations in flight at once (submitted and not yet ended) on this site.
     bulk: Arc<Semaphore>,
+    /// Each bulk's cancel switch, by group.
+    cancels: HashMap<u64, tokio::sync::watch::Sender<bool>>,
     in_flight: HashMap<Slot, AbortHandle>,
 }
 
@@ -371,15 +382,36 @@ impl Fetcher {
                     return;
                 }
                 tracing::info!(group, targets = steps.len(), "bulk operation");
+                let (cancel, canceled) = tokio::sync::watch::channel(false);
+                self.cancels.insert(group, cancel);
                 for (id, op) in steps {
                     let (b, tx, limit) = (b.clone(), self.events.clone(), self.bulk.clone());
+                    let mut canceled = canceled.clone();
                     // The semaphore is fair: members start in the order given.
                     tokio::spawn(async move {
-                        let Ok(_permit) = limit.acquire_owned().await else {
-                            return;
+                        let permit = tokio::select! {
+                            biased;
+                            () = wait_canceled(&mut canceled) => None,
+                            p = limit.acquire_owned() => p.ok(),
                         };
+                        // A cancel that came while it waited wins: nothing is sent.
+                        if permit.is_none() || *canceled.borrow() {
+                            let _ = tx.send(Event::Task {
+                                id,
+                                state: TaskState::Failed {
+                                    message: CANCELED_BEFORE_SENT.into(),
+                                },
+                            });
+                            return;
+                        }
                         run_one(&*b, &tx, id, &op).await;
                     });
+                }
+            }
+            Command::CancelBulk { group } => {
+                if let Some(cancel) = self.cancels.get(&group) {
+                    tracing::info!(group, "bulk canceled");
+                    cancel.send_replace(true);
                 }
             }
         }
@@ -488,6 +520,13 @@ async fn load_vms(
             return;
         }
         index += 1;
+    }
+}
+
+/// Returns once the bulk is canceled; never, if it cannot be any more.
+async fn wait_canceled(canceled: &mut tokio::sync::watch::Receiver<bool>) {
+    if canceled.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
