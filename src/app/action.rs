@@ -66,6 +66,8 @@ pub enum Action {
     ToggleMark,
     /// Marks every VM the filter shows.
     MarkAll,
+    /// Cancels the queued VMs of the bulk under the cursor in Tasks (pressed twice).
+    CancelTask,
 }
 
 impl Action {

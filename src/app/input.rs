@@ -46,11 +46,16 @@ impl App {
             );
             return vec![];
         }
+        if action != Action::CancelTask {
+            // Any other key disarms a cancel waiting for its second `x`.
+            self.tasks.cancel_armed = None;
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
                 vec![]
             }
+            Action::CancelTask => self.cancel_task(),
             Action::Help => {
                 self.dialog = Some(Dialog::Help { scroll: 0 });
                 vec![]

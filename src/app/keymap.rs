@@ -689,6 +689,13 @@ impl Default for Keymap {
             ),
             p(
                 Pane::Tasks,
+                vec![Key::ch('x')],
+                CancelTask,
+                "cancel queued",
+                true,
+            ),
+            p(
+                Pane::Tasks,
                 vec![Key::ch('C')],
                 ClearFinishedTasks,
                 "clear finished",
@@ -899,6 +906,7 @@ mod tests {
             "console",
             "toggle_mark",
             "mark_all",
+            "cancel_task",
         ];
         for name in all {
             assert!(

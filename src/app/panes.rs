@@ -424,6 +424,8 @@ pub struct TasksPane {
     next_id: u64,
     /// The site new tasks run on, when more than one is configured.
     pub site: Option<String>,
+    /// The group row a first `x` asked to cancel; a second `x` on it cancels.
+    pub cancel_armed: Option<String>,
 }
 
 impl Default for TasksPane {
@@ -436,6 +438,7 @@ impl Default for TasksPane {
             list,
             next_id: 0,
             site: None,
+            cancel_armed: None,
         }
     }
 }
@@ -528,17 +531,25 @@ impl TasksPane {
 
     /// "8/12 done · 1 failed" for a group row.
     pub fn group_summary(&self, key: &str) -> String {
-        let (mut n, mut done, mut failed, mut unknown) = (0, 0, 0, 0);
+        let (mut n, mut done, mut failed, mut unknown, mut canceled) = (0, 0, 0, 0, 0);
         for t in self.members(key) {
             n += 1;
-            match t.state {
+            match &t.state {
                 TaskState::Succeeded => done += 1,
+                TaskState::Failed { message }
+                    if message == crate::fetcher::CANCELED_BEFORE_SENT =>
+                {
+                    canceled += 1
+                }
                 TaskState::Failed { .. } => failed += 1,
                 TaskState::Unknown { .. } => unknown += 1,
                 _ => {}
             }
         }
-        let mut out = format!("{}/{n} done", done + failed + unknown);
+        let mut out = format!("{}/{n} done", done + failed + unknown + canceled);
+        if canceled > 0 {
+            out.push_str(&format!(" · {canceled} canceled"));
+        }
         if failed > 0 {
             out.push_str(&format!(" · {failed} failed"));
         }
@@ -546,6 +557,11 @@ impl TasksPane {
             out.push_str(&format!(" · {unknown} unknown"));
         }
         out
+    }
+
+    /// The group number of a bulk's row.
+    pub fn group_of(key: &str) -> Option<u64> {
+        key.strip_prefix("group:")?.parse().ok()
     }
 
     /// Opens or closes a group row's members; false when `key` is no group row.

@@ -1662,3 +1662,67 @@ fn b_with_marks_where_plans_make_the_backups_says_so() {
     assert!(app.dialog.is_none());
     assert!(app.status.as_ref().unwrap().text.contains("made by plans"));
 }
+
+#[test]
+fn x_twice_on_a_bulk_cancels_its_queued_vms_and_elsewhere_says_what_it_cannot() {
+    let mut app = ready_app(false);
+    let steps: Vec<Operation> = ["v1", "v2", "v3"]
+        .iter()
+        .map(|id| Operation::StartVm {
+            vm: vm(id, id, VmPower::Stopped).to_ref(),
+        })
+        .collect();
+    let cmds = app.execute_bulk(steps);
+    let Some(Command::ExecuteBulk { group, steps }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let (group, ids) = (*group, steps.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    app.on_event(Event::Task {
+        id: ids[0],
+        state: TaskState::Running { progress: None },
+    });
+    app.focus = Pane::Tasks;
+    assert!(app.handle_key(key('x')).is_empty(), "the first x only asks");
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("x again cancels the 2 queued")
+    );
+    // Another key in between disarms it.
+    app.handle_key(key('j'));
+    app.handle_key(key('k'));
+    assert!(app.handle_key(key('x')).is_empty());
+    let cmds = app.handle_key(key('x'));
+    assert!(
+        matches!(&cmds[..], [Command::CancelBulk { group: g }] if *g == group),
+        "{cmds:?}"
+    );
+    for id in &ids[1..] {
+        app.on_event(Event::Task {
+            id: *id,
+            state: TaskState::Failed {
+                message: crate::fetcher::CANCELED_BEFORE_SENT.into(),
+            },
+        });
+    }
+    app.on_event(Event::Task {
+        id: ids[0],
+        state: TaskState::Succeeded,
+    });
+    let key_ = app.tasks.selected().unwrap().key.clone();
+    assert_eq!(app.tasks.group_summary(&key_), "3/3 done · 2 canceled");
+    // A single task: nothing to cancel here, said why.
+    app.execute(vec![Operation::StartVm {
+        vm: vm("v9", "v9", VmPower::Stopped).to_ref(),
+    }]);
+    assert!(app.handle_key(key('x')).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already sent runs to its end")
+    );
+}
