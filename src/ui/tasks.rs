@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, Cell, Paragraph};
 
 use super::columns::Col;
 use super::widgets::{
-    gauge, pane_block, placeholder, spinner, title_style, truncate, windowed_table,
+    gauge, pane_block, placeholder, spinner, title_style, truncate, truncate_name_within,
+    windowed_table,
 };
 use crate::app::{App, Pane};
 use crate::model::{TaskOrigin, TaskState, format_elapsed};
@@ -120,15 +121,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 _ => Span::raw(""),
             };
             // Work others started reads as theirs: "by alice" after the target.
-            let target = match (&t.origin, &t.user) {
-                (TaskOrigin::Others, Some(u)) => format!("{} · by {u}", t.target),
-                (TaskOrigin::Others, None) => format!("{} · by others", t.target),
-                _ => t.target.clone(),
+            let target = match (&t.origin, &t.user, &t.op) {
+                (TaskOrigin::Others, Some(u), _) => {
+                    truncate(&format!("{} · by {u}", t.target), w[2] as usize)
+                }
+                (TaskOrigin::Others, None, _) => {
+                    truncate(&format!("{} · by others", t.target), w[2] as usize)
+                }
+                // Ours: the name gives way, what was done to it and the site stay.
+                (_, _, Some(op)) => {
+                    let parts = op.target_parts();
+                    let site = t
+                        .site
+                        .as_ref()
+                        .map(|s| format!(" @ {s}"))
+                        .unwrap_or_default();
+                    truncate_name_within(
+                        &parts.head,
+                        &parts.name,
+                        &format!("{}{site}", parts.tail),
+                        w[2] as usize,
+                    )
+                }
+                _ => truncate(&t.target, w[2] as usize),
             };
             vec![
                 Cell::from(Span::styled(mark, mark_style)),
                 Cell::from(truncate(&t.title, w[1] as usize)),
-                Cell::from(truncate(&target, w[2] as usize)),
+                Cell::from(target),
                 Cell::from(format_elapsed(elapsed)),
                 Cell::from(progress),
                 Cell::from(outcome),
