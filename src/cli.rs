@@ -679,11 +679,7 @@ pub fn usage_error_line(e: &clap::Error) -> String {
 }
 
 pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = directories::ProjectDirs::from("", "", "vmdeck").map(|d| {
-        d.state_dir()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(|| d.data_local_dir().to_path_buf())
-    })?;
+    let dir = crate::state::dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "vmdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
