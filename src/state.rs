@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::app::view::Sort;
-use crate::backend::journal::Journal;
 use crate::app::{App, Pane};
+use crate::backend::journal::Journal;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UiState {

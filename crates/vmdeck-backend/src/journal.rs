@@ -105,7 +105,9 @@ pub enum Outcome {
         message: String,
     },
     /// The answer was lost or the task could not be followed to its end.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
     /// After an unknown, re-reading the resource showed this.
     Verified {
         succeeded: bool,
@@ -128,7 +130,10 @@ impl Outcome {
                 code: Some(c),
                 message,
             } => format!("failed: {c}: {message}"),
-            Outcome::Failed { code: None, message } => format!("failed: {message}"),
+            Outcome::Failed {
+                code: None,
+                message,
+            } => format!("failed: {message}"),
             Outcome::Unknown { reason } => format!("unknown: {reason}"),
             Outcome::Verified {
                 succeeded: true, ..
