@@ -488,3 +488,52 @@ fn vmdeck_journal_prints_what_headless_operations_did() {
     assert!(!file.contains(DEFAULT_PASSWORD));
     let _ = std::fs::remove_dir_all(state);
 }
+
+/// Opening a console changes nothing, but who was handed a way onto which VM's screen is
+/// journaled — without the URL or its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_opened_is_journaled_without_its_url_or_token() {
+    let server = sim().await;
+    let dir = temp_dir("console");
+    let path = dir.join("journal.jsonl");
+    let journal = Journal::open(&path);
+    let mut urls = Vec::new();
+    for platform in [Platform::CloudTower, Platform::ZStack] {
+        let b = login(&server, platform).await;
+        let vm = b
+            .vms(&Named::new("", "All clusters"), &VmQuery::default())
+            .await
+            .expect("vms")
+            .value
+            .items
+            .into_iter()
+            .find(|v| v.power == vmdeck::model::VmPower::Running)
+            .expect("a running VM");
+        let jb = Journaled::wrap(b, journal.clone(), format!("lab-{}", platform.id()));
+        let access = jb
+            .console(&vm.to_ref())
+            .await
+            .unwrap_or_else(|e| panic!("{platform}: {e}"));
+        assert!(
+            access.url.contains("token="),
+            "{platform}: a token to keep out"
+        );
+        urls.push((vm.name.clone(), access.url.clone()));
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (_, url) in &urls {
+        let token = url.split("token=").nth(1).unwrap();
+        let token = token.split('&').next().unwrap();
+        assert!(!text.contains(token), "the token {token}: {text}");
+        assert!(!text.contains(url.as_str()), "{text}");
+    }
+    let records = journal::read(&path).unwrap();
+    assert_eq!(records.len(), 2, "{records:?}");
+    for (r, (name, _)) in records.iter().rev().zip(&urls) {
+        assert_eq!(r.entry.kind, journal::EntryKind::Console);
+        assert_eq!(r.entry.target, format!("VM {name}"));
+        assert_eq!(r.outcome, Some(Outcome::Succeeded));
+        assert!(r.entry.calls.is_empty());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

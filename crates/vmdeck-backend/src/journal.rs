@@ -43,6 +43,9 @@ pub const KEEP: usize = 3;
 pub enum EntryKind {
     /// A change sent to a platform.
     Mutation,
+    /// A VM's console access was handed out (its URL and token are not kept: they open
+    /// the VM's screen to whoever holds them).
+    Console,
 }
 
 /// The operation, as the screen titles it and as a machine names it.
@@ -562,8 +565,41 @@ impl Backend for Journaled {
     async fn backup_chain(&self, backup: &BackupRef) -> crate::Result<Vec<Backup>> {
         self.inner.backup_chain(backup).await
     }
+    /// Journaled like a change, though it changes nothing: who was handed a way onto
+    /// which VM's screen is what a later review asks.
     async fn console(&self, vm: &VmRef) -> crate::Result<ConsoleAccess> {
-        self.inner.console(vm).await
+        let result = self.inner.console(vm).await;
+        let entry = Entry {
+            time: now(),
+            id: new_id(),
+            kind: EntryKind::Console,
+            site: self.site.clone(),
+            platform: self.inner.platform().id().to_string(),
+            user: self.inner.user().to_string(),
+            operation: OperationInfo {
+                title: "Open console".into(),
+                kind: "console".into(),
+            },
+            target: format!("VM {}", vm.name),
+            calls: vec![],
+            group: None,
+        };
+        let outcome = match &result {
+            Ok(_) => Outcome::Succeeded,
+            Err(e) => failed(e),
+        };
+        let end = Line::Outcome(OutcomeLine {
+            time: now(),
+            id: entry.id.clone(),
+            outcome,
+        });
+        // A read: a journal that cannot be written is reported, not a reason to refuse it.
+        for line in [Line::Begin(entry), end] {
+            if let Err(e) = self.journal.append(&line).await {
+                tracing::error!(error = %e, "cannot journal a console opened");
+            }
+        }
+        result
     }
     async fn platform_tasks(&self, cluster: &Named) -> crate::Result<Vec<PlatformTask>> {
         self.inner.platform_tasks(cluster).await
@@ -627,5 +663,87 @@ impl Backend for Journaled {
 
     async fn logout(&self) {
         self.inner.logout().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn begin(n: usize) -> Line {
+        Line::Begin(Entry {
+            // Fixed, so every line is as long as the next and the files split where counted.
+            time: "2026-12-03T12:00:00Z".into(),
+            id: format!("e{n}"),
+            kind: EntryKind::Mutation,
+            site: "lab".into(),
+            platform: "zstack".into(),
+            user: "admin".into(),
+            operation: OperationInfo {
+                title: "Create snapshot".into(),
+                kind: "create_snapshot".into(),
+            },
+            target: format!("VM vm-{n}"),
+            calls: vec![],
+            group: None,
+        })
+    }
+
+    /// A full journal moves to `.1` (`.1` to `.2` …), the oldest beyond [`KEEP`] goes, and
+    /// `read` still sees every kept entry, newest first, in a file only its owner reads.
+    #[tokio::test]
+    async fn rotation_keeps_three_old_files_and_read_sees_across_them() {
+        let dir = std::env::temp_dir().join(format!("vmdeck-journal-rot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join(FILE_NAME);
+        let line_len = serde_json::to_string(&begin(10)).unwrap().len() as u64 + 1;
+        // Two lines per file.
+        let j = Journal::with_limit(&path, line_len * 2 + 1);
+        for n in 10..20 {
+            j.append(&begin(n)).await.unwrap();
+        }
+        for n in 1..=KEEP {
+            assert!(rotated(&path, n).exists(), ".{n}");
+        }
+        assert!(!rotated(&path, KEEP + 1).exists(), "only {KEEP} kept");
+        let ids: Vec<String> = read(&path)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry.id)
+            .collect();
+        // 10 lines, two per file, four files: the oldest two went with the file dropped.
+        let want: Vec<String> = (12..20).rev().map(|n| format!("e{n}")).collect();
+        assert_eq!(ids, want);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A line cut short by a crash is skipped; the lines after it are read.
+    #[tokio::test]
+    async fn a_torn_line_is_skipped() {
+        let dir = std::env::temp_dir().join(format!("vmdeck-journal-torn-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join(FILE_NAME);
+        let j = Journal::open(&path);
+        j.append(&begin(1)).await.unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"{\"line\":\"begin\",\"ti\n")
+            .unwrap();
+        j.append(&begin(2)).await.unwrap();
+        let ids: Vec<String> = read(&path)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.entry.id)
+            .collect();
+        assert_eq!(ids, ["e2", "e1"]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
