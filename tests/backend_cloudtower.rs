@@ -1838,9 +1838,7 @@ async fn console_token_never_reaches_the_log() -> TestResult {
 async fn raw_task_done(raw: &Raw, answer: &Value) {
     let id = answer[0]["task_id"].as_str().expect("a task").to_string();
     backend_common::wait_until("the task ends", Duration::from_secs(30), || async {
-        let t = raw
-            .post("get-tasks", json!({"where": {"id": id}}))
-            .await;
+        let t = raw.post("get-tasks", json!({"where": {"id": id}})).await;
         matches!(t[0]["status"].as_str(), Some("SUCCESSED" | "FAILED"))
     })
     .await;
@@ -1883,7 +1881,10 @@ async fn incremental_refresh_sees_vms_created_changed_and_deleted() -> TestResul
         .await;
     raw_task_done(&raw, &r).await;
     let snap = raw
-        .post("get-vm-snapshots", json!({"where": {"vm": {"id": off.id}}, "first": 1}))
+        .post(
+            "get-vm-snapshots",
+            json!({"where": {"vm": {"id": off.id}}, "first": 1}),
+        )
         .await;
     let snap_id = snap[0]["id"].as_str().expect("the VM has a snapshot");
     let r = raw
@@ -1897,7 +1898,10 @@ async fn incremental_refresh_sees_vms_created_changed_and_deleted() -> TestResul
 
     let (up, gone, total, next) = changed(b.vm_changes(&all, &cursor).await?);
     assert_eq!(gone, vec![doomed.id.clone()]);
-    let powered = up.iter().find(|v| v.id == off.id).expect("the powered-off VM");
+    let powered = up
+        .iter()
+        .find(|v| v.id == off.id)
+        .expect("the powered-off VM");
     assert_eq!(powered.power, VmPower::Stopped);
     let created = up.iter().find(|v| v.id == new_id).expect("the rebuilt VM");
     assert_eq!(created.name, "增量-新建");

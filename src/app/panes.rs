@@ -8,9 +8,9 @@ use std::time::Instant;
 use super::listed::{Listable, Listed};
 use super::view::cmp_text;
 use crate::model::{
-    AgentState, Backup, ChangeCursor, Timestamp, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster,
-    ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState,
-    Vm, VmDetail, VmRef, page_count,
+    AgentState, Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, ChangeCursor,
+    Cluster, ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin,
+    TaskState, Timestamp, Vm, VmDetail, VmRef, page_count,
 };
 use crate::operation::Operation;
 

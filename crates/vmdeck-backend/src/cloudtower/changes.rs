@@ -75,10 +75,16 @@ impl CloudTower {
         let mut now = seen;
         for _ in 0..MAX_PAGES {
             let a: Answer = self.api.read(&changes_call(Some(start), LIMIT)).await?;
-            let refused = a.ec.as_deref().is_some_and(|ec| !ec.is_empty() && ec != "0");
+            let refused =
+                a.ec.as_deref()
+                    .is_some_and(|ec| !ec.is_empty() && ec != "0");
             let compact = revision(&a.compact).unwrap_or(u64::MAX);
             if refused || compact > start {
-                tracing::info!(since = seen, compact, "CloudTower compacted its changes; reading all");
+                tracing::info!(
+                    since = seen,
+                    compact,
+                    "CloudTower compacted its changes; reading all"
+                );
                 return Ok(VmChanges::Resync);
             }
             now = now.max(revision(&a.current).unwrap_or(now));

@@ -14,7 +14,7 @@
 //! * Query: `start_revision` (inclusive; absent: from the oldest kept), `resource_type`,
 //!   `resource_id`, `action` (exact matches), `limit` 1–1000 (default 100). Events come in
 //!   revision order, at most `limit` of them; a client pages on from the last `revision`
-//!   + 1. `currentRevision` is the newest revision, `compactRevision` the oldest one still
+//!   plus one. `currentRevision` is the newest revision, `compactRevision` the oldest one still
 //!   answerable.
 //! * The log keeps changes for 30 simulated minutes and at most 10,000 of them (etcd-style
 //!   auto-compaction). A `start_revision` below `compactRevision` is answered 200 with
@@ -167,10 +167,7 @@ fn answer(
         .map_err(ApiError::unauthorized)?;
     let start = match params.get("start_revision") {
         None => None,
-        Some(r) => Some(
-            r.parse::<u64>()
-                .map_err(|_| bad("start_revision", r))?,
-        ),
+        Some(r) => Some(r.parse::<u64>().map_err(|_| bad("start_revision", r))?),
     };
     let limit = match params.get("limit") {
         None => DEFAULT_LIMIT,
@@ -200,9 +197,7 @@ fn answer(
     }
     let matches = |c: &&Change| {
         let is = |key: &str, value: &str| params.get(key).is_none_or(|p| p == value);
-        is("resource_type", "Vm")
-            && is("resource_id", &c.resource_id)
-            && is("action", c.action)
+        is("resource_type", "Vm") && is("resource_id", &c.resource_id) && is("action", c.action)
     };
     let from = log.events.partition_point(|c| c.revision < start);
     let data: Vec<Value> = log

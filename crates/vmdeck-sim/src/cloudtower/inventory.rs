@@ -657,8 +657,14 @@ pub fn delete(w: &mut World, req: &Req) -> ApiResult {
         let vm = &w.vms[v];
         if vm.status == "RUNNING" || vm.status == "SUSPENDED" {
             return Err(ApiError::bad(
-                format!("VM {} is {}: power it off before deleting it", vm.name, vm.status),
-                format!("虚拟机 {} 当前状态为 {}，请先关机再删除", vm.name, vm.status),
+                format!(
+                    "VM {} is {}: power it off before deleting it",
+                    vm.name, vm.status
+                ),
+                format!(
+                    "虚拟机 {} 当前状态为 {}，请先关机再删除",
+                    vm.name, vm.status
+                ),
             ));
         }
     }
