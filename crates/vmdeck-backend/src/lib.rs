@@ -7,6 +7,7 @@ mod credential;
 mod error;
 pub mod fetcher;
 pub mod http;
+pub mod journal;
 mod lenient;
 pub mod tophc;
 mod watch;

@@ -162,6 +162,34 @@ pub enum Danger {
 }
 
 impl Operation {
+    /// A stable machine name for the kind of operation (the journal's `operation.kind`),
+    /// unlike `title`, which is worded for the screen and may change.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Operation::CreateSnapshot { .. } => "create_snapshot",
+            Operation::EditSnapshot { .. } => "edit_snapshot",
+            Operation::RollbackSnapshot { .. } => "rollback_snapshot",
+            Operation::RollbackDisks { .. } => "rollback_disks",
+            Operation::DeleteSnapshot { .. } => "delete_snapshot",
+            Operation::RebuildFromSnapshot { .. } => "rebuild_from_snapshot",
+            Operation::StopVm { .. } => "stop_vm",
+            Operation::StartVm { .. } => "start_vm",
+            Operation::CreateBackup { .. } => "create_backup",
+            Operation::DeleteBackup { .. } => "delete_backup",
+            Operation::RestoreBackup { .. } => "restore_backup",
+            Operation::RestoreInPlace { .. } => "restore_in_place",
+            Operation::RunBackupPlan { .. } => "run_backup_plan",
+            Operation::SyncBackup { .. } => "sync_backup",
+            Operation::RecoverBackup { .. } => "recover_backup",
+            Operation::CreateTemplateFromBackup { .. } => "create_template_from_backup",
+            Operation::CreateDatabaseBackup { .. } => "create_database_backup",
+            Operation::RecoverDatabaseBackup { .. } => "recover_database_backup",
+            Operation::ExportDatabaseBackup { .. } => "export_database_backup",
+            Operation::DeleteExportedDatabaseBackup { .. } => "delete_exported_database_backup",
+            Operation::ImportRemoteBackups { .. } => "import_remote_backups",
+        }
+    }
+
     /// Short verb phrase for the task list and dialog titles.
     pub fn title(&self) -> &'static str {
         match self {
