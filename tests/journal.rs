@@ -537,3 +537,24 @@ async fn a_console_opened_is_journaled_without_its_url_or_token() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The journal wraps every site's backend, so each read must reach the platform's own: a
+/// default answer here would quietly turn incremental refresh off on CloudTower.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_passes_reads_through_to_the_platform() {
+    let server = sim().await;
+    let dir = temp_dir("reads");
+    let b = login(&server, Platform::CloudTower).await;
+    let all = Named::new("", "All clusters");
+    let jb = Journaled::wrap(b, Journal::open(dir.join("journal.jsonl")), "lab");
+    let cursor = jb
+        .vm_change_cursor(&all)
+        .await
+        .expect("a cursor")
+        .expect("CloudTower has a change log");
+    assert!(matches!(
+        jb.vm_changes(&all, &cursor).await.expect("changes"),
+        vmdeck::model::VmChanges::Changed { .. }
+    ));
+    let _ = std::fs::remove_dir_all(dir);
+}

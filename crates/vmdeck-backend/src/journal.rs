@@ -25,9 +25,9 @@ use crate::http::redact;
 use crate::{Backend, BackendError, HttpCall, Identity, SubmitError, TaskWatch, VmQuery};
 use vmdeck_model::operation::Operation;
 use vmdeck_model::{
-    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, Cluster, ConsoleAccess, Listing,
-    Named, Page, PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskState,
-    Vm, VmDetail, VmRef,
+    Backup, BackupPlan, BackupPoint, BackupQuery, BackupRef, ChangeCursor, Cluster, ConsoleAccess,
+    Listing, Named, Page, PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree,
+    TaskState, Vm, VmChanges, VmDetail, VmRef,
 };
 
 /// The file name inside the state directory.
@@ -603,6 +603,12 @@ impl Backend for Journaled {
     }
     async fn platform_tasks(&self, cluster: &Named) -> crate::Result<Vec<PlatformTask>> {
         self.inner.platform_tasks(cluster).await
+    }
+    async fn vm_change_cursor(&self, cluster: &Named) -> crate::Result<Option<ChangeCursor>> {
+        self.inner.vm_change_cursor(cluster).await
+    }
+    async fn vm_changes(&self, cluster: &Named, since: &ChangeCursor) -> crate::Result<VmChanges> {
+        self.inner.vm_changes(cluster, since).await
     }
     fn plan(&self, op: &Operation) -> crate::Result<Vec<HttpCall>> {
         self.inner.plan(op)
