@@ -86,7 +86,11 @@ fn password_input_for_a_site() {
 fn tasks_keep_what_was_done_and_their_site_in_a_narrow_target_column() {
     let mut app = three_sites();
     let vm = app.vms.list.items[1].to_ref();
-    assert!(vm.name.chars().any(|c| c > '\u{2e80}'), "a CJK name: {}", vm.name);
+    assert!(
+        vm.name.chars().any(|c| c > '\u{2e80}'),
+        "a CJK name: {}",
+        vm.name
+    );
     app.tasks.add(
         vmdeck::operation::Operation::DeleteSnapshot {
             vm: vmdeck::model::VmRef {
