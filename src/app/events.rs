@@ -105,7 +105,10 @@ impl App {
                         next,
                     }) => {
                         self.note_ok();
-                        self.vms.apply_changes(upserts, &deleted, total);
+                        if !self.vms.apply_changes(upserts, &deleted, total) {
+                            self.vms.changes = None;
+                            return self.load_vms();
+                        }
                         self.vms.changes = Some(next);
                         self.vms.complete_at = Some(self.wall);
                         self.vms.error = None;

@@ -152,10 +152,12 @@ impl VmsPane {
 
     /// Applies what changed since the listing on screen: changed rows replaced and new
     /// ones added, by id, and gone ones dropped; the cursor stays on the same VM.
-    pub fn apply_changes(&mut self, upserts: Vec<Vm>, deleted: &[String], total: u64) {
+    /// Says whether the rows now add up to the platform's count: when they do not (a VM
+    /// gone without a trace of its going), only a complete read is right.
+    pub fn apply_changes(&mut self, upserts: Vec<Vm>, deleted: &[String], total: u64) -> bool {
         self.total = total;
         if upserts.is_empty() && deleted.is_empty() {
-            return;
+            return self.list.items.len() as u64 == total;
         }
         self.note_columns(&upserts, false);
         let gone: HashSet<&str> = deleted.iter().map(String::as_str).collect();
@@ -176,6 +178,7 @@ impl VmsPane {
                 }
             }
         });
+        self.list.items.len() as u64 == total
     }
 
     /// Notes what `vms` (a first chunk when `fresh`, else one more) hold.
