@@ -1347,6 +1347,11 @@ fn the_interval_applies_changes_by_id_and_resyncs_when_the_count_does_not_add_up
         "the cursor stays on its VM"
     );
     assert_eq!(app.vms.changes, Some(ChangeCursor("140".into())));
+    assert_eq!(
+        app.vms.complete_at,
+        Some(app.wall),
+        "the status bar's 'refreshed' is when the list was last known whole"
+    );
 
     // Next time the platform counts five: two VMs the rows cannot account for.
     let (seq, since) = interval(&mut app);
