@@ -34,7 +34,7 @@ OTHERS = [
     "login", "create-vm-snapshot", "rollback-vm", "rebuild-vm-from-snapshot",
     "delete-vm-snapshot", "get-backup-restore-point-metadata", "backup-restore-vm-in-place",
     "backup-rebuild-vm", "execute-backup-plan", "delete-backup-restore-point", "start-vm",
-    "shutdown-vm", "poweroff-vm", "get-vm-vnc-info",
+    "shutdown-vm", "poweroff-vm", "get-vm-vnc-info", "delete-vm", "resource-changes",
 ]
 OPS = [p for l in LISTS for p in (l, l + "-connection")] + OTHERS
 

@@ -95,6 +95,8 @@ pub enum Cmd {
     /// Create, restore or delete a backup (prints the plan, then needs --yes).
     #[command(subcommand)]
     Backup(crate::headless::ops::BackupCmd),
+    /// Print the change journal: every operation sent, newest first, with its outcome.
+    Journal(crate::headless::journal::JournalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +175,7 @@ pub async fn run(mut cli: Cli) -> Result<(), Failure> {
         Some(Cmd::Snapshot(op)) => return crate::headless::ops::snapshot(&cli, &op).await,
         Some(Cmd::Vm(op)) => return crate::headless::ops::vm(&cli, &op).await,
         Some(Cmd::Backup(op)) => return crate::headless::ops::backup(&cli, &op).await,
+        Some(Cmd::Journal(args)) => return crate::headless::journal::run(&args),
         Some(Cmd::Config(ConfigCmd::Check)) => return config_check(&cli),
         Some(Cmd::Config(ConfigCmd::Init)) => return config_init(&cli),
         Some(Cmd::Completions { shell }) => {
@@ -679,11 +682,7 @@ pub fn usage_error_line(e: &clap::Error) -> String {
 }
 
 pub fn init_logging(level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = directories::ProjectDirs::from("", "", "vmdeck").map(|d| {
-        d.state_dir()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_else(|| d.data_local_dir().to_path_buf())
-    })?;
+    let dir = crate::state::dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "vmdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);

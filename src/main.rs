@@ -2,8 +2,7 @@ use clap::Parser;
 
 use vmdeck::cli::{self, Cli};
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
@@ -14,7 +13,19 @@ async fn main() {
         Err(e) => e.exit(),
     };
     let _log = cli::init_logging(&cli.log_level);
-    if let Err(f) = cli::run(cli).await {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vmdeck: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(cli::run(cli));
+    // Tasks still following operations are dropped here and journal what they last knew;
+    // those lines must reach the disk before the process ends.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    vmdeck::state::flush_journal();
+    if let Err(f) = result {
         eprintln!("vmdeck: {}", f.message);
         std::process::exit(f.code);
     }

@@ -233,7 +233,7 @@ async fn run_site(
     if let Some(b) = ready {
         // The app reads this site's clusters itself at start; the interval takes over.
         fetcher = Some(fetcher::spawn_limited(
-            b.clone(),
+            journaled(&b, &name),
             profile.read_only,
             profile.bulk_concurrency(),
         ));
@@ -280,7 +280,11 @@ async fn run_site(
                         unreachable = false;
                         tracing::info!(profile = %name, url = %profile.url, "connected");
                         let session = session_for(&name, &profile, &*b);
-                        fetcher = Some(fetcher::spawn_limited(b.clone(), profile.read_only, profile.bulk_concurrency()));
+                        fetcher = Some(fetcher::spawn_limited(
+                            journaled(&b, &name),
+                            profile.read_only,
+                            profile.bulk_concurrency(),
+                        ));
                         send(SiteNews::Connected(Box::new(session)));
                         read_clusters(&b, &mut reading, Read::Replace);
                         backend = Some(b);
@@ -356,6 +360,11 @@ async fn connect_once(name: String, profile: Profile, password: Option<SecretStr
         Err(e @ BackendError::Auth(_)) => Attempt::NeedsPassword(Some(e.to_string())),
         Err(e) => Attempt::Unreachable(e.to_string()),
     }
+}
+
+/// The backend the fetcher sends operations through: each one journaled before it is sent.
+fn journaled(b: &Arc<dyn Backend>, site: &str) -> Arc<dyn Backend> {
+    crate::backend::journal::Journaled::wrap(b.clone(), crate::state::journal().clone(), site)
 }
 
 async fn next_event(fetcher: &mut Option<FetcherHandle>) -> Option<Event> {

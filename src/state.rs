@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::view::Sort;
 use crate::app::{App, Pane};
+use crate::backend::journal::Journal;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UiState {
@@ -16,13 +17,38 @@ pub struct UiState {
     pub sort: BTreeMap<String, String>,
 }
 
-pub fn path() -> Option<PathBuf> {
+/// `$XDG_STATE_HOME/vmdeck` (where the platform has no state directory, the local data one).
+pub fn dir() -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "vmdeck")?;
-    let dir = dirs
-        .state_dir()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| dirs.data_local_dir().to_path_buf());
-    Some(dir.join("state.toml"))
+    Some(
+        dirs.state_dir()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| dirs.data_local_dir().to_path_buf()),
+    )
+}
+
+pub fn path() -> Option<PathBuf> {
+    Some(dir()?.join("state.toml"))
+}
+
+/// The change journal's file.
+pub fn journal_path() -> Option<PathBuf> {
+    Some(dir()?.join(crate::backend::journal::FILE_NAME))
+}
+
+/// The process's one journal writer: one thread owns the file, so lines from every site
+/// never interleave. Without a state directory every mutation is refused (see `Journaled`).
+pub fn journal() -> &'static Journal {
+    JOURNAL.get_or_init(|| Journal::open(journal_path().unwrap_or_default()))
+}
+
+static JOURNAL: std::sync::OnceLock<Journal> = std::sync::OnceLock::new();
+
+/// Writes what is still queued for the journal (outcomes of tasks cut short at exit).
+pub fn flush_journal() {
+    if let Some(j) = JOURNAL.get() {
+        j.flush_blocking();
+    }
 }
 
 pub fn load() -> UiState {

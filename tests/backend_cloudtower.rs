@@ -1809,3 +1809,109 @@ async fn console_token_never_reaches_the_log() -> TestResult {
     assert!(!log.contains(&token), "the token reached the log:\n{log}");
     Ok(())
 }
+
+// ------------------------------------------------------------------ incremental refresh
+
+/// Waits (on the simulator's fast clock) for the task a raw mutation started.
+async fn raw_task_done(raw: &Raw, answer: &Value) {
+    let id = answer[0]["task_id"].as_str().expect("a task").to_string();
+    backend_common::wait_until("the task ends", Duration::from_secs(30), || async {
+        let t = raw.post("get-tasks", json!({"where": {"id": id}})).await;
+        matches!(t[0]["status"].as_str(), Some("SUCCESSED" | "FAILED"))
+    })
+    .await;
+}
+
+fn changed(c: VmChanges) -> (Vec<Vm>, Vec<String>, u64, ChangeCursor) {
+    match c {
+        VmChanges::Changed {
+            upserts,
+            deleted,
+            total,
+            next,
+        } => (upserts, deleted, total, next),
+        VmChanges::Resync => panic!("a resync where changes were expected"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_refresh_sees_vms_created_changed_and_deleted() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let raw = Raw::login(&server).await;
+    let all = Named::default();
+    let cursor = b.vm_change_cursor(&all).await?.expect("a change feed");
+    let listed = all_vms(&b).await;
+    let (up, gone, total, cursor) = changed(b.vm_changes(&all, &cursor).await?);
+    assert!(up.is_empty() && gone.is_empty(), "{up:?} {gone:?}");
+    assert_eq!(total, listed.len() as u64);
+
+    // Someone else powers one VM off, deletes another and rebuilds a third from a snapshot.
+    let running = vms_where(&b, |v| v.power == VmPower::Running && v.name != FAULTY_VM).await;
+    let stopped = vms_where(&b, |v| v.power == VmPower::Stopped).await;
+    let (off, doomed) = (&running[0], &stopped[0]);
+    let r = raw
+        .post("poweroff-vm", json!({"where": {"id": off.id}}))
+        .await;
+    raw_task_done(&raw, &r).await;
+    let r = raw
+        .post("delete-vm", json!({"where": {"id": doomed.id}}))
+        .await;
+    raw_task_done(&raw, &r).await;
+    let snap = raw
+        .post(
+            "get-vm-snapshots",
+            json!({"where": {"vm": {"id": off.id}}, "first": 1}),
+        )
+        .await;
+    let snap_id = snap[0]["id"].as_str().expect("the VM has a snapshot");
+    let r = raw
+        .post(
+            "rebuild-vm-from-snapshot",
+            json!([{"rebuild_from_snapshot_id": snap_id, "name": "增量-新建"}]),
+        )
+        .await;
+    let new_id = r[0]["data"]["id"].as_str().expect("a new VM").to_string();
+    raw_task_done(&raw, &r).await;
+
+    let (up, gone, total, next) = changed(b.vm_changes(&all, &cursor).await?);
+    assert_eq!(gone, vec![doomed.id.clone()]);
+    let powered = up
+        .iter()
+        .find(|v| v.id == off.id)
+        .expect("the powered-off VM");
+    assert_eq!(powered.power, VmPower::Stopped);
+    let created = up.iter().find(|v| v.id == new_id).expect("the rebuilt VM");
+    assert_eq!(created.name, "增量-新建");
+    assert_eq!(up.len(), 2, "only what changed is read: {up:?}");
+    assert_eq!(total, listed.len() as u64);
+    assert_eq!(total, all_vms(&b).await.len() as u64);
+    // Asked again from the new cursor: nothing more.
+    let (up, gone, _, _) = changed(b.vm_changes(&all, &next).await?);
+    assert!(up.is_empty() && gone.is_empty(), "{up:?} {gone:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compacted_revision_asks_for_a_complete_read() -> TestResult {
+    // 30 simulated minutes of retention pass in half a wall second at this pace.
+    let server = sim_at(4000.0).await;
+    let b = connect(&server).await;
+    let raw = Raw::login(&server).await;
+    let all = Named::default();
+    let cursor = b.vm_change_cursor(&all).await?.expect("a change feed");
+    let running = vms_where(&b, |v| v.power == VmPower::Running && v.name != FAULTY_VM).await;
+    let r = raw
+        .post("poweroff-vm", json!({"where": {"id": running[0].id}}))
+        .await;
+    raw_task_done(&raw, &r).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(b.vm_changes(&all, &cursor).await?, VmChanges::Resync);
+    // A cursor taken now works again.
+    let fresh = b.vm_change_cursor(&all).await?.expect("a change feed");
+    assert!(matches!(
+        b.vm_changes(&all, &fresh).await?,
+        VmChanges::Changed { .. }
+    ));
+    Ok(())
+}

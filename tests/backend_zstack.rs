@@ -2202,3 +2202,69 @@ async fn console_of_a_stopped_vm_is_zstacks_state_error() -> TestResult {
     assert!(text.contains("Stopped"), "{text}");
     Ok(())
 }
+
+// ------------------------------------------------------------------ incremental refresh
+
+fn changed(c: VmChanges) -> (Vec<Vm>, Vec<String>, u64, ChangeCursor) {
+    match c {
+        VmChanges::Changed {
+            upserts,
+            deleted,
+            total,
+            next,
+        } => (upserts, deleted, total, next),
+        VmChanges::Resync => panic!("a resync where changes were expected"),
+    }
+}
+
+/// ZStack keeps no change log: `lastOpDate>=T` names what was touched since the listing
+/// (a destroyed VM among them, in its recycle-bin state), and the count says the rest adds up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_refresh_sees_a_vm_stopped_and_one_destroyed() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let raw = Raw::login(&server).await;
+    let all = Named::default();
+    let cursor = b.vm_change_cursor(&all).await?.expect("a cursor");
+    let listed = all_vms(&b).await;
+    let (up, gone, total, cursor) = changed(b.vm_changes(&all, &cursor).await?);
+    assert!(gone.is_empty(), "{gone:?}");
+    assert!(up.len() <= 2, "only the newest second comes back: {up:?}");
+    assert_eq!(total, listed.len() as u64);
+
+    let running: Vec<&Vm> = listed
+        .iter()
+        .filter(|v| v.power == VmPower::Running)
+        .collect();
+    let (off, doomed) = (running[0].clone(), running[1].clone());
+    ok(
+        &b,
+        Operation::StopVm {
+            vm: off.to_ref(),
+            force: true,
+        },
+    )
+    .await;
+    let status = raw
+        .delete(&format!("vm-instances/{}?deleteMode=Permissive", doomed.id))
+        .await;
+    assert_eq!(status, 202, "DestroyVmInstance is async");
+    wait_until("the VM destroyed", Duration::from_secs(30), || async {
+        raw.list(&format!("vm-instances?q=uuid={}", doomed.id))
+            .await[0]["state"]
+            == "Destroyed"
+    })
+    .await;
+
+    let (up, gone, total, next) = changed(b.vm_changes(&all, &cursor).await?);
+    assert_eq!(gone, vec![doomed.id.clone()]);
+    let stopped = up.iter().find(|v| v.id == off.id).expect("the stopped VM");
+    assert_eq!(stopped.power, VmPower::Stopped);
+    assert!(!up.iter().any(|v| v.id == doomed.id));
+    assert_eq!(total, listed.len() as u64 - 1);
+    assert_eq!(total, all_vms(&b).await.len() as u64);
+    // From the new cursor only the newest second can come back, never the deletion again.
+    let (up, gone, _, _) = changed(b.vm_changes(&all, &next).await?);
+    assert!(gone.len() <= 1 && up.len() <= 2, "{up:?} {gone:?}");
+    Ok(())
+}

@@ -79,3 +79,40 @@ fn password_input_for_a_site() {
     assert!(!screen.contains("s3cr3t"), "never drawn:\n{screen}");
     insta::assert_snapshot!(t.backend());
 }
+
+/// With several sites a task's target ends in `@ site`; a narrow TARGET column cuts the
+/// VM's name in its middle and keeps what was done (`· snapshot NAME`) and where.
+#[test]
+fn tasks_keep_what_was_done_and_their_site_in_a_narrow_target_column() {
+    let mut app = three_sites();
+    let vm = app.vms.list.items[1].to_ref();
+    assert!(
+        vm.name.chars().any(|c| c > '\u{2e80}'),
+        "a CJK name: {}",
+        vm.name
+    );
+    app.tasks.add(
+        vmdeck::operation::Operation::DeleteSnapshot {
+            vm: vmdeck::model::VmRef {
+                name: format!("{}-主库-生产环境", vm.name),
+                ..vm
+            },
+            snapshot: vmdeck::model::SnapshotRef {
+                id: "s9".into(),
+                name: "升级前".into(),
+                volume: None,
+            },
+            descendants: 0,
+        },
+        app.now,
+    );
+    app.focus = vmdeck::app::Pane::Tasks;
+    app.handle_key(key('z'));
+    let text = screen_text(&app, 120, 24);
+    let row = text
+        .lines()
+        .find(|l| l.contains("· snapshot 升级前 @ lab"))
+        .unwrap_or_else(|| panic!("what was done and where are cut off:\n{text}"));
+    assert!(row.contains('…'), "the VM's name gave way: {row}");
+    insta::assert_snapshot!(render(&app, 120, 24).backend());
+}

@@ -5,7 +5,7 @@ use super::flows::Purpose;
 use super::{App, Connection, Level, flows};
 use crate::backend::BackendError;
 use crate::fetcher::{Command, Event};
-use crate::model::TaskState;
+use crate::model::{TaskState, VmChanges};
 use crate::operation::Operation;
 
 impl App {
@@ -69,6 +69,10 @@ impl App {
                         self.note_ok();
                         self.vms.arrived(listing, done);
                         self.vms.error = None;
+                        if done {
+                            self.vms.changes = self.vms.changes_next.take();
+                            self.vms.complete_at = Some(self.wall);
+                        }
                     }
                     Err(e) => {
                         self.note_error(&e);
@@ -81,6 +85,47 @@ impl App {
                     }
                 }
                 vec![]
+            }
+            Event::VmCursor { seq, cursor } => {
+                if seq == self.vms.seq {
+                    self.vms.changes_next = cursor;
+                }
+                vec![]
+            }
+            Event::VmChanges { seq, result } => {
+                if seq != self.vms.seq {
+                    return vec![];
+                }
+                self.vms.loading = false;
+                match result {
+                    Ok(VmChanges::Changed {
+                        upserts,
+                        deleted,
+                        total,
+                        next,
+                    }) => {
+                        self.note_ok();
+                        if !self.vms.apply_changes(upserts, &deleted, total) {
+                            self.vms.changes = None;
+                            return self.load_vms();
+                        }
+                        self.vms.changes = Some(next);
+                        self.vms.complete_at = Some(self.wall);
+                        self.vms.error = None;
+                        vec![]
+                    }
+                    // The rows stay on screen while the complete read arrives behind them.
+                    Ok(VmChanges::Resync) => {
+                        self.vms.changes = None;
+                        self.load_vms()
+                    }
+                    Err(e) => {
+                        self.note_error(&e);
+                        self.vms.error =
+                            Some(format!("{e} (the list shown is the last complete one)"));
+                        vec![]
+                    }
+                }
             }
             Event::VmDetail { seq, result } => {
                 if seq != self.vms.detail_seq {

@@ -23,7 +23,25 @@ impl App {
         self.vms.seq = seq;
         self.vms.loading = true;
         self.vms.incoming = None;
+        self.vms.changes_next = None;
         vec![Command::LoadVms { seq, cluster }]
+    }
+
+    /// The interval's read of the VM listing: only what changed since the listing on
+    /// screen where the platform can say, else all of it.
+    fn reload_vms(&mut self) -> Vec<Command> {
+        let (Some(cluster), Some(since)) = (self.vms.cluster.clone(), self.vms.changes.clone())
+        else {
+            return self.load_vms();
+        };
+        let seq = self.next_seq();
+        self.vms.seq = seq;
+        self.vms.loading = true;
+        vec![Command::LoadVmChanges {
+            seq,
+            cluster,
+            since,
+        }]
     }
 
     pub(super) fn load_chosen_vm(&mut self) -> Vec<Command> {
@@ -107,7 +125,7 @@ impl App {
             cmds.extend(self.load_clusters());
         }
         if !self.vms.loading {
-            cmds.extend(self.load_vms());
+            cmds.extend(self.reload_vms());
         }
         if !self.snapshots.loading {
             cmds.extend(self.load_chosen_vm());
@@ -125,6 +143,8 @@ impl App {
             self.vms.list.cursor.reset();
             self.vms.failures.clear();
             self.vms.marks.clear();
+            self.vms.changes = None;
+            self.vms.complete_at = None;
         }
         self.vms.cluster = Some(cluster);
         self.vms.error = None;

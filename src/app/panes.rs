@@ -2,15 +2,15 @@
 //! module. No drawing here; `ui::*` reads these.
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Instant;
 
 use super::listed::{Listable, Listed};
 use super::view::cmp_text;
 use crate::model::{
-    AgentState, Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, Cluster,
-    ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin, TaskState,
-    Vm, VmDetail, VmRef, page_count,
+    AgentState, Backup, BackupCategory, BackupFilter, BackupPoint, BackupScope, ChangeCursor,
+    Cluster, ClusterFailure, ClusterState, Listing, Named, Page, PageRequest, TaskId, TaskOrigin,
+    TaskState, Timestamp, Vm, VmDetail, VmRef, page_count,
 };
 use crate::operation::Operation;
 
@@ -100,6 +100,16 @@ pub struct VmsPane {
     /// Ids of the marked VMs (bulk operations act on them). By id, so a refresh, a sort or
     /// a filter keeps them; a cluster or site switch starts without any.
     pub marks: BTreeSet<String>,
+    /// Where the platform's changes stood when the listing on screen was read: the refresh
+    /// interval asks what changed since (instead of re-reading it all). `None`: the next
+    /// refresh is a complete read.
+    pub changes: Option<ChangeCursor>,
+    /// The cursor noted as the listing in flight started; it becomes `changes` once that
+    /// listing is complete.
+    pub changes_next: Option<ChangeCursor>,
+    /// When the rows shown were last known to be the whole listing (a complete read, or
+    /// changes applied to one).
+    pub complete_at: Option<Timestamp>,
 }
 
 /// A VM listing arriving in chunks behind the one on screen.
@@ -196,6 +206,37 @@ impl VmsPane {
             .collect();
         shown.extend(hidden);
         shown
+    }
+
+    /// Applies what changed since the listing on screen: changed rows replaced and new
+    /// ones added, by id, and gone ones dropped; the cursor stays on the same VM.
+    /// Says whether the rows now add up to the platform's count: when they do not (a VM
+    /// gone without a trace of its going), only a complete read is right.
+    pub fn apply_changes(&mut self, upserts: Vec<Vm>, deleted: &[String], total: u64) -> bool {
+        self.total = total;
+        if upserts.is_empty() && deleted.is_empty() {
+            return self.list.items.len() as u64 == total;
+        }
+        self.note_columns(&upserts, false);
+        let gone: HashSet<&str> = deleted.iter().map(String::as_str).collect();
+        self.list.edit(|items| {
+            items.retain(|v| !gone.contains(v.id.as_str()));
+            let mut at: HashMap<String, usize> = items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.id.clone(), i))
+                .collect();
+            for vm in upserts {
+                match at.get(&vm.id) {
+                    Some(&i) => items[i] = vm,
+                    None => {
+                        at.insert(vm.id.clone(), items.len());
+                        items.push(vm);
+                    }
+                }
+            }
+        });
+        self.list.items.len() as u64 == total
     }
 
     /// Notes what `vms` (a first chunk when `fresh`, else one more) hold.

@@ -1726,3 +1726,85 @@ fn x_twice_on_a_bulk_cancels_its_queued_vms_and_elsewhere_says_what_it_cannot() 
             .contains("already sent runs to its end")
     );
 }
+
+/// The interval asks only what changed where the platform can say, applies it by id
+/// (the cursor stays on its VM), and reads everything again when the rows no longer add
+/// up to the platform's count (a VM gone without a trace of its going).
+#[test]
+fn the_interval_applies_changes_by_id_and_resyncs_when_the_count_does_not_add_up() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    let on = app.vms.selected().unwrap().id.clone();
+    app.vms.changes = Some(ChangeCursor("100".into()));
+    let (now, wall) = (app.now, app.wall);
+    app.tick(now, wall); // the interval counts from here
+    let mut later = now;
+    let mut interval = |app: &mut App| {
+        later += std::time::Duration::from_secs(31);
+        let wall = app.wall;
+        let cmds = app.tick(later, wall);
+        let found = cmds.iter().find_map(|c| match c {
+            Command::LoadVmChanges { seq, since, .. } => Some((*seq, since.clone())),
+            _ => None,
+        });
+        assert!(
+            !cmds.iter().any(|c| matches!(c, Command::LoadVms { .. })),
+            "no complete read while changes can be asked: {cmds:?}"
+        );
+        found.expect("the interval asks what changed")
+    };
+    let (seq, since) = interval(&mut app);
+    assert_eq!(since, ChangeCursor("100".into()));
+    let cmds = app.on_event(Event::VmChanges {
+        seq,
+        result: Ok(VmChanges::Changed {
+            upserts: vec![
+                vm("v1", "web-01", VmPower::Stopped),
+                vm("v3", "cache-01", VmPower::Running),
+            ],
+            deleted: vec!["v2".into()],
+            total: 2,
+            next: ChangeCursor("140".into()),
+        }),
+    });
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let ids: Vec<&str> = app.vms.list.items.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&"v1") && ids.contains(&"v3") && !ids.contains(&"v2"));
+    let v1 = app.vms.list.items.iter().find(|v| v.id == "v1").unwrap();
+    assert_eq!(v1.power, VmPower::Stopped);
+    assert_eq!(
+        app.vms.selected().unwrap().id,
+        on,
+        "the cursor stays on its VM"
+    );
+    assert_eq!(app.vms.changes, Some(ChangeCursor("140".into())));
+    assert_eq!(
+        app.vms.complete_at,
+        Some(app.wall),
+        "the status bar's 'refreshed' is when the list was last known whole"
+    );
+
+    // Next time the platform counts five: two VMs the rows cannot account for.
+    let (seq, since) = interval(&mut app);
+    assert_eq!(since, ChangeCursor("140".into()));
+    let cmds = app.on_event(Event::VmChanges {
+        seq,
+        result: Ok(VmChanges::Changed {
+            upserts: vec![],
+            deleted: vec![],
+            total: 5,
+            next: ChangeCursor("150".into()),
+        }),
+    });
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::LoadVms { .. })),
+        "a complete read: {cmds:?}"
+    );
+    assert_eq!(app.vms.changes, None);
+    assert_eq!(
+        app.vms.list.items.len(),
+        2,
+        "the rows stay until it arrives"
+    );
+}

@@ -7,6 +7,7 @@
 
 mod backup;
 pub mod get;
+pub mod journal;
 pub mod ops;
 mod render;
 mod targets;

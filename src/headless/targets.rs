@@ -89,6 +89,12 @@ impl Selection {
                     cli::reach_hint(&e)
                 ))
             })?;
+        // Every operation a command sends is journaled, as the dashboard's are.
+        let backend = backend::journal::Journaled::wrap(
+            backend,
+            crate::state::journal().clone(),
+            spec.name.clone(),
+        );
         Ok(Target {
             site: spec.name.clone(),
             backend,

@@ -42,7 +42,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if up == sites { theme.ok } else { theme.warn },
         ));
     }
-    if let Some(t) = &app.last_refresh {
+    // The VM list's last complete moment where there is one: with incremental refresh the
+    // rows are kept whole by changes, and this says since when they are known whole.
+    if let Some(t) = app.vms.complete_at.as_ref().or(app.last_refresh.as_ref()) {
         let local = t.to_zoned(app.tz.clone()).strftime("%H:%M:%S").to_string();
         spans.push(sep());
         spans.push(Span::styled(format!("refreshed {local}"), theme.muted));

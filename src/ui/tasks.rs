@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, Cell, Paragraph};
 
 use super::columns::Col;
 use super::widgets::{
-    gauge, pane_block, placeholder, spinner, title_style, truncate, windowed_table,
+    gauge, pane_block, placeholder, spinner, title_style, truncate, truncate_name_within,
+    windowed_table,
 };
 use crate::app::{App, Pane};
 use crate::model::{TaskOrigin, TaskState, format_elapsed};
@@ -130,19 +131,40 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 _ => Span::raw(""),
             };
             // Work others started reads as theirs: "by alice" after the target.
-            let target = match (&t.origin, &t.user) {
-                (TaskOrigin::Others, Some(u)) => format!("{} · by {u}", t.target),
-                (TaskOrigin::Others, None) => format!("{} · by others", t.target),
-                // A bulk's row says whether it is open; its members hang below it.
-                _ if t.fold == Some(true) => format!("▸ {}", t.target),
-                _ if t.fold == Some(false) => format!("▾ {}", t.target),
-                _ if t.parent.is_some() => format!("  {}", t.target),
-                _ => t.target.clone(),
+            let width = w[2] as usize;
+            // Members of a bulk hang below its row, indented.
+            let indent = if t.parent.is_some() { "  " } else { "" };
+            let target = match (&t.origin, &t.user, &t.op) {
+                (TaskOrigin::Others, Some(u), _) => {
+                    truncate(&format!("{} · by {u}", t.target), width)
+                }
+                (TaskOrigin::Others, None, _) => {
+                    truncate(&format!("{} · by others", t.target), width)
+                }
+                // A bulk's row says whether it is open.
+                _ if t.fold == Some(true) => truncate(&format!("▸ {}", t.target), width),
+                _ if t.fold == Some(false) => truncate(&format!("▾ {}", t.target), width),
+                // Ours: the name gives way, what was done to it and the site stay.
+                (_, _, Some(op)) => {
+                    let parts = op.target_parts();
+                    let site = t
+                        .site
+                        .as_ref()
+                        .map(|s| format!(" @ {s}"))
+                        .unwrap_or_default();
+                    truncate_name_within(
+                        &format!("{indent}{}", parts.head),
+                        &parts.name,
+                        &format!("{}{site}", parts.tail),
+                        width,
+                    )
+                }
+                _ => truncate(&format!("{indent}{}", t.target), width),
             };
             vec![
                 Cell::from(Span::styled(mark, mark_style)),
                 Cell::from(truncate(&t.title, w[1] as usize)),
-                Cell::from(truncate(&target, w[2] as usize)),
+                Cell::from(target),
                 Cell::from(format_elapsed(elapsed)),
                 Cell::from(progress),
                 Cell::from(outcome),

@@ -206,6 +206,23 @@ pub fn truncate_middle(s: &str, width: usize) -> String {
     format!("{head}…{}", tail.into_iter().collect::<String>())
 }
 
+/// `head`, `name`, `tail` in `width` columns, the name giving way in its middle: a task's
+/// target keeps what was done (`· snapshot NAME`) and where (`@ site`) when the VM's name is
+/// long. When even that does not fit, the whole is cut from the end.
+pub fn truncate_name_within(head: &str, name: &str, tail: &str, width: usize) -> String {
+    let whole = format!("{head}{name}{tail}");
+    if whole.width() <= width {
+        return whole;
+    }
+    let fixed = head.width() + tail.width();
+    // A name cut to less than a glyph either side of its `…` no longer names anything.
+    const LEAST: usize = 5;
+    if fixed + LEAST.min(name.width()) > width {
+        return truncate(&whole, width);
+    }
+    format!("{head}{}{tail}", truncate_middle(name, width - fixed))
+}
+
 /// Spans cut to `width` display columns: the span that crosses the edge ends in `…` and
 /// those after it go, so a word is never cut without saying so.
 pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'_>> {
@@ -313,6 +330,37 @@ mod tests {
         }
         assert_eq!(truncate_middle("abc", 0), "");
         assert_eq!(truncate_middle("abcd", 1), "…");
+    }
+
+    #[test]
+    fn a_target_gives_way_inside_the_name() {
+        let cut = |w| {
+            truncate_name_within(
+                "",
+                "财务系统-db01-主库",
+                " · snapshot 升级前 @ dr-zstack",
+                w,
+            )
+        };
+        assert_eq!(cut(60), "财务系统-db01-主库 · snapshot 升级前 @ dr-zstack");
+        // The VM's name gives way in its middle; what was done and where stay whole.
+        assert_eq!(cut(40), "财务…-主库 · snapshot 升级前 @ dr-zstack");
+        assert_eq!(cut(40).width(), 40);
+        for w in 37..48 {
+            let s = cut(w);
+            assert!(s.width() <= w, "{w}: {s}");
+            assert!(s.ends_with(" · snapshot 升级前 @ dr-zstack"), "{w}: {s}");
+        }
+        // Too narrow to leave any of the name: the whole is cut from the end.
+        assert_eq!(
+            cut(20),
+            truncate("财务系统-db01-主库 · snapshot 升级前 @ dr-zstack", 20)
+        );
+        // A head stays too ("VM 财务…").
+        assert_eq!(
+            truncate_name_within("VM ", "财务系统数据库主节点", " @ lab", 16),
+            "VM 财…节点 @ lab"
+        );
     }
 
     #[test]

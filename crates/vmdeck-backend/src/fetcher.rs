@@ -20,6 +20,7 @@ use vmdeck_model::{
     Named, Page, PageRequest, PlatformTask, RemoteBackup, RestoreChoices, SnapshotTree, TaskId,
     TaskState, Vm, VmDetail, VmRef,
 };
+use vmdeck_model::{ChangeCursor, VmChanges};
 
 /// Identifies one request so its answer can be matched (and dropped when stale).
 pub type Generation = u64;
@@ -35,6 +36,13 @@ pub enum Command {
     LoadVms {
         seq: Generation,
         cluster: Named,
+    },
+    /// What changed in a VM listing since a complete one (the refresh interval's read on
+    /// platforms that can say).
+    LoadVmChanges {
+        seq: Generation,
+        cluster: Named,
+        since: ChangeCursor,
     },
     LoadVmDetail {
         seq: Generation,
@@ -124,6 +132,16 @@ pub enum Event {
         seq: Generation,
         result: R<Listing<Page<Vm>>>,
         done: bool,
+    },
+    /// Where the platform's changes stood as a VM listing started (before its first chunk);
+    /// `None` when the platform cannot say what changed.
+    VmCursor {
+        seq: Generation,
+        cursor: Option<ChangeCursor>,
+    },
+    VmChanges {
+        seq: Generation,
+        result: R<VmChanges>,
     },
     VmDetail {
         seq: Generation,
@@ -276,6 +294,16 @@ impl Fetcher {
                 });
                 self.replace(Slot::Vms, task.abort_handle());
             }
+            Command::LoadVmChanges {
+                seq,
+                cluster,
+                since,
+            } => self.load(Slot::Vms, async move {
+                Event::VmChanges {
+                    seq,
+                    result: b.vm_changes(&cluster, &since).await,
+                }
+            }),
             Command::LoadVmDetail { seq, vm } => self.load(Slot::VmDetail, async move {
                 Event::VmDetail {
                     seq,
@@ -487,6 +515,16 @@ async fn load_vms(
         Ok(listing) => listing.value.is_last() || listing.value.items.is_empty(),
         Err(_) => true,
     };
+    // Asked before the first page, so a change made while the pages arrive is seen next
+    // time rather than lost between two reads. A platform that cannot answer just gets
+    // full re-reads.
+    let cursor = {
+        let _permit = permits.acquire().await;
+        backend.vm_change_cursor(&cluster).await.ok().flatten()
+    };
+    if tx.send(Event::VmCursor { seq, cursor }).is_err() {
+        return;
+    }
     let first = page(0).await;
     let done = last(&first);
     let pages = first.as_ref().map_or(1, |l| l.value.page_count());

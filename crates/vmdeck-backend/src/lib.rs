@@ -7,6 +7,7 @@ mod credential;
 mod error;
 pub mod fetcher;
 pub mod http;
+pub mod journal;
 mod lenient;
 pub mod tophc;
 mod watch;
@@ -30,6 +31,7 @@ use vmdeck_model::{
     Listing, Named, Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices,
     SnapshotTree, TaskState, Vm, VmDetail, VmRef,
 };
+use vmdeck_model::{ChangeCursor, VmChanges};
 
 /// What a VM list asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -112,6 +114,19 @@ pub trait Backend: Send + Sync {
     /// Platforms with `Capabilities::platform_tasks`.
     async fn platform_tasks(&self, _cluster: &Named) -> Result<Vec<PlatformTask>> {
         Ok(Vec::new())
+    }
+
+    /// Where the platform's record of changes stands now, asked just before a complete VM
+    /// listing of `cluster` starts, so nothing that changes while it arrives is missed.
+    /// `None`: the platform has no means to say what changed (the interval re-reads).
+    async fn vm_change_cursor(&self, _cluster: &Named) -> Result<Option<ChangeCursor>> {
+        Ok(None)
+    }
+
+    /// What changed in `cluster`'s VM listing since `since` (from `vm_change_cursor` or an
+    /// earlier answer). Only for platforms whose `vm_change_cursor` gives one.
+    async fn vm_changes(&self, _cluster: &Named, _since: &ChangeCursor) -> Result<VmChanges> {
+        Ok(VmChanges::Resync)
     }
 
     /// The exact calls `submit` will make for this operation, for the preview. A platform

@@ -2,6 +2,7 @@
 //! these; JSON shapes stay inside `backend::<platform>`.
 
 mod capabilities;
+mod changes;
 mod console;
 pub mod operation;
 mod paging;
@@ -11,6 +12,7 @@ mod task;
 pub use capabilities::{
     BackupCategory, Capabilities, RestorePlacement, SnapshotDeleteRule, SnapshotLayout,
 };
+pub use changes::{ChangeCursor, VmChanges};
 pub use console::{ConsoleAccess, ConsoleProtocol, hide_token};
 pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};

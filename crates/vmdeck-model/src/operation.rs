@@ -162,6 +162,34 @@ pub enum Danger {
 }
 
 impl Operation {
+    /// A stable machine name for the kind of operation (the journal's `operation.kind`),
+    /// unlike `title`, which is worded for the screen and may change.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Operation::CreateSnapshot { .. } => "create_snapshot",
+            Operation::EditSnapshot { .. } => "edit_snapshot",
+            Operation::RollbackSnapshot { .. } => "rollback_snapshot",
+            Operation::RollbackDisks { .. } => "rollback_disks",
+            Operation::DeleteSnapshot { .. } => "delete_snapshot",
+            Operation::RebuildFromSnapshot { .. } => "rebuild_from_snapshot",
+            Operation::StopVm { .. } => "stop_vm",
+            Operation::StartVm { .. } => "start_vm",
+            Operation::CreateBackup { .. } => "create_backup",
+            Operation::DeleteBackup { .. } => "delete_backup",
+            Operation::RestoreBackup { .. } => "restore_backup",
+            Operation::RestoreInPlace { .. } => "restore_in_place",
+            Operation::RunBackupPlan { .. } => "run_backup_plan",
+            Operation::SyncBackup { .. } => "sync_backup",
+            Operation::RecoverBackup { .. } => "recover_backup",
+            Operation::CreateTemplateFromBackup { .. } => "create_template_from_backup",
+            Operation::CreateDatabaseBackup { .. } => "create_database_backup",
+            Operation::RecoverDatabaseBackup { .. } => "recover_database_backup",
+            Operation::ExportDatabaseBackup { .. } => "export_database_backup",
+            Operation::DeleteExportedDatabaseBackup { .. } => "delete_exported_database_backup",
+            Operation::ImportRemoteBackups { .. } => "import_remote_backups",
+        }
+    }
+
     /// Short verb phrase for the task list and dialog titles.
     pub fn title(&self) -> &'static str {
         match self {
@@ -198,73 +226,91 @@ impl Operation {
 
     /// What the operation acts on, as an operator would say it.
     pub fn target(&self) -> String {
+        self.target_parts().to_string()
+    }
+
+    /// [`Operation::target`] in three parts: the name it acts on is the part that gives way
+    /// when the target is cut (in the middle), so what was done to it stays readable.
+    pub fn target_parts(&self) -> TargetParts {
         match self {
             Operation::CreateSnapshot {
                 vm,
                 name,
                 volume: None,
                 ..
-            } => format!("{} ← snapshot {name}", vm.name),
+            } => TargetParts::new("", &vm.name, format!(" ← snapshot {name}")),
             // A volume's name usually carries its VM's ("ROOT-for-web-01"); the snapshot's
             // name must stay readable in a narrow Tasks pane.
             Operation::CreateSnapshot {
                 name,
                 volume: Some(v),
                 ..
-            } => format!("{} ← snapshot {name}", v.name),
+            } => TargetParts::new("", &v.name, format!(" ← snapshot {name}")),
             Operation::EditSnapshot { vm, snapshot, .. }
             | Operation::RollbackSnapshot { vm, snapshot, .. }
             | Operation::RollbackDisks { vm, snapshot, .. }
-            | Operation::DeleteSnapshot { vm, snapshot, .. } => match &snapshot.volume {
-                None => format!("{} · snapshot {}", vm.name, snapshot.name),
-                Some(v) => format!("{} · snapshot {}", v.name, snapshot.name),
-            },
+            | Operation::DeleteSnapshot { vm, snapshot, .. } => {
+                let owner = snapshot.volume.as_ref().map_or(&vm.name, |v| &v.name);
+                TargetParts::new("", owner, format!(" · snapshot {}", snapshot.name))
+            }
             Operation::RebuildFromSnapshot {
                 snapshot,
                 new_vm_name,
                 ..
-            } => format!("snapshot {} → new VM {new_vm_name}", snapshot.name),
-            Operation::StopVm { vm, .. } | Operation::StartVm { vm } => format!("VM {}", vm.name),
+            } => TargetParts::new(
+                "snapshot ",
+                &snapshot.name,
+                format!(" → new VM {new_vm_name}"),
+            ),
+            Operation::StopVm { vm, .. } | Operation::StartVm { vm } => {
+                TargetParts::new("VM ", &vm.name, "")
+            }
             Operation::CreateBackup {
                 vm,
                 point,
                 volume: None,
                 ..
-            } => format!("{} → {}", vm.name, point.name),
+            } => TargetParts::new("", &vm.name, format!(" → {}", point.name)),
             Operation::CreateBackup {
                 vm,
                 point,
                 volume: Some(v),
                 ..
-            } => format!("{} / {} → {}", vm.name, v.name, point.name),
+            } => TargetParts::new("", &vm.name, format!(" / {} → {}", v.name, point.name)),
             Operation::DeleteBackup { backup }
             | Operation::RecoverDatabaseBackup { backup, .. }
-            | Operation::RestoreInPlace { backup, .. } => backup_target(backup),
-            Operation::RestoreBackup { backup, spec } => {
-                format!("backup {} → new VM {}", backup.name, spec.new_vm_name)
-            }
-            Operation::RunBackupPlan { plan, full, .. } => format!(
-                "plan {} ({})",
-                plan.name,
-                if *full { "full" } else { "incremental" }
+            | Operation::RestoreInPlace { backup, .. } => backup_target_parts(backup),
+            Operation::RestoreBackup { backup, spec } => TargetParts::new(
+                "backup ",
+                &backup.name,
+                format!(" → new VM {}", spec.new_vm_name),
+            ),
+            Operation::RunBackupPlan { plan, full, .. } => TargetParts::new(
+                "plan ",
+                &plan.name,
+                format!(" ({})", if *full { "full" } else { "incremental" }),
             ),
             Operation::SyncBackup { backup, to } => {
-                format!("{} → {}", backup_target(backup), to.name)
+                backup_target_parts(backup).then(format!(" → {}", to.name))
             }
             Operation::RecoverBackup { backup, from } => {
-                format!("{} ← {}", backup_target(backup), from.name)
+                backup_target_parts(backup).then(format!(" ← {}", from.name))
             }
             Operation::CreateTemplateFromBackup { backup, name, .. } => {
-                format!("{} → template {name}", backup_target(backup))
+                backup_target_parts(backup).then(format!(" → template {name}"))
             }
-            Operation::CreateDatabaseBackup { storage } => format!("database → {}", storage.name),
+            Operation::CreateDatabaseBackup { storage } => {
+                TargetParts::new("database → ", &storage.name, "")
+            }
             Operation::ExportDatabaseBackup { backup, storage }
             | Operation::DeleteExportedDatabaseBackup { backup, storage } => {
-                format!("{} on {}", backup_target(backup), storage.name)
+                backup_target_parts(backup).then(format!(" on {}", storage.name))
             }
-            Operation::ImportRemoteBackups { point, backups, .. } => {
-                format!("{} backup(s) from {}", backups.len(), point.name)
-            }
+            Operation::ImportRemoteBackups { point, backups, .. } => TargetParts::new(
+                format!("{} backup(s) from ", backups.len()),
+                &point.name,
+                "",
+            ),
         }
     }
 
@@ -648,10 +694,48 @@ impl Operation {
 
 /// "backup X of VM Y", "volume backup X of VM Y / vol", "database backup X".
 fn backup_target(b: &BackupRef) -> String {
+    backup_target_parts(b).to_string()
+}
+
+fn backup_target_parts(b: &BackupRef) -> TargetParts {
     match (b.category, &b.volume) {
-        (BackupCategory::Database, _) => format!("database backup {}", b.name),
-        (_, Some(v)) => format!("volume backup {} of {} / {}", b.name, b.vm.name, v.name),
-        _ => format!("backup {} of {}", b.name, b.vm.name),
+        (BackupCategory::Database, _) => TargetParts::new("database backup ", &b.name, ""),
+        (_, Some(v)) => TargetParts::new(
+            "volume backup ",
+            &b.name,
+            format!(" of {} / {}", b.vm.name, v.name),
+        ),
+        _ => TargetParts::new("backup ", &b.name, format!(" of {}", b.vm.name)),
+    }
+}
+
+/// An operation's target as `head`, `name`, `tail`: the name is what gives way when it is cut.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetParts {
+    pub head: String,
+    pub name: String,
+    pub tail: String,
+}
+
+impl TargetParts {
+    fn new(head: impl Into<String>, name: &str, tail: impl Into<String>) -> Self {
+        Self {
+            head: head.into(),
+            name: name.to_string(),
+            tail: tail.into(),
+        }
+    }
+
+    /// These parts with more said after them.
+    pub fn then(mut self, more: impl AsRef<str>) -> Self {
+        self.tail.push_str(more.as_ref());
+        self
+    }
+}
+
+impl std::fmt::Display for TargetParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}{}", self.head, self.name, self.tail)
     }
 }
 

@@ -46,6 +46,9 @@ struct Rule {
 pub struct Faults {
     rules: Arc<Mutex<Vec<Rule>>>,
     session_epoch: Arc<AtomicU64>,
+    /// Every distinct `Authorization` value clients sent, so tests can look for session
+    /// tokens where they must never be (logs, journals, the screen).
+    credentials: Arc<Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl Faults {
@@ -76,6 +79,17 @@ impl Faults {
         self.session_epoch.load(Ordering::SeqCst)
     }
 
+    /// The session tokens and ids clients have presented (`Authorization` values, without
+    /// their `Bearer `/`OAuth ` scheme), in no particular order.
+    pub fn credentials_seen(&self) -> Vec<String> {
+        self.credentials
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
     fn take(&self, path: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
         let idx = rules.iter().position(|r| path.starts_with(&r.path))?;
@@ -95,6 +109,18 @@ pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Re
     let path = req.uri().path().to_string();
     if path.starts_with("/__sim") {
         return next.run(req).await;
+    }
+    if let Some(v) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let token = v.split_once(' ').map_or(v, |(_, t)| t).to_string();
+        faults
+            .credentials
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token);
     }
     let Some(fault) = faults.take(&path) else {
         return next.run(req).await;

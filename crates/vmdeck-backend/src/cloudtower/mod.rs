@@ -15,6 +15,7 @@
 
 mod answer;
 mod backups;
+mod changes;
 mod console;
 mod convert;
 mod facts;
@@ -206,6 +207,14 @@ impl Backend for CloudTower {
 
     async fn vms(&self, cluster: &Named, query: &VmQuery) -> Result<Listing<Page<Vm>>> {
         self.read_vms(cluster, query).await
+    }
+
+    async fn vm_change_cursor(&self, _cluster: &Named) -> Result<Option<ChangeCursor>> {
+        self.read_change_cursor().await
+    }
+
+    async fn vm_changes(&self, cluster: &Named, since: &ChangeCursor) -> Result<VmChanges> {
+        self.read_vm_changes(cluster, since).await
     }
 
     async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail> {

@@ -17,6 +17,7 @@ use super::convert::{self, BackupOwner, Ctx};
 use super::known::Known;
 use super::reads::{self, Query, like};
 use super::session::Api;
+use super::time::sql_time;
 use super::wire::{DatabaseBackup, Query as Reply, VmInstance, Volume, VolumeBackup};
 use crate::Result;
 use vmdeck_model::{
@@ -31,13 +32,6 @@ pub struct Lister<'a> {
     pub api: &'a Api,
     pub known: &'a Known,
     pub tz: &'a TimeZone,
-}
-
-/// A time as the query API compares it: MySQL's form in the MN's zone.
-fn sql_time(t: &Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone())
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
 }
 
 fn plain_id(s: &str) -> bool {

@@ -14,6 +14,7 @@
 //! 3.0 disaster-recovery manual (`shared/seeds/004_*`, chapter 4) for backups.
 
 mod backups;
+mod changes;
 mod console;
 mod convert;
 mod envelope;
@@ -307,6 +308,27 @@ impl ZStack {
         out
     }
 
+    /// VM rows as the list shows them: their IPs (NIC queries) and the names of their
+    /// cluster, zone and host joined in.
+    async fn vm_rows(&self, raw: &[wire::VmInstance], cluster: &Named) -> Vec<Vm> {
+        let (nics, ()) = tokio::join!(self.nics(raw), self.name_things(raw));
+        let ctx = self.ctx();
+        let mut by_vm: std::collections::HashMap<&str, Vec<&wire::VmNic>> =
+            std::collections::HashMap::with_capacity(raw.len());
+        for n in &nics {
+            by_vm
+                .entry(n.vm_instance_uuid.as_str())
+                .or_default()
+                .push(n);
+        }
+        raw.iter()
+            .map(|v| {
+                let mine = by_vm.get(v.uuid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                convert::vm(v, mine, cluster, &ctx)
+            })
+            .collect()
+    }
+
     async fn name_things(&self, vms: &[wire::VmInstance]) {
         let k = &self.known;
         k.resolve(
@@ -370,23 +392,7 @@ impl Backend for ZStack {
                 (items, total, PageRequest { index: 0, size })
             }
         };
-        let (nics, ()) = tokio::join!(self.nics(&raw), self.name_things(&raw));
-        let ctx = self.ctx();
-        let mut by_vm: std::collections::HashMap<&str, Vec<&wire::VmNic>> =
-            std::collections::HashMap::with_capacity(raw.len());
-        for n in &nics {
-            by_vm
-                .entry(n.vm_instance_uuid.as_str())
-                .or_default()
-                .push(n);
-        }
-        let items = raw
-            .iter()
-            .map(|v| {
-                let mine = by_vm.get(v.uuid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                convert::vm(v, mine, cluster, &ctx)
-            })
-            .collect();
+        let items = self.vm_rows(&raw, cluster).await;
         Ok(Listing::complete(Page {
             items,
             total,
@@ -396,6 +402,14 @@ impl Backend for ZStack {
 
     async fn console(&self, vm: &VmRef) -> Result<ConsoleAccess> {
         self.read_console(vm).await
+    }
+
+    async fn vm_change_cursor(&self, cluster: &Named) -> Result<Option<ChangeCursor>> {
+        self.read_change_cursor(cluster).await
+    }
+
+    async fn vm_changes(&self, cluster: &Named, since: &ChangeCursor) -> Result<VmChanges> {
+        self.read_vm_changes(cluster, since).await
     }
 
     async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail> {

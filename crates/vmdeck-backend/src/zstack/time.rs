@@ -48,6 +48,13 @@ impl Date {
     }
 }
 
+/// A time as the query API compares it: MySQL's form in the MN's zone.
+pub fn sql_time(t: &Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];

@@ -647,6 +647,51 @@ pub fn poweroff(w: &mut World, req: &Req) -> ApiResult {
     )
 }
 
+/// `delete-vm`: `VmDeleteParams` (`where`, `effect.include_snapshots`). A running or
+/// suspended VM is refused (power it off first); the task (2 s) removes the VM with its
+/// disks and volumes.
+pub fn delete(w: &mut World, req: &Req) -> ApiResult {
+    let vms = matched(w, req, Kind::Vm, &req.body["where"])?;
+    for &v in &vms {
+        check_operable(w, v)?;
+        let vm = &w.vms[v];
+        if vm.status == "RUNNING" || vm.status == "SUSPENDED" {
+            return Err(ApiError::bad(
+                format!(
+                    "VM {} is {}: power it off before deleting it",
+                    vm.name, vm.status
+                ),
+                format!(
+                    "虚拟机 {} 当前状态为 {}，请先关机再删除",
+                    vm.name, vm.status
+                ),
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for v in vms {
+        let name = w.vms[v].name.clone();
+        let id = w.vms[v].id.clone();
+        let mut task = new_task(
+            w,
+            req.user,
+            Some(w.vms[v].cluster),
+            (format!("Delete VM {name}"), format!("删除虚拟机 {name}")),
+            "vm.delete",
+            ("Vm", id.clone(), name),
+            "deleteVm",
+            req.body.clone(),
+            percent_steps(&["delete"]),
+            Effect::DeleteVm { vm: v },
+        );
+        task.holds_vms = vec![v];
+        let t = w.push_task(task, 0.5, 2.0);
+        w.vms[v].state = Some(Async::Deleting);
+        out.push(json!({"task_id": w.tasks[t].id, "data": vm(w, v)}));
+    }
+    Ok(Value::Array(out))
+}
+
 /// `get-vm-vnc-info` (seed 001): `{vm: VmWhereUniqueInput}` → `VmVncInfo`. The
 /// `terminal` token is new on every call, derived from the VM and the sim clock so a
 /// run is reproducible. A VM that is not running has no console to reach: 400.

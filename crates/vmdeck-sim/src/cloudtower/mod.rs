@@ -2,7 +2,7 @@
 //! following the official OpenAPI document (`specs/cloudtower/4.6.0-swagger.json`, see
 //! `ENDPOINTS.md` next to it).
 //!
-//! Routes: `GET /get-version`, `POST /login`; the lists, each with its `-connection`
+//! Routes: `GET /get-version`, `GET /resource-changes` (`changes`), `POST /login`; the lists, each with its `-connection`
 //! count: `get-clusters`, `get-hosts`, `get-vdses`, `get-vlans`, `get-vms`,
 //! `get-vm-disks`, `get-vm-volumes`, `get-vm-snapshots`, `get-iscsi-lun-snapshots`,
 //! `get-tasks`, `get-backup-services`, `get-backup-store-repositories`,
@@ -81,6 +81,7 @@
 
 mod auth;
 mod backups;
+mod changes;
 mod inventory;
 mod query;
 pub mod seed;
@@ -131,8 +132,10 @@ impl Shared {
     pub fn new(config: &SimConfig, ctx: SimContext) -> Shared {
         let now = now_ms(&ctx.clock);
         let anchor = now - now.rem_euclid(86_400_000);
+        let mut world = seed::build(config, anchor, now);
+        world.changes.start(world.vms.len());
         Shared {
-            world: Mutex::new(seed::build(config, anchor, now)),
+            world: Mutex::new(world),
             auth: auth::Auth::new(config.seed, &config.password),
             clock: ctx.clock,
             faults: ctx.faults,
@@ -603,6 +606,7 @@ const OPS: &[(&str, OpFn)] = &[
     ("/start-vm", inventory::start),
     ("/shutdown-vm", inventory::shutdown),
     ("/poweroff-vm", inventory::poweroff),
+    ("/delete-vm", inventory::delete),
     ("/get-vm-vnc-info", inventory::vnc_info),
     ("/get-backup-restore-point-metadata", backups::metadata),
     ("/execute-backup-plan", backups::execute),
@@ -642,7 +646,8 @@ pub fn router(config: &SimConfig, ctx: SimContext) -> Router {
         .route(
             "/get-version",
             get(|| async { json_response(StatusCode::OK, &json!("4.6.0")) }),
-        );
+        )
+        .route("/resource-changes", get(changes::handler));
     for &(path, count, kind) in LISTS {
         r = r
             .route(path, route(path, Handler::List(kind)))

@@ -199,6 +199,7 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
         index: Default::default(),
         pending: Default::default(),
         next_background: (now + 20_000, 0),
+        changes: Default::default(),
     };
     // Seeded ids come from the seeded rng, so they do not depend on when the run starts.
     std::mem::swap(&mut w.rng, &mut rng);

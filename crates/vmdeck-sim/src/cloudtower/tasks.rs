@@ -206,6 +206,13 @@ pub fn apply(w: &mut World, effect: Effect, ok: bool) {
                 power(v, to, now);
             }
         }
+        Effect::DeleteVm { vm } => {
+            if ok {
+                drop_vm(w, vm);
+            } else {
+                w.vms[vm].state = None;
+            }
+        }
         Effect::BackupRun { exec } => super::backups::finish_run(w, exec, ok),
         Effect::Restore { exec } => super::backups::finish_restore(w, exec, ok),
         Effect::RestorePointDelete { rps } => {

@@ -503,6 +503,9 @@ pub enum Effect {
         to: &'static str,
         host: Option<usize>,
     },
+    DeleteVm {
+        vm: usize,
+    },
     BackupRun {
         exec: usize,
     },
@@ -630,6 +633,8 @@ pub struct World {
     pub pending: BTreeSet<(i64, usize)>,
     /// When the next task by another user appears, and its number.
     pub next_background: (i64, u64),
+    /// What `/resource-changes` answers.
+    pub changes: super::changes::ChangeLog,
 }
 
 impl World {
@@ -668,7 +673,7 @@ impl World {
         let effect = task.effect.clone();
         let vms = std::mem::take(&mut task.holds_vms);
         let plan = task.holds_plan.take();
-        for v in vms {
+        for &v in &vms {
             if self.vms[v].busy == Some(t) {
                 self.vms[v].busy = None;
                 if self.vms[v].state == Some(Async::Updating) {
@@ -682,6 +687,9 @@ impl World {
             self.plans[p].busy = None;
         }
         super::tasks::apply(self, effect, ok);
+        for v in vms {
+            self.note_vm(v);
+        }
     }
 
     /// A new id, sorting after every id made before it.
@@ -725,7 +733,11 @@ impl World {
         }
         self.register(&task.id.clone(), Kind::Task, t);
         self.pending.insert((task.end_ms, t));
+        let held = task.holds_vms.clone();
         self.tasks.push(task);
+        for v in held {
+            self.note_vm(v);
+        }
         t
     }
 

@@ -30,6 +30,7 @@ pub fn find(action: &str) -> Option<(Handler, &'static str)> {
         "RequestConsoleAccess" => (consoles::request_access, CONSOLE),
         "GetVmConsoleAddress" => (consoles::address, VM),
         "StopVmInstance" => (vms::stop, VM),
+        "DestroyVmInstance" => (vms::destroy, VM),
         "RebootVmInstance" => (vms::reboot, VM),
         "PauseVmInstance" => (vms::pause, VM),
         "ResumeVmInstance" => (vms::resume, VM),

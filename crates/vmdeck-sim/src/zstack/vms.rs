@@ -21,6 +21,7 @@ pub const STOP_GRACE_SECS: f64 = 5.0;
 pub const STOP_COLD_SECS: f64 = 1.0;
 pub const REBOOT_SECS: f64 = 8.0;
 pub const PAUSE_SECS: f64 = 1.0;
+pub const DESTROY_SECS: f64 = 2.0;
 
 /// The refusal of an action in the wrong state.
 pub fn not_in_state(state: &str, class: &str, allowed: &[&str]) -> ErrorCode {
@@ -157,4 +158,38 @@ pub fn pause(w: &mut World, c: &Call) -> Outcome {
 pub fn resume(w: &mut World, c: &Call) -> Outcome {
     let vm = vm_of(w, c)?;
     transition(w, c, vm, &["Paused"], "Resuming", "Running", PAUSE_SECS)
+}
+
+/// `DELETE /v1/vm-instances/{uuid}?deleteMode=Permissive|Enforcing`: the VM goes to the
+/// recycle bin — state `Destroyed`, kept (and still queryable) until expunged — and its
+/// `lastOpDate` moves, which is how a client that watches `lastOpDate` sees it go. A uuid
+/// that names nothing succeeds, as ZStack's deletes do.
+pub fn destroy(w: &mut World, c: &Call) -> Outcome {
+    let uuid = c.p.required("uuid", &c.class)?;
+    match c.p.str("deleteMode")?.as_deref() {
+        None | Some("Permissive") | Some("Enforcing") => {}
+        Some(other) => {
+            return Err(ErrorCode::argerr(format!(
+                "valid value for field[deleteMode] of message[{}] are [Permissive, Enforcing], but {other} found",
+                c.class
+            ))
+            .into());
+        }
+    }
+    let Some(vm) = w.find(Kind::Vm, &uuid) else {
+        return Ok(Done::Now(json!({})));
+    };
+    if w.vms[vm].state == "Destroyed" {
+        return Ok(Done::Now(json!({})));
+    }
+    w.vms[vm].state = "Destroying";
+    w.vms[vm].stamp.last_op = w.now;
+    Ok(Done::later(DESTROY_SECS, move |w: &mut World| {
+        let m = &mut w.vms[vm];
+        m.state = "Destroyed";
+        m.last_host = m.host.or(m.last_host);
+        m.host = None;
+        m.stamp.last_op = w.now;
+        Ok(json!({}))
+    }))
 }
