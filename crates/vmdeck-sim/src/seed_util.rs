@@ -55,6 +55,40 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// A digest of `items` as `Debug` prints them, streamed (a big world's text would be
+/// hundreds of MB): two worlds laid out the same give the same digest.
+#[cfg(test)]
+pub fn digest<T: std::fmt::Debug>(items: &[T]) -> u64 {
+    use std::fmt::Write as _;
+    use std::hash::Hasher;
+    struct Sink(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Sink {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    // `DefaultHasher::new` has fixed keys, unlike a map's `RandomState`.
+    let mut sink = Sink(std::collections::hash_map::DefaultHasher::new());
+    for item in items {
+        let _ = write!(sink, "{item:?}");
+    }
+    sink.0.finish()
+}
+
+/// The size the big-world determinism tests lay out: big enough to take the bulk paths
+/// (many backups per VM, long snapshot lists), small enough for CI in debug.
+#[cfg(test)]
+pub fn big_config(seed: u64) -> crate::SimConfig {
+    crate::SimConfig {
+        seed,
+        vms: Some(2000),
+        backups: Some(20_000),
+        snapshots: Some(100),
+        ..crate::SimConfig::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1398,3 +1398,50 @@ fn history_task(
         paused_ms: None,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed_util::{big_config, digest};
+
+    const ANCHOR: i64 = 1_764_633_600_000;
+
+    fn summary(w: &World) -> Vec<u64> {
+        vec![
+            w.vms.len() as u64,
+            w.snapshots.len() as u64,
+            w.restore_points.len() as u64,
+            w.target_execs.len() as u64,
+            w.index.len() as u64,
+            digest(&w.vms),
+            digest(&w.snapshots),
+            digest(&w.lun_snapshots),
+            digest(&w.restore_points),
+            digest(&w.target_execs),
+            digest(&w.plan_execs),
+            digest(&w.tasks),
+        ]
+    }
+
+    /// Same seed, same big world: every VM, snapshot and backup, in the same order.
+    #[test]
+    fn a_big_world_is_the_same_for_the_same_seed() {
+        let a = build(&big_config(7), ANCHOR, ANCHOR + 3_600_000);
+        let b = build(&big_config(7), ANCHOR, ANCHOR + 3_600_000);
+        assert_eq!(summary(&a), summary(&b));
+        assert_eq!(a.vms.len(), 2000 + 1, "the VMs asked for, and the deleted one");
+        let rps = a.restore_points.len();
+        assert!((19_000..=21_000).contains(&rps), "{rps} restore points");
+        assert_eq!(a.vms[0].snapshots.len(), 100);
+        let first = |w: &World| (w.vms[0].id.clone(), w.restore_points[0].id.clone());
+        let last = |w: &World| {
+            (
+                w.vms.last().map(|v| v.id.clone()),
+                w.restore_points.last().map(|r| r.id.clone()),
+            )
+        };
+        assert_eq!((first(&a), last(&a)), (first(&b), last(&b)));
+        let other = build(&big_config(8), ANCHOR, ANCHOR + 3_600_000);
+        assert_ne!(first(&a), first(&other), "another seed, another world");
+    }
+}

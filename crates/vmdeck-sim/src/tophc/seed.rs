@@ -939,6 +939,32 @@ pub fn civil(t: i64) -> Civil {
 mod tests {
     use super::*;
 
+    /// Same seed, same big world: every VM (with its snapshots) and backup, in order.
+    #[test]
+    fn a_big_world_is_the_same_for_the_same_seed() {
+        use crate::seed_util::{big_config, digest};
+        const ANCHOR: i64 = 1_764_633_600;
+        let summary = |w: &World| {
+            (
+                w.vms.len(),
+                w.backups.len(),
+                digest(&w.vms),
+                digest(&w.backups),
+                digest(&w.foreign),
+            )
+        };
+        let a = build(&big_config(7), ANCHOR, ANCHOR + 3600);
+        let b = build(&big_config(7), ANCHOR, ANCHOR + 3600);
+        assert_eq!(summary(&a), summary(&b));
+        assert_eq!(a.vms.len(), 2000);
+        assert_eq!(a.backups.len(), 20_000);
+        assert!(a.vms.iter().any(|v| v.snaps.len() == 100));
+        let ends = |w: &World| (w.vms[0].uuid, w.vms[1999].uuid, w.backups[19_999].uuid);
+        assert_eq!(ends(&a), ends(&b));
+        let other = build(&big_config(8), ANCHOR, ANCHOR + 3600);
+        assert_ne!(ends(&a), ends(&other), "another seed, another world");
+    }
+
     #[test]
     fn civil_dates() {
         assert_eq!(civil(0).long(), "1970-01-01 00:00:00");
