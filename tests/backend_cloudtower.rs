@@ -1794,25 +1794,7 @@ async fn console_of_a_stopped_vm_is_the_platforms_400() -> TestResult {
 /// console read, at every level, is captured and searched for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_token_never_reaches_the_log() -> TestResult {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let sink = Sink::default();
-    let writer = sink.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let log = backend_common::LogCapture::start();
     let server = sim().await;
     let b = connect(&server).await;
     let vm = a_vm(&b, "a running VM", |v| v.power == VmPower::Running).await;
@@ -1823,11 +1805,7 @@ async fn console_token_never_reaches_the_log() -> TestResult {
         .nth(1)
         .expect("token")
         .to_string();
-    let log = String::from_utf8_lossy(&sink.0.lock().unwrap()).to_string();
-    assert!(
-        !log.is_empty(),
-        "the capture saw nothing: the test would prove nothing"
-    );
+    let log = log.text();
     assert!(!log.contains(&token), "the token reached the log:\n{log}");
     Ok(())
 }

@@ -1519,3 +1519,87 @@ async fn every_kind_of_lost_answer_is_verified() -> TestResult {
     assert!(snap(&tree(&b, &vm_ref).await, "never-made").is_none());
     Ok(())
 }
+
+// ---- console: the mapped SPICE port of compute/inspect -----------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_running_vm_is_its_spice_port_on_the_manager() -> TestResult {
+    let log = backend_common::LogCapture::start();
+    let server = sim().await;
+    let b = connect(&server).await;
+    assert!(b.capabilities().console);
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.power == VmPower::Running)
+        .expect("a running VM");
+    let access = b.console(&vm.to_ref()).await?;
+    assert_eq!(access.protocol, ConsoleProtocol::Spice);
+    assert_eq!(access.host, "127.0.0.1", "the manager's own host");
+    assert!((5900..6000).contains(&access.port), "{}", access.port);
+    assert_eq!(access.url, format!("spice://127.0.0.1:{}", access.port));
+    // The SPICE password sits beside the port in the answer; it is never read out.
+    let raw = reqwest_inspect(&server, &vm).await;
+    let password = raw["data"]["spice_password"].as_str().expect("a password");
+    assert!(!password.is_empty());
+    assert!(!format!("{access:?}").contains(password));
+    assert!(!access.url.contains(password));
+    assert!(
+        !log.text().contains(password),
+        "the SPICE password reached the log"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_stopped_vm_says_it_must_run() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.power == VmPower::Stopped)
+        .expect("a stopped VM");
+    let err = b.console(&vm.to_ref()).await.expect_err("no console");
+    assert!(err.to_string().contains("not running"), "{err}");
+    Ok(())
+}
+
+/// `compute/inspect` read with a plain client, to know what the server sent.
+async fn reqwest_inspect(server: &SimServer, vm: &Vm) -> serde_json::Value {
+    use md5::{Digest, Md5};
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let hash: String = Md5::digest(DEFAULT_PASSWORD.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let login: serde_json::Value = http
+        .post(format!("{base}/v1/authentication/login"))
+        .json(&serde_json::json!({"tenant": "system", "user": DEFAULT_USER, "password": hash, "is_ldap": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["data"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
+    let tenant = vm.to_ref().tenant.map(|t| t.id).unwrap_or_default();
+    let mut url = url::Url::parse(&format!("{base}/v1/compute/inspect")).unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("cluster_uuid", vm.cluster.id.as_str()),
+        ("tenant", tenant.as_str()),
+        ("compute_uuid", vm.id.as_str()),
+    ]);
+    http.get(url)
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

@@ -2149,3 +2149,56 @@ async fn a_job_still_running_at_the_watch_deadline_is_unknown_not_followed_forev
     }
     Ok(())
 }
+
+// ---- console (RequestConsoleAccess, GetVmConsoleAddress) --------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_running_vm_is_the_proxys_websocket_with_its_token() -> TestResult {
+    let log = backend_common::LogCapture::start();
+    let server = sim().await;
+    let b = connect(&server).await;
+    assert!(b.capabilities().console);
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.power == VmPower::Running)
+        .expect("a running VM");
+    let access = b.console(&vm.to_ref()).await?;
+    assert_eq!(access.protocol, ConsoleProtocol::VncWebsocket);
+    assert_eq!(access.port, 4900, "ZStack's console proxy port");
+    let prefix = format!("ws://{}:4900/websockify?token=", access.host);
+    let token = access
+        .url
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{} does not start with {prefix}", access.url));
+    assert!(token.len() >= 16, "{}", access.url);
+    assert!(
+        access.notes.iter().any(|n| n.contains("own vnc server")),
+        "GetVmConsoleAddress's answer is not in the notes: {:?}",
+        access.notes
+    );
+    assert!(
+        !log.text().contains(token),
+        "the console token reached the log"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_of_a_stopped_vm_is_zstacks_state_error() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let vm = all_vms(&b)
+        .await
+        .into_iter()
+        .find(|v| v.power == VmPower::Stopped)
+        .expect("a stopped VM");
+    let err = b
+        .console(&vm.to_ref())
+        .await
+        .expect_err("a stopped VM has no console");
+    let text = err.to_string();
+    assert!(text.contains("VM.1010"), "{text}");
+    assert!(text.contains("Stopped"), "{text}");
+    Ok(())
+}

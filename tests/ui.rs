@@ -737,6 +737,19 @@ const FAILURES: &[Row] = &[
         app.handle_key(key('R'));
         "╔ Cannot restore".into()
     }),
+    (&["ConsoleDialog.error"], |app| {
+        let vm = app.vms.selected().unwrap().to_ref();
+        app.dialog = Some(vmdeck::app::dialog::Dialog::Console(
+            vmdeck::app::dialog::ConsoleDialog {
+                vm,
+                access: None,
+                error: Some("E-console".into()),
+                seq: 0,
+                reveal: false,
+            },
+        ));
+        "no console: E-console".into()
+    }),
     (&["PasswordEntry.error"], |app| {
         app.sites.overlay = Some(vmdeck::app::sites::SiteOverlay::Password(
             vmdeck::app::sites::PasswordEntry::new(0, Some("E-pw".into())),
@@ -765,5 +778,47 @@ fn every_failure_field_in_app_state_is_drawn() {
             screen.contains(&want),
             "{fields:?}: {want:?} is not on the screen:\n{screen}"
         );
+    }
+}
+
+fn console_box(app: &mut App, reveal: bool) {
+    let vm = app.vms.selected().unwrap().to_ref();
+    app.dialog = Some(vmdeck::app::dialog::Dialog::Console(
+        vmdeck::app::dialog::ConsoleDialog {
+            vm,
+            access: Some(vmdeck::model::ConsoleAccess {
+                url: "wss://10.10.0.5/websockify/?uuid=3f1c&token=SECRET-TOKEN-42".into(),
+                // The expiry is relative to now; a fixed screen needs none.
+                expires_at: None,
+                host: "10.10.0.5".into(),
+                port: 443,
+                protocol: vmdeck::model::ConsoleProtocol::VncWebsocket,
+                notes: vec!["the token is good for one connection".into()],
+            }),
+            error: None,
+            seq: 0,
+            reveal,
+        },
+    ));
+}
+
+/// The console box: the URL with its token hidden, the tunnel for a browser that cannot
+/// reach the manager, and the keys; `s` shows the token.
+#[test]
+fn console_box_hides_the_token_until_asked() {
+    for (w, h) in [(140, 40), (80, 24)] {
+        let mut app = main_app(5);
+        console_box(&mut app, false);
+        let text = screen_text(&app, w, h);
+        assert!(!text.contains("SECRET-TOKEN-42"), "{text}");
+        assert!(text.contains("token=‹token hidden›"), "{text}");
+        assert!(
+            text.contains("ssh -N -L 8443:10.10.0.5:443"),
+            "the tunnel, filled in: {text}"
+        );
+        assert!(text.contains("wss://localhost:8443/"), "{text}");
+        insta::assert_snapshot!(format!("console_box_{w}x{h}"), render(&app, w, h).backend());
+        console_box(&mut app, true);
+        assert!(screen_text(&app, w, h).contains("SECRET-TOKEN-42"));
     }
 }

@@ -28,6 +28,8 @@ pub struct ConsoleDialog {
     pub access: Option<crate::model::ConsoleAccess>,
     pub error: Option<String>,
     pub seq: u64,
+    /// The token is on screen (`s`); hidden until asked, as the clipboard has it whole.
+    pub reveal: bool,
 }
 
 /// A cluster's backup plans: Enter lists what a plan made, `x` runs it now.

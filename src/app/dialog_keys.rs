@@ -93,8 +93,12 @@ impl App {
                 }
                 cmds
             }
-            Dialog::Console(cd) => {
+            Dialog::Console(mut cd) => {
                 match key.code {
+                    KeyCode::Char('s') => {
+                        cd.reveal = !cd.reveal;
+                        self.dialog = Some(Dialog::Console(cd));
+                    }
                     KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => {}
                     KeyCode::Char('y') => {
                         self.copy_console_url(&cd);

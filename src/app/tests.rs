@@ -1194,3 +1194,103 @@ fn y_copies_the_selected_id_and_shift_y_its_name_with_osc_52() {
     assert!(app.take_clipboard().is_none());
     assert_eq!(app.status.as_ref().unwrap().level, Level::Warn);
 }
+
+fn console_access(url: &str) -> ConsoleAccess {
+    ConsoleAccess {
+        url: url.into(),
+        expires_at: Some(jiff::Timestamp::now() + jiff::SignedDuration::from_mins(10)),
+        host: "10.0.0.9".into(),
+        port: 443,
+        protocol: ConsoleProtocol::VncWebsocket,
+        notes: vec![],
+    }
+}
+
+#[test]
+fn v_reads_the_console_copies_its_url_with_osc_52_and_keeps_the_token_off_the_status_line() {
+    use base64::Engine;
+    let url = "wss://10.0.0.9/websockify/?uuid=vm-1&token=SECRET-TOKEN-42";
+    let mut app = ready_app(true);
+    app.focus = Pane::Vms;
+    let vm = app.vms.selected().unwrap().clone();
+    let cmds = app.handle_key(key('v'));
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadConsole { seq, vm: v } => {
+            assert_eq!(v.id, vm.id, "the VM under the cursor");
+            Some(*seq)
+        }
+        _ => None,
+    });
+    assert!(
+        app.take_clipboard().is_none(),
+        "nothing copied before it is read"
+    );
+    // A stale answer (an earlier `v`) is dropped.
+    app.on_event(Event::Console {
+        seq: seq + 100,
+        result: Ok(console_access("wss://old/?token=OLD")),
+    });
+    assert!(app.take_clipboard().is_none());
+    app.on_event(Event::Console {
+        seq,
+        result: Ok(console_access(url)),
+    });
+    let b64 = base64::engine::general_purpose::STANDARD.encode(url);
+    assert_eq!(
+        app.take_clipboard().as_deref(),
+        Some(format!("\x1b]52;c;{b64}\x07").as_str()),
+        "the whole URL, token and all, goes to the clipboard"
+    );
+    let said = &app.status.as_ref().unwrap().text;
+    assert!(said.contains("copied the console URL"), "{said}");
+    assert!(!said.contains("SECRET-TOKEN-42"), "{said}");
+    // `y` copies it again; `s` shows the token in the box and hides it again.
+    app.handle_key(key('y'));
+    assert!(app.take_clipboard().unwrap().contains(&b64));
+    let reveal = |app: &App| match &app.dialog {
+        Some(Dialog::Console(cd)) => cd.reveal,
+        _ => panic!("the console box is open"),
+    };
+    assert!(!reveal(&app));
+    app.handle_key(key('s'));
+    assert!(reveal(&app));
+    app.handle_key(key('s'));
+    assert!(!reveal(&app));
+    app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(app.dialog.is_none());
+}
+
+#[test]
+fn v_in_tasks_opens_the_console_of_a_finished_tasks_vm_only() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    let vm = app.vms.selected().unwrap().to_ref();
+    app.focus = Pane::Tasks;
+    let cmds = app.handle_key(key('v'));
+    assert!(cmds.is_empty(), "no task: nothing read");
+    assert_eq!(app.status.as_ref().unwrap().level, Level::Warn);
+    let id = app
+        .tasks
+        .add(Operation::StartVm { vm: vm.clone() }, app.now);
+    let cmds = app.handle_key(key('v'));
+    assert!(cmds.is_empty(), "a task not yet ended: its VM waits");
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("once it has ended"),
+        "{:?}",
+        app.status
+    );
+    app.on_event(Event::Task {
+        id,
+        state: TaskState::Succeeded,
+    });
+    let cmds = app.handle_key(key('v'));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadConsole { vm: v, .. } if v.id == vm.id)),
+        "{cmds:?}"
+    );
+}

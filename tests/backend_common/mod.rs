@@ -62,3 +62,44 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// Every tracing event of this test binary, at every level, from any thread (the backend
+/// logs from the runtime's workers): a global subscriber, installed once. Tests that search
+/// it for their own secret may share it, since more text can only make the search harder.
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    pub fn start() -> &'static Self {
+        static GLOBAL: std::sync::OnceLock<LogCapture> = std::sync::OnceLock::new();
+        GLOBAL.get_or_init(|| {
+            let sink = Self::default();
+            let writer = sink.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .init();
+            sink
+        })
+    }
+
+    /// What was logged; refuses an empty capture, which would prove nothing.
+    pub fn text(&self) -> String {
+        let log = String::from_utf8_lossy(&self.0.lock().unwrap()).to_string();
+        assert!(
+            !log.is_empty(),
+            "the capture saw nothing: the test would prove nothing"
+        );
+        log
+    }
+}

@@ -45,6 +45,16 @@ impl ConsoleAccess {
     }
 }
 
+/// `url` with the value of its `token=` parameter hidden, for the screen: the whole URL
+/// goes only to the clipboard, so a shared screen or a scrollback does not hand it out.
+pub fn hide_token(url: &str) -> String {
+    let Some(at) = url.find("token=").map(|i| i + "token=".len()) else {
+        return url.to_string();
+    };
+    let end = url[at..].find('&').map_or(url.len(), |i| at + i);
+    format!("{}‹token hidden›{}", &url[..at], &url[end..])
+}
+
 /// The port a URL's scheme implies when it names none.
 fn default_port(url: &str) -> u16 {
     if url.starts_with("https:") || url.starts_with("wss:") {
@@ -91,6 +101,19 @@ mod tests {
         );
         let b = access("http://10.0.0.6:5000/x?token=t2", "10.0.0.6", 5000);
         assert_eq!(b.url_via_tunnel(5000), "http://localhost:5000/x?token=t2");
+    }
+
+    #[test]
+    fn the_screen_form_hides_only_the_token() {
+        assert_eq!(
+            hide_token("wss://h/websockify/?uuid=u&token=SECRET&x=1"),
+            "wss://h/websockify/?uuid=u&token=‹token hidden›&x=1"
+        );
+        assert_eq!(
+            hide_token("ws://h:4900/websockify?token=abc=="),
+            "ws://h:4900/websockify?token=‹token hidden›"
+        );
+        assert_eq!(hide_token("spice://h:5901"), "spice://h:5901");
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod task;
 pub use capabilities::{
     BackupCategory, Capabilities, RestorePlacement, SnapshotDeleteRule, SnapshotLayout,
 };
-pub use console::{ConsoleAccess, ConsoleProtocol};
+pub use console::{ConsoleAccess, ConsoleProtocol, hide_token};
 pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};
 pub use task::{TaskId, TaskOrigin, TaskProgress, TaskState, format_elapsed};

@@ -3,10 +3,10 @@
 
 use crate::app::copy::osc52;
 use crate::app::dialog::{ConsoleDialog, Dialog};
-use crate::app::{App, Level};
+use crate::app::{App, Level, Pane};
 use crate::backend::BackendError;
 use crate::fetcher::Command;
-use crate::model::ConsoleAccess;
+use crate::model::{ConsoleAccess, VmRef};
 
 /// The local end of the `ssh -L` tunnel: the console's own port when an unprivileged
 /// user may bind it, else the same port moved above 8000 (443 → 8443).
@@ -38,8 +38,7 @@ impl App {
             );
             return vec![];
         }
-        let Some(vm) = self.vms.selected().map(|v| v.to_ref()) else {
-            self.say(Level::Warn, "no VM selected: pick one to open its console");
+        let Some(vm) = self.console_target() else {
             return vec![];
         };
         let seq = self.next_seq();
@@ -48,8 +47,41 @@ impl App {
             access: None,
             error: None,
             seq,
+            reveal: false,
         }));
         vec![Command::LoadConsole { seq, vm }]
+    }
+
+    /// The VM under the cursor, or in Tasks the VM of the selected task once it has ended
+    /// (the first look after a rollback or a restore); says why when there is none.
+    fn console_target(&mut self) -> Option<VmRef> {
+        let found = if self.focus == Pane::Tasks {
+            let active = self.sites.active().map(|s| s.name.clone());
+            match self.tasks.selected() {
+                None => Err("no task selected".to_string()),
+                Some(t) if !t.state.is_terminal() => Err(format!(
+                    "{} is still {}: its VM's console opens once it has ended",
+                    t.title,
+                    t.state.label()
+                )),
+                Some(t) if t.site.is_some() && t.site != active => Err(format!(
+                    "that task ran on {}: switch to it (:site) to open the console",
+                    t.site.as_deref().unwrap_or_default()
+                )),
+                Some(t) => {
+                    t.op.as_ref()
+                        .and_then(|op| op.vm())
+                        .cloned()
+                        .ok_or_else(|| format!("{} has no VM to open a console of", t.title))
+                }
+            }
+        } else {
+            self.vms
+                .selected()
+                .map(|v| v.to_ref())
+                .ok_or_else(|| "no VM selected: pick one to open its console".to_string())
+        };
+        found.map_err(|why| self.say(Level::Warn, why)).ok()
     }
 
     pub(in crate::app) fn on_console(

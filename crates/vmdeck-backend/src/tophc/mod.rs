@@ -8,6 +8,7 @@
 //!
 //! The spec is `shared/specs/compute-v1/ENDPOINTS.md` and the Chinese docs next to it.
 
+mod console;
 mod convert;
 mod envelope;
 mod ops;
@@ -79,7 +80,7 @@ pub fn capabilities() -> Capabilities {
         task_api: false,
         platform_tasks: false,
         cluster_backups: true,
-        console: false,
+        console: true,
     }
 }
 
@@ -375,6 +376,10 @@ impl Backend for TopHc {
             },
             failures,
         })
+    }
+
+    async fn console(&self, vm: &VmRef) -> Result<ConsoleAccess> {
+        self.read_console(vm).await
     }
 
     async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail> {

@@ -198,6 +198,11 @@ pub struct Compute {
     pub interfaces: List<Interface>,
     pub disks: List<Disk>,
     pub device_order: List<Str>,
+    // The console (inspect only). The passwords beside these ports are never decoded.
+    pub spice_port: Int,
+    pub spice_port_mapping: Flag,
+    pub vnc_enable: Flag,
+    pub vnc_port: Int,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

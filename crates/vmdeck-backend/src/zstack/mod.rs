@@ -14,6 +14,7 @@
 //! 3.0 disaster-recovery manual (`shared/seeds/004_*`, chapter 4) for backups.
 
 mod backups;
+mod console;
 mod convert;
 mod envelope;
 mod jobs;
@@ -89,7 +90,7 @@ pub fn capabilities(snapshot_groups: bool) -> Capabilities {
         task_api: true,
         platform_tasks: true,
         cluster_backups: true,
-        console: false,
+        console: true,
     }
 }
 
@@ -391,6 +392,10 @@ impl Backend for ZStack {
             total,
             request,
         }))
+    }
+
+    async fn console(&self, vm: &VmRef) -> Result<ConsoleAccess> {
+        self.read_console(vm).await
     }
 
     async fn vm_detail(&self, vm: &VmRef) -> Result<VmDetail> {

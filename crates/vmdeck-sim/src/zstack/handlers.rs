@@ -2,7 +2,7 @@
 //! that is routed (it is in the SDK table) but not listed here answers `SYS.1014`.
 
 use super::world::World;
-use super::{Call, Outcome, auth, backups, database, infra, longjobs, snapshots, vms};
+use super::{Call, Outcome, auth, backups, consoles, database, infra, longjobs, snapshots, vms};
 
 pub type Handler = fn(&mut World, &Call) -> Outcome;
 
@@ -17,6 +17,7 @@ pub fn find(action: &str) -> Option<(Handler, &'static str)> {
     const VB: &str = "org.zstack.header.storage.volume.backup";
     const DB: &str = "org.zstack.header.storage.database.backup";
     const LJ: &str = "org.zstack.header.longjob";
+    const CONSOLE: &str = "org.zstack.header.console";
     let h: (Handler, &str) = match action {
         "LogInByAccount" => (auth::login, ID),
         "LogOut" => (auth::logout, ID),
@@ -26,6 +27,8 @@ pub fn find(action: &str) -> Option<(Handler, &'static str)> {
         "GetCurrentTime" => (infra::current_time, MN),
         "GetPlatformTimeZone" => (infra::platform_time_zone, MN),
         "StartVmInstance" => (vms::start, VM),
+        "RequestConsoleAccess" => (consoles::request_access, CONSOLE),
+        "GetVmConsoleAddress" => (consoles::address, VM),
         "StopVmInstance" => (vms::stop, VM),
         "RebootVmInstance" => (vms::reboot, VM),
         "PauseVmInstance" => (vms::pause, VM),

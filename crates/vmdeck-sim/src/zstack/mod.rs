@@ -80,6 +80,7 @@
 
 mod auth;
 mod backups;
+mod consoles;
 mod database;
 mod handlers;
 mod ids;
