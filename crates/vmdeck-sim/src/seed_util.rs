@@ -4,6 +4,12 @@
 
 use rand::Rng;
 
+/// The most snapshots a VM other than the first of its cluster gets. `--snapshots N` is a
+/// stress knob for one long snapshot list per cluster; giving every VM up to N would make
+/// `--vms 10000 --snapshots 1000` millions of snapshots. Demo sizes (N <= this) draw as
+/// before, so their worlds do not change.
+pub const SNAPSHOTS_PER_OTHER_VM: usize = 8;
+
 /// Splits `total` over `weights` (largest remainder; zero weights get nothing).
 pub fn split(total: usize, weights: &[usize]) -> Vec<usize> {
     let sum: usize = weights.iter().sum();

@@ -172,7 +172,8 @@ pub fn ts(ms: i64) -> String {
 const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 fn base36(mut v: u64, width: usize, out: &mut String) {
-    let mut buf = vec![b'0'; width];
+    let mut buf = [b'0'; 8];
+    let buf = &mut buf[..width.min(8)];
     for slot in buf.iter_mut().rev() {
         *slot = BASE36[(v % 36) as usize];
         v /= 36;

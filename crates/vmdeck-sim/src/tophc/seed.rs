@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use super::world::*;
 use crate::SimConfig;
 use crate::ids::Uid;
-use crate::seed_util::{civil_from_days, mac, split};
+use crate::seed_util::{SNAPSHOTS_PER_OTHER_VM, civil_from_days, mac, split};
 
 const DAY: i64 = 86_400;
 /// Sizes when the configuration leaves them open.
@@ -176,8 +176,8 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
         vms: Vec::new(),
         backups: Vec::new(),
         foreign: Vec::new(),
-        vm_index: HashMap::new(),
-        backup_index: HashMap::new(),
+        vm_index: Default::default(),
+        backup_index: Default::default(),
         pending: Default::default(),
         rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x7075_6e74_696d_6521),
     };
@@ -219,7 +219,7 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
             let count = if k == 0 {
                 snapshots
             } else {
-                let cap = snapshots.min(8);
+                let cap = snapshots.min(SNAPSHOTS_PER_OTHER_VM);
                 match rng.random_range(0..100) {
                     0..25 => 0,
                     _ => rng.random_range(0..=cap),
