@@ -178,7 +178,7 @@ fn base36(mut v: u64, width: usize, out: &mut String) {
         *slot = BASE36[(v % 36) as usize];
         v /= 36;
     }
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("0"));
+    out.push_str(std::str::from_utf8(buf).unwrap_or("0"));
 }
 
 /// A 25-character cuid: `c`, the creation time (ms, 8 base-36 digits), a counter (4), a
