@@ -166,9 +166,17 @@ impl Drop for SimServer {
 
 /// All dialects, each under its prefix, plus the fault-injection admin routes.
 pub fn router(config: &SimConfig, ctx: SimContext) -> Router {
-    let tophc = tophc::router(config, ctx.clone());
-    let cloudtower = cloudtower::router(config, ctx.clone());
-    let zstack = zstack::router(config, ctx.clone());
+    // The three worlds are independent (each draws from its own seeded streams), so they
+    // are laid out side by side: at full size that halves the start-up on two cores.
+    let (tophc, cloudtower, zstack) = std::thread::scope(|s| {
+        let tophc = s.spawn(|| tophc::router(config, ctx.clone()));
+        let cloudtower = s.spawn(|| cloudtower::router(config, ctx.clone()));
+        let zstack = zstack::router(config, ctx.clone());
+        let join = |h: std::thread::ScopedJoinHandle<'_, Router>| {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        };
+        (join(tophc), join(cloudtower), zstack)
+    });
     Router::new()
         .nest("/v1", tophc)
         .nest("/v2/api", cloudtower)

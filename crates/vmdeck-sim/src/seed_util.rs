@@ -4,6 +4,12 @@
 
 use rand::Rng;
 
+/// The most snapshots a VM other than the first of its cluster gets. `--snapshots N` is a
+/// stress knob for one long snapshot list per cluster; giving every VM up to N would make
+/// `--vms 10000 --snapshots 1000` millions of snapshots. Demo sizes (N <= this) draw as
+/// before, so their worlds do not change.
+pub const SNAPSHOTS_PER_OTHER_VM: usize = 8;
+
 /// Splits `total` over `weights` (largest remainder; zero weights get nothing).
 pub fn split(total: usize, weights: &[usize]) -> Vec<usize> {
     let sum: usize = weights.iter().sum();
@@ -53,6 +59,40 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, m, d)
+}
+
+/// A digest of `items` as `Debug` prints them, streamed (a big world's text would be
+/// hundreds of MB): two worlds laid out the same give the same digest.
+#[cfg(test)]
+pub fn digest<T: std::fmt::Debug>(items: &[T]) -> u64 {
+    use std::fmt::Write as _;
+    use std::hash::Hasher;
+    struct Sink(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Sink {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    // `DefaultHasher::new` has fixed keys, unlike a map's `RandomState`.
+    let mut sink = Sink(std::collections::hash_map::DefaultHasher::new());
+    for item in items {
+        let _ = write!(sink, "{item:?}");
+    }
+    sink.0.finish()
+}
+
+/// The size the big-world determinism tests lay out: big enough to take the bulk paths
+/// (many backups per VM, long snapshot lists), small enough for CI in debug.
+#[cfg(test)]
+pub fn big_config(seed: u64) -> crate::SimConfig {
+    crate::SimConfig {
+        seed,
+        vms: Some(2000),
+        backups: Some(20_000),
+        snapshots: Some(100),
+        ..crate::SimConfig::default()
+    }
 }
 
 #[cfg(test)]

@@ -595,7 +595,7 @@ pub fn finish_run(w: &mut World, e: usize, ok: bool) {
             };
             let stored = store_vm(w, v, 1.0);
             let size = w.target_execs[t].total_bytes;
-            add_point(w, p, t, v, kind, true, now, size, parent, stored);
+            add_point(w, p, t, v, kind, true, now, size, parent, stored.into());
         }
     }
     let ex = &mut w.plan_execs[e];

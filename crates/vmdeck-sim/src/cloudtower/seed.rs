@@ -4,6 +4,8 @@
 //! same world. Seeded times lie before `anchor` (the start of the current UTC day), so two
 //! simulators started the same day answer the same JSON.
 
+use std::sync::Arc;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -11,7 +13,7 @@ use serde_json::json;
 use super::wire::uuid;
 use super::world::*;
 use crate::SimConfig;
-use crate::seed_util::split;
+use crate::seed_util::{SNAPSHOTS_PER_OTHER_VM, split};
 
 const DAY: i64 = 86_400_000;
 const HOUR: i64 = 3_600_000;
@@ -255,7 +257,7 @@ pub fn build(config: &SimConfig, anchor: i64, now: i64) -> World {
             } else if w.rng.random_range(0..100) < 25 {
                 0
             } else {
-                w.rng.random_range(0..=per_vm.min(8))
+                w.rng.random_range(0..=per_vm.min(SNAPSHOTS_PER_OTHER_VM))
             };
             gen_snapshots(&mut w, v, count, k == 0, anchor);
         }
@@ -1037,13 +1039,14 @@ fn gen_backups(w: &mut World, total: usize, anchor: i64) {
         let share = total * vms.len() / vm_total;
         let runs = share.div_ceil(vms.len()).max(1);
         let repo_broken = w.repos[spec.repo].status == "ERROR";
+        let mut stored_vms = StoredVms::default();
         for r in 0..runs {
             let day = (runs - r) as i64;
             let at = anchor - day * DAY + spec.hour * HOUR + 30 * 60_000;
             let kind = if r % 7 == 0 { "FULL" } else { "INCREMENTAL" };
             // The broken repository failed the last two runs.
             let ok = !(repo_broken && r + 2 >= runs);
-            seed_execution(w, p, at, kind, ok);
+            seed_execution(w, p, at, kind, ok, &mut stored_vms);
         }
     }
     // Two restores from the past.
@@ -1081,7 +1084,18 @@ fn gen_backups(w: &mut World, total: usize, anchor: i64) {
 
 /// A finished plan execution at `at`, with one target execution (and, when it worked,
 /// one restore point) per VM of the plan.
-fn seed_execution(w: &mut World, p: usize, at: i64, kind: &'static str, ok: bool) {
+/// What a VM looked like at each seeded run, by `(vm, run time % 97)`: the only things
+/// [`store_vm`] depends on while the seed lays out backups.
+type StoredVms = std::collections::HashMap<(usize, i64), Arc<StoredVm>>;
+
+fn seed_execution(
+    w: &mut World,
+    p: usize,
+    at: i64,
+    kind: &'static str,
+    ok: bool,
+    stored_vms: &mut StoredVms,
+) {
     let eid = w.new_id(at);
     let local_id = w.new_uuid();
     let e = w.plan_execs.len();
@@ -1107,8 +1121,10 @@ fn seed_execution(w: &mut World, p: usize, at: i64, kind: &'static str, ok: bool
     w.plans[p].executions.push(e);
     let mut duration = 0;
     for (k, &v) in vms.iter().enumerate() {
-        let grow = 0.9 + 0.1 * ((at % 97) as f64 / 97.0);
-        let stored = store_vm(w, v, grow);
+        let stored = stored_vms
+            .entry((v, at % 97))
+            .or_insert_with(|| Arc::new(store_vm(w, v, 0.9 + 0.1 * ((at % 97) as f64 / 97.0))))
+            .clone();
         let full: i64 = stored.disks.iter().map(|d| d.used).sum();
         let last = last_point(w, p, v);
         let kind = if last.is_none() { "FULL" } else { kind };
@@ -1208,7 +1224,7 @@ pub fn add_point(
     at: i64,
     size: i64,
     parent: Option<usize>,
-    stored: StoredVm,
+    stored: Arc<StoredVm>,
 ) -> usize {
     let id = w.new_id(at);
     let local_id = w.new_uuid();
@@ -1398,4 +1414,55 @@ fn history_task(
         done: true,
         paused_ms: None,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed_util::{big_config, digest};
+
+    const ANCHOR: i64 = 1_764_633_600_000;
+
+    fn summary(w: &World) -> Vec<u64> {
+        vec![
+            w.vms.len() as u64,
+            w.snapshots.len() as u64,
+            w.restore_points.len() as u64,
+            w.target_execs.len() as u64,
+            w.index.len() as u64,
+            digest(&w.vms),
+            digest(&w.snapshots),
+            digest(&w.lun_snapshots),
+            digest(&w.restore_points),
+            digest(&w.target_execs),
+            digest(&w.plan_execs),
+            digest(&w.tasks),
+        ]
+    }
+
+    /// Same seed, same big world: every VM, snapshot and backup, in the same order.
+    #[test]
+    fn a_big_world_is_the_same_for_the_same_seed() {
+        let a = build(&big_config(7), ANCHOR, ANCHOR + 3_600_000);
+        let b = build(&big_config(7), ANCHOR, ANCHOR + 3_600_000);
+        assert_eq!(summary(&a), summary(&b));
+        assert_eq!(
+            a.vms.len(),
+            2000 + 1,
+            "the VMs asked for, and the deleted one"
+        );
+        let rps = a.restore_points.len();
+        assert!((19_000..=21_000).contains(&rps), "{rps} restore points");
+        assert_eq!(a.vms[0].snapshots.len(), 100);
+        let first = |w: &World| (w.vms[0].id.clone(), w.restore_points[0].id.clone());
+        let last = |w: &World| {
+            (
+                w.vms.last().map(|v| v.id.clone()),
+                w.restore_points.last().map(|r| r.id.clone()),
+            )
+        };
+        assert_eq!((first(&a), last(&a)), (first(&b), last(&b)));
+        let other = build(&big_config(8), ANCHOR, ANCHOR + 3_600_000);
+        assert_ne!(first(&a), first(&other), "another seed, another world");
+    }
 }

@@ -172,12 +172,13 @@ pub fn ts(ms: i64) -> String {
 const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 fn base36(mut v: u64, width: usize, out: &mut String) {
-    let mut buf = vec![b'0'; width];
+    let mut buf = [b'0'; 8];
+    let buf = &mut buf[..width.min(8)];
     for slot in buf.iter_mut().rev() {
         *slot = BASE36[(v % 36) as usize];
         v /= 36;
     }
-    out.push_str(std::str::from_utf8(&buf).unwrap_or("0"));
+    out.push_str(std::str::from_utf8(buf).unwrap_or("0"));
 }
 
 /// A 25-character cuid: `c`, the creation time (ms, 8 base-36 digits), a counter (4), a

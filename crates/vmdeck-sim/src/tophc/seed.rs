@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use super::world::*;
 use crate::SimConfig;
 use crate::ids::Uid;
-use crate::seed_util::{civil_from_days, mac, split};
+use crate::seed_util::{SNAPSHOTS_PER_OTHER_VM, civil_from_days, mac, split};
 
 const DAY: i64 = 86_400;
 /// Sizes when the configuration leaves them open.
@@ -176,8 +176,8 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
         vms: Vec::new(),
         backups: Vec::new(),
         foreign: Vec::new(),
-        vm_index: HashMap::new(),
-        backup_index: HashMap::new(),
+        vm_index: Default::default(),
+        backup_index: Default::default(),
         pending: Default::default(),
         rng: ChaCha8Rng::seed_from_u64(config.seed ^ 0x7075_6e74_696d_6521),
     };
@@ -219,7 +219,7 @@ pub fn build(config: &SimConfig, anchor: i64, now_unix: i64) -> World {
             let count = if k == 0 {
                 snapshots
             } else {
-                let cap = snapshots.min(8);
+                let cap = snapshots.min(SNAPSHOTS_PER_OTHER_VM);
                 match rng.random_range(0..100) {
                     0..25 => 0,
                     _ => rng.random_range(0..=cap),
@@ -938,6 +938,32 @@ pub fn civil(t: i64) -> Civil {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Same seed, same big world: every VM (with its snapshots) and backup, in order.
+    #[test]
+    fn a_big_world_is_the_same_for_the_same_seed() {
+        use crate::seed_util::{big_config, digest};
+        const ANCHOR: i64 = 1_764_633_600;
+        let summary = |w: &World| {
+            (
+                w.vms.len(),
+                w.backups.len(),
+                digest(&w.vms),
+                digest(&w.backups),
+                digest(&w.foreign),
+            )
+        };
+        let a = build(&big_config(7), ANCHOR, ANCHOR + 3600);
+        let b = build(&big_config(7), ANCHOR, ANCHOR + 3600);
+        assert_eq!(summary(&a), summary(&b));
+        assert_eq!(a.vms.len(), 2000);
+        assert_eq!(a.backups.len(), 20_000);
+        assert!(a.vms.iter().any(|v| v.snaps.len() == 100));
+        let ends = |w: &World| (w.vms[0].uuid, w.vms[1999].uuid, w.backups[19_999].uuid);
+        assert_eq!(ends(&a), ends(&b));
+        let other = build(&big_config(8), ANCHOR, ANCHOR + 3600);
+        assert_ne!(ends(&a), ends(&other), "another seed, another world");
+    }
 
     #[test]
     fn civil_dates() {

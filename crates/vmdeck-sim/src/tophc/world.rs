@@ -2,7 +2,7 @@
 //! simulated time. Long operations record when they finish and are completed lazily by
 //! [`World::advance`], which every request calls first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -344,8 +344,8 @@ pub struct World {
     pub vms: Vec<Vm>,
     pub backups: Vec<Backup>,
     pub foreign: Vec<ForeignBackup>,
-    pub vm_index: HashMap<Uid, usize>,
-    pub backup_index: HashMap<Uid, usize>,
+    pub vm_index: rustc_hash::FxHashMap<Uid, usize>,
+    pub backup_index: rustc_hash::FxHashMap<Uid, usize>,
     /// VMs with an operation or a timer in flight.
     pub pending: BTreeSet<usize>,
     /// Draws uuids for objects created at run time.

@@ -41,7 +41,8 @@ pub fn looks_like_uuid(s: &str) -> bool {
 
 impl fmt::Display for Uid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:032x}", self.0)
+        let buf: [u8; 32] = crate::ids::hex128(self.0, &[]);
+        f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
     }
 }
 

@@ -426,7 +426,8 @@ pub struct World {
     pub long_jobs: Vec<LongJob>,
     pub sessions: HashMap<Uid, Session>,
     pub jobs: Jobs<World>,
-    pub index: HashMap<Uid, (Kind, usize)>,
+    /// Fx: a big world registers hundreds of thousands of uuids at start-up.
+    pub index: rustc_hash::FxHashMap<Uid, (Kind, usize)>,
 }
 
 /// What a uuid names.
@@ -480,7 +481,7 @@ impl World {
             long_jobs: vec![],
             sessions: HashMap::new(),
             jobs: Jobs::default(),
-            index: HashMap::new(),
+            index: Default::default(),
         }
     }
 
