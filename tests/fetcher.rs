@@ -284,7 +284,8 @@ async fn canceling_a_bulk_ends_the_queued_members_unsent() {
                 ended[&(i as u64 + 1)],
                 TaskState::Failed {
                     message: fetcher::CANCELED_BEFORE_SENT.into()
-                }
+                },
+                "{i}: {ended:?}"
             );
             assert_eq!(made, 0, "{}: never sent", v.name);
         }

@@ -410,31 +410,35 @@ impl Fetcher {
                     return;
                 }
                 tracing::info!(group, targets = steps.len(), "bulk operation");
-                let (cancel, canceled) = tokio::sync::watch::channel(false);
+                let (cancel, mut canceled) = tokio::sync::watch::channel(false);
                 self.cancels.insert(group, cancel);
-                for (id, op) in steps {
-                    let (b, tx, limit) = (b.clone(), self.events.clone(), self.bulk.clone());
-                    let mut canceled = canceled.clone();
-                    // The semaphore is fair: members start in the order given.
-                    tokio::spawn(async move {
+                let (tx, limit) = (self.events.clone(), self.bulk.clone());
+                // One task hands out the permits, so members start in the order given
+                // (spawned tasks would race for them).
+                tokio::spawn(async move {
+                    for (id, op) in steps {
                         let permit = tokio::select! {
                             biased;
                             () = wait_canceled(&mut canceled) => None,
-                            p = limit.acquire_owned() => p.ok(),
+                            p = limit.clone().acquire_owned() => p.ok(),
                         };
                         // A cancel that came while it waited wins: nothing is sent.
-                        if permit.is_none() || *canceled.borrow() {
+                        let Some(permit) = permit.filter(|_| !*canceled.borrow()) else {
                             let _ = tx.send(Event::Task {
                                 id,
                                 state: TaskState::Failed {
                                     message: CANCELED_BEFORE_SENT.into(),
                                 },
                             });
-                            return;
-                        }
-                        run_one(&*b, &tx, id, &op).await;
-                    });
-                }
+                            continue;
+                        };
+                        let (b, tx) = (b.clone(), tx.clone());
+                        tokio::spawn(async move {
+                            let _permit = permit;
+                            run_one(&*b, &tx, id, &op).await;
+                        });
+                    }
+                });
             }
             Command::CancelBulk { group } => {
                 if let Some(cancel) = self.cancels.get(&group) {
