@@ -18,7 +18,7 @@ use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
 
 mod backend_common;
 
-use backend_common::{follow_within, sim_at};
+use backend_common::{changed, follow_within, sim_at};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -1820,18 +1820,6 @@ async fn raw_task_done(raw: &Raw, answer: &Value) {
         matches!(t[0]["status"].as_str(), Some("SUCCESSED" | "FAILED"))
     })
     .await;
-}
-
-fn changed(c: VmChanges) -> (Vec<Vm>, Vec<String>, u64, ChangeCursor) {
-    match c {
-        VmChanges::Changed {
-            upserts,
-            deleted,
-            total,
-            next,
-        } => (upserts, deleted, total, next),
-        VmChanges::Resync => panic!("a resync where changes were expected"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ use vmdeck::sim::{DEFAULT_PASSWORD, DEFAULT_USER, Fault, SimServer};
 
 mod backend_common;
 
-use backend_common::{follow_within, sim_at, wait_until};
+use backend_common::{changed, follow_within, sim_at, wait_until};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -2204,18 +2204,6 @@ async fn console_of_a_stopped_vm_is_zstacks_state_error() -> TestResult {
 }
 
 // ------------------------------------------------------------------ incremental refresh
-
-fn changed(c: VmChanges) -> (Vec<Vm>, Vec<String>, u64, ChangeCursor) {
-    match c {
-        VmChanges::Changed {
-            upserts,
-            deleted,
-            total,
-            next,
-        } => (upserts, deleted, total, next),
-        VmChanges::Resync => panic!("a resync where changes were expected"),
-    }
-}
 
 /// ZStack keeps no change log: `lastOpDate>=T` names what was touched since the listing
 /// (a destroyed VM among them, in its recycle-bin state), and the count says the rest adds up.

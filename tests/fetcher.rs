@@ -65,19 +65,22 @@ async fn a_listing_of_many_pages_arrives_whole_and_in_order_on_every_platform() 
 /// A bulk snapshot of five VMs on ZStack with a limit of two: exactly one create per VM,
 /// never more than two in flight, the one VM the platform refuses fails alone, and the
 /// one whose answer is lost goes Unknown, is re-read, and is found made (not sent again).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_stops_none() {
-    use std::sync::Arc;
+/// A ZStack site on the simulator (its clock `time_scale` times ours), followed quickly,
+/// and `n` of its VMs with nothing under way.
+async fn zstack_idle_vms(
+    time_scale: f64,
+    n: usize,
+) -> (
+    SimServer,
+    std::sync::Arc<dyn vmdeck::backend::Backend>,
+    Vec<vmdeck::model::Vm>,
+) {
     use vmdeck::backend::zstack::ZStack;
-    use vmdeck::backend::{Backend, VmQuery, WatchTiming};
-    use vmdeck::model::{TaskId, TaskState};
-    use vmdeck::operation::Operation;
-    use vmdeck::sim::Fault;
-
+    use vmdeck::backend::{VmQuery, WatchTiming};
     let server = SimServer::start(
         "127.0.0.1:0".parse().unwrap(),
         SimConfig {
-            time_scale: 20.0,
+            time_scale,
             ..Default::default()
         },
     )
@@ -91,7 +94,7 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
             interval: Duration::from_millis(20),
             ..WatchTiming::default()
         });
-    let b: Arc<dyn Backend> = Arc::new(zs);
+    let b: std::sync::Arc<dyn vmdeck::backend::Backend> = std::sync::Arc::new(zs);
     let vms: Vec<_> = b
         .vms(&Named::default(), &VmQuery::default())
         .await
@@ -100,8 +103,19 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
         .items
         .into_iter()
         .filter(|v| v.action.is_none())
-        .take(5)
+        .take(n)
         .collect();
+    assert_eq!(vms.len(), n, "{n} idle VMs");
+    (server, b, vms)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_stops_none() {
+    use vmdeck::model::{TaskId, TaskState};
+    use vmdeck::operation::Operation;
+    use vmdeck::sim::Fault;
+
+    let (server, b, vms) = zstack_idle_vms(20.0, 5).await;
     assert_eq!(vms.len(), 5);
     let mut steps = Vec::new();
     let mut roots = Vec::new();
@@ -197,40 +211,11 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
 /// already sent runs to its end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canceling_a_bulk_ends_the_queued_members_unsent() {
-    use std::sync::Arc;
-    use vmdeck::backend::zstack::ZStack;
-    use vmdeck::backend::{Backend, VmQuery, WatchTiming};
     use vmdeck::model::{NodeKind, TaskId, TaskState};
     use vmdeck::operation::Operation;
 
-    let server = SimServer::start(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            time_scale: 1.0, // a snapshot takes 2 s: the cancel lands while the first runs
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("simulator");
-    let profile = Profile::new(Platform::ZStack, server.base_url(), DEFAULT_USER);
-    let zs = ZStack::connect(&profile, SecretString::from(DEFAULT_PASSWORD))
-        .await
-        .expect("login")
-        .with_watch_timing(WatchTiming {
-            interval: Duration::from_millis(20),
-            ..WatchTiming::default()
-        });
-    let b: Arc<dyn Backend> = Arc::new(zs);
-    let vms: Vec<_> = b
-        .vms(&Named::default(), &VmQuery::default())
-        .await
-        .expect("VMs")
-        .value
-        .items
-        .into_iter()
-        .filter(|v| v.action.is_none())
-        .take(4)
-        .collect();
+    // At our pace a snapshot takes 2 s: the cancel lands while the first runs.
+    let (_server, b, vms) = zstack_idle_vms(1.0, 4).await;
     let mut steps = Vec::new();
     for (i, v) in vms.iter().enumerate() {
         let detail = b.vm_detail(&v.to_ref()).await.expect("detail");

@@ -103,3 +103,23 @@ impl LogCapture {
         log
     }
 }
+
+/// The parts of an incremental answer that must be one (a resync fails the test).
+pub fn changed(
+    c: vmdeck::model::VmChanges,
+) -> (
+    Vec<vmdeck::model::Vm>,
+    Vec<String>,
+    u64,
+    vmdeck::model::ChangeCursor,
+) {
+    match c {
+        vmdeck::model::VmChanges::Changed {
+            upserts,
+            deleted,
+            total,
+            next,
+        } => (upserts, deleted, total, next),
+        vmdeck::model::VmChanges::Resync => panic!("a resync where changes were expected"),
+    }
+}
