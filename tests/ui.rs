@@ -839,6 +839,26 @@ fn console_box_hides_the_token_until_asked() {
     }
 }
 
+/// A SPICE address (TopHC) has no token: the box and the footer offer no `s`.
+#[test]
+fn a_console_without_a_token_offers_no_show_token() {
+    let mut app = main_app(5);
+    console_box(&mut app, false);
+    if let Some(vmdeck::app::dialog::Dialog::Console(cd)) = app.dialog.as_mut() {
+        let a = cd.access.as_mut().unwrap();
+        a.url = "spice://10.10.0.5:5902".into();
+        a.protocol = vmdeck::model::ConsoleProtocol::Spice;
+    }
+    let text = screen_text(&app, 120, 40);
+    assert!(text.contains("spice://10.10.0.5:5902"), "{text}");
+    assert!(
+        !text.contains("show token") && !text.contains("s: show the token"),
+        "{text}"
+    );
+    console_box(&mut app, false);
+    assert!(screen_text(&app, 120, 40).contains("s show token"));
+}
+
 /// A bulk snapshot of three marked VMs: one preview with each target's calls (as the
 /// TopHC backend plans them) and the VM the platform refuses left out with its reason;
 /// the count is typed once. Then Tasks: one group row, opened into one row per VM.

@@ -32,6 +32,15 @@ pub struct ConsoleDialog {
     pub reveal: bool,
 }
 
+impl ConsoleDialog {
+    /// The URL carries a token to hide (a SPICE address has none: `s` has nothing to do).
+    pub fn has_token(&self) -> bool {
+        self.access
+            .as_ref()
+            .is_some_and(|a| crate::model::hide_token(&a.url) != a.url)
+    }
+}
+
 /// A cluster's backup plans: Enter lists what a plan made, `x` runs it now.
 pub struct PlansDialog {
     pub cluster: Named,

@@ -55,10 +55,10 @@ pub fn draw(frame: &mut Frame, cd: &ConsoleDialog, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        if cd.reveal {
-            "y: copy the URL again · s: hide the token · Esc: close"
-        } else {
-            "y: copy the URL again · s: show the token · Esc: close"
+        match (cd.has_token(), cd.reveal) {
+            (false, _) => "y: copy the URL again · Esc: close",
+            (true, true) => "y: copy the URL again · s: hide the token · Esc: close",
+            (true, false) => "y: copy the URL again · s: show the token · Esc: close",
         },
         theme.muted,
     ));

@@ -48,18 +48,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ("x".into(), "run now"),
             ("Esc".into(), "close"),
         ],
-        Some(Dialog::Console(cd)) => vec![
-            ("y".into(), "copy URL again"),
-            (
-                "s".into(),
-                if cd.reveal {
-                    "hide token"
-                } else {
-                    "show token"
-                },
-            ),
-            ("Esc".into(), "close"),
-        ],
+        Some(Dialog::Console(cd)) => {
+            let mut keys = vec![("y".into(), "copy URL again")];
+            if cd.has_token() {
+                keys.push((
+                    "s".into(),
+                    if cd.reveal {
+                        "hide token"
+                    } else {
+                        "show token"
+                    },
+                ));
+            }
+            keys.push(("Esc".into(), "close"));
+            keys
+        }
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
         Some(Dialog::Message(m)) => match &m.offer {
             Some(o) => vec![(o.key.to_string(), "do it"), ("Enter/Esc".into(), "close")],
