@@ -558,3 +558,111 @@ async fn the_journal_passes_reads_through_to_the_platform() {
     ));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Waits for the fetcher's first event that `pick` takes.
+async fn next_event<T>(f: &mut fetcher::FetcherHandle, pick: impl Fn(Event) -> Option<T>) -> T {
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(30), f.events.recv())
+            .await
+            .expect("an answer")
+            .expect("the fetcher runs");
+        if let Some(t) = pick(ev) {
+            return t;
+        }
+    }
+}
+
+/// `:journal` in the dashboard reads the file the operations wrote, through the fetcher,
+/// and `:export` writes it as shown to a new file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_journal_shows_what_was_sent_and_exports_it() {
+    let server = sim().await;
+    let dir = temp_dir("view");
+    let path = dir.join("journal.jsonl");
+    let b = login(&server, Platform::TopHc).await;
+    let vm = first_vm(&*b).await;
+    let jb = Journaled::wrap(b.clone(), Journal::open(&path), "lab");
+    let states = execute(jb, vec![snapshot(&vm, "journal-view")]).await;
+    assert_eq!(states, vec![TaskState::Succeeded]);
+
+    let mut app = vmdeck::app::App::new(vmdeck::app::Session {
+        profile: "lab".into(),
+        platform: Platform::TopHc,
+        endpoint: server.base_url(),
+        user: DEFAULT_USER.into(),
+        read_only: false,
+        caps: backend::tophc::capabilities(),
+        backup_page_size: 10,
+        refresh_every: None,
+    });
+    app.journal_path = Some(path.clone());
+    let mut f = fetcher::spawn(b, false);
+    for cmd in app.run_command("journal").unwrap() {
+        f.commands.send(cmd).unwrap();
+    }
+    let ev = next_event(&mut f, |ev| {
+        matches!(ev, Event::Journal { .. }).then_some(ev)
+    })
+    .await;
+    app.on_event(ev);
+    let view = app.journal_view().expect("the journal view");
+    assert_eq!(view.error, None);
+    let r = view.list.selected().expect("a row");
+    assert!(r.entry.target.contains(&vm.name), "{r:?}");
+    assert_eq!(r.entry.operation.kind, "create_snapshot");
+    assert_eq!(r.outcome_label(), "succeeded");
+
+    let out = dir.join("journal.csv");
+    for cmd in app
+        .run_command(&format!("export csv {}", out.display()))
+        .unwrap()
+    {
+        f.commands.send(cmd).unwrap();
+    }
+    let ev = next_event(&mut f, |ev| {
+        matches!(ev, Event::Exported { .. }).then_some(ev)
+    })
+    .await;
+    app.on_event(ev);
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        format!("exported 1 row(s) to {}", out.display())
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("TIME,SITE,PLATFORM,USER,OPERATION,TARGET,OUTCOME")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(&vm.name) && row.contains(",succeeded,") && row.contains(",lab,tophc,"),
+        "{row}"
+    );
+    assert!(!csv.contains(DEFAULT_PASSWORD));
+    // A second export to the same path is refused, and the file is kept.
+    for cmd in app
+        .run_command(&format!("export csv {}", out.display()))
+        .unwrap()
+    {
+        f.commands.send(cmd).unwrap();
+    }
+    let ev = next_event(&mut f, |ev| {
+        matches!(ev, Event::Exported { .. }).then_some(ev)
+    })
+    .await;
+    app.on_event(ev);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("exists; give another path"),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -766,6 +766,15 @@ const FAILURES: &[Row] = &[
         ));
         "no console: E-console".into()
     }),
+    (&["JournalView.error"], |app| {
+        app.dialog = Some(vmdeck::app::dialog::Dialog::Journal(
+            vmdeck::app::journal::JournalView {
+                error: Some("cannot read journal.jsonl: E-journal".into()),
+                ..Default::default()
+            },
+        ));
+        "✗ cannot read journal.jsonl: E-journal".into()
+    }),
     (&["PasswordEntry.error"], |app| {
         app.sites.overlay = Some(vmdeck::app::sites::SiteOverlay::Password(
             vmdeck::app::sites::PasswordEntry::new(0, Some("E-pw".into())),
@@ -915,4 +924,85 @@ fn bulk_snapshot_preview_and_its_group_in_tasks() {
     assert!(text.contains("1/2 done"), "{text}");
     assert!(text.contains("▾ 2 VMs"), "{text}");
     insta::assert_snapshot!("bulk_group_in_tasks", t.backend());
+}
+
+fn journal_records() -> Vec<vmdeck::backend::journal::Record> {
+    use vmdeck::backend::journal::{Call, Entry, EntryKind, OperationInfo, Outcome, Record};
+    let rec = |i: i64, target: &str, group: Option<&str>, outcome: Option<Outcome>| Record {
+        entry: Entry {
+            time: ts(T0 + 90_000 + i * 60).to_string(),
+            id: format!("e{i}"),
+            kind: EntryKind::Mutation,
+            site: "lab".into(),
+            platform: "tophc".into(),
+            user: "admin".into(),
+            operation: OperationInfo {
+                title: "Create snapshot".into(),
+                kind: "create_snapshot".into(),
+            },
+            target: target.into(),
+            calls: vec![Call {
+                method: "POST".into(),
+                path: "/v1/compute/snapshot/create".into(),
+                headers: vec![],
+                body: Some(serde_json::json!({"vm_name": target, "snapshot_name": "pre-patch"})),
+            }],
+            group: group.map(str::to_string),
+        },
+        outcome,
+        ended: None,
+    };
+    vec![
+        rec(3, "财务系统-db01 · snapshot pre-patch", Some("g1"), None),
+        rec(
+            2,
+            "web-02 · snapshot pre-patch",
+            Some("g1"),
+            Some(Outcome::Failed {
+                code: Some("E_SNAPSHOT_BUSY".into()),
+                message: "another snapshot is being taken".into(),
+            }),
+        ),
+        rec(
+            1,
+            "web-01 · snapshot pre-patch",
+            Some("g1"),
+            Some(Outcome::Succeeded),
+        ),
+    ]
+}
+
+fn journal_app() -> App {
+    let mut app = main_app(5);
+    app.journal_path = Some("/home/op/.local/state/vmdeck/journal.jsonl".into());
+    let cmds = app.run_command("journal").unwrap();
+    let seq = seq_of(&cmds, |c| match c {
+        Command::ReadJournal { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    app.on_event(Event::Journal {
+        seq,
+        result: Ok(journal_records()),
+    });
+    app
+}
+
+/// `:journal`: newest first, outcomes in words, an entry in flight said so; Enter shows
+/// the selected entry's calls.
+#[test]
+fn journal_view_120x30() {
+    let mut app = journal_app();
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    insta::assert_snapshot!(render(&app, 120, 30).backend());
+}
+
+#[test]
+fn journal_view_80x24_filtered() {
+    let mut app = journal_app();
+    app.handle_key(key('/'));
+    for c in "failed".chars() {
+        app.handle_key(key(c));
+    }
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
 }

@@ -68,6 +68,8 @@ pub enum Action {
     MarkAll,
     /// Cancels the queued VMs of the bulk under the cursor in Tasks (pressed twice).
     CancelTask,
+    /// The list in front of you, as shown, to a CSV file (`:export json PATH` for JSON).
+    Export,
 }
 
 impl Action {

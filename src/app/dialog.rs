@@ -20,6 +20,7 @@ pub enum Dialog {
     Remote(RemoteDialog),
     Plans(PlansDialog),
     Console(ConsoleDialog),
+    Journal(super::journal::JournalView),
 }
 
 /// `v`: a VM's console access, read through the fetcher.

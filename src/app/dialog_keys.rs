@@ -111,6 +111,32 @@ impl App {
                 }
                 vec![]
             }
+            Dialog::Journal(mut j) => {
+                let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+                match key.code {
+                    KeyCode::Char('/') => {
+                        self.dialog = Some(Dialog::Journal(j));
+                        self.open_prompt(super::prompt::PromptKind::JournalFilter);
+                        vec![]
+                    }
+                    KeyCode::Char(':') => {
+                        self.dialog = Some(Dialog::Journal(j));
+                        self.open_prompt(super::prompt::PromptKind::Command);
+                        vec![]
+                    }
+                    KeyCode::Char('s') if ctrl => {
+                        self.dialog = Some(Dialog::Journal(j));
+                        self.export(super::export::Format::Csv, None)
+                    }
+                    _ => {
+                        let (keep, cmds) = self.journal_key(&mut j, key);
+                        if keep {
+                            self.dialog = Some(Dialog::Journal(j));
+                        }
+                        cmds
+                    }
+                }
+            }
             Dialog::Plans(mut pd) => {
                 let n = pd.plans.len();
                 match key.code {

@@ -290,6 +290,14 @@ impl App {
             Event::Task { id, state } => self.on_task(id, state),
             Event::BackupPlans { seq, result } => self.on_backup_plans(seq, result),
             Event::Console { seq, result } => self.on_console(seq, result),
+            Event::Journal { seq, result } => {
+                self.on_journal(seq, result);
+                vec![]
+            }
+            Event::Exported { rows, result } => {
+                self.on_exported(rows, result);
+                vec![]
+            }
             Event::BackupChain { seq, result } => self.on_backup_chain(seq, result),
             Event::PlatformTasks { seq, result } => self.on_platform_tasks(seq, result),
             Event::TaskLinked { id, platform_id } => {

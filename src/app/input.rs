@@ -56,6 +56,7 @@ impl App {
                 vec![]
             }
             Action::CancelTask => self.cancel_task(),
+            Action::Export => self.export(super::export::Format::Csv, None),
             Action::Help => {
                 self.dialog = Some(Dialog::Help { scroll: 0 });
                 vec![]

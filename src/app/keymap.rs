@@ -445,6 +445,7 @@ impl Default for Keymap {
             g(vec![Key::ch('z')], Zoom, "zoom", true),
             g(vec![Key::ch('y')], CopyId, "copy the id", false),
             g(vec![Key::ch('Y')], CopyName, "copy the name", false),
+            g(vec![Key::ctrl('s')], Export, "export as CSV", false),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),
             p(
@@ -907,6 +908,7 @@ mod tests {
             "toggle_mark",
             "mark_all",
             "cancel_task",
+            "export",
         ];
         for name in all {
             assert!(

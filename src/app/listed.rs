@@ -18,6 +18,11 @@ pub trait Listable {
     /// stitch a match together across the name, the IP and the id.
     fn search_fields(&self) -> Vec<&str>;
     fn compare(&self, other: &Self, column: usize) -> Ordering;
+    /// Every column the table can show, and the id, for export (`ctrl-s`, `:export`).
+    const FIELDS: &'static [&'static str];
+    /// The values of [`Self::FIELDS`], whole: nothing cut to a column's width, times in
+    /// RFC 3339 and sizes in bytes, so a spreadsheet or a script can read them.
+    fn fields(&self) -> Vec<String>;
     /// Pinned items stay on top, unfiltered (the "All clusters" row).
     fn pinned(&self) -> bool {
         false
@@ -184,6 +189,22 @@ impl Listable for Vm {
     const COLUMNS: &'static [&'static str] = &[
         "NAME", "POWER", "ACTION", "AGENT", "IP", "ZONE", "GROUP", "CLUSTER",
     ];
+    const FIELDS: &'static [&'static str] = &[
+        "NAME", "POWER", "ACTION", "AGENT", "IP", "ZONE", "GROUP", "CLUSTER", "ID",
+    ];
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.power.label().into(),
+            self.action.clone().unwrap_or_default(),
+            self.agent.label().into(),
+            self.ip.clone(),
+            name_of(&self.zone).into(),
+            name_of(&self.group).into(),
+            self.cluster.name.clone(),
+            self.id.clone(),
+        ]
+    }
     fn key(&self) -> &str {
         &self.id
     }
@@ -218,6 +239,16 @@ fn ip_key(ip: &str) -> (u8, u32, String) {
 
 impl Listable for Cluster {
     const COLUMNS: &'static [&'static str] = &["NAME", "STATE"];
+    const FIELDS: &'static [&'static str] = &["NAME", "STATE", "MESSAGE", "ID"];
+    fn fields(&self) -> Vec<String> {
+        let (state, message) = self.state.label();
+        vec![
+            self.name.clone(),
+            state.into(),
+            message.unwrap_or_default().into(),
+            self.id.clone(),
+        ]
+    }
     fn key(&self) -> &str {
         &self.id
     }
@@ -243,6 +274,26 @@ impl Listable for Cluster {
 
 impl Listable for Backup {
     const COLUMNS: &'static [&'static str] = &["NAME", "STATUS", "CREATED", "SIZE", "POINT", "VM"];
+    const FIELDS: &'static [&'static str] = &[
+        "NAME", "VM", "VOLUME", "STATUS", "TYPE", "POINT", "CREATED", "SIZE", "ID",
+    ];
+    fn fields(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.vm.name.clone(),
+            name_of(&self.volume).into(),
+            self.status.label().into(),
+            match self.kind {
+                Some(crate::model::BackupKind::Full) => "full".into(),
+                Some(crate::model::BackupKind::Incremental) => "incremental".into(),
+                None => String::new(),
+            },
+            name_of(&self.point).into(),
+            self.created.map(|t| t.to_string()).unwrap_or_default(),
+            self.total_size().map(|b| b.to_string()).unwrap_or_default(),
+            self.id.clone(),
+        ]
+    }
     fn key(&self) -> &str {
         &self.id
     }

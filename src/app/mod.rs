@@ -16,9 +16,11 @@ pub mod cursor;
 pub mod dialog;
 mod dialog_keys;
 mod events;
+pub mod export;
 pub mod flows;
 pub mod form;
 mod input;
+pub mod journal;
 pub mod keymap;
 pub mod listed;
 mod loads;
@@ -148,6 +150,8 @@ pub struct App {
     pub zoomed: bool,
     /// An OSC 52 sequence waiting for the event loop to write it to the terminal.
     pub(in crate::app) clipboard: Option<String>,
+    /// The change journal `:journal` reads (`None`: the system has no state directory).
+    pub journal_path: Option<std::path::PathBuf>,
 }
 
 impl App {
@@ -183,6 +187,7 @@ impl App {
             pane_areas: Default::default(),
             zoomed: false,
             clipboard: None,
+            journal_path: crate::state::journal_path(),
             prompt: None,
             last_reload: None,
             profiles: Vec::new(),

@@ -419,6 +419,33 @@ pub struct TaskEntry {
 
 impl Listable for TaskEntry {
     const COLUMNS: &'static [&'static str] = &["STARTED", "TASK", "TARGET", "STATE"];
+    const FIELDS: &'static [&'static str] = &[
+        "TASK",
+        "TARGET",
+        "STATE",
+        "ELAPSED",
+        "OUTCOME",
+        "USER",
+        "SITE",
+        "PLATFORM ID",
+    ];
+    fn fields(&self) -> Vec<String> {
+        let outcome = match &self.state {
+            TaskState::Failed { message } => message.clone(),
+            TaskState::Unknown { reason } => reason.clone(),
+            _ => String::new(),
+        };
+        vec![
+            self.title.clone(),
+            self.target.clone(),
+            self.state.label().into(),
+            self.elapsed(Instant::now()).as_secs().to_string(),
+            outcome,
+            self.user.clone().unwrap_or_default(),
+            self.site.clone().unwrap_or_default(),
+            self.platform_id.clone().unwrap_or_default(),
+        ]
+    }
     fn key(&self) -> &str {
         &self.key
     }

@@ -13,6 +13,8 @@ use tui_input::backend::crossterm::EventHandler;
 pub enum PromptKind {
     Command,
     Filter(Pane),
+    /// `/` in the journal view.
+    JournalFilter,
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +42,14 @@ pub const COMMANDS: &[(&[&str], &str)] = &[
     (&["sort", "s"], "sort the list: sort COLUMN [desc]"),
     (&["filter", "f"], "filter the list: filter TEXT (! inverts)"),
     (&["refresh", "r"], "read everything again"),
+    (
+        &["journal", "j"],
+        "every change vmdeck sent, newest first (/ filters)",
+    ),
+    (
+        &["export", "e"],
+        "write the list as shown: export [csv|json] [PATH]",
+    ),
     (&["help", "?"], "list every key"),
     (&["quit", "q", "q!"], "leave vmdeck"),
 ];
@@ -49,6 +59,10 @@ impl App {
         let initial = match kind {
             PromptKind::Command => String::new(),
             PromptKind::Filter(pane) => self.filter_of(pane),
+            PromptKind::JournalFilter => self
+                .journal_view()
+                .map(|j| j.list.view.filter.clone())
+                .unwrap_or_default(),
         };
         let mut p = Prompt {
             kind,
@@ -91,8 +105,10 @@ impl App {
         match key.code {
             KeyCode::Esc => {
                 // Esc on a filter clears it; on a command it just closes.
-                if let PromptKind::Filter(pane) = p.kind {
-                    self.set_filter(pane, "");
+                match p.kind {
+                    PromptKind::Filter(pane) => self.set_filter(pane, ""),
+                    PromptKind::JournalFilter => self.filter_journal(""),
+                    PromptKind::Command => {}
                 }
                 return vec![];
             }
@@ -100,6 +116,10 @@ impl App {
                 return match p.kind {
                     PromptKind::Filter(pane) => {
                         self.set_filter(pane, p.input.value());
+                        vec![]
+                    }
+                    PromptKind::JournalFilter => {
+                        self.filter_journal(p.input.value());
                         vec![]
                     }
                     PromptKind::Command => {
@@ -122,6 +142,7 @@ impl App {
                 p.chosen = None;
                 match p.kind {
                     PromptKind::Filter(pane) => self.set_filter(pane, p.input.value()),
+                    PromptKind::JournalFilter => self.filter_journal(p.input.value()),
                     PromptKind::Command => p.candidates = self.completions(p.input.value()),
                 }
             }
@@ -171,6 +192,7 @@ impl App {
                 .map(|(_, c)| c.to_lowercase())
                 .collect(),
             Some("sort") => vec!["asc".into(), "desc".into()],
+            Some("export") if rest.len() == 1 => vec!["csv".into(), "json".into()],
             _ => vec![],
         };
         options
@@ -235,6 +257,17 @@ impl App {
                 self.open_all_sites();
                 Ok(vec![])
             }
+            "journal" => Ok(self.open_journal()),
+            "export" => {
+                // `export PATH` is CSV; a first word that names a format is the format.
+                let (format, path) =
+                    match args.first().and_then(|w| super::export::Format::parse(w)) {
+                        Some(f) => (f, args.get(1..).unwrap_or(&[]).join(" ")),
+                        None => (super::export::Format::Csv, args.join(" ")),
+                    };
+                let path = (!path.is_empty()).then_some(path);
+                Ok(self.export(format, path.as_deref()))
+            }
             _ => Err(format!("\"{name}\" is not handled")),
         }
     }
@@ -271,5 +304,5 @@ fn command_named(word: &str) -> Option<&'static str> {
 }
 
 fn takes_argument(command: &str) -> bool {
-    matches!(command, "profile" | "sort" | "filter")
+    matches!(command, "profile" | "sort" | "filter" | "export")
 }

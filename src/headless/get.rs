@@ -8,9 +8,8 @@ use super::render::{self, Column, Format, Show, col};
 use super::targets::{Selection, SiteArgs, Target, matching};
 use crate::cli::{Cli, Failure};
 use crate::model::{
-    Backup, BackupCategory, BackupFilter, BackupKind, BackupQuery, BackupScope, Cluster,
-    ClusterState, Named, NodeKind, PageRequest, PlatformTask, SnapshotTree, TaskState, Timestamp,
-    Vm,
+    Backup, BackupCategory, BackupFilter, BackupKind, BackupQuery, BackupScope, Cluster, Named,
+    NodeKind, PageRequest, PlatformTask, SnapshotTree, TaskState, Timestamp, Vm,
 };
 use crate::sites::SiteSpec;
 
@@ -303,12 +302,7 @@ fn site_record(s: &SiteSpec) -> Value {
 }
 
 fn cluster_record(t: &Target, c: &Cluster) -> Value {
-    let (state, message) = match &c.state {
-        ClusterState::Healthy => ("healthy", None),
-        ClusterState::Degraded(m) => ("degraded", Some(m)),
-        ClusterState::Failed(m) => ("failed", Some(m)),
-        ClusterState::Unknown => ("unknown", None),
-    };
+    let (state, message) = c.state.label();
     json!({
         "site": t.site,
         "platform": t.backend.platform().id(),

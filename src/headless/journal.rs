@@ -51,16 +51,6 @@ const COLUMNS: [Column; 6] = [
     col("OUTCOME", "/result", Show::Text),
 ];
 
-/// What the outcome column says of an entry without one.
-pub const NO_OUTCOME: &str = "no outcome (in flight, or vmdeck stopped first)";
-
-/// The outcome as one phrase.
-pub fn outcome_label(r: &Record) -> String {
-    r.outcome
-        .as_ref()
-        .map_or_else(|| NO_OUTCOME.to_string(), |o| o.label())
-}
-
 /// The journal's records, newest first, kept by `since` and `site`.
 pub fn records(
     since: Option<std::time::Duration>,
@@ -98,7 +88,7 @@ pub fn run(args: &JournalArgs) -> Result<(), Failure> {
             .zip(&records)
             .map(|(v, r)| {
                 let mut v = v.clone();
-                v["result"] = Value::String(outcome_label(r));
+                v["result"] = Value::String(r.outcome_label());
                 v
             })
             .collect();

@@ -63,6 +63,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             keys.push(("Esc".into(), "close"));
             keys
         }
+        Some(Dialog::Journal(j)) => vec![
+            ("↑↓".into(), "move"),
+            ("Enter".into(), if j.open { "hide calls" } else { "calls" }),
+            ("/".into(), "filter"),
+            ("ctrl-s".into(), "CSV"),
+            (":export json".into(), "JSON"),
+            ("r".into(), "read again"),
+            ("Esc".into(), "close"),
+        ],
         Some(Dialog::Help { .. }) => vec![("↑↓".into(), "scroll"), ("any key".into(), "close")],
         Some(Dialog::Message(m)) => match &m.offer {
             Some(o) => vec![(o.key.to_string(), "do it"), ("Enter/Esc".into(), "close")],

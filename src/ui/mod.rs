@@ -10,6 +10,7 @@ mod details;
 mod footer;
 mod form;
 mod help;
+mod journal;
 mod message;
 mod picker;
 mod plans;
@@ -145,9 +146,6 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         details::draw(frame, areas.details, app, theme);
     }
     footer::draw(frame, areas.footer, app, theme);
-    if let Some(p) = &app.prompt {
-        prompt::draw(frame, areas.footer, app, p, theme);
-    }
     match &app.sites.overlay {
         None => {}
         Some(SiteOverlay::Picker { cursor }) => picker::draw_picker(frame, app, cursor, theme),
@@ -163,6 +161,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(Dialog::Remote(rd)) => remote::draw(frame, rd, app, theme),
         Some(Dialog::Plans(pd)) => plans::draw(frame, pd, app, theme),
         Some(Dialog::Console(cd)) => console::draw(frame, cd, theme),
+        Some(Dialog::Journal(j)) => journal::draw(frame, j, app, theme),
+    }
+    // Last: the `/` and `:` prompts work over the journal view too.
+    if let Some(p) = &app.prompt {
+        prompt::draw(frame, areas.footer, app, p, theme);
     }
 }
 

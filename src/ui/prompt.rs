@@ -25,6 +25,13 @@ pub fn draw(frame: &mut Frame, footer: Rect, app: &App, p: &Prompt, theme: &Them
             "/",
             format!("  {} shown · ! inverts · Esc clears", rows(app, pane)),
         ),
+        PromptKind::JournalFilter => (
+            "/",
+            format!(
+                "  {} shown · ! inverts · Esc clears",
+                app.journal_view().map_or(0, |j| j.list.rows())
+            ),
+        ),
     };
     let value = p.input.value();
     let mut spans = vec![

@@ -114,6 +114,18 @@ pub enum Command {
     CancelBulk {
         group: u64,
     },
+    /// The change journal (`:journal`): a file of up to 40 MiB, read off the UI loop.
+    ReadJournal {
+        seq: Generation,
+        path: std::path::PathBuf,
+    },
+    /// A list exported (`ctrl-s`): `contents` to a new file at `path` (relative to the
+    /// current directory), never over an existing one.
+    WriteExport {
+        path: std::path::PathBuf,
+        contents: Vec<u8>,
+        rows: usize,
+    },
 }
 
 /// How a bulk member canceled before it was sent ends (a `Failed` message).
@@ -171,6 +183,16 @@ pub enum Event {
         seq: Generation,
         result: R<ConsoleAccess>,
     },
+    /// Where an export went (an absolute path), or why it could not be written.
+    Exported {
+        rows: usize,
+        result: Result<std::path::PathBuf, String>,
+    },
+    /// The journal's records, newest first, or why the file could not be read.
+    Journal {
+        seq: Generation,
+        result: Result<Vec<crate::journal::Record>, String>,
+    },
     BackupPlans {
         seq: Generation,
         result: R<Vec<BackupPlan>>,
@@ -219,6 +241,7 @@ enum Slot {
     BackupChain,
     PlatformTasks,
     Plan,
+    Journal,
 }
 
 pub struct FetcherHandle {
@@ -355,6 +378,28 @@ impl Fetcher {
                     result: b.console(&vm).await,
                 }
             }),
+            Command::ReadJournal { seq, path } => self.load(Slot::Journal, async move {
+                let read = tokio::task::spawn_blocking(move || {
+                    crate::journal::read(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                });
+                Event::Journal {
+                    seq,
+                    result: read.await.unwrap_or_else(|e| Err(e.to_string())),
+                }
+            }),
+            Command::WriteExport {
+                path,
+                contents,
+                rows,
+            } => {
+                let tx = self.events.clone();
+                tokio::spawn(async move {
+                    let write = tokio::task::spawn_blocking(move || write_new(&path, &contents));
+                    let result = write.await.unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(Event::Exported { rows, result });
+                });
+            }
             Command::LoadBackupPlans { seq, cluster } => self.load(Slot::BackupPlans, async move {
                 Event::BackupPlans {
                     seq,
@@ -565,6 +610,27 @@ async fn load_vms(
     }
 }
 
+/// Writes a file that must not exist yet, readable by its owner only (an inventory is no
+/// one else's business), and answers its absolute path.
+fn write_new(path: &std::path::Path, contents: &[u8]) -> Result<std::path::PathBuf, String> {
+    use std::io::Write;
+    let path = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!(
+            "{} exists; give another path (:export csv PATH)",
+            path.display()
+        ),
+        _ => format!("cannot create {}: {e}", path.display()),
+    })?;
+    file.write_all(contents)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Returns once the bulk is canceled; never, if it cannot be any more.
 async fn wait_canceled(canceled: &mut tokio::sync::watch::Receiver<bool>) {
     if canceled.wait_for(|c| *c).await.is_err() {
@@ -674,5 +740,36 @@ async fn follow(mut watch: Box<dyn TaskWatch>, send: &impl Fn(TaskState)) -> Tas
             return state;
         }
         tokio::time::sleep(watch.interval()).await;
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::write_new;
+
+    #[test]
+    fn an_export_is_a_new_private_file_and_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!(
+            "vmdeck-export-{}-{}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("vms.csv");
+        let written = write_new(&path, b"NAME\nweb-01\n").unwrap();
+        assert!(written.is_absolute());
+        assert_eq!(std::fs::read(&path).unwrap(), b"NAME\nweb-01\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = write_new(&path, b"other").unwrap_err();
+        assert!(again.contains("exists; give another path"), "{again}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"NAME\nweb-01\n");
+        let missing = write_new(&dir.join("no/such/dir.csv"), b"x").unwrap_err();
+        assert!(missing.starts_with("cannot create "), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

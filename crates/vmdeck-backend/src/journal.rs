@@ -318,6 +318,18 @@ pub struct Record {
     pub ended: Option<String>,
 }
 
+/// What an entry without an outcome says.
+pub const NO_OUTCOME: &str = "no outcome (in flight, or vmdeck stopped first)";
+
+impl Record {
+    /// How it ended, as one phrase (the `vmdeck journal` table, the dashboard's journal).
+    pub fn outcome_label(&self) -> String {
+        self.outcome
+            .as_ref()
+            .map_or_else(|| NO_OUTCOME.to_string(), Outcome::label)
+    }
+}
+
 /// Every entry of the journal and its rotated files, newest first, each with its outcome.
 /// Lines that cannot be read (a crash mid-line, a newer vmdeck's kinds) are skipped.
 pub fn read(path: &Path) -> std::io::Result<Vec<Record>> {

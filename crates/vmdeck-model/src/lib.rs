@@ -121,6 +121,18 @@ pub enum ClusterState {
     Unknown,
 }
 
+impl ClusterState {
+    /// One word, and what the platform said when it is not healthy.
+    pub fn label(&self) -> (&'static str, Option<&str>) {
+        match self {
+            ClusterState::Healthy => ("healthy", None),
+            ClusterState::Degraded(m) => ("degraded", Some(m)),
+            ClusterState::Failed(m) => ("failed", Some(m)),
+            ClusterState::Unknown => ("unknown", None),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cluster {
     pub id: String,
