@@ -955,6 +955,27 @@ async fn every_query_operator_matches_a_client_side_filter() {
             vec!["description!=x".into()],
             expect(&|v| v.get("description").is_some()),
         ),
+        // An id condition is answered through the uuid index: the same rows as a scan,
+        // case-insensitive, each once, ANDed with the rest.
+        (
+            vec![format!("uuid={}", s(&all[3]["uuid"]).to_uppercase())],
+            uuids(&[all[3].clone()]),
+        ),
+        (
+            vec![
+                format!(
+                    "uuid?={},{},{},00000000000000000000000000000000,x",
+                    s(&all[2]["uuid"]),
+                    s(&all[7]["uuid"]),
+                    s(&all[2]["uuid"])
+                ),
+                "state=Running".into(),
+            ],
+            expect(&|v| {
+                (v["uuid"] == all[2]["uuid"] || v["uuid"] == all[7]["uuid"])
+                    && v["state"] == "Running"
+            }),
+        ),
         // conditions are ANDed
         (
             vec!["state=Running".into(), "cpuNum>=8".into()],
@@ -1016,6 +1037,29 @@ async fn every_query_operator_matches_a_client_side_filter() {
     assert_eq!(
         got(vec!["zone.name=ZONE-DR".into()]).await,
         expect(&|v| v["zoneUuid"] == dr["uuid"])
+    );
+    // NICs by their VMs (a page's NICs are asked for a hundred VM uuids at a time): the
+    // indexed answer is the scan's, in the table's order.
+    let picked: Vec<&Value> = all.iter().step_by(7).collect();
+    let list = picked
+        .iter()
+        .rev()
+        .map(|v| s(&v["uuid"]))
+        .collect::<Vec<_>>()
+        .join(",");
+    let nics = zs
+        .list(&format!("/vm-instances/nics?q=vmInstanceUuid?={list}"))
+        .await;
+    let all_nics = zs.list("/vm-instances/nics?limit=10000").await;
+    let wanted: BTreeSet<&str> = picked.iter().map(|v| s(&v["uuid"])).collect();
+    let scanned: Vec<&Value> = all_nics
+        .iter()
+        .filter(|n| wanted.contains(s(&n["vmInstanceUuid"])))
+        .collect();
+    assert!(!nics.is_empty());
+    assert_eq!(
+        nics.iter().map(|n| s(&n["uuid"])).collect::<Vec<_>>(),
+        scanned.iter().map(|n| s(&n["uuid"])).collect::<Vec<_>>()
     );
     // snapshots by their volume's VM
     let vm = s(&with_data["uuid"]);

@@ -499,8 +499,20 @@ pub fn run(w: &World, t: &'static Table, req: &QueryRequest) -> Result<Value, Er
             (c.name.split('.').collect(), c, set)
         })
         .collect();
+    let rows = req
+        .conds
+        .iter()
+        .filter(|c| matches!(c.op, Op::Eq | Op::In) && !c.name.contains('.'))
+        .find_map(|c| {
+            let values: Vec<&str> = match c.op {
+                Op::In => c.value.split(',').collect(),
+                _ => vec![c.value.as_str()],
+            };
+            super::tables::candidates(t, w, &c.name, &values)
+        })
+        .unwrap_or_else(|| (t.rows)(w));
     let mut matched: Vec<Row> = Vec::new();
-    for idx in (t.rows)(w) {
+    for idx in rows {
         let mut row = Row {
             table: t,
             idx,
