@@ -3582,3 +3582,45 @@ fn garbage_never_breaks_the_server() {
     });
     drop(server);
 }
+
+/// `/__sim/traffic` counts what clients asked for and the bytes answered, and while
+/// recording keeps each request whole, so it can be sent again as it was.
+#[tokio::test]
+async fn the_simulator_counts_and_records_its_traffic() {
+    let (server, zs) = start(fast()).await;
+    let http = reqwest::Client::new();
+    let admin = |p: &str| format!("{}/__sim/traffic{p}", server.base_url());
+    let reset = http
+        .post(admin("/reset"))
+        .json(&serde_json::json!({"record": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 204);
+    let a = zs.get("/vm-instances?limit=3").await;
+    let b = zs.get("/clusters").await;
+    let t: Value = http.get(admin("")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(t["requests"], 2, "{t}");
+    assert_eq!(
+        t["bytes"].as_u64().unwrap(),
+        (a.text.len() + b.text.len()) as u64
+    );
+    let log = t["log"].as_array().unwrap();
+    assert_eq!(log[0]["method"], "GET");
+    assert_eq!(log[0]["uri"], "/zstack/v1/vm-instances?limit=3");
+    // Sent again as recorded, it answers the same.
+    let mut again = http.get(format!("{}{}", server.base_url(), s(&log[0]["uri"])));
+    for h in log[0]["headers"].as_array().unwrap() {
+        again = again.header(s(&h[0]), s(&h[1]));
+    }
+    assert_eq!(again.send().await.unwrap().text().await.unwrap(), a.text);
+    // Not recording: counted only.
+    http.post(admin("/reset"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    zs.get("/clusters").await;
+    let t: Value = http.get(admin("")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((t["requests"].as_u64(), t["log"].as_array().map(Vec::len)), (Some(1), Some(0)));
+}

@@ -11,9 +11,9 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -49,6 +49,32 @@ pub struct Faults {
     /// Every distinct `Authorization` value clients sent, so tests can look for session
     /// tokens where they must never be (logs, journals, the screen).
     credentials: Arc<Mutex<std::collections::BTreeSet<String>>>,
+    traffic: Arc<Mutex<Traffic>>,
+}
+
+/// What clients asked for since the last reset: requests and answer bytes, and, while
+/// recording, each request whole, so a benchmark can say what a refresh cost on the wire
+/// and replay the same requests with a bare HTTP client (`/__sim/traffic`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Traffic {
+    pub requests: u64,
+    /// Answer bodies, as sent.
+    pub bytes: u64,
+    #[serde(default)]
+    pub record: bool,
+    #[serde(default)]
+    pub log: Vec<Recorded>,
+}
+
+/// One request as the client sent it (its `Authorization` too: the simulator's own
+/// sessions, for the replay).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Faults {
@@ -90,6 +116,21 @@ impl Faults {
             .collect()
     }
 
+    /// Zeroes the counters and the log; `record` keeps each request from now on.
+    pub fn reset_traffic(&self, record: bool) {
+        *self.traffic.lock().unwrap_or_else(|e| e.into_inner()) = Traffic {
+            record,
+            ..Traffic::default()
+        };
+    }
+
+    pub fn traffic(&self) -> Traffic {
+        self.traffic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn take(&self, path: &str) -> Option<Fault> {
         let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
         let idx = rules.iter().position(|r| path.starts_with(&r.path))?;
@@ -122,7 +163,49 @@ pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Re
             .unwrap_or_else(|e| e.into_inner())
             .insert(token);
     }
-    let Some(fault) = faults.take(&path) else {
+    let record = faults.traffic.lock().unwrap_or_else(|e| e.into_inner()).record;
+    let req = if record {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let seen = Recorded {
+            method: parts.method.to_string(),
+            uri: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| path.clone(), |p| p.to_string()),
+            headers: parts
+                .headers
+                .iter()
+                .filter(|(k, _)| *k != header::HOST && *k != header::CONTENT_LENGTH)
+                .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_string())))
+                .collect(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        };
+        faults
+            .traffic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .log
+            .push(seen);
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
+    let resp = apply_fault(&faults, &path, req, next).await;
+    let sent = axum::body::HttpBody::size_hint(resp.body())
+        .exact()
+        .unwrap_or(0);
+    let mut t = faults.traffic.lock().unwrap_or_else(|e| e.into_inner());
+    t.requests += 1;
+    t.bytes += sent;
+    drop(t);
+    resp
+}
+
+async fn apply_fault(faults: &Faults, path: &str, req: Request, next: Next) -> Response {
+    let Some(fault) = faults.take(path) else {
         return next.run(req).await;
     };
     tracing::debug!(%path, ?fault, "injecting fault");
@@ -189,8 +272,14 @@ struct InjectBody {
     times: Option<u32>,
 }
 
+#[derive(Deserialize)]
+struct ResetBody {
+    #[serde(default)]
+    record: bool,
+}
+
 /// `POST /__sim/faults {path, fault, times?}`, `POST /__sim/faults/clear`,
-/// `POST /__sim/expire-sessions`.
+/// `POST /__sim/expire-sessions`, `GET /__sim/traffic`, `POST /__sim/traffic/reset {record}`.
 pub fn admin_router(faults: Faults) -> Router {
     Router::new()
         .route(
@@ -208,6 +297,19 @@ pub fn admin_router(faults: Faults) -> Router {
                 f.clear();
                 StatusCode::NO_CONTENT
             }),
+        )
+        .route(
+            "/__sim/traffic",
+            get(|State(f): State<Faults>| async move { Json(f.traffic()) }),
+        )
+        .route(
+            "/__sim/traffic/reset",
+            post(
+                |State(f): State<Faults>, Json(b): Json<ResetBody>| async move {
+                    f.reset_traffic(b.record);
+                    StatusCode::NO_CONTENT
+                },
+            ),
         )
         .route(
             "/__sim/expire-sessions",
