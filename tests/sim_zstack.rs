@@ -3599,7 +3599,14 @@ async fn the_simulator_counts_and_records_its_traffic() {
     assert_eq!(reset.status(), 204);
     let a = zs.get("/vm-instances?limit=3").await;
     let b = zs.get("/clusters").await;
-    let t: Value = http.get(admin("")).send().await.unwrap().json().await.unwrap();
+    let t: Value = http
+        .get(admin(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(t["requests"], 2, "{t}");
     assert_eq!(
         t["bytes"].as_u64().unwrap(),
@@ -3621,6 +3628,16 @@ async fn the_simulator_counts_and_records_its_traffic() {
         .await
         .unwrap();
     zs.get("/clusters").await;
-    let t: Value = http.get(admin("")).send().await.unwrap().json().await.unwrap();
-    assert_eq!((t["requests"].as_u64(), t["log"].as_array().map(Vec::len)), (Some(1), Some(0)));
+    let t: Value = http
+        .get(admin(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (t["requests"].as_u64(), t["log"].as_array().map(Vec::len)),
+        (Some(1), Some(0))
+    );
 }

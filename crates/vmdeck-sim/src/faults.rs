@@ -163,7 +163,11 @@ pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Re
             .unwrap_or_else(|e| e.into_inner())
             .insert(token);
     }
-    let record = faults.traffic.lock().unwrap_or_else(|e| e.into_inner()).record;
+    let record = faults
+        .traffic
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .record;
     let req = if record {
         let (parts, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX)
