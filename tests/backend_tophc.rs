@@ -1603,3 +1603,60 @@ async fn reqwest_inspect(server: &SimServer, vm: &Vm) -> serde_json::Value {
         .await
         .unwrap()
 }
+
+/// TopHC keeps no change log: the interval reads again only the pages holding the rows on
+/// screen. A change on such a page is seen, one on another page waits for `r`, an id no
+/// longer on the page is reported gone, and the total comes with the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_interval_reads_again_only_the_pages_in_view() -> TestResult {
+    let server = sim().await;
+    let b = connect(&server).await;
+    let all = Named::new("", "All clusters");
+    let page = |index| VmQuery {
+        page: Some(PageRequest { index, size: 10 }),
+        search: String::new(),
+    };
+    let first = b.vms(&all, &page(0)).await?.value;
+    let third = b.vms(&all, &page(2)).await?.value;
+    let idle = |vms: &[Vm]| {
+        vms.iter()
+            .find(|v| v.action.is_none() && v.power.is_running())
+            .map(Vm::to_ref)
+            .expect("an idle running VM on the page")
+    };
+    let (here, elsewhere) = (idle(&first.items), idle(&third.items));
+    for vm in [&here, &elsewhere] {
+        let stop = Operation::StopVm {
+            vm: vm.clone(),
+            force: true,
+        };
+        assert_eq!(run(&b, stop).await, TaskState::Succeeded);
+    }
+    let mut ids: Vec<String> = first.items.iter().map(|v| v.id.clone()).collect();
+    ids.push("a-vm-deleted-since".into());
+    let shown = [ShownPage {
+        page: PageRequest { index: 0, size: 10 },
+        ids,
+    }];
+    let VmChanges::Partial {
+        upserts,
+        deleted,
+        total,
+    } = b.vm_pages(&all, &shown).await?
+    else {
+        panic!("TopHC answers the pages in view");
+    };
+    assert_eq!(total, first.total);
+    assert_eq!(upserts.len(), 10);
+    let power = |id: &str| upserts.iter().find(|v| v.id == id).map(|v| v.power.clone());
+    assert_eq!(
+        power(&here.id),
+        Some(VmPower::Stopped),
+        "a change in view is seen"
+    );
+    assert_eq!(power(&elsewhere.id), None, "another page is not read");
+    assert_eq!(deleted, vec!["a-vm-deleted-since".to_string()]);
+    // Nothing in view: nothing to read, the caller reads everything.
+    assert_eq!(b.vm_pages(&all, &[]).await?, VmChanges::Resync);
+    Ok(())
+}

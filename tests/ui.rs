@@ -432,7 +432,7 @@ fn a_re_read_in_progress_shows_beside_the_rows_it_will_replace() {
     app.vms.loading = true;
     app.vms.incoming = Some(vmdeck::app::panes::Incoming {
         items: app.vms.list.items[..20].to_vec(),
-        failures: vec![],
+        ..Default::default()
     });
     let screen = format!("{:?}", render(&app, 140, 40).backend());
     assert!(screen.contains("re-reading 20/48…"), "{screen}");

@@ -70,6 +70,11 @@ impl Cursor {
     }
 
     /// First visible item at the last draw.
+    /// Rows the list showed at the last draw.
+    pub fn viewport(&self) -> usize {
+        self.viewport.get()
+    }
+
     pub fn offset(&self) -> usize {
         self.offset.get()
     }

@@ -114,6 +114,20 @@ impl App {
                         self.vms.error = None;
                         vec![]
                     }
+                    // Only the pages in view: the screen is not known complete, so the
+                    // status bar's "refreshed" stays at the last complete read.
+                    Ok(VmChanges::Partial {
+                        upserts,
+                        deleted,
+                        total,
+                    }) => {
+                        self.note_ok();
+                        if !self.vms.apply_changes(upserts, &deleted, total) {
+                            return self.load_vms();
+                        }
+                        self.vms.error = None;
+                        vec![]
+                    }
                     // The rows stay on screen while the complete read arrives behind them.
                     Ok(VmChanges::Resync) => {
                         self.vms.changes = None;

@@ -30,9 +30,23 @@ impl App {
     /// The interval's read of the VM listing: only what changed since the listing on
     /// screen where the platform can say, else all of it.
     fn reload_vms(&mut self) -> Vec<Command> {
-        let (Some(cluster), Some(since)) = (self.vms.cluster.clone(), self.vms.changes.clone())
-        else {
-            return self.load_vms();
+        let Some(cluster) = self.vms.cluster.clone() else {
+            return vec![];
+        };
+        let Some(since) = self.vms.changes.clone() else {
+            // No change log: the pages in view, if the listing on screen is complete.
+            let pages = self.vms.shown_pages();
+            if pages.is_empty() {
+                return self.load_vms();
+            }
+            let seq = self.next_seq();
+            self.vms.seq = seq;
+            self.vms.loading = true;
+            return vec![Command::LoadVmPages {
+                seq,
+                cluster,
+                pages,
+            }];
         };
         let seq = self.next_seq();
         self.vms.seq = seq;

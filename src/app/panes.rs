@@ -110,6 +110,10 @@ pub struct VmsPane {
     /// When the rows shown were last known to be the whole listing (a complete read, or
     /// changes applied to one).
     pub complete_at: Option<Timestamp>,
+    /// The page of the complete listing each VM arrived on, and that listing's page size:
+    /// without a change log the interval reads again only the pages on screen.
+    pub pages: HashMap<String, u32>,
+    pub page_size: u32,
 }
 
 /// A VM listing arriving in chunks behind the one on screen.
@@ -117,34 +121,50 @@ pub struct VmsPane {
 pub struct Incoming {
     pub items: Vec<Vm>,
     pub failures: Vec<ClusterFailure>,
+    pub pages: HashMap<String, u32>,
 }
 
 impl VmsPane {
     /// A chunk of the listing for the current request. A first listing shows as it arrives;
     /// a re-read of rows already on screen collects behind them and replaces them when done.
     pub fn arrived(&mut self, listing: Listing<Page<Vm>>, done: bool) {
-        let first = listing.value.request.index == 0;
+        let request = listing.value.request;
+        let first = request.index == 0;
         self.total = listing.value.total;
+        let page_of = |items: &[Vm], pages: &mut HashMap<String, u32>| {
+            pages.extend(items.iter().map(|v| (v.id.clone(), request.index)));
+        };
         if first && !done && !self.list.items.is_empty() {
+            let mut pages = HashMap::new();
+            page_of(&listing.value.items, &mut pages);
             self.incoming = Some(Incoming {
                 items: listing.value.items,
                 failures: listing.failures,
+                pages,
             });
+            self.page_size = request.size;
             return;
         }
         if let (false, Some(inc)) = (first, self.incoming.as_mut()) {
+            page_of(&listing.value.items, &mut inc.pages);
             inc.items.extend(listing.value.items);
             merge_failures(&mut inc.failures, listing.failures);
             if done && let Some(inc) = self.incoming.take() {
                 self.note_columns(&inc.items, true);
                 self.list.set_items(inc.items);
                 self.failures = inc.failures;
+                self.pages = inc.pages;
                 self.forget_gone_marks();
             }
             return;
         }
         self.incoming = None;
         self.note_columns(&listing.value.items, first);
+        if first {
+            self.pages.clear();
+            self.page_size = request.size;
+        }
+        page_of(&listing.value.items, &mut self.pages);
         if first {
             self.list.set_items(listing.value.items);
             self.failures = listing.failures;
@@ -212,6 +232,41 @@ impl VmsPane {
     /// ones added, by id, and gone ones dropped; the cursor stays on the same VM.
     /// Says whether the rows now add up to the platform's count: when they do not (a VM
     /// gone without a trace of its going), only a complete read is right.
+    /// The pages of the complete listing on screen that hold the rows in view, each with
+    /// the ids it held (for a platform without a change log: TopHC). Empty while a listing
+    /// is incomplete or arriving.
+    pub fn shown_pages(&self) -> Vec<crate::model::ShownPage> {
+        let complete = self.incoming.is_none()
+            && !self.loading
+            && self.list.items.len() as u64 == self.total
+            && self.page_size > 0;
+        if !complete {
+            return vec![];
+        }
+        let cursor = &self.list.cursor;
+        let rows = self.list.rows();
+        let range = cursor.visible_range(rows, cursor.viewport().max(1));
+        let wanted: BTreeSet<u32> = range
+            .filter_map(|r| self.list.row(r))
+            .filter_map(|v| self.pages.get(&v.id).copied())
+            .collect();
+        wanted
+            .into_iter()
+            .map(|index| crate::model::ShownPage {
+                page: PageRequest {
+                    index,
+                    size: self.page_size,
+                },
+                ids: self
+                    .pages
+                    .iter()
+                    .filter(|(_, p)| **p == index)
+                    .map(|(id, _)| id.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+
     pub fn apply_changes(&mut self, upserts: Vec<Vm>, deleted: &[String], total: u64) -> bool {
         self.total = total;
         if upserts.is_empty() && deleted.is_empty() {

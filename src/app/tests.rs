@@ -291,8 +291,9 @@ fn the_refresh_interval_does_not_restart_a_listing_still_arriving() {
     assert_eq!(app.vms.list.items.len(), 900, "and it completes");
     let cmds = app.tick(t0 + std::time::Duration::from_secs(62), app.wall);
     assert!(
-        load_vms_seq(&cmds).is_some(),
-        "a complete listing is re-read"
+        cmds.iter()
+            .any(|c| matches!(c, Command::LoadVmPages { .. })),
+        "a complete listing is re-read (without a change log, the pages in view): {cmds:?}"
     );
     // `r` restarts even a listing in flight: the way out of one that hangs.
     let mut app2 = App::new(session(false));
@@ -1806,5 +1807,72 @@ fn the_interval_applies_changes_by_id_and_resyncs_when_the_count_does_not_add_up
         app.vms.list.items.len(),
         2,
         "the rows stay until it arrives"
+    );
+}
+
+/// Without a change log (TopHC), the interval reads again the pages holding the rows in
+/// view, each with the ids it held; what it finds is applied by id, the status bar's
+/// "refreshed" stays at the last complete read, and a count that no longer adds up reads
+/// everything.
+#[test]
+fn without_a_change_log_the_interval_reads_the_pages_in_view() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Vms;
+    assert_eq!(app.vms.changes, None);
+    let complete = app.vms.complete_at;
+    let (now, wall) = (app.now, app.wall);
+    app.tick(now, wall);
+    let later = now + std::time::Duration::from_secs(31);
+    let cmds = app.tick(later, wall);
+    let (seq, pages) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadVmPages { seq, pages, .. } => Some((*seq, pages.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("the pages in view: {cmds:?}"));
+    assert!(!cmds.iter().any(|c| matches!(c, Command::LoadVms { .. })));
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].page, PageRequest::first(500));
+    let mut ids = pages[0].ids.clone();
+    ids.sort();
+    assert_eq!(ids, vec!["v1".to_string(), "v2".to_string()]);
+    let cmds = app.on_event(Event::VmChanges {
+        seq,
+        result: Ok(VmChanges::Partial {
+            upserts: vec![
+                vm("v1", "web-01", VmPower::Stopped),
+                vm("v3", "cache-01", VmPower::Running),
+            ],
+            deleted: vec!["v2".into()],
+            total: 2,
+        }),
+    });
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let v1 = app.vms.list.items.iter().find(|v| v.id == "v1").unwrap();
+    assert_eq!(v1.power, VmPower::Stopped);
+    assert!(!app.vms.list.items.iter().any(|v| v.id == "v2"));
+    assert_eq!(app.vms.complete_at, complete, "not known complete");
+
+    // The platform now counts three: the rows cannot account for one.
+    let cmds = app.tick(later + std::time::Duration::from_secs(31), wall);
+    let seq = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadVmPages { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("the pages in view again");
+    let cmds = app.on_event(Event::VmChanges {
+        seq,
+        result: Ok(VmChanges::Partial {
+            upserts: vec![],
+            deleted: vec![],
+            total: 3,
+        }),
+    });
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::LoadVms { .. })),
+        "a complete read: {cmds:?}"
     );
 }

@@ -120,6 +120,6 @@ pub fn changed(
             total,
             next,
         } => (upserts, deleted, total, next),
-        vmdeck::model::VmChanges::Resync => panic!("a resync where changes were expected"),
+        other => panic!("{other:?} where changes since a cursor were expected"),
     }
 }

@@ -44,6 +44,13 @@ pub enum Command {
         cluster: Named,
         since: ChangeCursor,
     },
+    /// The rows on screen read again, page by page, where the platform keeps no change log
+    /// (answered as `Event::VmChanges`).
+    LoadVmPages {
+        seq: Generation,
+        cluster: Named,
+        pages: Vec<vmdeck_model::ShownPage>,
+    },
     LoadVmDetail {
         seq: Generation,
         vm: VmRef,
@@ -325,6 +332,16 @@ impl Fetcher {
                 Event::VmChanges {
                     seq,
                     result: b.vm_changes(&cluster, &since).await,
+                }
+            }),
+            Command::LoadVmPages {
+                seq,
+                cluster,
+                pages,
+            } => self.load(Slot::Vms, async move {
+                Event::VmChanges {
+                    seq,
+                    result: b.vm_pages(&cluster, &pages).await,
                 }
             }),
             Command::LoadVmDetail { seq, vm } => self.load(Slot::VmDetail, async move {

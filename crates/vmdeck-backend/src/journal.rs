@@ -622,6 +622,13 @@ impl Backend for Journaled {
     async fn vm_changes(&self, cluster: &Named, since: &ChangeCursor) -> crate::Result<VmChanges> {
         self.inner.vm_changes(cluster, since).await
     }
+    async fn vm_pages(
+        &self,
+        cluster: &Named,
+        pages: &[vmdeck_model::ShownPage],
+    ) -> crate::Result<VmChanges> {
+        self.inner.vm_pages(cluster, pages).await
+    }
     fn plan(&self, op: &Operation) -> crate::Result<Vec<HttpCall>> {
         self.inner.plan(op)
     }

@@ -31,7 +31,7 @@ use vmdeck_model::{
     Listing, Named, Page, PageRequest, Platform, PlatformTask, RemoteBackup, RestoreChoices,
     SnapshotTree, TaskState, Vm, VmDetail, VmRef,
 };
-use vmdeck_model::{ChangeCursor, VmChanges};
+use vmdeck_model::{ChangeCursor, ShownPage, VmChanges};
 
 /// What a VM list asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -126,6 +126,13 @@ pub trait Backend: Send + Sync {
     /// What changed in `cluster`'s VM listing since `since` (from `vm_change_cursor` or an
     /// earlier answer). Only for platforms whose `vm_change_cursor` gives one.
     async fn vm_changes(&self, _cluster: &Named, _since: &ChangeCursor) -> Result<VmChanges> {
+        Ok(VmChanges::Resync)
+    }
+
+    /// The refresh interval's read where there is no change log: the listing's pages that
+    /// hold the rows on screen, read again as they were asked for, answered as
+    /// [`VmChanges::Partial`]. `Resync` (the default): the platform re-reads everything.
+    async fn vm_pages(&self, _cluster: &Named, _pages: &[ShownPage]) -> Result<VmChanges> {
         Ok(VmChanges::Resync)
     }
 

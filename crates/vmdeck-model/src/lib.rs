@@ -12,7 +12,7 @@ mod task;
 pub use capabilities::{
     BackupCategory, Capabilities, RestorePlacement, SnapshotDeleteRule, SnapshotLayout,
 };
-pub use changes::{ChangeCursor, VmChanges};
+pub use changes::{ChangeCursor, ShownPage, VmChanges};
 pub use console::{ConsoleAccess, ConsoleProtocol, hide_token};
 pub use paging::{Page, PageRequest, page_count};
 pub use snapshot_tree::{NodeId, NodeKind, SnapshotNode, SnapshotTree, TreeInput};

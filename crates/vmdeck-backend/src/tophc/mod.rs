@@ -378,6 +378,40 @@ impl Backend for TopHc {
         })
     }
 
+    /// TopHC keeps no change log and no query on `modify_time`: the interval reads again
+    /// the pages that hold the rows on screen (one request each, its `total_count` with it),
+    /// and `r` everything.
+    async fn vm_pages(&self, cluster: &Named, pages: &[ShownPage]) -> Result<VmChanges> {
+        let mut upserts: Vec<Vm> = Vec::new();
+        let mut were: Vec<&String> = Vec::new();
+        let mut total = None;
+        for shown in pages {
+            let query = VmQuery {
+                page: Some(shown.page),
+                search: String::new(),
+            };
+            let listing = self.vms(cluster, &query).await?;
+            total = Some(listing.value.total);
+            upserts.extend(listing.value.items);
+            were.extend(&shown.ids);
+        }
+        let Some(total) = total else {
+            return Ok(VmChanges::Resync);
+        };
+        // Gone from the pages read; one that only moved to a neighbouring page was read too.
+        let here: HashSet<&str> = upserts.iter().map(|v| v.id.as_str()).collect();
+        let deleted = were
+            .into_iter()
+            .filter(|id| !here.contains(id.as_str()))
+            .cloned()
+            .collect();
+        Ok(VmChanges::Partial {
+            upserts,
+            deleted,
+            total,
+        })
+    }
+
     async fn console(&self, vm: &VmRef) -> Result<ConsoleAccess> {
         self.read_console(vm).await
     }
