@@ -556,6 +556,15 @@ async fn the_journal_passes_reads_through_to_the_platform() {
         jb.vm_changes(&all, &cursor).await.expect("changes"),
         vmdeck::model::VmChanges::Changed { .. }
     ));
+    // TopHC's pages in view, too (without them its interval would read everything).
+    let b = login(&server, Platform::TopHc).await;
+    let jb = Journaled::wrap(b, Journal::open(dir.join("journal.jsonl")), "lab");
+    let page = PageRequest { index: 0, size: 5 };
+    let shown = [vmdeck::model::ShownPage { page, ids: vec![] }];
+    assert!(matches!(
+        jb.vm_pages(&all, &shown).await.expect("pages"),
+        vmdeck::model::VmChanges::Partial { upserts, .. } if upserts.len() == 5
+    ));
     let _ = std::fs::remove_dir_all(dir);
 }
 
