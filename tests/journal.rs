@@ -675,3 +675,49 @@ async fn the_dashboard_journal_shows_what_was_sent_and_exports_it() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Each VM of a bulk is journaled with the bulk it is one of: the same group id on every
+/// member's line, none on a single operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_members_are_journaled_with_their_group() {
+    let server = sim().await;
+    let dir = temp_dir("group");
+    let path = dir.join("journal.jsonl");
+    let b = login(&server, Platform::TopHc).await;
+    let vms = b
+        .vms(&Named::new("", "All clusters"), &VmQuery::default())
+        .await
+        .expect("vms")
+        .value
+        .items;
+    let jb = Journaled::wrap(b.clone(), Journal::open(&path), "lab");
+    let mut f = fetcher::spawn(jb.clone(), false);
+    let steps: Vec<(TaskId, Operation)> = vms[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, vm)| (TaskId(i as u64), snapshot(vm, "bulk-group")))
+        .collect();
+    f.commands
+        .send(Command::ExecuteBulk { group: 7, steps })
+        .unwrap();
+    let mut ended = 0;
+    while ended < 2 {
+        let state = next_event(&mut f, |ev| match ev {
+            Event::Task { state, .. } if state.is_terminal() => Some(state),
+            _ => None,
+        })
+        .await;
+        assert_eq!(state, TaskState::Succeeded);
+        ended += 1;
+    }
+    execute(jb, vec![snapshot(&vms[2], "single")]).await;
+    let records = journal::read(&path).unwrap();
+    assert_eq!(records.len(), 3);
+    let groups: Vec<Option<String>> = records.iter().map(|r| r.entry.group.clone()).collect();
+    // Newest first: the single one, then the two members.
+    assert_eq!(groups[0], None, "{groups:?}");
+    let g = groups[1].clone().expect("a member's group");
+    assert!(g.ends_with("-7"), "{g}");
+    assert_eq!(groups[2].as_deref(), Some(g.as_str()));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -475,6 +475,9 @@ impl Fetcher {
                 let (cancel, mut canceled) = tokio::sync::watch::channel(false);
                 self.cancels.insert(group, cancel);
                 let (tx, limit) = (self.events.clone(), self.bulk.clone());
+                // The app's group number is this session's; the journal's id is for good.
+                let journal_group: Arc<str> =
+                    format!("{:x}-{group}", jiff::Timestamp::now().as_millisecond()).into();
                 // One task hands out the permits, so members start in the order given
                 // (spawned tasks would race for them).
                 tokio::spawn(async move {
@@ -494,10 +497,10 @@ impl Fetcher {
                             });
                             continue;
                         };
-                        let (b, tx) = (b.clone(), tx.clone());
+                        let (b, tx, g) = (b.clone(), tx.clone(), journal_group.clone());
                         tokio::spawn(async move {
                             let _permit = permit;
-                            run_one(&*b, &tx, id, &op).await;
+                            run_member(&*b, &tx, id, &op, Some(&g)).await;
                         });
                     }
                 });
@@ -694,11 +697,26 @@ pub async fn run_one(
     id: TaskId,
     op: &Operation,
 ) -> TaskState {
+    run_member(backend, tx, id, op, None).await
+}
+
+/// [`run_one`] for one VM of a bulk: the journal records the bulk it is one of.
+async fn run_member(
+    backend: &dyn Backend,
+    tx: &mpsc::UnboundedSender<Event>,
+    id: TaskId,
+    op: &Operation,
+    group: Option<&str>,
+) -> TaskState {
     let send = |state: TaskState| {
         let _ = tx.send(Event::Task { id, state });
     };
     send(TaskState::Running { progress: None });
-    let watch = match backend.submit(op).await {
+    let submitted = match group {
+        Some(g) => backend.submit_member(op, g).await,
+        None => backend.submit(op).await,
+    };
+    let watch = match submitted {
         Ok(watch) => watch,
         Err(SubmitError::Rejected(e)) => {
             let state = TaskState::Failed {

@@ -411,7 +411,7 @@ impl Journaled {
         })
     }
 
-    fn entry(&self, op: &Operation) -> Entry {
+    fn entry(&self, op: &Operation, group: Option<&str>) -> Entry {
         // A plan the platform refuses is refused again by submit; the entry then holds no
         // calls and the refusal as its outcome.
         let calls = self
@@ -432,7 +432,61 @@ impl Journaled {
             },
             target: op.target(),
             calls,
-            group: None,
+            group: group.map(str::to_string),
+        }
+    }
+
+    async fn submit_in(
+        &self,
+        op: &Operation,
+        group: Option<&str>,
+    ) -> Result<Box<dyn TaskWatch>, SubmitError> {
+        let entry = self.entry(op, group);
+        let id = entry.id.clone();
+        if let Err(e) = self.journal.append(&Line::Begin(entry)).await {
+            return Err(SubmitError::Rejected(BackendError::Refused(format!(
+                "not sent: the journal {} cannot be written ({e})",
+                self.journal.path().display()
+            ))));
+        }
+        let mut recorder = Recorder {
+            journal: self.journal.clone(),
+            id,
+            after_unknown: false,
+            ended: false,
+            polled: false,
+            platform_id: None,
+        };
+        match self.inner.submit(op).await {
+            Ok(watch) => {
+                recorder.platform_id = watch.platform_id();
+                Ok(Box::new(JournaledWatch {
+                    inner: watch,
+                    recorder,
+                }))
+            }
+            Err(SubmitError::Rejected(e)) => {
+                recorder.write(failed(&e), true).await;
+                Err(SubmitError::Rejected(e))
+            }
+            Err(SubmitError::AnswerLost { error, verify }) => {
+                recorder
+                    .write(
+                        Outcome::Unknown {
+                            reason: format!("answer lost: {error}"),
+                        },
+                        false,
+                    )
+                    .await;
+                recorder.after_unknown = true;
+                Err(SubmitError::AnswerLost {
+                    error,
+                    verify: Box::new(JournaledWatch {
+                        inner: verify,
+                        recorder,
+                    }),
+                })
+            }
         }
     }
 }
@@ -637,53 +691,14 @@ impl Backend for Journaled {
     /// an operator who finds a change on the platform that the journal lacks can trust
     /// neither.
     async fn submit(&self, op: &Operation) -> Result<Box<dyn TaskWatch>, SubmitError> {
-        let entry = self.entry(op);
-        let id = entry.id.clone();
-        if let Err(e) = self.journal.append(&Line::Begin(entry)).await {
-            return Err(SubmitError::Rejected(BackendError::Refused(format!(
-                "not sent: the journal {} cannot be written ({e})",
-                self.journal.path().display()
-            ))));
-        }
-        let mut recorder = Recorder {
-            journal: self.journal.clone(),
-            id,
-            after_unknown: false,
-            ended: false,
-            polled: false,
-            platform_id: None,
-        };
-        match self.inner.submit(op).await {
-            Ok(watch) => {
-                recorder.platform_id = watch.platform_id();
-                Ok(Box::new(JournaledWatch {
-                    inner: watch,
-                    recorder,
-                }))
-            }
-            Err(SubmitError::Rejected(e)) => {
-                recorder.write(failed(&e), true).await;
-                Err(SubmitError::Rejected(e))
-            }
-            Err(SubmitError::AnswerLost { error, verify }) => {
-                recorder
-                    .write(
-                        Outcome::Unknown {
-                            reason: format!("answer lost: {error}"),
-                        },
-                        false,
-                    )
-                    .await;
-                recorder.after_unknown = true;
-                Err(SubmitError::AnswerLost {
-                    error,
-                    verify: Box::new(JournaledWatch {
-                        inner: verify,
-                        recorder,
-                    }),
-                })
-            }
-        }
+        self.submit_in(op, None).await
+    }
+    async fn submit_member(
+        &self,
+        op: &Operation,
+        group: &str,
+    ) -> Result<Box<dyn TaskWatch>, SubmitError> {
+        self.submit_in(op, Some(group)).await
     }
 
     async fn logout(&self) {

@@ -144,6 +144,16 @@ pub trait Backend: Send + Sync {
     /// watch that re-reads the resource to find out what happened.
     async fn submit(&self, op: &Operation) -> std::result::Result<Box<dyn TaskWatch>, SubmitError>;
 
+    /// One VM of a bulk operation: sent as `submit` sends it; the journal records the bulk
+    /// (`group`) it is one of.
+    async fn submit_member(
+        &self,
+        op: &Operation,
+        _group: &str,
+    ) -> std::result::Result<Box<dyn TaskWatch>, SubmitError> {
+        self.submit(op).await
+    }
+
     /// Ends the session if the platform has one. Best effort.
     async fn logout(&self) {}
 }
