@@ -69,8 +69,8 @@ fn main() {
         .stderr(Stdio::null())
         .spawn()
         .expect("vmdeck sim starts");
-    // Listening once its worlds are built.
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    // It binds its port first and answers once its worlds are built.
+    while !answers(port) {
         assert!(
             started.elapsed() < Duration::from_secs(300),
             "the simulator did not answer"
@@ -98,6 +98,20 @@ fn main() {
     let _ = sim.kill();
     let _ = sim.wait();
     print_table(&all);
+}
+
+/// Whether the simulator answers HTTP yet (a bare request: this side has no runtime).
+fn answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut head = [0u8; 12];
+    s.write_all(b"GET /__sim/traffic HTTP/1.0\r\nHost: sim\r\n\r\n")
+        .is_ok()
+        && s.read_exact(&mut head).is_ok()
+        && head.starts_with(b"HTTP/1.1 200")
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
