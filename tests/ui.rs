@@ -69,6 +69,36 @@ fn zoomed_tasks_pane_80x24() {
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
 
+/// A VM's backups are all named after it: cut from the end they all read
+/// `full-财务系统-db01-2…`; the shared VM name gives way instead and the dates stay.
+#[test]
+fn backups_80x24_keep_the_part_that_tells_rows_apart() {
+    let mut app = main_app(5);
+    let vm = app.vms.selected().unwrap();
+    let vm = vmdeck::model::Named::new(vm.id.as_str(), vm.name.as_str());
+    assert_eq!(vm.name, "财务系统-db01");
+    for b in &mut app.backups.list.items {
+        let stamp = b.created.unwrap().strftime("%Y%m%d-%H%M");
+        b.name = format!("full-{}-{stamp}", vm.name);
+        b.vm = vm.clone();
+    }
+    let text = screen_text(&app, 80, 24);
+    for day in ["21-0800", "22-0800", "23-0800", "24-0800"] {
+        assert!(text.contains(&format!("{day} ")), "{day}: {text}");
+    }
+    app.focus = Pane::Backups;
+    app.handle_key(key('z'));
+    let text = screen_text(&app, 80, 24);
+    // Zoomed, the column is still narrower than the name: cut in the middle, the day stays.
+    for day in ["321", "322", "330"] {
+        assert!(
+            text.contains(&format!("full-财务…{day}-0800 ")),
+            "{day}: {text}"
+        );
+    }
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
 /// A 36-character id in Details is never split over two lines: cut in the middle beside
 /// its label where the pane is narrower than the id, whole on its own line where it fits.
 #[test]
