@@ -187,8 +187,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// A backup's name in `width` columns, cut where it loses least. Platforms name backups
 /// after their VM (`full-财务系统-db01-20261201-0000`, `ad-域控-01 2026-12-01 00:00`), so
 /// every row of a VM's list shares that part, which the title (or the VM column) already
-/// says: it gives way first, and what tells the rows apart, their ends, stays. A name
-/// without its VM's in it, or too long even so, is cut in the middle.
+/// says: it gives way first (cut in its middle, or wholly replaced by `…`), and what tells
+/// the rows apart, their ends, stays. A name without its VM's in it, or too long even so,
+/// is cut in the middle.
 fn backup_name(name: &str, vm: &str, width: usize) -> String {
     if name.width() <= width {
         return name.to_string();
@@ -198,6 +199,16 @@ fn backup_name(name: &str, vm: &str, width: usize) -> String {
         let tail = &rest[vm.len()..];
         if head.width() + tail.width() + LEAST_NAME <= width {
             return truncate_name_within(head, vm, tail, width);
+        }
+        // No room for a piece of it: `…` stands for the VM name and its separators.
+        let sep: &[char] = &[' ', '-', '_', '.'];
+        let dropped = format!(
+            "{}…{}",
+            head.trim_end_matches(sep),
+            tail.trim_start_matches(sep)
+        );
+        if dropped.width() <= width {
+            return dropped;
         }
     }
     truncate_middle(name, width)
@@ -251,6 +262,10 @@ mod tests {
         // CloudTower's `VM date`: the VM name leads.
         let ct = backup_name("ad-域控-01 2026-12-01 00:00:00", "ad-域控-01", 26);
         assert_eq!(ct, "ad-…01 2026-12-01 00:00:00");
+        // Narrower, the VM name goes whole, with the space after it.
+        let ct = backup_name("ad-域控-01 2026-12-01 00:00:00", "ad-域控-01", 20);
+        assert_eq!(ct, "…2026-12-01 00:00:00");
+        assert_eq!(backup_name(a, vm, 18), "full…20261201-0000");
         // Names that fit, and names without the VM's, are left alone / cut in the middle.
         assert_eq!(backup_name(a, vm, 60), a);
         assert_eq!(
