@@ -238,6 +238,24 @@ fn preview_wraps_long_calls_and_warnings() {
     insta::assert_snapshot!(render(&app, 120, 40).backend());
 }
 
+/// The rollback form's labels are read whole at 80 and 140 columns (the safety snapshot's
+/// used to read `Take a safety snapshot o…`).
+#[test]
+fn rollback_form_labels_whole_80x24_and_140x40() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    for (w, h) in [(80, 24), (140, 40)] {
+        let text = screen_text(&app, w, h);
+        assert!(
+            text.contains("Take a safety snapshot of the current state first"),
+            "{text}"
+        );
+    }
+    insta::assert_snapshot!("rollback_form_80x24", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("rollback_form_140x40", render(&app, 140, 40).backend());
+}
+
 #[test]
 fn rollback_confirmation_dialog() {
     let mut app = main_app(5);
