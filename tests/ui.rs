@@ -69,6 +69,36 @@ fn zoomed_tasks_pane_80x24() {
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
 
+/// A VM's backups are all named after it: cut from the end they all read
+/// `full-财务系统-db01-2…`; the shared VM name gives way instead and the dates stay.
+#[test]
+fn backups_80x24_keep_the_part_that_tells_rows_apart() {
+    let mut app = main_app(5);
+    let vm = app.vms.selected().unwrap();
+    let vm = vmdeck::model::Named::new(vm.id.as_str(), vm.name.as_str());
+    assert_eq!(vm.name, "财务系统-db01");
+    for b in &mut app.backups.list.items {
+        let stamp = b.created.unwrap().strftime("%Y%m%d-%H%M");
+        b.name = format!("full-{}-{stamp}", vm.name);
+        b.vm = vm.clone();
+    }
+    let text = screen_text(&app, 80, 24);
+    for day in ["21-0800", "22-0800", "23-0800", "24-0800"] {
+        assert!(text.contains(&format!("{day} ")), "{day}: {text}");
+    }
+    app.focus = Pane::Backups;
+    app.handle_key(key('z'));
+    let text = screen_text(&app, 80, 24);
+    // Zoomed, the column is still narrower than the name: the VM name gives way whole.
+    for day in ["21", "22", "30"] {
+        assert!(
+            text.contains(&format!("full…202403{day}-0800 ")),
+            "{day}: {text}"
+        );
+    }
+    insta::assert_snapshot!(render(&app, 80, 24).backend());
+}
+
 /// A 36-character id in Details is never split over two lines: cut in the middle beside
 /// its label where the pane is narrower than the id, whole on its own line where it fits.
 #[test]
@@ -206,6 +236,24 @@ fn preview_wraps_long_calls_and_warnings() {
     assert!(text.contains(&"fdf9".repeat(16)), "{screen}");
     assert!(text.contains("mustberead"), "{screen}");
     insta::assert_snapshot!(render(&app, 120, 40).backend());
+}
+
+/// The rollback form's labels are read whole at 80 and 140 columns (the safety snapshot's
+/// used to read `Take a safety snapshot o…`).
+#[test]
+fn rollback_form_labels_whole_80x24_and_140x40() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    app.handle_key(key('R'));
+    for (w, h) in [(80, 24), (140, 40)] {
+        let text = screen_text(&app, w, h);
+        assert!(
+            text.contains("Take a safety snapshot of the current state first"),
+            "{text}"
+        );
+    }
+    insta::assert_snapshot!("rollback_form_80x24", render(&app, 80, 24).backend());
+    insta::assert_snapshot!("rollback_form_140x40", render(&app, 140, 40).backend());
 }
 
 #[test]

@@ -324,6 +324,55 @@ fn cloudtower_backup_chain_in_details() {
     insta::assert_snapshot!(render(&app, 150, 44).backend());
 }
 
+/// A 30-point chain is one column in Details at 80×24: every incremental sits under the
+/// full one at the same indent (it used to step right once per point, off the pane).
+#[test]
+fn cloudtower_30_point_chain_in_details_80x24() {
+    let mut app = cloudtower_app();
+    app.focus = Pane::Backups;
+    let cmds = app.tick(app.now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadBackupChain { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let ids: Vec<String> = (1..=30).map(|i| format!("rp{i}")).collect();
+    let chain = (0..30)
+        .map(|i| {
+            let (parent, kind) = match i {
+                0 => (None, BackupKind::Full),
+                _ => (Some(ids[i - 1].as_str()), BackupKind::Incremental),
+            };
+            restore_point(&ids[i], parent, kind, i as i64)
+        })
+        .collect();
+    app.on_event(Event::BackupChain {
+        seq,
+        result: Ok(chain),
+    });
+    // Details is not zoomable yet: the Details block alone, drawn at 80×24.
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| vmdeck::ui::details::draw(f, f.area(), &app, &vmdeck::theme::Theme::dark()))
+        .unwrap();
+    let buf = t.backend().buffer();
+    let rows: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    let at = rows
+        .iter()
+        .position(|r| r.contains("Chain"))
+        .expect("a Chain section");
+    let points: Vec<&String> = rows[at + 1..]
+        .iter()
+        .filter(|r| r.contains("incr "))
+        .collect();
+    assert!(points.len() >= 5, "{rows:#?}");
+    // One column: every incremental starts where the first one does.
+    let col = |r: &str| r.chars().position(|c| c == 'i').unwrap();
+    assert!(points.iter().all(|r| col(r) == col(points[0])), "{rows:#?}");
+    assert!(rows[at + 1].contains("full "), "{rows:#?}");
+    insta::assert_snapshot!(t.backend());
+}
+
 #[test]
 fn cloudtower_plans_dialog() {
     let mut app = cloudtower_app();

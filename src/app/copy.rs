@@ -20,8 +20,8 @@ pub fn osc52(text: &str) -> String {
 }
 
 impl App {
-    /// What `y` / `Y` copy in the focused pane: what it is, and the text.
-    fn copyable(&self, what: Copied) -> Option<(&'static str, String)> {
+    /// What `y` / `Y` copy in the focused pane: what it is, which field, and the text.
+    fn copyable(&self, what: Copied) -> Option<(&'static str, &'static str, String)> {
         let pick = |id: &str, name: &str| match what {
             Copied::Id => id.to_string(),
             Copied::Name => name.to_string(),
@@ -33,6 +33,11 @@ impl App {
             }
             Pane::Vms => {
                 let v = self.vms.selected()?;
+                // An operator at a jump host wants a VM's address more often than its
+                // name, which the row already shows; a VM without one gives its name.
+                if what == Copied::Name && !v.ip.is_empty() {
+                    return Some(("VM", "IP", v.ip.clone()));
+                }
                 ("VM", pick(&v.id, &v.name))
             }
             Pane::Snapshots => {
@@ -54,7 +59,11 @@ impl App {
                 ("task", pick(id, &t.target))
             }
         };
-        (!text.is_empty()).then_some((kind, text))
+        let field = match what {
+            Copied::Id => "id",
+            Copied::Name => "name",
+        };
+        (!text.is_empty()).then_some((kind, field, text))
     }
 
     pub(super) fn copy(&mut self, what: Copied) {
@@ -63,7 +72,7 @@ impl App {
             Copied::Name => ("a", "name"),
         };
         match self.copyable(what) {
-            Some((kind, text)) => {
+            Some((kind, field, text)) => {
                 self.clipboard = Some(osc52(&text));
                 self.say(Level::Info, format!("copied the {kind}'s {field}: {text}"));
             }

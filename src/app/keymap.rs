@@ -444,7 +444,12 @@ impl Default for Keymap {
             g(vec![Key::ch('P')], PickSite, "sites", true),
             g(vec![Key::ch('z')], Zoom, "zoom", true),
             g(vec![Key::ch('y')], CopyId, "copy the id", false),
-            g(vec![Key::ch('Y')], CopyName, "copy the name", false),
+            g(
+                vec![Key::ch('Y')],
+                CopyName,
+                "copy the name (a VM: its IP)",
+                false,
+            ),
             g(vec![Key::ctrl('s')], Export, "export as CSV", false),
             g(vec![Key::ch('?')], Help, "help", true),
             g(vec![Key::ch('q'), Key::ctrl('c')], Quit, "quit", true),

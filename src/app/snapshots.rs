@@ -12,11 +12,12 @@ use tui_tree_widget::TreeState;
 
 use crate::model::{NodeId, NodeKind, SnapshotTree, VmRef};
 
-/// One row of the displayed tree, with the rows nested under it.
+/// One row of the displayed tree, with the rows nested under it. `N` names a row: a
+/// snapshot tree's node, or an index into a restore-point chain.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DisplayItem {
-    pub node: NodeId,
-    pub children: Vec<DisplayItem>,
+pub struct DisplayItem<N = NodeId> {
+    pub node: N,
+    pub children: Vec<DisplayItem<N>>,
 }
 
 /// The display structure plus each node's path in it (what `TreeState` selects by).
@@ -28,12 +29,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn build(tree: &SnapshotTree) -> Layout {
-        let mut paths = HashMap::with_capacity(tree.nodes.len());
-        let items = tree
-            .roots
-            .iter()
-            .map(|r| chain_item(tree, *r, &[], &mut paths))
-            .collect();
+        let (items, paths) = chains(&tree.roots, |n| tree.nodes[n].children.clone());
         Layout { items, paths }
     }
 
@@ -53,21 +49,41 @@ impl Layout {
     }
 }
 
+/// The one-column rule for any tree given by its `roots` and `children`: each chain is a
+/// column nested once under its head, and only where a node has several children do they
+/// start columns of their own. Also each node's path. A node met twice (a cycle or a
+/// repeated id in what a platform sent) is shown once.
+pub fn chains<N: Copy + Eq + std::hash::Hash>(
+    roots: &[N],
+    children: impl Fn(N) -> Vec<N>,
+) -> (Vec<DisplayItem<N>>, HashMap<N, Vec<N>>) {
+    let mut paths = HashMap::new();
+    let items = roots
+        .iter()
+        .filter_map(|r| chain_item(&children, *r, &[], &mut paths))
+        .collect();
+    (items, paths)
+}
+
 /// A chain head: the head row, with the rest of its chain nested under it.
-fn chain_item(
-    tree: &SnapshotTree,
-    head: NodeId,
-    parent_path: &[NodeId],
-    paths: &mut HashMap<NodeId, Vec<NodeId>>,
-) -> DisplayItem {
+fn chain_item<N: Copy + Eq + std::hash::Hash>(
+    children: &impl Fn(N) -> Vec<N>,
+    head: N,
+    parent_path: &[N],
+    paths: &mut HashMap<N, Vec<N>>,
+) -> Option<DisplayItem<N>> {
+    if paths.contains_key(&head) {
+        return None;
+    }
     let mut head_path = parent_path.to_vec();
     head_path.push(head);
     paths.insert(head, head_path.clone());
 
-    let mut column: Vec<DisplayItem> = Vec::new();
+    let mut column: Vec<DisplayItem<N>> = Vec::new();
     let mut cur = head;
     loop {
-        let kids = &tree.nodes[cur].children;
+        let mut kids = children(cur);
+        kids.retain(|k| !paths.contains_key(k));
         match kids.len() {
             0 => break,
             1 => {
@@ -84,15 +100,15 @@ fn chain_item(
             _ => {
                 // A branch point: each branch starts its own column under it.
                 let branch_parent_path = paths.get(&cur).cloned().unwrap_or_default();
-                let branches: Vec<DisplayItem> = kids
+                let branches: Vec<DisplayItem<N>> = kids
                     .iter()
-                    .map(|k| chain_item(tree, *k, &branch_parent_path, paths))
+                    .filter_map(|k| chain_item(children, *k, &branch_parent_path, paths))
                     .collect();
                 if cur == head {
-                    return DisplayItem {
+                    return Some(DisplayItem {
                         node: head,
                         children: branches,
-                    };
+                    });
                 }
                 if let Some(last) = column.last_mut() {
                     last.children = branches;
@@ -101,10 +117,10 @@ fn chain_item(
             }
         }
     }
-    DisplayItem {
+    Some(DisplayItem {
         node: head,
         children: column,
-    }
+    })
 }
 
 #[derive(Default)]

@@ -1182,12 +1182,32 @@ fn y_copies_the_selected_id_and_shift_y_its_name_with_osc_52() {
     let said = app.status.as_ref().unwrap().text.clone();
     assert!(said.contains("id") && said.contains(&vm.id), "{said}");
     assert!(app.take_clipboard().is_none(), "written once");
+    // `Y` on a VM with an address copies the address, and says so.
+    assert_eq!(vm.ip, "10.0.0.1");
+    app.handle_key(key('Y'));
+    assert_eq!(
+        app.take_clipboard().as_deref(),
+        Some(format!("\x1b]52;c;{}\x07", b64("10.0.0.1")).as_str())
+    );
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(said.contains("VM's IP: 10.0.0.1"), "{said}");
+    // Without one, its name.
+    let sel = app.vms.selected().unwrap().id.clone();
+    for v in &mut app.vms.list.items {
+        if v.id == sel {
+            v.ip.clear();
+        }
+    }
     app.handle_key(key('Y'));
     assert_eq!(
         app.take_clipboard().as_deref(),
         Some(format!("\x1b]52;c;{}\x07", b64(&vm.name)).as_str())
     );
-    assert!(app.status.as_ref().unwrap().text.contains(&vm.name));
+    let said = app.status.as_ref().unwrap().text.clone();
+    assert!(
+        said.contains("VM's name") && said.contains(&vm.name),
+        "{said}"
+    );
     // "All clusters" is no item: nothing is copied, and the status line says so.
     app.focus = Pane::Clusters;
     app.clusters.list.cursor.reset();

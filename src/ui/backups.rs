@@ -6,7 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph};
 
 use super::columns::Col;
-use super::widgets::{pane_block, placeholder, title_style, truncate, windowed_table};
+use unicode_width::UnicodeWidthStr;
+
+use super::widgets::{
+    LEAST_NAME, pane_block, placeholder, title_style, truncate, truncate_middle,
+    truncate_name_within, windowed_table,
+};
 use crate::app::{App, Pane};
 use crate::model::{BackupCategory, BackupKind, BackupScope, BackupStatus, human_bytes};
 use crate::theme::Theme;
@@ -162,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 })
                 .unwrap_or_default();
             vec![
-                Cell::from(fit(&b.name, 0)),
+                Cell::from(backup_name(&b.name, &b.vm.name, w[0] as usize)),
                 Cell::from(fit(&b.vm.name, 1)),
                 Cell::from(fit(b.volume.as_ref().map_or("", |v| v.name.as_str()), 2)),
                 Cell::from(Span::styled(fit(b.status.label(), 3), status_style)),
@@ -177,6 +182,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]
         },
     );
+}
+
+/// A backup's name in `width` columns, cut where it loses least. Platforms name backups
+/// after their VM (`full-财务系统-db01-20261201-0000`, `ad-域控-01 2026-12-01 00:00`), so
+/// every row of a VM's list shares that part, which the title (or the VM column) already
+/// says: it gives way first (cut in its middle, or wholly replaced by `…`), and what tells
+/// the rows apart, their ends, stays. A name without its VM's in it, or too long even so,
+/// is cut in the middle.
+fn backup_name(name: &str, vm: &str, width: usize) -> String {
+    if name.width() <= width {
+        return name.to_string();
+    }
+    if let Some(at) = name.find(vm).filter(|_| !vm.is_empty()) {
+        let (head, rest) = name.split_at(at);
+        let tail = &rest[vm.len()..];
+        if head.width() + tail.width() + LEAST_NAME <= width {
+            return truncate_name_within(head, vm, tail, width);
+        }
+        // No room for a piece of it: `…` stands for the VM name and its separators.
+        let sep: &[char] = &[' ', '-', '_', '.'];
+        let dropped = format!(
+            "{}…{}",
+            head.trim_end_matches(sep),
+            tail.trim_start_matches(sep)
+        );
+        if dropped.width() <= width {
+            return dropped;
+        }
+    }
+    truncate_middle(name, width)
 }
 
 fn filter_summary(app: &App) -> String {
@@ -202,4 +237,40 @@ fn filter_summary(app: &App) -> String {
         _ => {}
     }
     format!("filter: {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_names_give_way_in_the_vm_name_they_share_by_display_width() {
+        let vm = "财务系统-db01-生产";
+        let a = "full-财务系统-db01-生产-20261201-0000";
+        let b = "full-财务系统-db01-生产-20261202-0000";
+        // Cut from the end, both read `full-财务系统-db01-生…`: the dates that differ go.
+        assert_eq!(truncate(a, 24), truncate(b, 24));
+        let (ca, cb) = (backup_name(a, vm, 24), backup_name(b, vm, 24));
+        assert_ne!(ca, cb);
+        assert_eq!(ca, "full-财…产-20261201-0000");
+        assert_eq!(ca.width(), 24);
+        assert!(cb.ends_with("-20261202-0000"), "{cb}");
+        // Too narrow to keep the ends beside a cut VM name: the whole name in its middle.
+        let narrow = backup_name(a, vm, 15);
+        assert!(narrow.width() <= 15 && narrow.ends_with("0000"), "{narrow}");
+        assert!(narrow.starts_with("full-"), "{narrow}");
+        // CloudTower's `VM date`: the VM name leads.
+        let ct = backup_name("ad-域控-01 2026-12-01 00:00:00", "ad-域控-01", 26);
+        assert_eq!(ct, "ad-…01 2026-12-01 00:00:00");
+        // Narrower, the VM name goes whole, with the space after it.
+        let ct = backup_name("ad-域控-01 2026-12-01 00:00:00", "ad-域控-01", 20);
+        assert_eq!(ct, "…2026-12-01 00:00:00");
+        assert_eq!(backup_name(a, vm, 18), "full…20261201-0000");
+        // Names that fit, and names without the VM's, are left alone / cut in the middle.
+        assert_eq!(backup_name(a, vm, 60), a);
+        assert_eq!(
+            backup_name("手动备份-一二三四五六", "x", 12),
+            truncate_middle("手动备份-一二三四五六", 12)
+        );
+    }
 }

@@ -9,7 +9,10 @@ use super::widgets::{centered, dialog_frame};
 use crate::app::form::{FieldKind, Form};
 use crate::theme::Theme;
 
+/// The label column's width when every label is short: forms line up with one another.
 const LABEL_W: usize = 26;
+/// What a value keeps beside however long a label.
+const VALUE_MIN: usize = 8;
 
 pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
     let width = 84.min(frame.area().width);
@@ -38,8 +41,13 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
             lines.push(Line::styled(field.label.clone(), theme.header));
             continue;
         }
-        // One column always stays free between a long label and its value.
-        let label = super::widgets::pad(&field.label, LABEL_W - 1) + " ";
+        // A label longer than the column takes the width it needs on its line
+        // (`Take a safety snapshot of the current state first` is read whole), as long as
+        // its value keeps room; one column always stays free between them.
+        let lw = (field.label.width() + 1)
+            .min(inner_w.saturating_sub(2 + VALUE_MIN))
+            .max(LABEL_W);
+        let label = super::widgets::pad(&field.label, lw.saturating_sub(1)) + " ";
         let mut spans = vec![
             Span::styled(if focused { "▶ " } else { "  " }, theme.accent),
             Span::styled(label, label_style),
@@ -50,7 +58,7 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                 let style = if focused { theme.input } else { theme.base };
                 spans.push(Span::styled(format!("{value} "), style));
                 if focused {
-                    let x = 2 + LABEL_W + value[..value.len().min(input.cursor_byte())].width();
+                    let x = 2 + lw + value[..value.len().min(input.cursor_byte())].width();
                     cursor = Some((lines.len(), x));
                 }
             }
@@ -59,7 +67,7 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                 let style = if focused { theme.input } else { theme.base };
                 spans.push(Span::styled(format!("{dots} "), style));
                 if focused {
-                    cursor = Some((lines.len(), 2 + LABEL_W + dots.width()));
+                    cursor = Some((lines.len(), 2 + lw + dots.width()));
                 }
             }
             FieldKind::Toggle(on) => {
@@ -80,7 +88,7 @@ pub fn draw(frame: &mut Frame, form: &Form, theme: &Theme) {
                     String::new()
                 };
                 // One line per choice: a long one is cut, the count stays in view.
-                let room = inner_w.saturating_sub(2 + LABEL_W + 4 + count.width());
+                let room = inner_w.saturating_sub(2 + lw + 4 + count.width());
                 let text = super::widgets::truncate(&text, room);
                 spans.push(Span::styled(
                     format!("◂ {text} ▸"),

@@ -6,7 +6,7 @@ mod clusters;
 pub mod columns;
 mod confirm;
 mod console;
-mod details;
+pub mod details;
 mod footer;
 mod form;
 mod help;

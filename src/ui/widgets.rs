@@ -206,6 +206,10 @@ pub fn truncate_middle(s: &str, width: usize) -> String {
     format!("{head}…{}", tail.into_iter().collect::<String>())
 }
 
+/// The fewest columns a name cut in its middle may keep: less than a glyph either side of
+/// its `…` no longer names anything.
+pub const LEAST_NAME: usize = 5;
+
 /// `head`, `name`, `tail` in `width` columns, the name giving way in its middle: a task's
 /// target keeps what was done (`· snapshot NAME`) and where (`@ site`) when the VM's name is
 /// long. When even that does not fit, the whole is cut from the end.
@@ -215,9 +219,7 @@ pub fn truncate_name_within(head: &str, name: &str, tail: &str, width: usize) ->
         return whole;
     }
     let fixed = head.width() + tail.width();
-    // A name cut to less than a glyph either side of its `…` no longer names anything.
-    const LEAST: usize = 5;
-    if fixed + LEAST.min(name.width()) > width {
+    if fixed + LEAST_NAME.min(name.width()) > width {
         return truncate(&whole, width);
     }
     format!("{head}{}{tail}", truncate_middle(name, width - fixed))

@@ -5,6 +5,7 @@ use ratatui::text::{Line, Span};
 use super::{extra, id, kv, time};
 use crate::app::App;
 use crate::app::panes::BackupChain;
+use crate::app::snapshots::{DisplayItem, chains};
 use crate::model::{Backup, BackupCategory, BackupKind, human_bytes};
 use crate::theme::Theme;
 
@@ -100,20 +101,29 @@ fn chain_lines(
         ));
         return lines;
     }
-    let known = |id: &str| chain.items.iter().any(|b| b.id == id);
-    let mut roots: Vec<&Backup> = chain
-        .items
-        .iter()
-        .filter(|b| b.parent.as_deref().is_none_or(|p| !known(p)))
-        .collect();
-    roots.sort_by_key(|b| b.created);
-    let mut seen = std::collections::HashSet::new();
-    // Depth-first, children by time; `seen` stops a cycle in the platform's links.
-    let mut stack: Vec<(&Backup, usize)> = roots.into_iter().rev().map(|b| (b, 0)).collect();
-    while let Some((b, depth)) = stack.pop() {
-        if !seen.insert(b.id.clone()) {
-            continue;
-        }
+    let items = &chain.items;
+    let known = |id: &str| items.iter().any(|b| b.id == id);
+    let by_time = |mut v: Vec<usize>| {
+        v.sort_by_key(|&i| items[i].created);
+        v
+    };
+    let roots = by_time(
+        (0..items.len())
+            .filter(|&i| items[i].parent.as_deref().is_none_or(|p| !known(p)))
+            .collect(),
+    );
+    // The snapshot tree's rule: a chain of incrementals is one column, only a branch
+    // indents, so a 30-point chain stays in the pane.
+    let (tree, _) = chains(&roots, |b| {
+        by_time(
+            (0..items.len())
+                .filter(|&c| items[c].parent.as_deref() == Some(items[b].id.as_str()))
+                .collect(),
+        )
+    });
+    let mut stack: Vec<(&DisplayItem<usize>, usize)> = tree.iter().rev().map(|d| (d, 0)).collect();
+    while let Some((d, depth)) = stack.pop() {
+        let b = &items[d.node];
         let mark = if b.id == selected.id { "▸ " } else { "  " };
         let when = b
             .created
@@ -138,13 +148,7 @@ fn chain_lines(
             theme.muted
         };
         lines.push(Line::from(Span::styled(text, style)));
-        let mut kids: Vec<&Backup> = chain
-            .items
-            .iter()
-            .filter(|c| c.parent.as_deref() == Some(b.id.as_str()))
-            .collect();
-        kids.sort_by_key(|c| std::cmp::Reverse(c.created));
-        stack.extend(kids.into_iter().map(|c| (c, depth + 1)));
+        stack.extend(d.children.iter().rev().map(|c| (c, depth + 1)));
     }
     if chain.items.is_empty() {
         lines.push(Line::styled("  (the platform lists none)", theme.muted));
