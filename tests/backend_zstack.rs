@@ -154,6 +154,19 @@ impl Raw {
             .as_u16()
     }
 
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{V1}/{path}", self.root))
+            .header("Authorization", format!("OAuth {}", self.session))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or_default())
+    }
+
     /// Backup storages with the `remote` system tag: the disaster-recovery site.
     async fn remote_storages(&self) -> Vec<String> {
         self.list("backup-storage?q=__systemTag__%3Dremote")
@@ -769,6 +782,134 @@ async fn every_read() -> TestResult {
         Err(BackendError::Refused(_))
     ));
     b.logout().await;
+    Ok(())
+}
+
+/// `x` on a long job: a running one (a snapshot delete someone else started) and a
+/// suspended one are canceled through `cancelLongJob`, followed to their end, and read
+/// back `Canceled`; the stopped delete leaves its snapshot in place. A job that has ended
+/// is not offered, and the server refuses it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_canceled_long_job_ends_canceled_and_its_work_never_lands() -> TestResult {
+    // Real time: the delete must still be running when the cancel arrives.
+    let server = sim_at(1.0).await;
+    let b = connect(&server).await;
+    let raw = Raw::login(&server).await;
+    let (vm, t) = vm_with(&b, VmPower::Running, 1).await;
+    let victim = root_snapshots(&t).pop().expect("a root snapshot");
+    let (status, _) = raw
+        .post(
+            "longjobs",
+            serde_json::json!({"params": {
+                "jobName": "APIDeleteVolumeSnapshotMsg",
+                "jobData": serde_json::json!({"uuid": victim.id}).to_string(),
+                "name": "cleanup-by-someone-else",
+            }}),
+        )
+        .await;
+    assert_eq!(status, 202);
+
+    let tasks = b.platform_tasks(&Named::default()).await?;
+    let running = tasks
+        .iter()
+        .find(|t| t.title == "cleanup-by-someone-else")
+        .expect("the job is listed");
+    assert!(
+        matches!(running.state, TaskState::Running { .. }),
+        "{running:?}"
+    );
+    let job = running
+        .cancel
+        .clone()
+        .expect("a running long job can be canceled");
+    let op = Operation::CancelTask {
+        task: Named {
+            id: job.clone(),
+            name: running.title.clone(),
+        },
+        target: running.target.clone(),
+    };
+    let calls = b.plan(&op)?;
+    assert_eq!(calls[0].method, reqwest::Method::PUT);
+    assert_eq!(calls[0].path, format!("{V1}/longjobs/{job}/actions"));
+    assert_eq!(
+        calls[0].body,
+        Some(serde_json::json!({"cancelLongJob": {}}))
+    );
+    assert_eq!(run(&b, op).await, TaskState::Succeeded);
+
+    let state_of = |tasks: &[PlatformTask], title: &str| {
+        tasks
+            .iter()
+            .find(|t| t.title == title)
+            .map(|t| (t.state.clone(), t.cancel.clone()))
+    };
+    let after = b.platform_tasks(&Named::default()).await?;
+    assert_eq!(
+        state_of(&after, "cleanup-by-someone-else"),
+        Some((TaskState::Canceled, None)),
+        "ended Canceled, and no longer offered"
+    );
+    // Past the delete's own time: the snapshot is still there, and usable again.
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    let snap = raw
+        .list(&format!("volume-snapshots?q=uuid%3D{}", victim.id))
+        .await;
+    assert_eq!(snap.len(), 1, "the canceled delete never ran");
+    assert_eq!(snap[0]["status"], "Ready");
+    assert!(
+        root_snapshots(&tree(&b, &vm.to_ref()).await)
+            .iter()
+            .any(|s| s.id == victim.id)
+    );
+
+    // The suspended migration (nothing running) is canceled too.
+    let suspended = after
+        .iter()
+        .find(|t| matches!(t.state, TaskState::Paused { .. }))
+        .expect("a suspended long job");
+    let op = Operation::CancelTask {
+        task: Named {
+            id: suspended
+                .cancel
+                .clone()
+                .expect("a suspended job can be canceled"),
+            name: suspended.title.clone(),
+        },
+        target: suspended.target.clone(),
+    };
+    assert_eq!(run(&b, op).await, TaskState::Succeeded);
+    let again = b.platform_tasks(&Named::default()).await?;
+    assert_eq!(
+        state_of(&again, &suspended.title).map(|s| s.0),
+        Some(TaskState::Canceled)
+    );
+
+    // An ended job is not offered; sent anyway, the server refuses it.
+    let ended = again
+        .iter()
+        .find(|t| t.state == TaskState::Succeeded)
+        .expect("a succeeded long job");
+    assert_eq!(ended.cancel, None);
+    let uuid = ended
+        .details
+        .iter()
+        .find(|d| d.label == "Long job")
+        .map(|d| d.value.clone())
+        .expect("the long job's uuid in its details");
+    let op = Operation::CancelTask {
+        task: Named {
+            id: uuid,
+            name: ended.title.clone(),
+        },
+        target: String::new(),
+    };
+    match run(&b, op).await {
+        TaskState::Failed { message } => {
+            assert!(message.contains("cannot cancel long job"), "{message}")
+        }
+        other => panic!("a finished job cannot be canceled: {other:?}"),
+    }
     Ok(())
 }
 

@@ -198,6 +198,7 @@ fn cloudtower_app() -> App {
         started: Some(ts(T0 + 100_000 - 90)),
         finished: None,
         details: vec![Detail::new("Cluster", "SMTX-生产集群")],
+        cancel: None,
     };
     let (now, wall) = (app.now, app.wall);
     app.tasks.set_platform_tasks(
@@ -275,6 +276,7 @@ fn a_paused_task_shows_paused_with_its_clock_stopped() {
         started: Some(ts(T0 + 100_000 - 300)),
         finished: None,
         details: vec![Detail::new("Status", "paused")],
+        cancel: None,
     };
     app.tasks
         .set_platform_tasks(vec![paused.clone()], now, wall);

@@ -494,6 +494,10 @@ impl App {
         if op.creates_vm() || matches!(op, Operation::StopVm { .. } | Operation::StartVm { .. }) {
             cmds.extend(self.load_vms());
         }
+        if matches!(op, Operation::CancelTask { .. }) {
+            // The canceled job's own row shows its end at the next tick, not in 5 s.
+            self.last_platform_tasks = None;
+        }
         cmds
     }
 }

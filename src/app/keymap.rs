@@ -693,13 +693,7 @@ impl Default for Keymap {
                 "mark all shown",
                 true,
             ),
-            p(
-                Pane::Tasks,
-                vec![Key::ch('x')],
-                CancelTask,
-                "cancel queued",
-                true,
-            ),
+            p(Pane::Tasks, vec![Key::ch('x')], CancelTask, "cancel", true),
             p(
                 Pane::Tasks,
                 vec![Key::ch('C')],

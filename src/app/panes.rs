@@ -470,6 +470,8 @@ pub struct TaskEntry {
     pub parent: Option<String>,
     /// A bulk's group row: whether its members are hidden (`Some(true)` until opened).
     pub fold: Option<bool>,
+    /// The id the platform cancels it by, while it can (a ZStack long job).
+    pub cancel: Option<String>,
 }
 
 impl Listable for TaskEntry {
@@ -518,7 +520,8 @@ impl Listable for TaskEntry {
             TaskState::Running { .. } | TaskState::Queued | TaskState::Paused { .. } => 0,
             TaskState::Unknown { .. } => 1,
             TaskState::Failed { .. } => 2,
-            TaskState::Succeeded => 3,
+            TaskState::Canceled => 3,
+            TaskState::Succeeded => 4,
         };
         match column {
             1 => cmp_text(&self.title, &o.title),
@@ -590,6 +593,7 @@ impl TasksPane {
             details: Vec::new(),
             parent: None,
             fold: None,
+            cancel: None,
         });
         self.list.refresh();
         id
@@ -638,6 +642,7 @@ impl TasksPane {
             details: Vec::new(),
             parent: None,
             fold: Some(true),
+            cancel: None,
         });
         self.list.refresh();
         self.list.select_key(&key);
@@ -659,11 +664,7 @@ impl TasksPane {
             n += 1;
             match &t.state {
                 TaskState::Succeeded => done += 1,
-                TaskState::Failed { message }
-                    if message == crate::fetcher::CANCELED_BEFORE_SENT =>
-                {
-                    canceled += 1
-                }
+                TaskState::Canceled => canceled += 1,
                 TaskState::Failed { .. } => failed += 1,
                 TaskState::Unknown { .. } => unknown += 1,
                 _ => {}
@@ -822,6 +823,7 @@ impl TasksPane {
                 details: t.details,
                 parent: None,
                 fold: None,
+                cancel: t.cancel,
             });
         }
         self.list.edit(|items| {

@@ -453,6 +453,7 @@ fn platform_tasks_show_beside_ours_without_doubles() {
         started: Some(app.wall),
         finished: None,
         details: vec![],
+        cancel: None,
     };
     app.on_event(Event::PlatformTasks {
         seq,
@@ -769,6 +770,7 @@ fn our_tasks_list_above_the_platforms_whatever_its_clock_says() {
         started: Some(app.wall),
         finished: Some(app.wall),
         details: vec![],
+        cancel: None,
     };
     let (now, wall) = (app.now, app.wall);
     app.tasks
@@ -786,6 +788,7 @@ fn our_tasks_list_above_the_platforms_whatever_its_clock_says() {
             started: Some(ahead),
             finished: Some(ahead),
             details: vec![],
+            cancel: None,
         })
         .collect();
     let seq = app.platform_tasks_seq;
@@ -816,6 +819,7 @@ fn the_selection_stays_on_our_task_while_the_platform_list_refreshes() {
                 started: Some(wall),
                 finished: Some(wall),
                 details: vec![],
+                cancel: None,
             })
             .collect()
     };
@@ -1259,4 +1263,122 @@ fn a_paused_task_of_ours_stops_its_clock() {
     let entry = app.tasks.list.items.iter().find(|t| t.id == id).unwrap();
     assert_eq!(entry.elapsed(at(410)).as_secs(), 410);
     assert_eq!(app.tasks.running(), 1);
+}
+
+/// `x` on a long job ZStack can cancel previews `cancelLongJob` like any operation (its
+/// call, a confirmation, read-only refused there); on work that cannot be canceled, and
+/// on CloudTower, the key says why instead of doing nothing.
+#[test]
+fn x_on_a_long_job_previews_its_cancel_and_elsewhere_says_why_not() {
+    let mut app = app_with(zstack_caps());
+    app.session.platform = Platform::ZStack;
+    let cmds = app.tick(app.now, app.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    let wall = app.wall;
+    let job = move |id: &str, state: TaskState, cancel: Option<&str>| PlatformTask {
+        id: id.into(),
+        title: format!("job {id}"),
+        target: "ROOT-for-db-01".into(),
+        user: String::new(),
+        state,
+        started: Some(wall),
+        finished: None,
+        details: vec![],
+        cancel: cancel.map(str::to_string),
+    };
+    app.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(vec![
+            job("api-1", TaskState::Running { progress: None }, Some("lj-1")),
+            job("api-2", TaskState::Running { progress: None }, None),
+            job("api-3", TaskState::Canceled, None),
+        ]),
+    });
+    app.focus = Pane::Tasks;
+    let select = |app: &mut App, id: &str| {
+        let key = format!("platform:{id}");
+        app.tasks.list.select_key(&key);
+        assert_eq!(app.tasks.selected().map(|t| t.key.clone()), Some(key));
+    };
+    select(&mut app, "api-1");
+    let cmds = app.handle_key(key('x'));
+    assert!(
+        matches!(&cmds[..], [Command::Plan { ops, .. }] if ops.len() == 1),
+        "{cmds:?}"
+    );
+    assert_eq!(
+        confirm_steps(&app),
+        vec![Operation::CancelTask {
+            task: Named::new("lj-1", "job api-1"),
+            target: "ROOT-for-db-01".into(),
+        }]
+    );
+    app.dialog = None;
+
+    let said = |app: &App| {
+        app.status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    };
+    select(&mut app, "api-2");
+    assert!(app.handle_key(key('x')).is_empty());
+    assert!(app.dialog.is_none());
+    assert!(
+        said(&app).contains("ZStack cancels long jobs only"),
+        "{}",
+        said(&app)
+    );
+    select(&mut app, "api-3");
+    assert!(app.handle_key(key('x')).is_empty());
+    assert!(
+        said(&app).contains("already ended (canceled)"),
+        "{}",
+        said(&app)
+    );
+
+    // Read-only: the preview opens and refuses to run it.
+    let mut ro = app_with(zstack_caps());
+    ro.session.platform = Platform::ZStack;
+    ro.session.read_only = true;
+    let cmds = ro.tick(ro.now, ro.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    ro.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(vec![job("api-1", TaskState::Queued, Some("lj-1"))]),
+    });
+    ro.focus = Pane::Tasks;
+    select(&mut ro, "api-1");
+    ro.handle_key(key('x'));
+    let Some(Dialog::Confirm(cd)) = &ro.dialog else {
+        panic!("the preview opens")
+    };
+    assert!(cd.read_only);
+
+    // CloudTower has no task cancel.
+    let mut ct = app_with(cloudtower_caps());
+    ct.session.platform = Platform::CloudTower;
+    let cmds = ct.tick(ct.now, ct.wall);
+    let seq = seq_of(&cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    ct.on_event(Event::PlatformTasks {
+        seq,
+        result: Ok(vec![job("t1", TaskState::Running { progress: None }, None)]),
+    });
+    ct.focus = Pane::Tasks;
+    select(&mut ct, "t1");
+    assert!(ct.handle_key(key('x')).is_empty());
+    assert!(
+        said(&ct).contains("CloudTower has no task cancel"),
+        "{}",
+        said(&ct)
+    );
 }

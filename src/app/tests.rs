@@ -1723,9 +1723,7 @@ fn x_twice_on_a_bulk_cancels_its_queued_vms_and_elsewhere_says_what_it_cannot() 
     for id in &ids[1..] {
         app.on_event(Event::Task {
             id: *id,
-            state: TaskState::Failed {
-                message: crate::fetcher::CANCELED_BEFORE_SENT.into(),
-            },
+            state: TaskState::Canceled,
         });
     }
     app.on_event(Event::Task {

@@ -95,6 +95,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 TaskState::Paused { .. } => ("‖", theme.warn),
                 TaskState::Succeeded => ("✓", theme.ok),
                 TaskState::Failed { .. } => ("✗", theme.error),
+                TaskState::Canceled => ("⊘", theme.muted),
                 TaskState::Unknown { .. } => ("?", theme.warn),
             };
             let bar = (w[4] as usize).saturating_sub(5).clamp(1, 10);

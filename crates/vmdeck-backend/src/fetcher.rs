@@ -135,9 +135,6 @@ pub enum Command {
     },
 }
 
-/// How a bulk member canceled before it was sent ends (a `Failed` message).
-pub const CANCELED_BEFORE_SENT: &str = "canceled before it was sent";
-
 type R<T> = Result<T, BackendError>;
 
 #[derive(Debug)]
@@ -491,9 +488,7 @@ impl Fetcher {
                         let Some(permit) = permit.filter(|_| !*canceled.borrow()) else {
                             let _ = tx.send(Event::Task {
                                 id,
-                                state: TaskState::Failed {
-                                    message: CANCELED_BEFORE_SENT.into(),
-                                },
+                                state: TaskState::Canceled,
                             });
                             continue;
                         };

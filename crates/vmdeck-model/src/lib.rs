@@ -519,6 +519,9 @@ pub struct PlatformTask {
     /// When it ended, or was paused (a paused task's clock stops there); `None` if unknown.
     pub finished: Option<Timestamp>,
     pub details: Vec<Detail>,
+    /// The id the platform cancels it by, while it can be canceled (a ZStack long job
+    /// waiting, running or suspended); `None` where the platform cannot cancel it.
+    pub cancel: Option<String>,
 }
 
 /// A place backups are written to (TopHC backup point, ZStack backup storage).

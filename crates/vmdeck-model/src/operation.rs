@@ -150,6 +150,13 @@ pub enum Operation {
         point: Named,
         backups: Vec<RemoteBackup>,
     },
+    /// Ask the platform to stop work in progress that it can stop (a ZStack long job).
+    CancelTask {
+        /// The id the platform cancels it by (a long job's uuid), and its title.
+        task: Named,
+        /// What it works on, as the Tasks pane shows it.
+        target: String,
+    },
 }
 
 /// How careful the confirmation must be.
@@ -187,6 +194,7 @@ impl Operation {
             Operation::ExportDatabaseBackup { .. } => "export_database_backup",
             Operation::DeleteExportedDatabaseBackup { .. } => "delete_exported_database_backup",
             Operation::ImportRemoteBackups { .. } => "import_remote_backups",
+            Operation::CancelTask { .. } => "cancel_task",
         }
     }
 
@@ -221,6 +229,7 @@ impl Operation {
             Operation::ExportDatabaseBackup { .. } => "Export DB backup",
             Operation::DeleteExportedDatabaseBackup { .. } => "Delete DB export",
             Operation::ImportRemoteBackups { .. } => "Import backups",
+            Operation::CancelTask { .. } => "Cancel task",
         }
     }
 
@@ -311,6 +320,12 @@ impl Operation {
                 &point.name,
                 "",
             ),
+            Operation::CancelTask { task, target } if target.is_empty() => {
+                TargetParts::new("", &task.name, "")
+            }
+            Operation::CancelTask { task, target } => {
+                TargetParts::new("", &task.name, format!(" · {target}"))
+            }
         }
     }
 
@@ -558,6 +573,13 @@ impl Operation {
                 point.name,
                 cluster.name
             )],
+            Operation::CancelTask { task, target } => vec![
+                match target.as_str() {
+                    "" => format!("Ask the platform to cancel \"{}\".", task.name),
+                    t => format!("Ask the platform to cancel \"{}\" (on {t}).", task.name),
+                },
+                "What it has done so far stays done: the task ends Canceled, or Failed where its work cannot stop halfway.".into(),
+            ],
         }
     }
 
@@ -583,7 +605,8 @@ impl Operation {
             | Operation::DeleteBackup { .. }
             | Operation::RestoreInPlace { .. }
             | Operation::RecoverDatabaseBackup { .. }
-            | Operation::DeleteExportedDatabaseBackup { .. } => Danger::Destructive,
+            | Operation::DeleteExportedDatabaseBackup { .. }
+            | Operation::CancelTask { .. } => Danger::Destructive,
         }
     }
 
@@ -687,7 +710,7 @@ impl Operation {
             | Operation::DeleteExportedDatabaseBackup { backup, .. } => &backup.cluster,
             Operation::RunBackupPlan { cluster, .. }
             | Operation::ImportRemoteBackups { cluster, .. } => cluster,
-            Operation::CreateDatabaseBackup { .. } => &NONE,
+            Operation::CreateDatabaseBackup { .. } | Operation::CancelTask { .. } => &NONE,
         }
     }
 }

@@ -26,6 +26,9 @@ pub enum TaskState {
     Failed {
         message: String,
     },
+    /// Stopped on request before it finished (a ZStack long job canceled, a bulk's VM
+    /// taken off the queue before it was sent): whatever it had done stays done.
+    Canceled,
     /// We could not tell whether it happened (the answer was lost, or the platform forgot).
     Unknown {
         reason: String,
@@ -36,7 +39,10 @@ impl TaskState {
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            TaskState::Succeeded | TaskState::Failed { .. } | TaskState::Unknown { .. }
+            TaskState::Succeeded
+                | TaskState::Failed { .. }
+                | TaskState::Canceled
+                | TaskState::Unknown { .. }
         )
     }
 
@@ -47,6 +53,7 @@ impl TaskState {
             TaskState::Paused { .. } => "paused",
             TaskState::Succeeded => "succeeded",
             TaskState::Failed { .. } => "failed",
+            TaskState::Canceled => "canceled",
             TaskState::Unknown { .. } => "unknown",
         }
     }

@@ -268,54 +268,6 @@ impl App {
         vec![]
     }
 
-    /// `x` in Tasks: on a bulk's row, the first press says what a second one cancels;
-    /// the second ends its VMs not sent yet. A task already sent cannot be taken back here.
-    pub(in crate::app) fn cancel_task(&mut self) -> Vec<Command> {
-        let Some(t) = self.tasks.selected() else {
-            return vec![];
-        };
-        let key = t.key.clone();
-        let group = t.parent.clone().unwrap_or(key);
-        let Some(n) = crate::app::panes::TasksPane::group_of(&group) else {
-            self.tasks.cancel_armed = None;
-            self.say(
-                Level::Info,
-                format!(
-                    "only a bulk's queued VMs can be canceled: an operation already sent runs to its end on {}",
-                    self.session.platform
-                ),
-            );
-            return vec![];
-        };
-        let queued = self
-            .tasks
-            .members(&group)
-            .filter(|m| m.state == crate::model::TaskState::Queued)
-            .count();
-        if queued == 0 {
-            self.tasks.cancel_armed = None;
-            self.say(
-                Level::Info,
-                "nothing queued in this bulk: the VMs already sent run to their end",
-            );
-            return vec![];
-        }
-        if self.tasks.cancel_armed.as_deref() != Some(group.as_str()) {
-            self.tasks.cancel_armed = Some(group);
-            self.say(
-                Level::Warn,
-                format!("x again cancels the {queued} queued VMs of this bulk (those sent run to their end)"),
-            );
-            return vec![];
-        }
-        self.tasks.cancel_armed = None;
-        self.say(
-            Level::Info,
-            format!("canceling the {queued} queued VMs of this bulk"),
-        );
-        vec![Command::CancelBulk { group: n }]
-    }
-
     /// Runs a confirmed bulk: one group row in Tasks, one task per VM under it.
     pub(in crate::app) fn execute_bulk(&mut self, steps: Vec<Operation>) -> Vec<Command> {
         let n = steps.len();

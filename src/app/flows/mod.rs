@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod bulk;
+pub mod cancel;
 pub mod console;
 pub mod plan;
 pub mod power;

@@ -500,6 +500,7 @@ fn the_platforms_own_tasks_belong_to_the_site_they_came_from() {
         started: None,
         finished: None,
         details: vec![],
+        cancel: None,
     };
     app.on_site_event(ev(
         0,

@@ -57,6 +57,7 @@ impl Seen {
             }
             TaskState::Succeeded => Seen::Done,
             TaskState::Failed { message } => Seen::Failed(message),
+            TaskState::Canceled => Seen::Failed("the task was canceled".into()),
             TaskState::Unknown { .. } => Seen::NotYet,
         }
     }

@@ -661,9 +661,7 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
         LongJobState::Suspended => TaskState::Paused { progress: None },
         LongJobState::Running | LongJobState::Canceling => TaskState::Running { progress: None },
         LongJobState::Succeeded => TaskState::Succeeded,
-        LongJobState::Canceled => TaskState::Failed {
-            message: "canceled".into(),
-        },
+        LongJobState::Canceled => TaskState::Canceled,
         LongJobState::Failed => TaskState::Failed {
             message: job_failure(&j.job_result),
         },
@@ -694,6 +692,13 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
         );
     }
     push(&mut details, "Description", j.description.as_str());
+    // LongJobApiInterceptor lets a job be canceled until it has ended.
+    let cancel = matches!(
+        j.state,
+        LongJobState::Waiting | LongJobState::Running | LongJobState::Suspended
+    )
+    .then(|| j.uuid.non_empty().map(str::to_string))
+    .flatten();
     PlatformTask {
         // The API id is the api-job uuid: the one our own watches report.
         id: j
@@ -714,5 +719,6 @@ pub fn long_job(j: &LongJob, ctx: &Ctx) -> PlatformTask {
         },
         state,
         details,
+        cancel,
     }
 }

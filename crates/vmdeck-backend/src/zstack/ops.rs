@@ -503,6 +503,14 @@ pub fn plan_with(op: &Operation, ctx: &PlanCtx, job: &str) -> Result<HttpCall> {
                 "vmdeck restores ZStack backups in place (revert); it does not create new VMs from them",
             );
         }
+        // §6: one of the long-job actions; the job must still be waiting, running or
+        // suspended (the Tasks pane offers it only then, and the server checks again).
+        Operation::CancelTask { task, .. } => action(
+            format!("{V1}/longjobs/{}/actions", id(&task.id, "long job")?),
+            "cancelLongJob",
+            json!({}),
+            job,
+        ),
         other => {
             return refuse(format!(
                 "ZStack has no \"{}\" operation",
@@ -634,6 +642,9 @@ pub fn target_of(op: &Operation, call: &HttpCall) -> (Target, ResultCheck) {
         Operation::RecoverDatabaseBackup { .. } => plain(Target::Unreadable(
             "a database recovery leaves nothing vmdeck can read back".into(),
         )),
+        Operation::CancelTask { task, .. } => plain(Target::LongJobCanceled {
+            id: task.id.clone(),
+        }),
         Operation::CreateTemplateFromBackup { .. } => plain(Target::Unreadable(
             "vmdeck does not list images to look for the template".into(),
         )),

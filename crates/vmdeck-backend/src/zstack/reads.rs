@@ -298,6 +298,10 @@ pub fn long_jobs(limit: u32) -> Query {
     Query::new("longjobs").sort("-createDate").page(0, limit)
 }
 
+pub fn long_job(uuid: &str) -> Query {
+    Query::new("longjobs").eq("uuid", uuid)
+}
+
 /// uuid → name for ids a list mentions but does not name.
 pub fn names(resource: &str, uuids: &[String]) -> Query {
     Query::new(resource)

@@ -6,8 +6,8 @@
 use super::reads;
 use super::session::Api;
 use super::wire::{
-    DatabaseBackup, Query, SnapshotGroup, SnapshotStatus, VmInstance, VmState, VolumeBackup,
-    VolumeSnapshot,
+    DatabaseBackup, LongJob, LongJobState, Query, SnapshotGroup, SnapshotStatus, VmInstance,
+    VmState, VolumeBackup, VolumeSnapshot,
 };
 use crate::Result;
 
@@ -95,6 +95,10 @@ pub enum Target {
     ExportDeleted {
         id: String,
         storage: String,
+    },
+    /// A long job asked to cancel: it reads `Canceled` (or `Canceling`, still stopping).
+    LongJobCanceled {
+        id: String,
     },
     /// Reverts from backups, database recovery, templates: no state to read back.
     Unreadable(String),
@@ -318,6 +322,16 @@ impl Target {
                     (true, true) | (false, false) => Effect::Done,
                     (true, false) => Effect::Absent("no exported copy is listed".into()),
                     (false, true) => Effect::Absent("the exported copy is still listed".into()),
+                }
+            }
+            Target::LongJobCanceled { id } => {
+                match first::<LongJob>(api, reads::long_job(id)).await? {
+                    None => Effect::Absent("the long job is no longer listed".into()),
+                    Some(j) => match j.state {
+                        LongJobState::Canceled => Effect::Done,
+                        LongJobState::Canceling => Effect::InProgress,
+                        s => Effect::Absent(format!("the long job is {}", s.as_wire())),
+                    },
                 }
             }
             Target::Unreadable(what) => Effect::CannotTell(what.clone()),

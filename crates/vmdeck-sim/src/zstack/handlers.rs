@@ -67,6 +67,7 @@ pub fn find(action: &str) -> Option<(Handler, &'static str)> {
         "SyncDatabaseBackupFromImageStoreBackupStorage" => (database::sync, DB),
         "SubmitLongJob" => (longjobs::submit, LJ),
         "DeleteLongJob" => (longjobs::delete, LJ),
+        "CancelLongJob" => (longjobs::cancel, LJ),
         _ => return None,
     };
     Some(h)

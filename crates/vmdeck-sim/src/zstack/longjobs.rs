@@ -11,6 +11,13 @@
 //! in whole seconds since `createDate`, at least 1 (`LongJobUtils.setExecuteTimeIfNeed`). Other open-source long-job APIs are accepted
 //! and fail with SYS.1014; a job name outside that list is an argerr.
 //! `DELETE /v1/longjobs/{uuid}` removes a finished job; a running one is refused.
+//!
+//! `PUT /v1/longjobs/{uuid}/actions {"cancelLongJob":{}}` (async, like every action):
+//! a job that is `Waiting` or `Suspended` has nothing running and is `Canceled` when the
+//! cancel's job ends; a `Running` one is `Canceling` at once, and `Canceled` when the
+//! cancel ends — the work it wraps, if it had not finished by then, never takes effect
+//! (`LongJob.cancel` stops it). A job that already ended cannot be canceled (argerr); one
+//! already canceled answers success again.
 
 use serde_json::{Map, Value, json};
 
@@ -132,6 +139,13 @@ pub fn submit(w: &mut World, c: &Call) -> Outcome {
                 false,
                 secs,
                 Box::new(move |w: &mut World| {
+                    // Canceled while it ran: the wrapped work is stopped, not applied.
+                    if matches!(w.long_jobs[idx].state, "Canceling" | "Canceled") {
+                        return Err(ErrorCode::operr(format!(
+                            "long job[uuid:{}] was canceled",
+                            w.long_jobs[idx].uuid
+                        )));
+                    }
                     let r = finish(w);
                     set_result(w, idx, r.clone(), started);
                     r
@@ -163,4 +177,65 @@ pub fn delete(w: &mut World, c: &Call) -> Outcome {
         w.long_jobs[j].deleted = true;
         Ok(json!({}))
     }))
+}
+
+/// Seconds a cancel of a running job takes to stop its work.
+pub const CANCEL_SECS: f64 = 1.0;
+
+pub fn cancel(w: &mut World, c: &Call) -> Outcome {
+    let uuid = c.p.required("uuid", &c.class)?;
+    let j = lookup(w, c, "uuid", Kind::LongJob, "LongJobVO")?;
+    let state = w.long_jobs[j].state;
+    let secs = match state {
+        "Canceled" => return Ok(Done::Now(json!({}))),
+        "Succeeded" | "Failed" => {
+            return Err(ErrorCode::argerr(format!(
+                "cannot cancel long job[uuid:{uuid}], it is {state}"
+            ))
+            .into());
+        }
+        "Running" | "Canceling" => {
+            let now = w.now;
+            let job = &mut w.long_jobs[j];
+            job.state = "Canceling";
+            job.stamp.last_op = now;
+            CANCEL_SECS
+        }
+        _ => SUBMIT_SECS,
+    };
+    let was_running = state == "Running";
+    Ok(Done::later(secs, move |w: &mut World| {
+        let now = w.now;
+        if matches!(w.long_jobs[j].state, "Succeeded" | "Failed") {
+            return Ok(json!({}));
+        }
+        if was_running {
+            unmark(w, j);
+        }
+        let job = &mut w.long_jobs[j];
+        job.state = "Canceled";
+        job.stamp.last_op = now;
+        job.execute_secs = Some((now - job.stamp.create).max(1));
+        Ok(json!({}))
+    }))
+}
+
+/// A stopped snapshot delete leaves its snapshots as they were: the one wrapped API here
+/// that marks something (`Deleting`) when it starts. A revert changes nothing until it ends.
+fn unmark(w: &mut World, j: usize) {
+    if w.long_jobs[j].job_name != "APIDeleteVolumeSnapshotMsg" {
+        return;
+    }
+    let data: Value = serde_json::from_str(&w.long_jobs[j].job_data).unwrap_or_default();
+    let Some(s) = data["uuid"]
+        .as_str()
+        .and_then(|u| w.find(Kind::Snapshot, u))
+    else {
+        return;
+    };
+    for n in w.subtree(s) {
+        if w.snapshots[n].status == "Deleting" {
+            w.snapshots[n].status = "Ready";
+        }
+    }
 }

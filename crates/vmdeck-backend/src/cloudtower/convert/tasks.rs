@@ -131,5 +131,7 @@ pub fn platform_task(t: &wire::Task) -> PlatformTask {
         started: time::parse(&t.started_at).or_else(|| time::parse(&t.local_created_at)),
         finished: time::parse(&t.finished_at),
         details: d,
+        // CloudTower's API has no task cancel.
+        cancel: None,
     }
 }
