@@ -151,7 +151,11 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
     );
     let mut f = fetcher::spawn_limited(b.clone(), false, 2);
     f.commands
-        .send(Command::ExecuteBulk { group: 1, steps })
+        .send(Command::ExecuteBulk {
+            group: 1,
+            steps,
+            stop_at_failure: false,
+        })
         .unwrap();
     let mut in_flight = HashSet::new();
     let (mut most, mut ended) = (0, std::collections::BTreeMap::new());
@@ -232,7 +236,11 @@ async fn canceling_a_bulk_ends_the_queued_members_unsent() {
     }
     let mut f = fetcher::spawn_limited(b.clone(), false, 1);
     f.commands
-        .send(Command::ExecuteBulk { group: 9, steps })
+        .send(Command::ExecuteBulk {
+            group: 9,
+            steps,
+            stop_at_failure: false,
+        })
         .unwrap();
     let mut ended = std::collections::BTreeMap::new();
     while ended.len() < 4 {
@@ -272,5 +280,80 @@ async fn canceling_a_bulk_ends_the_queued_members_unsent() {
             );
             assert_eq!(made, 0, "{}: never sent", v.name);
         }
+    }
+}
+
+/// "Stop at first failure": the first member the platform refuses cancels those not sent
+/// yet; they end canceled and nothing is sent for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_that_stops_at_its_first_failure_sends_nothing_after_it() {
+    use vmdeck::model::{NodeKind, TaskId, TaskState};
+    use vmdeck::operation::Operation;
+    use vmdeck::sim::Fault;
+
+    let (server, b, vms) = zstack_idle_vms(20.0, 4).await;
+    let mut steps = Vec::new();
+    let mut roots = Vec::new();
+    for (i, v) in vms.iter().enumerate() {
+        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
+        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
+        roots.push(root.clone());
+        let op = Operation::CreateSnapshot {
+            vm: v.to_ref(),
+            name: format!("stop-{}", v.name),
+            description: String::new(),
+            memory: false,
+            consistent: false,
+            volume: Some(root),
+        };
+        steps.push((TaskId(i as u64 + 1), op));
+    }
+    server.faults().inject(
+        &format!("/zstack/v1/volumes/{}/volume-snapshots", roots[1].id),
+        Fault::Status {
+            status: 400,
+            body: r#"{"error":{"code":"SYS.1007","description":"refused by the test","details":"the volume is busy"}}"#.into(),
+            content_type: Some("application/json".into()),
+        },
+        None,
+    );
+    let mut f = fetcher::spawn_limited(b.clone(), false, 1);
+    f.commands
+        .send(Command::ExecuteBulk {
+            group: 3,
+            steps,
+            stop_at_failure: true,
+        })
+        .unwrap();
+    let mut ended = std::collections::BTreeMap::new();
+    while ended.len() < 4 {
+        let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
+            .await
+            .expect("the bulk moves on")
+            .expect("fetcher runs");
+        if let Event::Task { id, state } = ev
+            && state.is_terminal()
+        {
+            ended.insert(id.0, state);
+        }
+    }
+    assert_eq!(ended[&1], TaskState::Succeeded);
+    assert!(
+        matches!(&ended[&2], TaskState::Failed { message } if message.contains("refused by the test")),
+        "{:?}",
+        ended[&2]
+    );
+    assert_eq!(ended[&3], TaskState::Canceled);
+    assert_eq!(ended[&4], TaskState::Canceled);
+    for (i, v) in vms.iter().enumerate() {
+        let made = b
+            .snapshots(&v.to_ref())
+            .await
+            .expect("tree")
+            .nodes
+            .iter()
+            .filter(|n| matches!(&n.kind, NodeKind::Snapshot(s) if s.name == format!("stop-{}", v.name)))
+            .count();
+        assert_eq!(made, usize::from(i == 0), "{}", v.name);
     }
 }

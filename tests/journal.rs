@@ -698,7 +698,11 @@ async fn bulk_members_are_journaled_with_their_group() {
         .map(|(i, vm)| (TaskId(i as u64), snapshot(vm, "bulk-group")))
         .collect();
     f.commands
-        .send(Command::ExecuteBulk { group: 7, steps })
+        .send(Command::ExecuteBulk {
+            group: 7,
+            steps,
+            stop_at_failure: false,
+        })
         .unwrap();
     let mut ended = 0;
     while ended < 2 {

@@ -93,6 +93,8 @@ pub struct Bulk {
     pub calls: Vec<(String, Vec<HttpCall>)>,
     /// "VM: why" for each marked VM left out.
     pub skipped: Vec<String>,
+    /// `Tab`: the first failure cancels the VMs not sent yet (off: the others go on).
+    pub stop_at_failure: bool,
 }
 
 impl ConfirmDialog {

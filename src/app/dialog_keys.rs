@@ -57,14 +57,22 @@ impl App {
                     KeyCode::Char('c') if ctrl => vec![],
                     KeyCode::Enter => {
                         if cd.blocked_reason().is_none() {
-                            if cd.bulk.is_some() {
-                                return self.execute_bulk(cd.steps);
+                            if let Some(bulk) = &cd.bulk {
+                                let stop = bulk.stop_at_failure;
+                                return self.execute_bulk(cd.steps, stop);
                             }
                             self.execute(cd.steps)
                         } else {
                             self.dialog = Some(Dialog::Confirm(cd));
                             vec![]
                         }
+                    }
+                    KeyCode::Tab if cd.bulk.is_some() => {
+                        if let Some(bulk) = cd.bulk.as_mut() {
+                            bulk.stop_at_failure = !bulk.stop_at_failure;
+                        }
+                        self.dialog = Some(Dialog::Confirm(cd));
+                        vec![]
                     }
                     KeyCode::PageDown => {
                         cd.scroll = cd.scroll.saturating_add(5);

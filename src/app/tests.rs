@@ -1497,10 +1497,26 @@ fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_th
         "count not typed"
     );
     type_text(&mut app, "1");
+    // Tab: stop at the first failure (off until chosen), and back.
+    let stop = |app: &App| match &app.dialog {
+        Some(Dialog::Confirm(cd)) => cd.bulk.as_ref().unwrap().stop_at_failure,
+        _ => panic!("the preview"),
+    };
+    assert!(!stop(&app));
+    app.handle_key(code(KeyCode::Tab));
+    assert!(stop(&app));
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Tab));
     let cmds = app.handle_key(code(KeyCode::Enter));
-    let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
+    let Some(Command::ExecuteBulk {
+        steps,
+        stop_at_failure,
+        ..
+    }) = cmds.first()
+    else {
         panic!("{cmds:?}")
     };
+    assert!(stop_at_failure, "the choice reaches the fetcher");
     assert_eq!(steps.len(), 1);
     assert!(matches!(&steps[0].1, Operation::CreateSnapshot { vm, .. } if vm.id == "v1"));
 }
@@ -1519,7 +1535,7 @@ fn a_bulk_is_one_group_row_that_counts_its_members_and_opens_on_enter() {
             vm: vm("v3", "cache-01", VmPower::Stopped).to_ref(),
         },
     ];
-    let cmds = app.execute_bulk(steps);
+    let cmds = app.execute_bulk(steps, false);
     let Some(Command::ExecuteBulk { steps, .. }) = cmds.first() else {
         panic!("{cmds:?}")
     };
@@ -1693,8 +1709,8 @@ fn x_twice_on_a_bulk_cancels_its_queued_vms_and_elsewhere_says_what_it_cannot() 
             vm: vm(id, id, VmPower::Stopped).to_ref(),
         })
         .collect();
-    let cmds = app.execute_bulk(steps);
-    let Some(Command::ExecuteBulk { group, steps }) = cmds.first() else {
+    let cmds = app.execute_bulk(steps, false);
+    let Some(Command::ExecuteBulk { group, steps, .. }) = cmds.first() else {
         panic!("{cmds:?}")
     };
     let (group, ids) = (*group, steps.iter().map(|(id, _)| *id).collect::<Vec<_>>());

@@ -33,6 +33,15 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
             Span::styled(main.title().to_string(), theme.header),
             Span::raw(format!("  {} marked VMs, one call each", cd.steps.len())),
         ]));
+        top.push(Line::from(vec![
+            Span::raw("On a failure: "),
+            if bulk.stop_at_failure {
+                Span::styled("stop — the VMs not sent yet are canceled", theme.warn)
+            } else {
+                Span::styled("go on with the others", theme.ok)
+            },
+            Span::styled("  (Tab changes)", theme.muted),
+        ]));
         if !bulk.skipped.is_empty() {
             top.push(Line::styled(
                 format!(

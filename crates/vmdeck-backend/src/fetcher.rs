@@ -109,12 +109,15 @@ pub enum Command {
     Execute {
         steps: Vec<(TaskId, Operation)>,
     },
-    /// One operation per target (the marked VMs), each on its own: a failure stops none of
-    /// the others, and none is ever retried. At most the site's bulk limit run at once; the
-    /// rest stay queued until one ends. `group` names the bulk for whoever records it.
+    /// One operation per target (the marked VMs), each on its own, none ever retried. At
+    /// most the site's bulk limit run at once; the rest stay queued until one ends. A
+    /// failure stops none of the others, unless `stop_at_failure`: then the first member
+    /// that fails (or whose outcome stays unknown) cancels those not sent yet, as
+    /// [`Command::CancelBulk`] would. `group` names the bulk for whoever records it.
     ExecuteBulk {
         group: u64,
         steps: Vec<(TaskId, Operation)>,
+        stop_at_failure: bool,
     },
     /// The members of bulk `group` not sent yet end at once, never sent; those already
     /// sent run to their end (the platforms here cannot take a sent operation back).
@@ -290,7 +293,7 @@ struct Fetcher {
     /// Bulk operations in flight at once (submitted and not yet ended) on this site.
     bulk: Arc<Semaphore>,
     /// Each bulk's cancel switch, by group.
-    cancels: HashMap<u64, tokio::sync::watch::Sender<bool>>,
+    cancels: HashMap<u64, Arc<tokio::sync::watch::Sender<bool>>>,
     in_flight: HashMap<Slot, AbortHandle>,
 }
 
@@ -464,13 +467,23 @@ impl Fetcher {
                 }
                 tokio::spawn(run_steps(b, tx, steps));
             }
-            Command::ExecuteBulk { group, steps } => {
+            Command::ExecuteBulk {
+                group,
+                steps,
+                stop_at_failure,
+            } => {
                 if self.refuse_read_only(&steps) {
                     return;
                 }
-                tracing::info!(group, targets = steps.len(), "bulk operation");
+                tracing::info!(
+                    group,
+                    targets = steps.len(),
+                    stop_at_failure,
+                    "bulk operation"
+                );
                 let (cancel, mut canceled) = tokio::sync::watch::channel(false);
-                self.cancels.insert(group, cancel);
+                let cancel = Arc::new(cancel);
+                self.cancels.insert(group, cancel.clone());
                 let (tx, limit) = (self.events.clone(), self.bulk.clone());
                 // The app's group number is this session's; the journal's id is for good.
                 let journal_group: Arc<str> =
@@ -493,9 +506,15 @@ impl Fetcher {
                             continue;
                         };
                         let (b, tx, g) = (b.clone(), tx.clone(), journal_group.clone());
+                        let cancel = cancel.clone();
                         tokio::spawn(async move {
                             let _permit = permit;
-                            run_member(&*b, &tx, id, &op, Some(&g)).await;
+                            let end = run_member(&*b, &tx, id, &op, Some(&g)).await;
+                            let failed =
+                                matches!(end, TaskState::Failed { .. } | TaskState::Unknown { .. });
+                            if stop_at_failure && failed && !cancel.send_replace(true) {
+                                tracing::info!(group, "bulk stopped at its first failure");
+                            }
                         });
                     }
                 });

@@ -219,6 +219,7 @@ impl App {
             bulk: Some(Bulk {
                 calls: Vec::new(),
                 skipped,
+                stop_at_failure: false,
             }),
         }));
         vec![Command::PlanEach { seq, ops: steps }]
@@ -269,7 +270,11 @@ impl App {
     }
 
     /// Runs a confirmed bulk: one group row in Tasks, one task per VM under it.
-    pub(in crate::app) fn execute_bulk(&mut self, steps: Vec<Operation>) -> Vec<Command> {
+    pub(in crate::app) fn execute_bulk(
+        &mut self,
+        steps: Vec<Operation>,
+        stop_at_failure: bool,
+    ) -> Vec<Command> {
         let n = steps.len();
         let title = steps.first().map_or("", |o| o.title());
         self.say(
@@ -277,7 +282,11 @@ impl App {
             format!("{title} of {n} VMs started — follow it in Tasks (Enter opens the group)"),
         );
         let (group, steps) = self.tasks.add_group(steps, self.now);
-        vec![Command::ExecuteBulk { group, steps }]
+        vec![Command::ExecuteBulk {
+            group,
+            steps,
+            stop_at_failure,
+        }]
     }
 }
 
