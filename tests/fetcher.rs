@@ -155,6 +155,7 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
             group: 1,
             steps,
             stop_at_failure: false,
+            limit: None,
         })
         .unwrap();
     let mut in_flight = HashSet::new();
@@ -240,6 +241,7 @@ async fn canceling_a_bulk_ends_the_queued_members_unsent() {
             group: 9,
             steps,
             stop_at_failure: false,
+            limit: None,
         })
         .unwrap();
     let mut ended = std::collections::BTreeMap::new();
@@ -323,6 +325,7 @@ async fn a_bulk_that_stops_at_its_first_failure_sends_nothing_after_it() {
             group: 3,
             steps,
             stop_at_failure: true,
+            limit: None,
         })
         .unwrap();
     let mut ended = std::collections::BTreeMap::new();
@@ -356,4 +359,131 @@ async fn a_bulk_that_stops_at_its_first_failure_sends_nothing_after_it() {
             .count();
         assert_eq!(made, usize::from(i == 0), "{}", v.name);
     }
+}
+
+/// A bulk rollback's lookup against the simulator: each VM's whole-VM snapshot of the name
+/// is found once (not again as its volumes' snapshots, which share the name on ZStack), a
+/// VM without one finds none; rolled back as a bulk, each ends succeeded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_rollback_finds_each_vms_snapshot_by_name_and_reverts_it() {
+    use vmdeck::model::{TaskId, TaskState, VmPower};
+    use vmdeck::operation::Operation;
+
+    let (_server, b, idle) = zstack_idle_vms(50.0, 30).await;
+    let vms: Vec<_> = idle
+        .into_iter()
+        .filter(|v| v.power == VmPower::Stopped)
+        .take(3)
+        .collect();
+    assert_eq!(vms.len(), 3, "three stopped idle VMs");
+    let mut f = fetcher::spawn_limited(b.clone(), false, 2);
+    // Two of the three get a snapshot "pre-<name>".
+    let steps: Vec<_> = vms[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            (
+                TaskId(i as u64 + 1),
+                Operation::CreateSnapshot {
+                    vm: v.to_ref(),
+                    name: format!("pre-{}", v.name),
+                    description: String::new(),
+                    memory: false,
+                    consistent: false,
+                    volume: None,
+                },
+            )
+        })
+        .collect();
+    f.commands
+        .send(Command::ExecuteBulk {
+            group: 1,
+            steps,
+            stop_at_failure: false,
+            limit: None,
+        })
+        .unwrap();
+    let ended = ended_tasks(&mut f, 2).await;
+    assert!(
+        ended.values().all(|s| *s == TaskState::Succeeded),
+        "{ended:?}"
+    );
+
+    let targets: Vec<_> = vms
+        .iter()
+        .map(|v| (v.to_ref(), format!("pre-{}", v.name)))
+        .collect();
+    f.commands
+        .send(Command::FindSnapshots { seq: 7, targets })
+        .unwrap();
+    let found = loop {
+        let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
+            .await
+            .expect("the lookup answers")
+            .expect("fetcher runs");
+        if let Event::SnapshotsFound { seq: 7, found } = ev {
+            break found;
+        }
+    };
+    let found: Vec<_> = found.into_iter().map(|r| r.expect("tree read")).collect();
+    assert_eq!(
+        found.iter().map(Vec::len).collect::<Vec<_>>(),
+        [1, 1, 0],
+        "{found:?}"
+    );
+    assert!(
+        found[..2].iter().all(|h| h[0].volume.is_none()),
+        "whole-VM snapshots"
+    );
+
+    let steps: Vec<_> = vms[..2]
+        .iter()
+        .zip(&found)
+        .enumerate()
+        .map(|(i, (v, hits))| {
+            (
+                TaskId(i as u64 + 10),
+                Operation::RollbackSnapshot {
+                    vm: v.to_ref(),
+                    snapshot: hits[0].clone(),
+                    memory: false,
+                },
+            )
+        })
+        .collect();
+    f.commands
+        .send(Command::ExecuteBulk {
+            group: 2,
+            steps,
+            stop_at_failure: false,
+            limit: None,
+        })
+        .unwrap();
+    let ended = ended_tasks(&mut f, 2).await;
+    assert!(
+        ended.values().all(|s| *s == TaskState::Succeeded),
+        "{ended:?}"
+    );
+}
+
+/// The end of `n` tasks (an Unknown on the way is not an end: it is re-read).
+async fn ended_tasks(
+    f: &mut fetcher::FetcherHandle,
+    n: usize,
+) -> std::collections::BTreeMap<u64, vmdeck::model::TaskState> {
+    use vmdeck::model::TaskState;
+    let mut ended = std::collections::BTreeMap::new();
+    while ended.len() < n {
+        let ev = tokio::time::timeout(Duration::from_secs(60), f.events.recv())
+            .await
+            .expect("the bulk moves on")
+            .expect("fetcher runs");
+        if let Event::Task { id, state } = ev
+            && state.is_terminal()
+            && !matches!(state, TaskState::Unknown { .. })
+        {
+            ended.insert(id.0, state);
+        }
+    }
+    ended
 }

@@ -702,6 +702,7 @@ async fn bulk_members_are_journaled_with_their_group() {
             group: 7,
             steps,
             stop_at_failure: false,
+            limit: None,
         })
         .unwrap();
     let mut ended = 0;

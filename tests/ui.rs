@@ -147,6 +147,27 @@ fn snapshot_tree_focused_on_a_branch() {
     insta::assert_snapshot!(render(&app, 140, 40).backend());
 }
 
+/// Two snapshots marked for a bulk delete: a ✓ column in the tree and the count in the title.
+#[test]
+fn marked_snapshots_in_the_tree() {
+    let mut app = main_app(5);
+    app.focus = Pane::Snapshots;
+    // Space marks and moves down: the first snapshot, then the next.
+    let first = app.snapshots.tree.as_ref().unwrap().roots[0];
+    app.snapshots.select_node(first);
+    render(&app, 140, 40); // the tree moves down through the rows it last drew
+    app.handle_key(key(' '));
+    render(&app, 140, 40);
+    app.handle_key(key(' '));
+    let screen = render(&app, 140, 40).backend().to_string();
+    assert!(screen.contains("· 2 marked"), "{screen}");
+    assert!(
+        screen.contains("✓ origin") && screen.contains("✓ base-install"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(render(&app, 140, 40).backend());
+}
+
 #[test]
 fn paged_backup_list() {
     let mut app = main_app(5);

@@ -302,6 +302,9 @@ impl App {
             }
             Ok(Submitted::Operations { steps, warnings }) => self.confirm(steps, warnings),
             Ok(Submitted::Bulk { steps, skipped }) => self.confirm_bulk(steps, skipped),
+            Ok(Submitted::FindSnapshots { targets, skipped }) => {
+                self.find_snapshots(targets, skipped)
+            }
             Ok(Submitted::Filter(filter)) => {
                 self.backups.filter = filter;
                 self.backups.request.index = 0;

@@ -301,6 +301,7 @@ impl App {
                 vec![]
             }
             Event::PlanEach { seq, results } => self.on_plan_each(seq, results),
+            Event::SnapshotsFound { seq, found } => self.on_snapshots_found(seq, found),
             Event::Task { id, state } => self.on_task(id, state),
             Event::BackupPlans { seq, result } => self.on_backup_plans(seq, result),
             Event::Console { seq, result } => self.on_console(seq, result),

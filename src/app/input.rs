@@ -92,6 +92,15 @@ impl App {
                 self.say(Level::Info, format!("{n} marks cleared"));
                 vec![]
             }
+            Action::Back if self.focus == Pane::Snapshots && !self.snapshots.marks.is_empty() => {
+                let n = self.snapshots.clear_marks();
+                self.say(Level::Info, format!("{n} marks cleared"));
+                vec![]
+            }
+            Action::ToggleMark if self.focus == Pane::Snapshots => {
+                self.snapshots.toggle_mark();
+                vec![]
+            }
             Action::ToggleMark => {
                 self.vms.toggle_mark();
                 vec![]
@@ -123,8 +132,12 @@ impl App {
             Action::CreateSnapshot if self.focus == Pane::Vms => self.start_bulk_snapshot(),
             Action::CreateSnapshot => self.start_create_snapshot(),
             Action::EditSnapshot => self.start_edit_snapshot(),
+            Action::Rollback if self.focus == Pane::Vms => self.start_bulk_rollback(),
             Action::Rollback => self.start_rollback(),
             Action::RollbackDisks => self.start_rollback_disks(),
+            Action::DeleteSnapshot if !self.snapshots.marks.is_empty() => {
+                self.start_bulk_delete_snapshots()
+            }
             Action::DeleteSnapshot => self.start_delete_snapshot(),
             Action::CreateBackup if self.focus == Pane::Vms => self.start_bulk_backup(),
             Action::CreateBackup => self.start_create_backup(),

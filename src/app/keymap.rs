@@ -511,12 +511,7 @@ impl Default for Keymap {
             ),
             p(
                 Pane::Snapshots,
-                vec![
-                    Key::ch('l'),
-                    Key::plain(K::Right),
-                    Key::plain(K::Enter),
-                    Key::ch(' '),
-                ],
+                vec![Key::ch('l'), Key::plain(K::Right), Key::plain(K::Enter)],
                 Expand,
                 "expand",
                 false,
@@ -673,6 +668,13 @@ impl Default for Keymap {
             p(Pane::Vms, vec![Key::ch('s')], StartVm, "start VM", true),
             p(Pane::Vms, vec![Key::ch(' ')], ToggleMark, "mark", true),
             p(
+                Pane::Snapshots,
+                vec![Key::ch(' ')],
+                ToggleMark,
+                "mark",
+                true,
+            ),
+            p(
                 Pane::Vms,
                 vec![Key::ch('c')],
                 CreateSnapshot,
@@ -684,6 +686,13 @@ impl Default for Keymap {
                 vec![Key::ch('b')],
                 CreateBackup,
                 "back up marked",
+                true,
+            ),
+            p(
+                Pane::Vms,
+                vec![Key::ch('R')],
+                Rollback,
+                "roll back marked",
                 true,
             ),
             p(

@@ -152,6 +152,8 @@ pub struct App {
     pub(in crate::app) clipboard: Option<String>,
     /// The change journal `:journal` reads (`None`: the system has no state directory).
     pub journal_path: Option<std::path::PathBuf>,
+    /// A bulk rollback whose snapshots are being looked up (its preview opens when found).
+    pub(in crate::app) finding: Option<flows::bulk::Finding>,
 }
 
 impl App {
@@ -188,6 +190,7 @@ impl App {
             zoomed: false,
             clipboard: None,
             journal_path: crate::state::journal_path(),
+            finding: None,
             prompt: None,
             last_reload: None,
             profiles: Vec::new(),

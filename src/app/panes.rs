@@ -611,6 +611,7 @@ impl TasksPane {
         let key = format!("group:{group}");
         let title = ops.first().map_or("", |o| o.title()).to_string();
         let n = ops.len();
+        let what = crate::app::flows::bulk::noun(&ops);
         let tagged: Vec<(TaskId, Operation)> = ops
             .into_iter()
             .map(|op| {
@@ -622,8 +623,8 @@ impl TasksPane {
             })
             .collect();
         let target = match &self.site {
-            Some(site) => format!("{n} VMs @ {site}"),
-            None => format!("{n} VMs"),
+            Some(site) => format!("{n} {what} @ {site}"),
+            None => format!("{n} {what}"),
         };
         self.list.items.push(TaskEntry {
             id: TaskId(0),

@@ -143,6 +143,9 @@ pub struct SnapshotsPane {
     /// Columns the drawn tree is moved left to keep a deep selection readable (set while
     /// drawing; a click is mapped back through it).
     pub shift: std::cell::Cell<u16>,
+    /// Ids of the marked snapshots (`d` deletes them all). By id, so a re-read keeps them;
+    /// another VM starts without any.
+    pub marks: std::collections::BTreeSet<String>,
 }
 
 impl SnapshotsPane {
@@ -200,6 +203,8 @@ impl SnapshotsPane {
             }
             state.select(path.clone());
         }
+        // A marked snapshot that is gone is no longer a target.
+        self.marks.retain(|id| tree.find(id).is_some());
         self.tree = Some(tree);
         self.layout = layout;
         self.state = RefCell::new(state);
@@ -217,6 +222,9 @@ impl SnapshotsPane {
     }
 
     pub fn clear(&mut self, vm: Option<VmRef>) {
+        if self.vm.as_ref().map(|v| &v.id) != vm.as_ref().map(|v| &v.id) {
+            self.marks.clear();
+        }
         self.vm = vm;
         self.tree = None;
         self.layout = Layout::default();
@@ -234,6 +242,44 @@ impl SnapshotsPane {
         let n = self.selected_node()?;
         let s = self.tree.as_ref()?.snapshot(n)?;
         Some((n, s))
+    }
+
+    /// Marks or unmarks the snapshot under the cursor, then moves down.
+    pub fn toggle_mark(&mut self) {
+        let Some(id) = self.selected_snapshot().map(|(_, s)| s.id.clone()) else {
+            return;
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        self.revision += 1;
+        self.state.get_mut().key_down();
+    }
+
+    pub fn is_marked(&self, node: NodeId) -> bool {
+        !self.marks.is_empty()
+            && self
+                .tree
+                .as_ref()
+                .and_then(|t| t.snapshot(node))
+                .is_some_and(|s| self.marks.contains(&s.id))
+    }
+
+    /// The marked snapshots, deepest first (so a child goes before its parent).
+    pub fn marked(&self) -> Vec<NodeId> {
+        let Some(tree) = &self.tree else {
+            return vec![];
+        };
+        let mut nodes: Vec<NodeId> = self.marks.iter().filter_map(|id| tree.find(id)).collect();
+        nodes.sort_by_key(|n| (std::cmp::Reverse(tree.ancestors(*n).len()), *n));
+        nodes
+    }
+
+    pub fn clear_marks(&mut self) -> usize {
+        let n = self.marks.len();
+        self.marks.clear();
+        self.revision += 1;
+        n
     }
 
     pub fn select_node(&mut self, node: NodeId) {

@@ -1449,6 +1449,92 @@ fn plan_each_seq(cmds: &[Command]) -> (u64, Vec<Operation>) {
         .unwrap_or_else(|| panic!("a PlanEach in {cmds:?}"))
 }
 
+/// `R` with marks: each VM's snapshot of the pattern's name is looked up, and the preview
+/// rolls back those that have exactly one; none, several, or a tree that cannot be read
+/// leave a VM out with the reason. Where only stopped VMs revert, running ones are left
+/// out before anything is read.
+#[test]
+fn r_with_marks_rolls_each_vm_back_to_its_snapshot_of_that_name() {
+    let mut app = app_with_both_marked();
+    app.wall = "2026-12-03T12:30:00Z".parse().unwrap();
+    app.handle_key(key('R'));
+    let Some(Dialog::Form(fd)) = &app.dialog else {
+        panic!("the name form")
+    };
+    assert!(fd.form.title.contains("Roll back 2 marked VMs"));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let (seq, targets) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::FindSnapshots { seq, targets } => Some((*seq, targets.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{cmds:?}"));
+    let names: Vec<(&str, &str)> = targets
+        .iter()
+        .map(|(vm, n)| (vm.id.as_str(), n.as_str()))
+        .collect();
+    let (a, b) = (names[0].0.to_string(), names[1].0.to_string());
+    assert_eq!(names.len(), 2);
+    assert!(
+        names
+            .iter()
+            .all(|(_, n)| n.starts_with("pre-patch-") && n.ends_with("-20261203"))
+    );
+    let snap = |id: &str| SnapshotRef {
+        id: id.into(),
+        name: targets[0].1.clone(),
+        volume: None,
+    };
+    // A stale answer is dropped.
+    app.on_event(Event::SnapshotsFound {
+        seq: seq + 100,
+        found: vec![Ok(vec![snap("s1")]), Ok(vec![])],
+    });
+    assert!(app.dialog.is_none());
+    let cmds = app.on_event(Event::SnapshotsFound {
+        seq,
+        found: vec![Ok(vec![snap("s1")]), Ok(vec![snap("s2"), snap("s3")])],
+    });
+    let (_, ops) = plan_each_seq(&cmds);
+    assert!(
+        matches!(&ops[..], [Operation::RollbackSnapshot { vm, snapshot, memory: false }]
+            if vm.id == a && snapshot.id == "s1"),
+        "{ops:?}"
+    );
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("the bulk preview")
+    };
+    let skipped = &cd.bulk.as_ref().unwrap().skipped;
+    assert!(
+        skipped.len() == 1 && skipped[0].contains("2 snapshots named pre-patch-"),
+        "{skipped:?} ({b})"
+    );
+    assert_eq!(cd.typed.as_ref().unwrap().0, "1");
+
+    // Only stopped VMs revert here: the running one is left out before any read.
+    let mut app = app_with_both_marked();
+    app.session.caps.rollback_requires_stopped = true;
+    app.handle_key(key('R'));
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    let running: Vec<String> = app
+        .vms
+        .marked()
+        .into_iter()
+        .filter(|v| !v.power.is_stopped())
+        .map(|v| v.id.clone())
+        .collect();
+    assert!(!running.is_empty(), "the fixture has a running VM");
+    let targets = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::FindSnapshots { targets, .. } => Some(targets.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    assert!(targets.iter().all(|(vm, _)| !running.contains(&vm.id)));
+}
+
 #[test]
 fn c_with_marks_previews_one_snapshot_per_vm_skips_a_refused_one_and_confirms_the_count() {
     let mut app = app_with_both_marked();
@@ -1908,5 +1994,120 @@ fn without_a_change_log_the_interval_reads_the_pages_in_view() {
     assert!(
         cmds.iter().any(|c| matches!(c, Command::LoadVms { .. })),
         "a complete read: {cmds:?}"
+    );
+}
+
+/// Snapshots-pane marks: `Space` marks and moves down, `d` deletes every marked snapshot
+/// of the VM children first, one at a time, confirmed by their count; the platform's rule
+/// leaves out what it would refuse (or deletes anyway with a marked ancestor); `Esc`
+/// clears the marks, and a snapshot gone from a re-read is no longer marked.
+#[test]
+fn marked_snapshots_are_deleted_children_first_one_at_a_time() {
+    let mut app = ready_app(false);
+    app.focus = Pane::Snapshots;
+    let node = |app: &App, name: &str| {
+        let t = app.snapshots.tree.as_ref().unwrap();
+        t.nodes
+            .iter()
+            .position(|n| n.snapshot().is_some_and(|s| s.name == name))
+            .unwrap()
+    };
+    for name in ["a", "b", "origin"] {
+        let n = node(&app, name);
+        app.snapshots.select_node(n);
+        app.handle_key(key(' '));
+        assert!(app.snapshots.is_marked(n), "{name} marked");
+    }
+    assert_eq!(app.snapshots.marks.len(), 3);
+    let cmds = app.handle_key(key('d'));
+    let (_, ops) = plan_each_seq(&cmds);
+    let names: Vec<&str> = ops
+        .iter()
+        .map(|o| match o {
+            Operation::DeleteSnapshot { snapshot, .. } => snapshot.name.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["a", "b", "origin"], "children before their parent");
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("the bulk preview")
+    };
+    assert_eq!(cd.typed.as_ref().unwrap().0, "3");
+    assert!(cd.bulk.as_ref().unwrap().skipped.is_empty());
+    // The plan arrives, then the count typed and Enter run them one after another.
+    let seq = match &app.dialog {
+        Some(Dialog::Confirm(cd)) => cd.plan_seq,
+        _ => unreachable!(),
+    };
+    app.on_event(Event::PlanEach {
+        seq,
+        results: (0..3).map(|_| Ok(vec![])).collect(),
+    });
+    type_text(&mut app, "3");
+    let cmds = app.handle_key(code(KeyCode::Enter));
+    assert!(
+        matches!(&cmds[..], [Command::ExecuteBulk { steps, limit: Some(1), .. }] if steps.len() == 3),
+        "{cmds:?}"
+    );
+    assert!(app.tasks.selected().unwrap().target.contains("3 snapshots"));
+
+    // Where a delete takes the snapshots below with it, those are left out, and said why.
+    app.session.caps.snapshot_delete = SnapshotDeleteRule::RemovesDescendants;
+    app.focus = Pane::Snapshots;
+    let cmds = app.handle_key(key('d'));
+    let (_, ops) = plan_each_seq(&cmds);
+    assert!(
+        matches!(&ops[..], [Operation::DeleteSnapshot { snapshot, descendants: 2, .. }] if snapshot.name == "origin"),
+        "{ops:?}"
+    );
+    let Some(Dialog::Confirm(cd)) = &app.dialog else {
+        panic!("the bulk preview")
+    };
+    let skipped = &cd.bulk.as_ref().unwrap().skipped;
+    assert_eq!(skipped.len(), 2);
+    assert!(
+        skipped.iter().all(|s| s.contains("deleted with origin")),
+        "{skipped:?}"
+    );
+    app.dialog = None;
+
+    // The one-child rule counts the children that stay.
+    app.session.caps.snapshot_delete = SnapshotDeleteRule::RefusedWithManyChildren;
+    let a = node(&app, "a");
+    app.snapshots.select_node(a);
+    app.handle_key(key(' ')); // a unmarked: origin keeps one child, still deletable
+    let b = node(&app, "b");
+    app.snapshots.select_node(b);
+    app.handle_key(key(' ')); // b unmarked too: origin keeps two
+    let cmds = app.handle_key(key('d'));
+    assert!(cmds.is_empty(), "nothing left to delete: {cmds:?}");
+    assert!(
+        matches!(&app.dialog, Some(Dialog::Message(m)) if m.lines.iter().any(|l| l.contains("2 of its child snapshots stay")))
+    );
+    app.dialog = None;
+
+    // A re-read without a marked snapshot forgets it; Esc clears the rest.
+    app.snapshots.select_node(b);
+    app.handle_key(key(' '));
+    assert_eq!(app.snapshots.marks.len(), 2);
+    let without_b = SnapshotTree::build(TreeInput {
+        snapshots: vec![snap("origin", 1), snap("a", 2)],
+        parent_of: vec![("origin".into(), None), ("a".into(), Some("origin".into()))],
+        children_of: vec![],
+        now: Some(Some("a".into())),
+        now_label: "now".into(),
+    });
+    app.snapshots.set_tree(without_b);
+    assert_eq!(
+        app.snapshots.marks.len(),
+        1,
+        "b is gone, and so is its mark"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.snapshots.marks.is_empty());
+    assert_eq!(
+        app.focus,
+        Pane::Snapshots,
+        "Esc with marks only clears them"
     );
 }

@@ -31,7 +31,11 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
         // One line for the whole bulk; each target and its calls scroll below.
         top.push(Line::from(vec![
             Span::styled(main.title().to_string(), theme.header),
-            Span::raw(format!("  {} marked VMs, one call each", cd.steps.len())),
+            Span::raw(format!(
+                "  {} marked {}, one call each",
+                cd.steps.len(),
+                crate::app::flows::bulk::noun(&cd.steps)
+            )),
         ]));
         top.push(Line::from(vec![
             Span::raw("On a failure: "),
@@ -45,8 +49,9 @@ pub fn draw(frame: &mut Frame, cd: &ConfirmDialog, theme: &Theme) {
         if !bulk.skipped.is_empty() {
             top.push(Line::styled(
                 format!(
-                    "⚠ left out: {} of the marked VMs (first below)",
-                    bulk.skipped.len()
+                    "⚠ left out: {} of the marked {} (first below)",
+                    bulk.skipped.len(),
+                    crate::app::flows::bulk::noun(&cd.steps)
                 ),
                 theme.warn,
             ));

@@ -25,6 +25,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted,
         ));
     }
+    if !pane.marks.is_empty() {
+        title.push(Span::styled(
+            format!(" · {} marked", pane.marks.len()),
+            theme.accent,
+        ));
+    }
     if pane.loading {
         title.push(Span::styled(" loading…", theme.muted));
     }
@@ -162,9 +168,12 @@ pub fn build_rows(
     app: &App,
     theme: &Theme,
 ) -> Vec<TreeItem<'static, NodeId>> {
+    let pane = &app.snapshots;
     let marks = Marks {
         current: tree.current_snapshot(),
-        hits: app.snapshots.hits.iter().copied().collect(),
+        hits: pane.hits.iter().copied().collect(),
+        marked: pane.marked().into_iter().collect(),
+        marking: !pane.marks.is_empty(),
     };
     items
         .iter()
@@ -176,6 +185,9 @@ pub fn build_rows(
 struct Marks {
     current: Option<NodeId>,
     hits: std::collections::HashSet<NodeId>,
+    /// Marked for a bulk delete; while any are, every snapshot row starts with a mark column.
+    marked: std::collections::HashSet<NodeId>,
+    marking: bool,
 }
 
 fn build_item(
@@ -216,7 +228,15 @@ fn row_text(
             } else {
                 theme.base
             };
-            let mut spans = vec![Span::styled(s.name.clone(), style)];
+            let mut spans = Vec::new();
+            if marks.marking {
+                spans.push(if marks.marked.contains(&node) {
+                    Span::styled("✓ ", theme.accent)
+                } else {
+                    Span::raw("  ")
+                });
+            }
+            spans.push(Span::styled(s.name.clone(), style));
             if let Some(t) = &s.created {
                 spans.push(Span::styled(
                     format!(

@@ -105,6 +105,12 @@ pub enum Command {
         seq: Generation,
         ops: Vec<Operation>,
     },
+    /// Each VM's snapshots named as given (a bulk rollback's targets): the trees are read
+    /// four at a time, and only the matches kept.
+    FindSnapshots {
+        seq: Generation,
+        targets: Vec<(VmRef, String)>,
+    },
     /// Run operations one after the other; a step runs only if the one before succeeded.
     Execute {
         steps: Vec<(TaskId, Operation)>,
@@ -118,6 +124,8 @@ pub enum Command {
         group: u64,
         steps: Vec<(TaskId, Operation)>,
         stop_at_failure: bool,
+        /// At most this many at once instead of the site's limit (one VM's snapshots: 1).
+        limit: Option<usize>,
     },
     /// The members of bulk `group` not sent yet end at once, never sent; those already
     /// sent run to their end (the platforms here cannot take a sent operation back).
@@ -215,6 +223,11 @@ pub enum Event {
     Plan {
         seq: Generation,
         result: R<Vec<HttpCall>>,
+    },
+    /// One result per target of a [`Command::FindSnapshots`], in its order.
+    SnapshotsFound {
+        seq: Generation,
+        found: Vec<R<Vec<vmdeck_model::SnapshotRef>>>,
     },
     /// One result per operation of a [`Command::PlanEach`], in its order.
     PlanEach {
@@ -454,6 +467,21 @@ impl Fetcher {
                     result: result.map(|()| calls),
                 }
             }),
+            Command::FindSnapshots { seq, targets } => self.load(Slot::Plan, async move {
+                use futures::StreamExt;
+                let found = futures::stream::iter(targets)
+                    .map(|(vm, name)| {
+                        let b = b.clone();
+                        async move {
+                            let tree = b.snapshots(&vm).await?;
+                            Ok(tree.named(&name).into_iter().map(|s| s.to_ref()).collect())
+                        }
+                    })
+                    .buffered(4)
+                    .collect()
+                    .await;
+                Event::SnapshotsFound { seq, found }
+            }),
             Command::PlanEach { seq, ops } => self.load(Slot::Plan, async move {
                 Event::PlanEach {
                     seq,
@@ -471,6 +499,7 @@ impl Fetcher {
                 group,
                 steps,
                 stop_at_failure,
+                limit,
             } => {
                 if self.refuse_read_only(&steps) {
                     return;
@@ -484,7 +513,11 @@ impl Fetcher {
                 let (cancel, mut canceled) = tokio::sync::watch::channel(false);
                 let cancel = Arc::new(cancel);
                 self.cancels.insert(group, cancel.clone());
-                let (tx, limit) = (self.events.clone(), self.bulk.clone());
+                let tx = self.events.clone();
+                let limit = match limit {
+                    Some(n) => Arc::new(tokio::sync::Semaphore::new(n.max(1))),
+                    None => self.bulk.clone(),
+                };
                 // The app's group number is this session's; the journal's id is for good.
                 let journal_group: Arc<str> =
                     format!("{:x}-{group}", jiff::Timestamp::now().as_millisecond()).into();

@@ -134,6 +134,22 @@ impl SnapshotTree {
         self.nodes.get(id).and_then(SnapshotNode::snapshot)
     }
 
+    /// The snapshots named `name`: the whole-VM ones where there are any (a ZStack
+    /// snapshot group shares its name with its volumes' snapshots), else the volumes'.
+    pub fn named(&self, name: &str) -> Vec<&Snapshot> {
+        let all: Vec<&Snapshot> = self
+            .nodes
+            .iter()
+            .filter_map(SnapshotNode::snapshot)
+            .filter(|s| s.name == name)
+            .collect();
+        if all.iter().any(|s| s.volume.is_none()) {
+            all.into_iter().filter(|s| s.volume.is_none()).collect()
+        } else {
+            all
+        }
+    }
+
     /// Number of real snapshots (markers and headings excluded).
     pub fn snapshot_count(&self) -> usize {
         self.nodes.iter().filter(|n| n.snapshot().is_some()).count()

@@ -10,7 +10,9 @@ use crate::app::form::{Field, Form};
 use crate::app::{App, Level};
 use crate::backend::{BackendError, HttpCall};
 use crate::fetcher::Command;
-use crate::model::{BackupPoint, Capabilities, Vm};
+use crate::model::{
+    BackupPoint, Capabilities, NodeId, SnapshotDeleteRule, SnapshotRef, SnapshotTree, Vm, VmRef,
+};
 use crate::operation::Operation;
 
 /// The name pattern a bulk snapshot starts with.
@@ -127,6 +129,124 @@ pub fn stops(vms: &[Vm], form: &Form) -> Result<Submitted, String> {
     Ok(Submitted::Bulk { steps, skipped })
 }
 
+pub fn rollback_form(n: usize, caps: &Capabilities) -> Form {
+    let mut intro = vec![
+        "Each marked VM returns to its own snapshot of this name; a VM that has none, or more than one, is left out and said so.".into(),
+        "No safety snapshot is taken: snapshot them first (c) to keep their current state.".into(),
+    ];
+    if caps.rollback_requires_stopped {
+        intro.push("The platform reverts only stopped VMs: running ones are left out.".into());
+    }
+    Form::new(
+        format!("Roll back {n} marked VMs"),
+        vec![
+            Field::text("pattern", "Snapshot name", DEFAULT_PATTERN).with_hint(
+                "{vm} the VM's name, {date} today (yyyymmdd): e.g. pre-patch-{vm}-20261203",
+            ),
+        ],
+    )
+    .with_intro(intro)
+}
+
+/// Each VM's snapshot name, to be looked up; running VMs are left out where the platform
+/// reverts only stopped ones.
+pub fn rollbacks(
+    vms: &[Vm],
+    form: &Form,
+    caps: &Capabilities,
+    now: Timestamp,
+) -> Result<Submitted, String> {
+    let pattern = form.text("pattern");
+    if pattern.trim().is_empty() {
+        return Err("enter the snapshots' name".into());
+    }
+    let (mut targets, mut skipped) = (Vec::new(), Vec::new());
+    for vm in vms {
+        if caps.rollback_requires_stopped && !vm.power.is_stopped() {
+            skipped.push(format!(
+                "{}: {}, and the platform reverts only stopped VMs (stop it first)",
+                vm.name,
+                vm.power.label()
+            ));
+            continue;
+        }
+        targets.push((vm.to_ref(), snapshot_name(pattern.trim(), &vm.name, now)));
+    }
+    Ok(Submitted::FindSnapshots { targets, skipped })
+}
+
+/// The marked snapshots of one VM as deletes, children before parents (the order
+/// `SnapshotsPane::marked` gives). Left out, with the reason: a snapshot the platform
+/// deletes anyway with a marked ancestor, and one with more children than the platform
+/// allows once the marked ones are gone.
+pub fn snapshot_deletes(
+    vm: &VmRef,
+    tree: &SnapshotTree,
+    marked: &[NodeId],
+    caps: &Capabilities,
+) -> (Vec<Operation>, Vec<String>) {
+    let set: std::collections::HashSet<NodeId> = marked.iter().copied().collect();
+    let (mut steps, mut skipped) = (Vec::new(), Vec::new());
+    for &n in marked {
+        let Some(s) = tree.snapshot(n) else {
+            continue;
+        };
+        let mut descendants = 0;
+        match caps.snapshot_delete {
+            SnapshotDeleteRule::RemovesDescendants => {
+                let above = tree.ancestors(n).into_iter().find(|a| set.contains(a));
+                if let Some(a) = above.and_then(|a| tree.snapshot(a)) {
+                    skipped.push(format!("{}: deleted with {}, marked too", s.name, a.name));
+                    continue;
+                }
+                descendants = tree.descendant_snapshots(n);
+            }
+            SnapshotDeleteRule::RefusedWithManyChildren => {
+                let staying = tree.nodes[n]
+                    .children
+                    .iter()
+                    .filter(|c| tree.snapshot(**c).is_some() && !set.contains(c))
+                    .count();
+                if staying > 1 {
+                    skipped.push(format!(
+                        "{}: {staying} of its child snapshots stay, and the platform deletes only snapshots with at most one child",
+                        s.name
+                    ));
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        steps.push(Operation::DeleteSnapshot {
+            vm: vm.clone(),
+            snapshot: s.to_ref(),
+            descendants,
+        });
+    }
+    (steps, skipped)
+}
+
+/// What a bulk's targets are, for its preview and its row in Tasks.
+pub fn noun(steps: &[Operation]) -> &'static str {
+    if !steps.is_empty()
+        && steps
+            .iter()
+            .all(|o| matches!(o, Operation::DeleteSnapshot { .. }))
+    {
+        "snapshots"
+    } else {
+        "VMs"
+    }
+}
+
+/// A bulk rollback waiting for its VMs' snapshots to be found.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    seq: u64,
+    targets: Vec<(VmRef, String)>,
+    skipped: Vec<String>,
+}
+
 fn starts(vms: &[Vm]) -> (Vec<Operation>, Vec<String>) {
     let (mut steps, mut skipped) = (Vec::new(), Vec::new());
     for vm in vms {
@@ -196,6 +316,81 @@ impl App {
         Some(vec![])
     }
 
+    /// `R` in VMs: roll every marked VM back to its snapshot of one name.
+    pub(in crate::app) fn start_bulk_rollback(&mut self) -> Vec<Command> {
+        let Some(vms) = self.marked_vms() else {
+            self.say(
+                Level::Info,
+                "mark VMs first (Space), or roll back one VM from the Snapshots pane",
+            );
+            return vec![];
+        };
+        self.open_form(
+            rollback_form(vms.len(), self.caps()),
+            Purpose::BulkRollback { vms },
+        );
+        vec![]
+    }
+
+    pub(in crate::app) fn find_snapshots(
+        &mut self,
+        targets: Vec<(VmRef, String)>,
+        skipped: Vec<String>,
+    ) -> Vec<Command> {
+        if targets.is_empty() {
+            self.nothing_to_do(skipped);
+            return vec![];
+        }
+        let seq = self.next_seq();
+        self.say(
+            Level::Info,
+            format!("looking up the snapshots of {} VMs…", targets.len()),
+        );
+        self.finding = Some(Finding {
+            seq,
+            targets: targets.clone(),
+            skipped,
+        });
+        vec![Command::FindSnapshots { seq, targets }]
+    }
+
+    /// Each VM's match becomes its rollback; none, several, or an unreadable tree leave it
+    /// out with the reason. Then the bulk preview, as for any bulk.
+    pub(in crate::app) fn on_snapshots_found(
+        &mut self,
+        seq: u64,
+        found: Vec<Result<Vec<SnapshotRef>, BackendError>>,
+    ) -> Vec<Command> {
+        let Some(finding) = self.finding.take_if(|f| f.seq == seq) else {
+            return vec![];
+        };
+        if self.dialog.is_some() || found.len() != finding.targets.len() {
+            return vec![];
+        }
+        let (mut steps, mut skipped) = (Vec::new(), finding.skipped);
+        for ((vm, name), result) in finding.targets.into_iter().zip(found) {
+            match result {
+                Ok(mut hits) if hits.len() == 1 => steps.push(Operation::RollbackSnapshot {
+                    vm,
+                    snapshot: hits.remove(0),
+                    memory: false,
+                }),
+                Ok(hits) if hits.is_empty() => {
+                    skipped.push(format!("{}: no snapshot named {name}", vm.name))
+                }
+                Ok(hits) => skipped.push(format!(
+                    "{}: {} snapshots named {name}; roll it back on its own (Snapshots pane)",
+                    vm.name,
+                    hits.len()
+                )),
+                Err(e) => {
+                    skipped.push(format!("{}: its snapshots could not be read: {e}", vm.name))
+                }
+            }
+        }
+        self.confirm_bulk(steps, skipped)
+    }
+
     /// Opens the bulk preview and asks the backend to plan each operation on its own.
     pub(in crate::app) fn confirm_bulk(
         &mut self,
@@ -225,9 +420,20 @@ impl App {
         vec![Command::PlanEach { seq, ops: steps }]
     }
 
-    /// Every marked VM is left out: say why, and run nothing.
+    /// `d` in Snapshots with marks: delete the marked snapshots of this VM, one at a time.
+    pub(in crate::app) fn start_bulk_delete_snapshots(&mut self) -> Vec<Command> {
+        let (Some(vm), Some(tree)) = (self.snapshots.vm.clone(), self.snapshots.tree.as_ref())
+        else {
+            return vec![];
+        };
+        let marked = self.snapshots.marked();
+        let (steps, skipped) = snapshot_deletes(&vm, tree, &marked, self.caps());
+        self.confirm_bulk(steps, skipped)
+    }
+
+    /// Every marked target is left out: say why, and run nothing.
     fn nothing_to_do(&mut self, skipped: Vec<String>) {
-        let mut lines = vec!["Nothing to do: every marked VM is left out.".to_string()];
+        let mut lines = vec!["Nothing to do: every marked one is left out.".to_string()];
         lines.extend(skipped);
         self.message("Nothing to run", lines, true);
     }
@@ -277,15 +483,20 @@ impl App {
     ) -> Vec<Command> {
         let n = steps.len();
         let title = steps.first().map_or("", |o| o.title());
+        let what = noun(&steps);
         self.say(
             Level::Info,
-            format!("{title} of {n} VMs started — follow it in Tasks (Enter opens the group)"),
+            format!("{title} of {n} {what} started — follow it in Tasks (Enter opens the group)"),
         );
+        // One VM's snapshots go one after another: its platform works on a VM's snapshot
+        // chain one change at a time.
+        let limit = (what == "snapshots").then_some(1);
         let (group, steps) = self.tasks.add_group(steps, self.now);
         vec![Command::ExecuteBulk {
             group,
             steps,
             stop_at_failure,
+            limit,
         }]
     }
 }

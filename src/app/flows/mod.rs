@@ -103,6 +103,10 @@ pub enum Purpose {
     BulkStop {
         vms: Vec<crate::model::Vm>,
     },
+    /// Rolling each marked VM back to its snapshot of a given name.
+    BulkRollback {
+        vms: Vec<crate::model::Vm>,
+    },
 }
 
 /// A submitted form's result.
@@ -124,6 +128,11 @@ pub enum Submitted {
     /// One operation per marked VM, with the marked VMs left out and why.
     Bulk {
         steps: Vec<Operation>,
+        skipped: Vec<String>,
+    },
+    /// Each VM's snapshot of this name is to be looked up first (a bulk rollback).
+    FindSnapshots {
+        targets: Vec<(VmRef, String)>,
         skipped: Vec<String>,
     },
 }
@@ -172,6 +181,7 @@ impl Purpose {
             Purpose::BulkSnapshot { vms } => bulk::snapshots(vms, form, now),
             Purpose::BulkStop { vms } => bulk::stops(vms, form),
             Purpose::BulkBackup { vms } => bulk::backups(vms, form, now),
+            Purpose::BulkRollback { vms } => bulk::rollbacks(vms, form, caps, now),
             Purpose::ChooseRemotePoint { cluster } => {
                 let (id, name) = form.choice("point").ok_or("choose a backup point first")?;
                 Ok(Submitted::RemotePoint {
