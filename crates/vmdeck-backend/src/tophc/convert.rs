@@ -62,7 +62,11 @@ fn named(id: &Str, name: &Str) -> Option<Named> {
     (!id.is_empty() || !name.is_empty()).then(|| Named::new(id.as_str(), name.as_str()))
 }
 
-fn push(details: &mut Vec<Detail>, label: &str, value: impl Into<String>) {
+fn push(
+    details: &mut Vec<Detail>,
+    label: impl Into<std::borrow::Cow<'static, str>>,
+    value: impl Into<String>,
+) {
     let value = value.into();
     if !value.trim().is_empty() {
         details.push(Detail::new(label, value));
@@ -256,7 +260,7 @@ pub fn vm_detail(c: &Compute, cluster: &Named) -> VmDetail {
         facts.retain(|f| !f.is_empty());
         push(
             &mut details,
-            &format!("Disk {}", d.disk_target_device.as_str()),
+            format!("Disk {}", d.disk_target_device.as_str()),
             facts.join(", "),
         );
     }
@@ -298,7 +302,7 @@ pub fn snapshot(s: &VsdSnapshot) -> Snapshot {
     let mut details = Vec::new();
     push(&mut details, "UUID", s.uuid.as_str());
     for (k, v) in s.attr.iter().filter(|(k, _)| *k != "domain_memory") {
-        push(&mut details, k, v.as_str());
+        push(&mut details, k.to_string(), v.as_str());
     }
     Snapshot {
         id: s.name.0.clone(),

@@ -33,7 +33,11 @@ impl Ctx<'_> {
     }
 }
 
-fn push(details: &mut Vec<Detail>, label: &str, value: impl Into<String>) {
+fn push(
+    details: &mut Vec<Detail>,
+    label: impl Into<std::borrow::Cow<'static, str>>,
+    value: impl Into<String>,
+) {
     let value = value.into();
     if !value.trim().is_empty() {
         details.push(Detail::new(label, value));
@@ -401,11 +405,11 @@ fn ref_details(refs: &[BackupStorageRef], ctx: &Ctx, details: &mut Vec<Detail>) 
             .unwrap_or_default();
         push(
             details,
-            &format!("On {bs}"),
+            format!("On {bs}"),
             format!("{}{status}", r.install_path.as_str()),
         );
         if let Some(url) = r.export_url.non_empty() {
-            push(details, &format!("Exported from {bs}"), url);
+            push(details, format!("Exported from {bs}"), url);
         }
     }
 }

@@ -290,7 +290,7 @@ pub fn vm_detail(
         let size = vol.size.unsigned().map(human_bytes).unwrap_or_default();
         push(
             &mut details,
-            &format!("Volume {}", vol.name.as_str()),
+            format!("Volume {}", vol.name.as_str()),
             format!("{size} {policy}{shared}"),
         );
     }
@@ -377,11 +377,7 @@ pub fn snapshot(s: &wire::VmSnapshot, luns: &HashMap<String, wire::LunSnapshot>)
             .non_empty()
             .map(|v| format!("volume {v} → "))
             .unwrap_or_default();
-        push(
-            &mut d,
-            &format!("Disk {device}"),
-            format!("{volume}{chain}"),
-        );
+        push(&mut d, format!("Disk {device}"), format!("{volume}{chain}"));
         disks.push(SnapshotDisk {
             device,
             volume_id: disk.vm_volume_local_id.0.clone(),

@@ -17,14 +17,22 @@ use super::wire;
 use crate::lenient::Str;
 use vmdeck_model::{Detail, Named, Timestamp, human_bytes};
 
-pub(super) fn push(details: &mut Vec<Detail>, label: &str, value: impl Into<String>) {
+pub(super) fn push(
+    details: &mut Vec<Detail>,
+    label: impl Into<std::borrow::Cow<'static, str>>,
+    value: impl Into<String>,
+) {
     let value = value.into();
     if !value.trim().is_empty() {
         details.push(Detail::new(label, value.trim()));
     }
 }
 
-pub(super) fn push_bytes(details: &mut Vec<Detail>, label: &str, v: Option<u64>) {
+pub(super) fn push_bytes(
+    details: &mut Vec<Detail>,
+    label: impl Into<std::borrow::Cow<'static, str>>,
+    v: Option<u64>,
+) {
     if let Some(b) = v {
         details.push(Detail::new(label, human_bytes(b)));
     }

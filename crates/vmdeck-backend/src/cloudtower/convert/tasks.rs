@@ -107,7 +107,7 @@ pub fn platform_task(t: &wire::Task) -> PlatformTask {
         let done = if step.finished.is_true() { " ✓" } else { "" };
         push(
             &mut d,
-            &format!("Step {}", step.key.as_str()),
+            format!("Step {}", step.key.as_str()),
             format!("{cur}/{total} {unit}{done}"),
         );
     }
