@@ -23,8 +23,9 @@ fn main_screen_80x24() {
     insta::assert_snapshot!(render(&app, 80, 24).backend());
 }
 
-/// `z` gives the focused pane every row between the status bar and the footer; `Esc` or
-/// `z` again gives the screen back.
+/// `z` gives the focused pane, and the Details of what it selects, every row between the
+/// status bar and the footer (at 80×24 the only way to read a snapshot's Details whole);
+/// `Esc` or `z` again gives the screen back.
 #[test]
 fn zoomed_snapshots_pane_80x24() {
     let mut app = main_app(5);
@@ -42,6 +43,14 @@ fn zoomed_snapshots_pane_80x24() {
     assert!(
         rows[23].contains("z/Esc unzoom"),
         "the footer stays: {zoomed}"
+    );
+    let (_, snap) = app
+        .snapshots
+        .selected_snapshot()
+        .expect("a snapshot selected");
+    assert!(
+        zoomed.contains(&format!("Name: {}", snap.name)) && zoomed.contains("Created"),
+        "the snapshot's Details below the tree: {zoomed}"
     );
     insta::assert_snapshot!(t.backend());
     app.handle_key(code(KeyCode::Esc));
@@ -67,6 +76,11 @@ fn zoomed_tasks_pane_80x24() {
         "{text}"
     );
     insta::assert_snapshot!(render(&app, 80, 24).backend());
+    // From 120 columns Details stand beside the pane: two boxes on the top row.
+    let wide = screen_text(&app, 140, 40);
+    let top = wide.lines().nth(1).unwrap_or_default();
+    assert!(top.contains("Tasks"), "{wide}");
+    assert_eq!(top.matches(['╮', '┓']).count(), 2, "{wide}");
 }
 
 /// A VM's backups are all named after it: cut from the end they all read

@@ -98,6 +98,21 @@ pub fn layout(area: Rect) -> Areas {
     }
 }
 
+/// A zoomed pane's area and its Details': beside it where the screen is wide, below it
+/// (a third of the height) where it is not.
+fn zoomed_split(body: Rect) -> (Rect, Rect) {
+    let parts = if body.width >= 120 {
+        Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).split(body)
+    } else {
+        Layout::vertical([
+            Constraint::Min(5),
+            Constraint::Length((body.height / 3).max(5)),
+        ])
+        .split(body)
+    };
+    (parts[0], parts[1])
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let areas = layout(frame.area());
@@ -117,19 +132,23 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             height: areas.footer.y.saturating_sub(areas.status.bottom()),
             ..frame.area()
         };
+        // The zoomed pane and the Details of what it selects: on a small terminal that is
+        // the only way to read all of them (the normal layout gives Details two rows).
+        let (pane, info) = zoomed_split(body);
         // Only the zoomed pane takes clicks: the others are not on screen.
         let mut hit = [Rect::default(); 5];
         if let Some(i) = Pane::ORDER.iter().position(|p| *p == app.focus) {
-            hit[i] = body;
+            hit[i] = pane;
         }
         app.pane_areas.set(hit);
         match app.focus {
-            Pane::Clusters => clusters::draw(frame, body, app, theme),
-            Pane::Vms => vms::draw(frame, body, app, theme),
-            Pane::Snapshots => snapshots::draw(frame, body, app, theme),
-            Pane::Backups => backups::draw(frame, body, app, theme),
-            Pane::Tasks => tasks::draw(frame, body, app, theme),
+            Pane::Clusters => clusters::draw(frame, pane, app, theme),
+            Pane::Vms => vms::draw(frame, pane, app, theme),
+            Pane::Snapshots => snapshots::draw(frame, pane, app, theme),
+            Pane::Backups => backups::draw(frame, pane, app, theme),
+            Pane::Tasks => tasks::draw(frame, pane, app, theme),
         }
+        details::draw(frame, info, app, theme);
     } else {
         app.pane_areas.set([
             areas.clusters,
