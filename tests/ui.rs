@@ -76,8 +76,8 @@ fn zoomed_tasks_pane_80x24() {
         "{text}"
     );
     insta::assert_snapshot!(render(&app, 80, 24).backend());
-    // From 120 columns Details stand beside the pane: two boxes on the top row.
-    let wide = screen_text(&app, 140, 40);
+    // From 160 columns Details stand beside the pane: two boxes on the top row.
+    let wide = screen_text(&app, 160, 40);
     let top = wide.lines().nth(1).unwrap_or_default();
     assert!(top.contains("Tasks"), "{wide}");
     assert_eq!(top.matches(['╮', '┓']).count(), 2, "{wide}");

@@ -101,7 +101,7 @@ pub fn layout(area: Rect) -> Areas {
 /// A zoomed pane's area and its Details': beside it where the screen is wide, below it
 /// (a third of the height) where it is not.
 fn zoomed_split(body: Rect) -> (Rect, Rect) {
-    let parts = if body.width >= 120 {
+    let parts = if body.width >= 160 {
         Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).split(body)
     } else {
         Layout::vertical([
