@@ -92,7 +92,7 @@ pub mod wire;
 mod world;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -393,6 +393,7 @@ fn decide(
     kind: Kind,
     i: usize,
     filter: &serde_json::Map<String, Value>,
+    lists: &InLists,
 ) -> Option<bool> {
     let id = id_of(w, kind, i);
     let name = || match kind {
@@ -401,18 +402,14 @@ fn decide(
         Kind::IscsiLunSnapshot => Some(w.lun_snapshots[i].name.as_str()),
         _ => None,
     };
-    let in_list = |v: &Value, x: &str| {
-        v.as_array()
-            .is_some_and(|a| a.iter().any(|e| e.as_str() == Some(x)))
-    };
     let mut all_known = true;
     for (key, cond) in filter {
         let holds = match (key.as_str(), cond) {
             (_, Value::Null) => None,
             ("id", Value::String(want)) => Some(id == want),
-            ("id_in", list) => Some(in_list(list, id)),
+            ("id_in", _) => Some(lists.holds("id_in", id)),
             ("name", Value::String(want)) => name().map(|n| n == want),
-            ("name_in", list) => name().map(|n| in_list(list, n)),
+            ("name_in", _) => name().map(|n| lists.holds("name_in", n)),
             // The simulator keeps no VM in the recycle bin.
             ("in_recycle_bin", Value::Bool(want)) if kind == Kind::Vm => Some(!*want),
             (rel, Value::Object(sub)) => match (relation_id(w, kind, i, rel), sub.get("id")) {
@@ -435,6 +432,29 @@ fn decide(
     all_known.then_some(true)
 }
 
+/// A filter's `*_in` lists as sets, made once per request: a tree's LUN lookup (200 names
+/// against some 100,000 LUN snapshots) was otherwise 20 million comparisons a call.
+struct InLists<'a>(HashMap<&'a str, HashSet<&'a str>>);
+
+impl<'a> InLists<'a> {
+    fn of(filter: &'a serde_json::Map<String, Value>) -> Self {
+        InLists(
+            filter
+                .iter()
+                .filter(|(k, _)| k.ends_with("_in"))
+                .map(|(k, v)| {
+                    let set = v.as_array().into_iter().flatten();
+                    (k.as_str(), set.filter_map(Value::as_str).collect())
+                })
+                .collect(),
+        )
+    }
+
+    fn holds(&self, key: &str, x: &str) -> bool {
+        self.0.get(key).is_some_and(|s| s.contains(x))
+    }
+}
+
 fn where_input(kind: Kind) -> String {
     format!("{kind:?}WhereInput")
 }
@@ -448,10 +468,11 @@ pub fn matched(w: &World, req: &Req, kind: Kind, filter: &Value) -> Result<Vec<u
         memo: RefCell::new(HashMap::new()),
     };
     let def = where_input(kind);
+    let lists = InLists::of(&filter);
     let mut out: Vec<usize> = visible(w, kind)
         .into_iter()
         .filter(|&i| {
-            decide(w, kind, i, &filter).unwrap_or_else(|| {
+            decide(w, kind, i, &filter, &lists).unwrap_or_else(|| {
                 let row = render(w, kind, i, req.lang);
                 query::matches(spec::spec(), &view, &def, &filter, &row)
             })
@@ -474,21 +495,21 @@ fn list(w: &World, kind: Kind, req: &Req, count_only: bool) -> ApiResult {
         .map(|i| (i, id_of(w, kind, i), None))
         .collect();
     if args.has_filter() {
-        rows = rows
-            .into_iter()
-            .filter_map(|(i, id, _)| match decide(w, kind, i, &args.filter) {
-                Some(false) => None,
-                Some(true) => Some((i, id, None)),
-                None => {
-                    let row = render(w, kind, i, req.lang);
-                    query::matches(spec::spec(), &view, &def, &args.filter, &row).then_some((
-                        i,
-                        id,
-                        Some(row),
-                    ))
-                }
-            })
-            .collect();
+        let lists = InLists::of(&args.filter);
+        rows =
+            rows.into_iter()
+                .filter_map(
+                    |(i, id, _)| match decide(w, kind, i, &args.filter, &lists) {
+                        Some(false) => None,
+                        Some(true) => Some((i, id, None)),
+                        None => {
+                            let row = render(w, kind, i, req.lang);
+                            query::matches(spec::spec(), &view, &def, &args.filter, &row)
+                                .then_some((i, id, Some(row)))
+                        }
+                    },
+                )
+                .collect();
     }
     if count_only {
         return Ok(json!({"aggregate": {"count": rows.len()}}));
