@@ -305,6 +305,33 @@ fn a_paused_task_shows_paused_with_its_clock_stopped() {
     insta::assert_snapshot!(screen.backend());
 }
 
+/// A canceled task reads as canceled (⊘), neither failed nor done.
+#[test]
+fn a_canceled_task_reads_canceled() {
+    let mut app = cloudtower_app();
+    let (now, wall) = (app.now, app.wall);
+    let canceled = PlatformTask {
+        id: "lj1".into(),
+        title: "migrate-before-maintenance".into(),
+        target: "堡垒机-01".into(),
+        user: String::new(),
+        state: TaskState::Canceled,
+        started: Some(ts(T0 + 100_000 - 300)),
+        finished: Some(ts(T0 + 100_000 - 60)),
+        details: vec![],
+        cancel: None,
+    };
+    app.tasks.set_platform_tasks(vec![canceled], now, wall);
+    app.focus = Pane::Tasks;
+    let text = screen_text(&render(&app, 150, 44));
+    let row = text
+        .lines()
+        .find(|l| l.contains("migrate-before"))
+        .expect("the canceled task's row");
+    assert!(row.contains('⊘') && row.contains("canceled"), "{row}");
+    assert!(!row.contains('✗') && !row.contains("succeeded"), "{row}");
+}
+
 #[test]
 fn cloudtower_backup_chain_in_details() {
     let mut app = cloudtower_app();

@@ -125,6 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 }
                 TaskState::Succeeded => Span::styled("succeeded", theme.ok),
                 TaskState::Paused { .. } => Span::styled("paused", theme.warn),
+                TaskState::Canceled => Span::styled("canceled", theme.muted),
                 TaskState::Failed { message } => {
                     Span::styled(truncate(message, out_w), theme.error)
                 }
