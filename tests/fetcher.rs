@@ -111,28 +111,12 @@ async fn zstack_idle_vms(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_stops_none() {
-    use vmdeck::model::{TaskId, TaskState};
-    use vmdeck::operation::Operation;
+    use vmdeck::model::TaskState;
     use vmdeck::sim::Fault;
 
     let (server, b, vms) = zstack_idle_vms(20.0, 5).await;
     assert_eq!(vms.len(), 5);
-    let mut steps = Vec::new();
-    let mut roots = Vec::new();
-    for (i, v) in vms.iter().enumerate() {
-        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
-        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
-        roots.push(root.clone());
-        let op = Operation::CreateSnapshot {
-            vm: v.to_ref(),
-            name: format!("bulk-{}", v.name),
-            description: String::new(),
-            memory: false,
-            consistent: false,
-            volume: Some(root),
-        };
-        steps.push((TaskId(i as u64 + 1), op));
-    }
+    let (steps, roots) = root_snapshot_steps(&*b, &vms, "bulk").await;
     // The platform refuses the third VM's create.
     server.faults().inject(
         &format!("/zstack/v1/volumes/{}/volume-snapshots", roots[2].id),
@@ -216,25 +200,11 @@ async fn a_bulk_snapshot_sends_one_create_per_vm_two_at_a_time_and_one_failure_s
 /// already sent runs to its end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canceling_a_bulk_ends_the_queued_members_unsent() {
-    use vmdeck::model::{NodeKind, TaskId, TaskState};
-    use vmdeck::operation::Operation;
+    use vmdeck::model::{NodeKind, TaskState};
 
     // At our pace a snapshot takes 2 s: the cancel lands while the first runs.
     let (_server, b, vms) = zstack_idle_vms(1.0, 4).await;
-    let mut steps = Vec::new();
-    for (i, v) in vms.iter().enumerate() {
-        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
-        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
-        let op = Operation::CreateSnapshot {
-            vm: v.to_ref(),
-            name: format!("cancel-{}", v.name),
-            description: String::new(),
-            memory: false,
-            consistent: false,
-            volume: Some(root),
-        };
-        steps.push((TaskId(i as u64 + 1), op));
-    }
+    let (steps, _) = root_snapshot_steps(&*b, &vms, "cancel").await;
     let mut f = fetcher::spawn_limited(b.clone(), false, 1);
     f.commands
         .send(Command::ExecuteBulk {
@@ -289,27 +259,11 @@ async fn canceling_a_bulk_ends_the_queued_members_unsent() {
 /// yet; they end canceled and nothing is sent for them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_that_stops_at_its_first_failure_sends_nothing_after_it() {
-    use vmdeck::model::{NodeKind, TaskId, TaskState};
-    use vmdeck::operation::Operation;
+    use vmdeck::model::{NodeKind, TaskState};
     use vmdeck::sim::Fault;
 
     let (server, b, vms) = zstack_idle_vms(20.0, 4).await;
-    let mut steps = Vec::new();
-    let mut roots = Vec::new();
-    for (i, v) in vms.iter().enumerate() {
-        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
-        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
-        roots.push(root.clone());
-        let op = Operation::CreateSnapshot {
-            vm: v.to_ref(),
-            name: format!("stop-{}", v.name),
-            description: String::new(),
-            memory: false,
-            consistent: false,
-            volume: Some(root),
-        };
-        steps.push((TaskId(i as u64 + 1), op));
-    }
+    let (steps, roots) = root_snapshot_steps(&*b, &vms, "stop").await;
     server.faults().inject(
         &format!("/zstack/v1/volumes/{}/volume-snapshots", roots[1].id),
         Fault::Status {
@@ -486,4 +440,33 @@ async fn ended_tasks(
         }
     }
     ended
+}
+
+/// One snapshot of each VM's root volume, named `{prefix}-{vm}`, tagged 1, 2, …; and the
+/// root volumes, for faults aimed at one of them.
+async fn root_snapshot_steps(
+    b: &dyn vmdeck::backend::Backend,
+    vms: &[vmdeck::model::Vm],
+    prefix: &str,
+) -> (
+    Vec<(vmdeck::model::TaskId, vmdeck::operation::Operation)>,
+    Vec<Named>,
+) {
+    let mut steps = Vec::new();
+    let mut roots = Vec::new();
+    for (i, v) in vms.iter().enumerate() {
+        let detail = b.vm_detail(&v.to_ref()).await.expect("detail");
+        let root = detail.disks.into_iter().find(|d| d.is_root).unwrap().volume;
+        roots.push(root.clone());
+        let op = vmdeck::operation::Operation::CreateSnapshot {
+            vm: v.to_ref(),
+            name: format!("{prefix}-{}", v.name),
+            description: String::new(),
+            memory: false,
+            consistent: false,
+            volume: Some(root),
+        };
+        steps.push((vmdeck::model::TaskId(i as u64 + 1), op));
+    }
+    (steps, roots)
 }

@@ -427,10 +427,7 @@ fn the_chain_of_the_selected_backup_is_read_once_the_cursor_rests() {
 fn platform_tasks_show_beside_ours_without_doubles() {
     let mut app = app_with(cloudtower_caps());
     let cmds = app.tick(app.now, app.wall);
-    let seq = seq_of(&cmds, |c| match c {
-        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
-        _ => None,
-    });
+    let seq = platform_tasks_seq(&cmds);
     // One of ours is linked to platform task t1.
     let id = app.tasks.add(
         Operation::StartVm {
@@ -1273,10 +1270,7 @@ fn x_on_a_long_job_previews_its_cancel_and_elsewhere_says_why_not() {
     let mut app = app_with(zstack_caps());
     app.session.platform = Platform::ZStack;
     let cmds = app.tick(app.now, app.wall);
-    let seq = seq_of(&cmds, |c| match c {
-        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
-        _ => None,
-    });
+    let seq = platform_tasks_seq(&cmds);
     let wall = app.wall;
     let job = move |id: &str, state: TaskState, cancel: Option<&str>| PlatformTask {
         id: id.into(),
@@ -1345,10 +1339,7 @@ fn x_on_a_long_job_previews_its_cancel_and_elsewhere_says_why_not() {
     ro.session.platform = Platform::ZStack;
     ro.session.read_only = true;
     let cmds = ro.tick(ro.now, ro.wall);
-    let seq = seq_of(&cmds, |c| match c {
-        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
-        _ => None,
-    });
+    let seq = platform_tasks_seq(&cmds);
     ro.on_event(Event::PlatformTasks {
         seq,
         result: Ok(vec![job("api-1", TaskState::Queued, Some("lj-1"))]),
@@ -1365,10 +1356,7 @@ fn x_on_a_long_job_previews_its_cancel_and_elsewhere_says_why_not() {
     let mut ct = app_with(cloudtower_caps());
     ct.session.platform = Platform::CloudTower;
     let cmds = ct.tick(ct.now, ct.wall);
-    let seq = seq_of(&cmds, |c| match c {
-        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
-        _ => None,
-    });
+    let seq = platform_tasks_seq(&cmds);
     ct.on_event(Event::PlatformTasks {
         seq,
         result: Ok(vec![job("t1", TaskState::Running { progress: None }, None)]),
@@ -1381,4 +1369,12 @@ fn x_on_a_long_job_previews_its_cancel_and_elsewhere_says_why_not() {
         "{}",
         said(&ct)
     );
+}
+
+/// The read of the platform's task list a tick asked for.
+fn platform_tasks_seq(cmds: &[Command]) -> u64 {
+    seq_of(cmds, |c| match c {
+        Command::LoadPlatformTasks { seq, .. } => Some(*seq),
+        _ => None,
+    })
 }
